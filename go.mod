@@ -1,0 +1,3 @@
+module github.com/metersec/metersec
+
+go 1.26.8
