@@ -95,3 +95,10 @@ func (db *DB) run(ctx context.Context, actor access.Caller, readOnly bool, fn fu
 	}
 	return nil
 }
+
+// Querier is what both *DB and *Tx offer for reads, so a lookup can run
+// inside a transaction or outside one.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

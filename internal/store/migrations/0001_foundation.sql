@@ -57,6 +57,14 @@ CREATE TABLE user_roles (
     PRIMARY KEY (user_id, role)
 );
 
+-- A second factor being set up: it replaces users.mfa_secret only once a
+-- code from it has been seen.
+CREATE TABLE mfa_pending (
+    user_id    BIGINT PRIMARY KEY REFERENCES users (id),
+    secret     TEXT NOT NULL,
+    created_at @time NOT NULL
+);
+
 -- Sessions and tokens are stored as SHA-256 hashes of the secret the client
 -- holds, so a copy of the database signs no one in.
 CREATE TABLE sessions (

@@ -1,0 +1,304 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/store"
+)
+
+// Session is a signed-in browser. A session of a user who must pass a second
+// factor is pending until they do: it may only reach the second-factor pages.
+type Session struct {
+	User      User
+	MFAPassed bool
+	CSRF      string
+	ExpiresAt time.Time
+}
+
+// Pending reports whether the session still needs the second factor.
+func (s Session) Pending() bool { return !s.MFAPassed }
+
+// NeedsEnrolment reports whether the user must set up a second factor before
+// going further.
+func (s Session) NeedsEnrolment() bool { return !s.MFAPassed && !s.User.MFAEnrolled }
+
+func newSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+var errBadCredentials = errs.E(errs.Unauthenticated, "wrong email or password")
+
+// SignIn checks an email and password and opens a session, returning the
+// secret for the cookie. The session is pending if the user must also pass
+// a second factor. Failed attempts are limited per account and per address.
+func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent string) (string, Session, error) {
+	email = normaliseEmail(email)
+	now := s.DB.Now()
+	for _, l := range []struct {
+		lim *limiter
+		key string
+	}{{s.byAccount, email}, {s.byAddress, addr}} {
+		if blocked, wait := l.lim.blocked(l.key, now); blocked {
+			return "", Session{}, errs.E(errs.RateLimited, "too many failed sign-in attempts: try again in %d minutes", int(wait.Minutes())+1)
+		}
+	}
+	u, err := userByEmail(ctx, s.DB, email)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return "", Session{}, err
+	}
+	hash := u.passwordHash
+	if err != nil || u.Disabled {
+		hash = dummyHash
+	}
+	if !VerifyPassword(hash, password) || err != nil || u.Disabled {
+		s.byAccount.fail(email, now)
+		s.byAddress.fail(addr, now)
+		return "", Session{}, errBadCredentials
+	}
+	s.byAccount.reset(email)
+	secret := newSecret()
+	sess := Session{User: u, MFAPassed: !u.MFARequired && !u.MFAEnrolled, CSRF: newSecret(), ExpiresAt: now.Add(s.SessionTTL)}
+	err = s.DB.Write(ctx, u.Caller("session", nil), func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, csrf, mfa_passed, created_at, expires_at, last_seen_at, ip, user_agent)
+			VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8)`, hashSecret(secret), u.ID, sess.CSRF, sess.MFAPassed, tx.Now,
+			sess.ExpiresAt, addr, truncate(userAgent, 200)); err != nil {
+			return errs.Wrap(err, "open session")
+		}
+		return audit.Record(ctx, tx, "user.signin", "user", u.Email, map[string]any{"addr": addr, "mfa_pending": !sess.MFAPassed})
+	})
+	return secret, sess, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Authenticate finds the session a cookie secret belongs to.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Session, error) {
+	if secret == "" {
+		return Session{}, errs.E(errs.Unauthenticated, "no session")
+	}
+	var sess Session
+	var userID int64
+	var lastSeen time.Time
+	err := s.DB.QueryRowContext(ctx, "SELECT user_id, mfa_passed, csrf, expires_at, last_seen_at FROM sessions WHERE id_hash = $1",
+		hashSecret(secret)).Scan(&userID, &sess.MFAPassed, &sess.CSRF, &sess.ExpiresAt, &lastSeen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, errs.E(errs.Unauthenticated, "your session has ended: sign in again")
+	}
+	if err != nil {
+		return Session{}, errs.Wrap(err, "read session")
+	}
+	now := s.DB.Now()
+	if now.After(sess.ExpiresAt) || now.Sub(lastSeen) > s.IdleTTL {
+		s.DB.Write(ctx, access.SystemCaller("session expiry"), func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = $1", hashSecret(secret))
+			return err
+		})
+		return Session{}, errs.E(errs.Unauthenticated, "your session has expired: sign in again")
+	}
+	if sess.User, err = userByID(ctx, s.DB, userID); err != nil {
+		return Session{}, err
+	}
+	if sess.User.Disabled {
+		return Session{}, errs.E(errs.Unauthenticated, "this account is disabled")
+	}
+	if now.Sub(lastSeen) > time.Minute {
+		s.DB.Write(ctx, access.SystemCaller("session touch"), func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", tx.Now, hashSecret(secret))
+			return err
+		})
+	}
+	return sess, nil
+}
+
+// CheckCSRF compares a submitted form token with the session's, in constant
+// time.
+func (sess Session) CheckCSRF(token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) == 1
+}
+
+// SignOut ends the session.
+func (s *Service) SignOut(ctx context.Context, secret string) error {
+	sess, err := s.Authenticate(ctx, secret)
+	if err != nil {
+		return nil
+	}
+	return s.DB.Write(ctx, sess.User.Caller("session", nil), func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = $1", hashSecret(secret)); err != nil {
+			return errs.Wrap(err, "sign out")
+		}
+		return audit.Record(ctx, tx, "user.signout", "user", sess.User.Email, nil)
+	})
+}
+
+// TOTP settings: RFC 6238 defaults that every authenticator app supports.
+var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// Enrolment is a second factor being set up: the secret to type in, or the
+// otpauth URI to scan as a QR code.
+type Enrolment struct {
+	Secret string `json:"secret"`
+	URI    string `json:"uri"`
+}
+
+// BeginEnrolment creates a new TOTP secret for the session's user. It may be
+// called by a pending session of a user with no second factor yet, or by a
+// fully signed-in user replacing theirs; the new secret takes effect only
+// once CompleteEnrolment has seen a code from it.
+func (s *Service) BeginEnrolment(ctx context.Context, secret string) (Enrolment, error) {
+	sess, err := s.Authenticate(ctx, secret)
+	if err != nil {
+		return Enrolment{}, err
+	}
+	if sess.Pending() && sess.User.MFAEnrolled {
+		return Enrolment{}, errs.E(errs.Forbidden, "enter a code from your authenticator first")
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "metersec", AccountName: sess.User.Email})
+	if err != nil {
+		return Enrolment{}, errs.Wrap(err, "generate TOTP secret")
+	}
+	err = s.DB.Write(ctx, sess.User.Caller("session", nil), func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO mfa_pending (user_id, secret, created_at) VALUES ($1, $2, $3) "+
+			"ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
+			sess.User.ID, key.Secret(), tx.Now)
+		return errs.Wrap(err, "store TOTP secret")
+	})
+	return Enrolment{Secret: key.Secret(), URI: key.URL()}, err
+}
+
+// CompleteEnrolment checks a code from the secret begun by BeginEnrolment and
+// makes it the user's second factor. It returns the session's new secret: the
+// session is renewed whenever it gains privilege.
+func (s *Service) CompleteEnrolment(ctx context.Context, secret, code, addr string) (string, error) {
+	sess, err := s.Authenticate(ctx, secret)
+	if err != nil {
+		return "", err
+	}
+	var pending string
+	err = s.DB.QueryRowContext(ctx, "SELECT secret FROM mfa_pending WHERE user_id = $1", sess.User.ID).Scan(&pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errs.E(errs.Conflict, "start setting up your authenticator first")
+	}
+	if err != nil {
+		return "", errs.Wrap(err, "read TOTP secret")
+	}
+	step, err := s.checkCode(secret, pending, code, 0)
+	if err != nil {
+		return "", err
+	}
+	next := newSecret()
+	err = s.DB.Write(ctx, sess.User.Caller("session", nil), func(tx *store.Tx) error {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"UPDATE users SET mfa_secret = $1, mfa_enrolled_at = $2, mfa_last_step = $3 WHERE id = $4", []any{pending, tx.Now, step, sess.User.ID}},
+			{"DELETE FROM mfa_pending WHERE user_id = $1", []any{sess.User.ID}},
+			{"DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", []any{sess.User.ID, hashSecret(secret)}},
+			{"UPDATE sessions SET id_hash = $1, mfa_passed = TRUE WHERE id_hash = $2", []any{hashSecret(next), hashSecret(secret)}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+				return errs.Wrap(err, "enrol second factor")
+			}
+		}
+		return audit.Record(ctx, tx, "user.mfa.enrol", "user", sess.User.Email, map[string]any{"addr": addr})
+	})
+	return next, err
+}
+
+// VerifyMFA checks a code for a pending session and, if it is right, lets the
+// session through, returning its new secret. A code is accepted once only.
+func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (string, error) {
+	sess, err := s.Authenticate(ctx, secret)
+	if err != nil {
+		return "", err
+	}
+	if !sess.User.MFAEnrolled {
+		return "", errs.E(errs.Conflict, "set up your authenticator first")
+	}
+	step, err := s.checkCode(secret, sess.User.mfaSecret, code, sess.User.mfaLastStep)
+	if err != nil {
+		return "", err
+	}
+	next := newSecret()
+	err = s.DB.Write(ctx, sess.User.Caller("session", nil), func(tx *store.Tx) error {
+		// The step guard makes a code that raced another sign-in count once.
+		res, err := tx.ExecContext(ctx, "UPDATE users SET mfa_last_step = $1 WHERE id = $2 AND mfa_last_step < $1", step, sess.User.ID)
+		if err != nil {
+			return errs.Wrap(err, "verify code")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Unauthenticated, "that code has been used already: wait for the next one")
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE sessions SET id_hash = $1, mfa_passed = TRUE WHERE id_hash = $2",
+			hashSecret(next), hashSecret(secret)); err != nil {
+			return errs.Wrap(err, "verify code")
+		}
+		return audit.Record(ctx, tx, "user.mfa.pass", "user", sess.User.Email, map[string]any{"addr": addr})
+	})
+	return next, err
+}
+
+// checkCode validates a six-digit code against secret, allowing one step of
+// clock drift either way, and returns the time step it matched. Codes of
+// steps at or before lastStep were used already. Wrong codes count against
+// the session.
+func (s *Service) checkCode(sessionSecret, secret, code string, lastStep int64) (int64, error) {
+	now := s.DB.Now()
+	key := string(hashSecret(sessionSecret))
+	if blocked, _ := s.byMFA.blocked(key, now); blocked {
+		return 0, errs.E(errs.RateLimited, "too many wrong codes: sign in again in a few minutes")
+	}
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		s.byMFA.fail(key, now)
+		return 0, errs.FieldError("code", "enter the 6 digits your authenticator shows")
+	}
+	step := now.Unix() / 30
+	for _, d := range []int64{0, -1, 1} {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix((step+d)*30, 0), totpOpts)
+		if err != nil {
+			return 0, errs.Wrap(err, "TOTP")
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			if step+d <= lastStep {
+				return 0, errs.E(errs.Unauthenticated, "that code has been used already: wait for the next one")
+			}
+			return step + d, nil
+		}
+	}
+	s.byMFA.fail(key, now)
+	return 0, errs.FieldError("code", "that code is not right: check your authenticator's clock and try the next code")
+}
+
+// CurrentCode is the code an authenticator holding secret shows at t. The
+// demo and tests use it; it is not an API.
+func CurrentCode(secret string, t time.Time) (string, error) {
+	return totp.GenerateCodeCustom(secret, t, totpOpts)
+}

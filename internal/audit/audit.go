@@ -1,0 +1,233 @@
+// Package audit writes the audit trail: one record per change, in the same
+// transaction as the change, chained by hash to the record before it, so that
+// editing, deleting or reordering any record is found by Verify.
+//
+// The trail records who did what to which object and a digest of the new
+// state, never the state itself: the trail is readable by people who may not
+// read every record it mentions.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/store"
+)
+
+// Entry is one audit record.
+type Entry struct {
+	Seq         int64     `json:"seq"`
+	At          time.Time `json:"at"`
+	ActorUserID int64     `json:"actor_user_id,omitempty"`
+	ActorOrgID  int64     `json:"actor_org_id,omitempty"`
+	Actor       string    `json:"actor"`
+	Action      string    `json:"action"`
+	ObjectType  string    `json:"object_type"`
+	ObjectID    string    `json:"object_id"`
+	Digest      string    `json:"digest"`
+	PrevHash    string    `json:"prev_hash"`
+	Hash        string    `json:"hash"`
+}
+
+// Digest is the SHA-256 of the JSON encoding of state.
+func Digest(state any) string {
+	b, err := json.Marshal(state)
+	if err != nil {
+		b = fmt.Appendf(nil, "%#v", state)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// hash is the link: the SHA-256 of the previous link and every field of the
+// entry, separated so that no two different entries hash the same text.
+func (e Entry) hash() string {
+	h := sha256.New()
+	for _, s := range []string{
+		e.PrevHash, strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano),
+		strconv.FormatInt(e.ActorUserID, 10), strconv.FormatInt(e.ActorOrgID, 10), e.Actor,
+		e.Action, e.ObjectType, e.ObjectID, e.Digest,
+	} {
+		h.Write([]byte(s))
+		h.Write([]byte{0x1f})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Record appends an entry for a change made in tx: action (e.g.
+// "party.create") on the object, with a digest of its new state.
+func Record(ctx context.Context, tx *store.Tx, action, objectType string, objectID any, state any) error {
+	e := Entry{
+		At:          tx.Now,
+		ActorUserID: tx.Actor.UserID,
+		ActorOrgID:  tx.Actor.OrgID,
+		Actor:       actorName(tx.Actor),
+		Action:      action,
+		ObjectType:  objectType,
+		ObjectID:    fmt.Sprint(objectID),
+		Digest:      Digest(state),
+	}
+	// Taking the head row serialises writers on PostgreSQL (the row stays
+	// locked until commit); SQLite has one writer anyway.
+	if err := tx.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").
+		Scan(&e.Seq, &e.PrevHash); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	e.Hash = e.hash()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log
+		(seq, at, actor_user_id, actor_org_id, actor, action, object_type, object_id, digest, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		e.Seq, e.At, nullID(e.ActorUserID), nullID(e.ActorOrgID), e.Actor, e.Action, e.ObjectType, e.ObjectID,
+		e.Digest, e.PrevHash, e.Hash); err != nil {
+		return fmt.Errorf("audit record: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET hash = $1 WHERE id = 1", e.Hash); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	return nil
+}
+
+func actorName(c access.Caller) string {
+	switch {
+	case c.Name != "" && c.Via != "":
+		return c.Via + ":" + c.Name
+	case c.Name != "":
+		return c.Name
+	}
+	return "unknown"
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Break is the first place the chain does not hold.
+type Break struct {
+	Seq    int64  `json:"seq"`
+	Reason string `json:"reason"`
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Checked int64  `json:"checked"`
+	Head    int64  `json:"head"`
+	Broken  *Break `json:"broken,omitempty"`
+}
+
+// OK reports whether the chain held.
+func (r Report) OK() bool { return r.Broken == nil }
+
+// Verify walks the trail in order and reports the first broken link: an entry
+// whose fields no longer match its hash (edited), a missing sequence number or
+// a missing tail (deleted), or an entry whose link does not name the entry
+// before it (deleted or reordered).
+func Verify(ctx context.Context, db *store.DB) (Report, error) {
+	var rep Report
+	var headHash string
+	if err := db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&rep.Head, &headHash); err != nil {
+		return rep, fmt.Errorf("read audit head: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT seq, at, actor_user_id, actor_org_id, actor, action, object_type,
+		object_id, digest, prev_hash, hash FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return rep, fmt.Errorf("read audit log: %w", err)
+	}
+	defer rows.Close()
+	prev := Entry{Hash: strings.Repeat("0", 64)}
+	for rows.Next() {
+		e, err := scan(rows)
+		if err != nil {
+			return rep, err
+		}
+		switch {
+		case e.Seq != prev.Seq+1:
+			rep.Broken = &Break{Seq: prev.Seq + 1, Reason: fmt.Sprintf("entry %d is missing (the next entry is %d): entries were deleted", prev.Seq+1, e.Seq)}
+		case e.PrevHash != prev.Hash:
+			rep.Broken = &Break{Seq: e.Seq, Reason: fmt.Sprintf("entry %d does not link to entry %d: entries were deleted, inserted or reordered", e.Seq, prev.Seq)}
+		case e.hash() != e.Hash:
+			rep.Broken = &Break{Seq: e.Seq, Reason: fmt.Sprintf("entry %d does not match its hash: it was edited", e.Seq)}
+		}
+		if rep.Broken != nil {
+			return rep, nil
+		}
+		rep.Checked++
+		prev = e
+	}
+	if err := rows.Err(); err != nil {
+		return rep, err
+	}
+	if prev.Seq != rep.Head || prev.Hash != headHash {
+		rep.Broken = &Break{Seq: prev.Seq + 1, Reason: fmt.Sprintf("the trail ends at entry %d but its head says %d: entries at the end were deleted", prev.Seq, rep.Head)}
+	}
+	return rep, nil
+}
+
+func scan(rows *sql.Rows) (Entry, error) {
+	var e Entry
+	var user, org sql.NullInt64
+	err := rows.Scan(&e.Seq, &e.At, &user, &org, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.Digest, &e.PrevHash, &e.Hash)
+	e.ActorUserID, e.ActorOrgID = user.Int64, org.Int64
+	e.At = e.At.UTC()
+	return e, err
+}
+
+// Filter narrows a listing of the trail.
+type Filter struct {
+	ObjectType string
+	ObjectID   string
+	Before     int64 // entries with seq below this; 0 for the newest
+	Limit      int
+}
+
+// List returns entries newest first. The trail holds no record content, but
+// its object ids and actors still say who works on what, so only the platform
+// administrators and the SSC and its secretariat may read it.
+func List(ctx context.Context, db *store.DB, c access.Caller, f Filter) ([]Entry, error) {
+	if !c.System && !c.HasAny(sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat) {
+		return nil, errs.E(errs.Forbidden, "only platform administrators, SSC members and the secretariat may read the audit trail")
+	}
+	var args access.Args
+	where := []string{"TRUE"}
+	if f.ObjectType != "" {
+		where = append(where, "object_type = "+args.Add(f.ObjectType))
+	}
+	if f.ObjectID != "" {
+		where = append(where, "object_id = "+args.Add(f.ObjectID))
+	}
+	if f.Before > 0 {
+		where = append(where, "seq < "+args.Add(f.Before))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := db.QueryContext(ctx, `SELECT seq, at, actor_user_id, actor_org_id, actor, action, object_type,
+		object_id, digest, prev_hash, hash FROM audit_log WHERE `+strings.Join(where, " AND ")+
+		" ORDER BY seq DESC LIMIT "+strconv.Itoa(limit), args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "list audit")
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scan(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "list audit")
+		}
+		out = append(out, e)
+	}
+	return out, errs.Wrap(rows.Err(), "list audit")
+}
