@@ -89,7 +89,7 @@ func ParseDeviceRow(rec []string) (DeviceRow, []FieldError) {
 	if p := checkCount(rec, DeviceHeader); p != nil {
 		return DeviceRow{}, p
 	}
-	f := fields{rec: rec}
+	f := fields{rec: rec, header: DeviceHeader}
 	r := DeviceRow{
 		ID:           f.deviceID(0),
 		Type:         f.deviceType(1),
@@ -149,18 +149,14 @@ func checkCount(rec, header []string) []FieldError {
 // problems come out in column order too.
 type fields struct {
 	rec    []string
-	header []string // DeviceHeader when nil
+	header []string
 	probs  []FieldError
 }
 
 func (f *fields) get(i int) string { return strings.TrimSpace(f.rec[i]) }
 
 func (f *fields) problem(i int, msg string) {
-	h := f.header
-	if h == nil {
-		h = DeviceHeader
-	}
-	f.probs = append(f.probs, FieldError{Field: h[i], Value: f.get(i), Problem: msg})
+	f.probs = append(f.probs, FieldError{Field: f.header[i], Value: f.get(i), Problem: msg})
 }
 
 func (f *fields) deviceID(i int) DeviceID {

@@ -25,6 +25,7 @@ type spill struct {
 	files  []*os.File
 	bufs   []*bufio.Writer
 	counts []int64 // rows per day
+	rec    [spillRecord]byte
 }
 
 const (
@@ -55,12 +56,13 @@ func (s *spill) add(day int, supplier int, id estate.DeviceID) error {
 		}
 		s.files[g], s.bufs[g] = f, bufio.NewWriterSize(f, 32<<10)
 	}
-	var rec [spillRecord]byte
-	binary.LittleEndian.PutUint16(rec[0:], uint16(day))
-	rec[2] = byte(supplier)
-	binary.LittleEndian.PutUint64(rec[3:], uint64(id))
+	// The record lives in the spill: a local array would escape to the heap
+	// through Write, one allocation per row.
+	binary.LittleEndian.PutUint16(s.rec[0:], uint16(day))
+	s.rec[2] = byte(supplier)
+	binary.LittleEndian.PutUint64(s.rec[3:], uint64(id))
 	s.counts[day]++
-	_, err := s.bufs[g].Write(rec[:])
+	_, err := s.bufs[g].Write(s.rec[:])
 	return err
 }
 
