@@ -138,10 +138,21 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named *.partial.html hold partials shared by several pages.
+	var partials []string
+	for _, f := range files {
+		if strings.HasSuffix(f, ".partial.html") {
+			b, err := fs.ReadFile(assets, f)
+			if err != nil {
+				return nil, err
+			}
+			partials = append(partials, string(b))
+		}
+	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasSuffix(name, ".partial") {
 			continue
 		}
 		body, err := fs.ReadFile(assets, f)
@@ -151,6 +162,11 @@ func loadPages() (*pages, error) {
 		t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
+		}
+		for _, part := range partials {
+			if _, err := t.Parse(part); err != nil {
+				return nil, fmt.Errorf("partial: %w", err)
+			}
 		}
 		if _, err := t.Parse(string(body)); err != nil {
 			return nil, fmt.Errorf("template %s: %w", f, err)

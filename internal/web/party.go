@@ -163,6 +163,7 @@ func (s *Server) partiesPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 type partyFormData struct {
+	CSRF           string
 	Party          party.Party
 	New            bool
 	Roles          []sec.OrgRole
@@ -174,8 +175,9 @@ func (s *Server) newPartyPage(w http.ResponseWriter, r *http.Request) error {
 	if !callerOf(r).IsSSC() {
 		return errs.E(errs.Forbidden, "only SSC members and the secretariat may register organisations")
 	}
-	return s.render(w, r, http.StatusOK, "party_form", s.newPage(r, "Register an organisation",
-		partyFormData{New: true, Roles: sec.OrgRoles, Classes: sec.Classifications, ClassDefaulted: true}))
+	pg := s.newPage(r, "Register an organisation", nil)
+	pg.Data = partyData{Form: partyFormData{CSRF: pg.CSRF, New: true, Roles: sec.OrgRoles, Classes: sec.Classifications, ClassDefaulted: true}}
+	return s.render(w, r, http.StatusOK, "party_form", pg)
 }
 
 func (s *Server) createPartyForm(w http.ResponseWriter, r *http.Request) error {
@@ -192,9 +194,10 @@ func (s *Server) createPartyForm(w http.ResponseWriter, r *http.Request) error {
 		for i, x := range in.Roles {
 			roles[i] = sec.OrgRole(x)
 		}
-		pg := s.newPage(r, "Register an organisation", partyFormData{New: true, Roles: sec.OrgRoles, Classes: sec.Classifications,
+		pg := s.newPage(r, "Register an organisation", nil)
+		pg.Data = partyData{Form: partyFormData{CSRF: pg.CSRF, New: true, Roles: sec.OrgRoles, Classes: sec.Classifications,
 			Party:          party.Party{Code: in.Code, Name: in.Name, Roles: roles, Classification: sec.Classification(in.Classification)},
-			ClassDefaulted: in.Classification == ""})
+			ClassDefaulted: in.Classification == ""}}
 		pg.formErrors(err)
 		return s.render(w, r, s.problemFor(r, err).Status, "party_form", pg)
 	}
@@ -223,9 +226,9 @@ func (s *Server) showParty(w http.ResponseWriter, r *http.Request, status int, f
 	if err != nil {
 		return err
 	}
-	d := partyData{Party: p, History: hist, MayEdit: c.IsSSC(), MayContacts: c.IsSSC() || c.OrgID == p.ID,
-		Form: partyFormData{Party: p, Roles: sec.OrgRoles, Classes: sec.Classifications}}
-	pg := s.newPage(r, p.Name, d)
+	pg := s.newPage(r, p.Name, nil)
+	pg.Data = partyData{Party: p, History: hist, MayEdit: c.IsSSC(), MayContacts: c.IsSSC() || c.OrgID == p.ID,
+		Form: partyFormData{CSRF: pg.CSRF, Party: p, Roles: sec.OrgRoles, Classes: sec.Classifications}}
 	if formErr != nil {
 		pg.formErrors(formErr)
 	}
