@@ -304,4 +304,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 type testWriter struct{ t *testing.T }
 
-func (tw testWriter) Write(b []byte) (int, error) { tw.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (tw testWriter) Write(b []byte) (int, error) {
+	tw.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
