@@ -73,18 +73,14 @@ func marker(kind, id string) string { return markerPrefix + kind + "~" + id + "~
 // own test files.
 var seeders []func(w *world)
 
-func newWorldNoSeed(t *testing.T) *world {
-	db := storetest.Open(t, store.SQLite)
-	srv, _ := web.New(web.Config{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
-	w := &world{t: t, db: db, srv: srv}
-	w.ts = httptest.NewServer(srv)
-	return w
-}
-
 func newWorld(t *testing.T, engine store.Dialect) *world {
 	t.Helper()
+	return newWorldOn(t, storetest.Open(t, engine))
+}
+
+func newWorldOn(t *testing.T, db *store.DB) *world {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, engine)
 	srv, err := web.New(web.Config{DB: db, Log: testLogger(t), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
