@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -31,6 +32,7 @@ type Server struct {
 	Log      *slog.Logger
 	Accounts *account.Service
 	Parties  *party.Service
+	Audience *audience.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -63,6 +65,7 @@ func New(cfg Config) (*Server, error) {
 		Log:           cfg.Log,
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
+		Audience:      &audience.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
