@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/pandatix/go-cvss v0.6.4
 	modernc.org/sqlite v1.62.0
 )
 
