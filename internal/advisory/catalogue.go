@@ -1,0 +1,170 @@
+package advisory
+
+import (
+	"strings"
+
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// Manufacturer is a Device manufacturer with the models an advisory names.
+// The same tree serves export (which firmware is affected) and, through
+// NewCatalogue, import (what the catalogue holds).
+type Manufacturer struct {
+	Code   string // the organisation code in the catalogue, e.g. "MF01"
+	Name   string // the name advisories use, e.g. "Ardent Metering"
+	Models []Model
+}
+
+// Model is a Device Model. Its Code is unique within its manufacturer only
+// (the GBCS Device Model identifier), so a model is always named together
+// with its manufacturer's code.
+type Model struct {
+	Code       string // e.g. "4A1F"
+	Name       string // e.g. "AM200 Electricity Meter"; Code when empty
+	DeviceType sec.DeviceType
+	Generation sec.Generation
+	Firmware   []Firmware
+}
+
+// Firmware is one firmware version of a model in the catalogue, with its
+// status for the vulnerability (export only; NewCatalogue ignores Status).
+type Firmware struct {
+	Version string
+	Status  ProductStatus
+}
+
+// ProductStatus is what an advisory says of one firmware version. The
+// vulnerability service computes it from the affected ranges in the
+// catalogue's version order.
+type ProductStatus string
+
+// The four statuses metersec records, named as CSAF 2.0 names them.
+const (
+	KnownAffected      ProductStatus = "known_affected"
+	Fixed              ProductStatus = "fixed"
+	KnownNotAffected   ProductStatus = "known_not_affected"
+	UnderInvestigation ProductStatus = "under_investigation"
+)
+
+// ProductStatuses lists the statuses from the most to the least urgent. When
+// one firmware carries several statuses (across the vulnerabilities of one
+// imported advisory), the first in this list wins.
+var ProductStatuses = []ProductStatus{KnownAffected, UnderInvestigation, Fixed, KnownNotAffected}
+
+func (s ProductStatus) valid() bool {
+	for _, x := range ProductStatuses {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (s ProductStatus) rank() int {
+	for i, x := range ProductStatuses {
+		if s == x {
+			return i
+		}
+	}
+	return len(ProductStatuses)
+}
+
+// ModelRef names a Device Model in the catalogue by its natural key.
+type ModelRef struct {
+	Manufacturer string `json:"manufacturer"` // manufacturer code
+	Model        string `json:"model"`        // model code
+}
+
+// FirmwareRef names one firmware version of a Device Model: the natural key
+// of a catalogue row. Export uses it for the products a remediation applies
+// to; import returns it for every product it could map.
+type FirmwareRef struct {
+	Manufacturer string `json:"manufacturer"` // manufacturer code
+	Model        string `json:"model"`        // model code
+	Firmware     string `json:"firmware"`     // firmware version as the catalogue writes it
+}
+
+// Catalogue is what an import needs of the Device catalogue. Implementations
+// decide how loosely names match; NewCatalogue's rules are a good default.
+type Catalogue interface {
+	// FindModel finds the model a CSAF vendor name and product name (or model
+	// number) refer to.
+	FindModel(vendor, product string) (ModelRef, bool)
+	// FindFirmware finds a firmware version of the model.
+	FindFirmware(model ModelRef, version string) (FirmwareRef, bool)
+}
+
+// NewCatalogue returns an in-memory Catalogue over a manufacturer tree (the
+// firmware statuses are ignored). The catalogue is small (hundreds of models,
+// low thousands of firmware rows), so the vulnerability service can load the
+// whole of it, or one manufacturer's part, for an import.
+//
+// Matching, all case-insensitive with runs of white space treated as one
+// space: a vendor matches a manufacturer's name or code; a product matches a
+// model's code or name; a version matches a firmware version, ignoring a
+// leading "v" on either side ("v2.3.1" is "2.3.1"). Names that match more than
+// one model do not match at all: a guess would put devices in the wrong
+// Suppliers' fan-out.
+func NewCatalogue(ms []Manufacturer) Catalogue {
+	return memCatalogue(ms)
+}
+
+type memCatalogue []Manufacturer
+
+func (c memCatalogue) FindModel(vendor, product string) (ModelRef, bool) {
+	vendor, product = fold(vendor), fold(product)
+	if vendor == "" || product == "" {
+		return ModelRef{}, false
+	}
+	var found []ModelRef
+	for _, m := range c {
+		if fold(m.Name) != vendor && fold(m.Code) != vendor {
+			continue
+		}
+		for _, md := range m.Models {
+			if fold(md.Code) == product || fold(md.Name) == product {
+				found = append(found, ModelRef{m.Code, md.Code})
+			}
+		}
+	}
+	if len(found) != 1 {
+		return ModelRef{}, false
+	}
+	return found[0], true
+}
+
+func (c memCatalogue) FindFirmware(ref ModelRef, version string) (FirmwareRef, bool) {
+	want := foldVersion(version)
+	if want == "" {
+		return FirmwareRef{}, false
+	}
+	for _, m := range c {
+		if m.Code != ref.Manufacturer {
+			continue
+		}
+		for _, md := range m.Models {
+			if md.Code != ref.Model {
+				continue
+			}
+			for _, fw := range md.Firmware {
+				if foldVersion(fw.Version) == want {
+					return FirmwareRef{m.Code, md.Code, fw.Version}, true
+				}
+			}
+		}
+	}
+	return FirmwareRef{}, false
+}
+
+// fold prepares a name for comparison: lower case, white space collapsed.
+func fold(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+func foldVersion(s string) string {
+	s = fold(s)
+	if len(s) > 1 && s[0] == 'v' && s[1] >= '0' && s[1] <= '9' {
+		s = s[1:]
+	}
+	return s
+}
