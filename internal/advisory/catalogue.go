@@ -84,12 +84,17 @@ type FirmwareRef struct {
 	Firmware     string `json:"firmware"`     // firmware version as the catalogue writes it
 }
 
-// Catalogue is what an import needs of the Device catalogue. Implementations
+// Catalogue is what an import needs of the Device catalogue: three lookups,
+// one per level of a CSAF product tree (vendor, product, version), so an
+// import can say at which level a product failed to map. Implementations
 // decide how loosely names match; NewCatalogue's rules are a good default.
 type Catalogue interface {
-	// FindModel finds the model a CSAF vendor name and product name (or model
-	// number) refer to.
-	FindModel(vendor, product string) (ModelRef, bool)
+	// FindManufacturer returns the code of the manufacturer a CSAF vendor
+	// name refers to.
+	FindManufacturer(vendor string) (code string, ok bool)
+	// FindModel finds the model of that manufacturer a CSAF product name or
+	// model number refers to.
+	FindModel(manufacturer, product string) (ModelRef, bool)
 	// FindFirmware finds a firmware version of the model.
 	FindFirmware(model ModelRef, version string) (FirmwareRef, bool)
 }
@@ -97,7 +102,7 @@ type Catalogue interface {
 // NewCatalogue returns an in-memory Catalogue over a manufacturer tree (the
 // firmware statuses are ignored). The catalogue is small (hundreds of models,
 // low thousands of firmware rows), so the vulnerability service can load the
-// whole of it, or one manufacturer's part, for an import.
+// whole of it for an import.
 //
 // Matching, all case-insensitive with runs of white space treated as one
 // space: a vendor matches a manufacturer's name or code; a product matches a
@@ -111,14 +116,31 @@ func NewCatalogue(ms []Manufacturer) Catalogue {
 
 type memCatalogue []Manufacturer
 
-func (c memCatalogue) FindModel(vendor, product string) (ModelRef, bool) {
-	vendor, product = fold(vendor), fold(product)
-	if vendor == "" || product == "" {
+func (c memCatalogue) FindManufacturer(vendor string) (string, bool) {
+	vendor = fold(vendor)
+	if vendor == "" {
+		return "", false
+	}
+	var found []string
+	for _, m := range c {
+		if fold(m.Name) == vendor || fold(m.Code) == vendor {
+			found = append(found, m.Code)
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
+}
+
+func (c memCatalogue) FindModel(manufacturer, product string) (ModelRef, bool) {
+	product = fold(product)
+	if product == "" {
 		return ModelRef{}, false
 	}
 	var found []ModelRef
 	for _, m := range c {
-		if fold(m.Name) != vendor && fold(m.Code) != vendor {
+		if m.Code != manufacturer {
 			continue
 		}
 		for _, md := range m.Models {

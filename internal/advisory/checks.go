@@ -4,29 +4,39 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/gocsaf/csaf/v3/csaf"
 )
 
-// schemaProblems checks a JSON document against the CSAF 2.0 JSON schema with
-// gocsaf's csaf.ValidateCSAF. The schema (and the CVSS v2/v3.0/v3.1 schemas it
-// refers to) are embedded in gocsaf, so this needs no network. Each problem
-// reads "<JSON pointer>: <message>", e.g. "/document/tracking/id: minLength:
-// got 0, want 1". err is for documents that are not JSON at all.
+// parseJSON reads exactly one JSON value, as the schema validator wants it:
+// generic values, with json.Number for numbers (the jsonschema library gocsaf
+// uses expects that, and it keeps numbers exact). Trailing data after the
+// value is an error, as in gocsaf's own validator.
+func parseJSON(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("unexpected data after the JSON document at byte %d", dec.InputOffset())
+	}
+	return v, nil
+}
+
+// schemaProblems checks a parsed JSON document against the CSAF 2.0 JSON
+// schema with gocsaf's csaf.ValidateCSAF. The schema (and the CVSS v2, v3.0
+// and v3.1 schemas it refers to) are embedded in gocsaf, so this needs no
+// network. Each problem reads "<JSON pointer>: <message>", e.g.
+// "/document/tracking/id: minLength: got 0, want 1".
 //
 // gocsaf v3.7.0 runs the CSAF mandatory tests (§6.1) only through a remote
 // validator service (csaf.RemoteValidatorOptions), which metersec does not
 // call; mandatoryProblems runs the ones product mapping depends on.
-func schemaProblems(raw []byte) ([]string, error) {
-	// The schema validator wants generic JSON with json.Number for numbers,
-	// as the jsonschema library gocsaf uses expects.
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var generic any
-	if err := dec.Decode(&generic); err != nil {
-		return nil, err
-	}
-	return csaf.ValidateCSAF(generic)
+func schemaProblems(doc any) ([]string, error) {
+	return csaf.ValidateCSAF(doc)
 }
 
 // mandatoryProblems runs the CSAF 2.0 mandatory tests on product and group

@@ -143,7 +143,11 @@ func ExportCSAF(a Advisory, pub Publisher) ([]byte, error) {
 	if err := enc.Encode(doc); err != nil {
 		return nil, errs.Wrap(err, "encode CSAF")
 	}
-	problems, err := schemaProblems(buf.Bytes())
+	generic, err := parseJSON(buf.Bytes())
+	if err != nil {
+		return nil, errs.Wrap(err, "reparse exported CSAF")
+	}
+	problems, err := schemaProblems(generic)
 	if err != nil {
 		return nil, errs.Wrap(err, "validate exported CSAF")
 	}
