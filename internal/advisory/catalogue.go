@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/metersec/metersec/internal/sec"
@@ -111,71 +112,73 @@ type Catalogue interface {
 // one model do not match at all: a guess would put devices in the wrong
 // Suppliers' fan-out.
 func NewCatalogue(ms []Manufacturer) Catalogue {
-	return memCatalogue(ms)
-}
-
-type memCatalogue []Manufacturer
-
-func (c memCatalogue) FindManufacturer(vendor string) (string, bool) {
-	vendor = fold(vendor)
-	if vendor == "" {
-		return "", false
+	c := &memCatalogue{
+		vendors:  map[string][]string{},
+		models:   map[string]map[string][]ModelRef{},
+		firmware: map[ModelRef]map[string]string{},
 	}
-	var found []string
-	for _, m := range c {
-		if fold(m.Name) == vendor || fold(m.Code) == vendor {
-			found = append(found, m.Code)
-		}
-	}
-	if len(found) != 1 {
-		return "", false
-	}
-	return found[0], true
-}
-
-func (c memCatalogue) FindModel(manufacturer, product string) (ModelRef, bool) {
-	product = fold(product)
-	if product == "" {
-		return ModelRef{}, false
-	}
-	var found []ModelRef
-	for _, m := range c {
-		if m.Code != manufacturer {
-			continue
+	for _, m := range ms {
+		addUnique(c.vendors, fold(m.Name), m.Code)
+		addUnique(c.vendors, fold(m.Code), m.Code)
+		byName := c.models[m.Code]
+		if byName == nil {
+			byName = map[string][]ModelRef{}
+			c.models[m.Code] = byName
 		}
 		for _, md := range m.Models {
-			if fold(md.Code) == product || fold(md.Name) == product {
-				found = append(found, ModelRef{m.Code, md.Code})
-			}
-		}
-	}
-	if len(found) != 1 {
-		return ModelRef{}, false
-	}
-	return found[0], true
-}
-
-func (c memCatalogue) FindFirmware(ref ModelRef, version string) (FirmwareRef, bool) {
-	want := foldVersion(version)
-	if want == "" {
-		return FirmwareRef{}, false
-	}
-	for _, m := range c {
-		if m.Code != ref.Manufacturer {
-			continue
-		}
-		for _, md := range m.Models {
-			if md.Code != ref.Model {
-				continue
+			ref := ModelRef{m.Code, md.Code}
+			addUnique(byName, fold(md.Code), ref)
+			addUnique(byName, fold(md.Name), ref)
+			fws := c.firmware[ref]
+			if fws == nil {
+				fws = map[string]string{}
+				c.firmware[ref] = fws
 			}
 			for _, fw := range md.Firmware {
-				if foldVersion(fw.Version) == want {
-					return FirmwareRef{m.Code, md.Code, fw.Version}, true
+				if _, dup := fws[foldVersion(fw.Version)]; !dup {
+					fws[foldVersion(fw.Version)] = fw.Version
 				}
 			}
 		}
 	}
-	return FirmwareRef{}, false
+	return c
+}
+
+// memCatalogue indexes the folded names, so an import of thousands of
+// products does not fold the catalogue's names once per product.
+type memCatalogue struct {
+	vendors  map[string][]string              // folded name or code → manufacturer codes
+	models   map[string]map[string][]ModelRef // manufacturer code → folded name or code → models
+	firmware map[ModelRef]map[string]string   // model → folded version → version
+}
+
+func addUnique[T comparable](m map[string][]T, key string, v T) {
+	if key == "" || slices.Contains(m[key], v) {
+		return
+	}
+	m[key] = append(m[key], v)
+}
+
+func (c *memCatalogue) FindManufacturer(vendor string) (string, bool) {
+	if found := c.vendors[fold(vendor)]; len(found) == 1 {
+		return found[0], true
+	}
+	return "", false
+}
+
+func (c *memCatalogue) FindModel(manufacturer, product string) (ModelRef, bool) {
+	if found := c.models[manufacturer][fold(product)]; len(found) == 1 {
+		return found[0], true
+	}
+	return ModelRef{}, false
+}
+
+func (c *memCatalogue) FindFirmware(ref ModelRef, version string) (FirmwareRef, bool) {
+	v, ok := c.firmware[ref][foldVersion(version)]
+	if !ok || strings.TrimSpace(version) == "" {
+		return FirmwareRef{}, false
+	}
+	return FirmwareRef{ref.Manufacturer, ref.Model, v}, true
 }
 
 // fold prepares a name for comparison: lower case, white space collapsed.

@@ -396,3 +396,21 @@ func TestFileName(t *testing.T) {
 		t.Errorf("FileName = %q", got)
 	}
 }
+
+// TestGocsafStructsMisnameAcknowledgments pins the reason csaf_model.go
+// exists: gocsaf v3.7.0 writes "acknowledgements", which the CSAF 2.0 schema
+// rejects. If this fails after an upgrade, gocsaf's structs may be usable.
+func TestGocsafStructsMisnameAcknowledgments(t *testing.T) {
+	org := "Ardent Metering"
+	b, err := json.Marshal(csaf.Vulnerability{Acknowledgements: csaf.Acknowledgements{{Organization: &org}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"acknowledgements"`)) {
+		t.Errorf("gocsaf now writes %s: reconsider csaf_model.go", b)
+	}
+	var pt csaf.ProductTree
+	if err := json.Unmarshal([]byte(`{"product_groups":[{"group_id":"G","product_ids":["A","B"]}]}`), &pt); err == nil {
+		t.Error("gocsaf now decodes product_groups as the schema has them: reconsider csaf_model.go")
+	}
+}

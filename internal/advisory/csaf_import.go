@@ -22,6 +22,9 @@ const MaxCSAFSize = 5 << 20 // 5 MiB
 // counted. A document that is not CSAF at all can have thousands.
 const maxProblems = 20
 
+// maxWarnings bounds Imported.Warnings likewise.
+const maxWarnings = 100
+
 // Imported is what a manufacturer's CSAF advisory says, mapped onto the
 // catalogue. Nothing is stored: the vulnerability service shows it to a
 // person, who confirms it and fills what the advisory cannot say (materiality,
@@ -161,7 +164,14 @@ func importDoc(doc *csafDoc, cat Catalogue) *Imported {
 		Unmapped:        []Unmapped{},
 		Warnings:        []string{},
 	}
-	warn := func(format string, args ...any) { im.Warnings = append(im.Warnings, fmt.Sprintf(format, args...)) }
+	moreWarnings := 0
+	warn := func(format string, args ...any) {
+		if len(im.Warnings) < maxWarnings {
+			im.Warnings = append(im.Warnings, fmt.Sprintf(format, args...))
+		} else {
+			moreWarnings++
+		}
+	}
 	for _, p := range mandatoryProblems(doc) {
 		warn("%s", p)
 	}
@@ -173,6 +183,7 @@ func importDoc(doc *csafDoc, cat Catalogue) *Imported {
 	unmapped := map[string]bool{}
 	order := map[FirmwareRef]int{} // first mention, for a stable order
 	merged := map[FirmwareRef]ProductStatus{}
+	cves := map[string]bool{}
 	var scores []CVSS
 	for vi, v := range doc.Vulnerabilities {
 		vp := fmt.Sprintf("/vulnerabilities/%d", vi)
@@ -182,7 +193,8 @@ func importDoc(doc *csafDoc, cat Catalogue) *Imported {
 			Description: noteText(v.Notes, "description", "summary"),
 			Products:    map[ProductStatus][]FirmwareRef{},
 		}
-		if v.CVE != "" && !slices.Contains(im.CVEs, v.CVE) {
+		if v.CVE != "" && !cves[v.CVE] {
+			cves[v.CVE] = true
 			im.CVEs = append(im.CVEs, v.CVE)
 		}
 		if dd := parseDate(v.DiscoveryDate, vp+"/discovery_date", warn); !dd.IsZero() && (im.DiscoveredOn.IsZero() || dd.Before(im.DiscoveredOn)) {
@@ -245,6 +257,9 @@ func importDoc(doc *csafDoc, cat Catalogue) *Imported {
 	}
 	slices.Sort(im.CVEs)
 	im.CVSS = pickCVSS(scores)
+	if moreWarnings > 0 {
+		im.Warnings = append(im.Warnings, fmt.Sprintf("… and %d more warnings", moreWarnings))
+	}
 	return im
 }
 

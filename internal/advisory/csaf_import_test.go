@@ -420,3 +420,23 @@ func FuzzImportCSAF(f *testing.F) {
 		}
 	})
 }
+
+// FuzzImportMapping skips the schema and hands the mapping whatever decodes,
+// so the fuzzer reaches the code behind the schema check, which random bytes
+// rarely pass: the mapping must not panic even on documents the schema
+// would have refused.
+func FuzzImportMapping(f *testing.F) {
+	f.Add(readTestdata(f, "ardent-sa-2026-07.json"))
+	f.Add(readTestdata(f, "export_msv-2026-0042.json"))
+	f.Add([]byte(`{"product_tree":{"branches":[{"category":"product_version_range","name":"","branches":[{"category":"vendor","name":"Ardent Metering","product":{"product_id":"A","product_identification_helper":{"cpe":"cpe:/::::"}}}]}]},"vulnerabilities":[{"product_status":{"known_affected":["A","A",""]},"notes":[{"text":"CVSS:4.0/ CVSS:3.1/AV:N"}]}]}`))
+	cat := testCatalogue()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var doc csafDoc
+		if json.Unmarshal(in, &doc) != nil {
+			return
+		}
+		if im := importDoc(&doc, cat); im == nil {
+			t.Fatal("nil result")
+		}
+	})
+}

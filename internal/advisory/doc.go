@@ -9,6 +9,17 @@
 // here, and stores or serves the result. The catalogue is reached only through
 // the small Catalogue interface, so imports can be tested with an in-memory one.
 //
+// The vulnerability service uses it like this:
+//   - ParseCVSS when a vector is entered, to store the normalised vector, the
+//     score and the rating;
+//   - ExportCSAF with an Advisory built from the vulnerability, its affected
+//     firmware (statuses computed from the ranges in the catalogue's version
+//     order) and its remediations, and the configured Publisher; FileName
+//     names the download;
+//   - ImportCSAF with an uploaded file and a Catalogue (NewCatalogue over the
+//     catalogue's manufacturers, models and firmware will do), to show a person
+//     what the advisory says, what maps, and what does not.
+//
 // What an advisory must never carry: which Suppliers were notified and which
 // acknowledged (DESIGN.md: Suppliers never learn another Supplier's identity).
 // The input type Advisory has no place for recipients, so an export cannot leak
