@@ -1,0 +1,137 @@
+package report
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/store"
+)
+
+func init() { account.DefaultArgon2 = account.Argon2Params{Memory: 64, Time: 1, Threads: 1} }
+
+var sys = access.SystemCaller("test")
+
+// clock is a settable clock for the database.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func setClock(db *store.DB, t time.Time) *clock {
+	c := &clock{t: t}
+	db.Now = func() time.Time {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.t.UTC().Truncate(time.Microsecond)
+	}
+	return c
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// recorder is a Notifier that keeps what it is asked to send, as the
+// delivery queue would: once per key and organisation.
+type recorder struct {
+	mu      sync.Mutex
+	notices []Notice
+	keys    map[string]bool
+}
+
+func (r *recorder) Notify(ctx context.Context, tx *store.Tx, n Notice) (Sent, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys == nil {
+		r.keys = map[string]bool{}
+	}
+	k := n.Key + "|" + itoa(n.OrgID)
+	if r.keys[k] {
+		return Sent{NoticeID: 1, Repeat: true}, nil
+	}
+	r.keys[k] = true
+	r.notices = append(r.notices, n)
+	return Sent{NoticeID: int64(len(r.notices)), Emails: 1}, nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.notices)
+}
+
+func mustParty(t *testing.T, db *store.DB, code, name string, class sec.Classification, roles []string, email string) party.Party {
+	t.Helper()
+	in := party.NewParty{Code: code, Name: name, Roles: roles, Classification: string(class)}
+	if email != "" {
+		in.Contacts = []party.ContactInput{{Name: "Contact of " + code, Email: email, Phone: "01632 960000"}}
+	}
+	p, err := (&party.Service{DB: db}).Create(context.Background(), sys, in)
+	if err != nil {
+		t.Fatalf("party %s: %v", code, err)
+	}
+	return p
+}
+
+func exec(t *testing.T, db *store.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Writer().Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// insertModel adds a Device model straight into the catalogue's table: the
+// reports need only its manufacturer, code and kind.
+func insertModel(t *testing.T, db *store.DB, mfr int64, code, name string, typ sec.DeviceType, gen sec.Generation) int64 {
+	t.Helper()
+	var id int64
+	now := db.Now()
+	if err := db.Writer().QueryRow(`INSERT INTO device_models (manufacturer_id, code, name, device_type, generation, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, mfr, code, name, string(typ), string(gen), now).Scan(&id); err != nil {
+		t.Fatalf("model %s: %v", code, err)
+	}
+	return id
+}
+
+// addPortfolio adds installed Devices to the portfolio aggregates as the
+// estate would (the table has no foreign keys; firmware ids are any number).
+func addPortfolio(t *testing.T, db *store.DB, supplier, modelID, firmware, mapID int64, gen sec.Generation, typ sec.DeviceType, n int64) {
+	t.Helper()
+	exec(t, db, `INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		supplier, modelID, firmware, mapID, string(gen), string(typ), n)
+}
+
+func addUser(t *testing.T, db *store.DB, email, org string, role sec.Role) access.Caller {
+	t.Helper()
+	u, err := account.NewService(db).AddUser(context.Background(), sys, account.NewUser{Email: email, Name: email, Org: org,
+		Roles: []string{string(role)}, Password: "correct horse battery"})
+	if err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return u.Caller("session", nil)
+}
+
+func count(t *testing.T, db *store.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
