@@ -19,8 +19,8 @@ import (
 	"github.com/metersec/metersec/internal/store/storetest"
 )
 
-// estate is a small world whose reports were worked out by hand.
-type estate struct {
+// handEstate is a small world whose reports were worked out by hand.
+type handEstate struct {
 	db                  *store.DB
 	clock               *clock
 	mfa, mfb, mfr, mfx  party.Party
@@ -39,9 +39,9 @@ type estate struct {
 //	Suppliers S1, S2, S3 (S3 operates nothing);
 //	portfolio: S1 A1 100+50 (two firmware, with and without a MAP), S1 A2 30,
 //	S2 A1 20, S2 B1 7, and 5 A2 Devices with no Responsible Supplier.
-func newEstate(t *testing.T, db *store.DB) *estate {
+func newEstate(t *testing.T, db *store.DB) *handEstate {
 	ctx := context.Background()
-	e := &estate{db: db, clock: setClock(db, ts("2026-10-10T09:00:00Z"))}
+	e := &handEstate{db: db, clock: setClock(db, ts("2026-10-10T09:00:00Z"))}
 	e.october, _ = ParseMonth("2026-10")
 	e.mfa = mustParty(t, db, "MFA", "Alder Meters", "", []string{"manufacturer"}, "security@alder.example")
 	e.mfb = mustParty(t, db, "MFB", "Birch Devices", "", []string{"manufacturer"}, "psirt@birch.example")
@@ -72,7 +72,7 @@ func newEstate(t *testing.T, db *store.DB) *estate {
 	return e
 }
 
-func (e *estate) service() (*Service, *recorder) {
+func (e *handEstate) service() (*Service, *recorder) {
 	rec := &recorder{}
 	s := NewService(e.db)
 	s.Notifier = rec

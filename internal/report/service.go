@@ -153,6 +153,15 @@ func (s *Service) Tick(ctx context.Context, now time.Time) error {
 	local := now.In(s.Schedule.location())
 	m := MonthAt(local).Add(-1)
 	sys := access.SystemCaller("monthly reports")
+	// A month that ended before the platform held anyone is not reported: a
+	// new installation starts with the first month it saw end.
+	var existed bool
+	if err := s.DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM organisations WHERE created_at < $1)", m.End(s.Schedule.location()).UTC()).Scan(&existed); err != nil {
+		return errs.Wrap(err, "monthly reports")
+	}
+	if !existed {
+		return nil
+	}
 	if _, err := getSnapshot(ctx, s.DB, m); errors.Is(err, errNoSnapshot) {
 		if err := s.DB.Write(ctx, sys, func(tx *store.Tx) error {
 			_, err := takeSnapshot(ctx, tx, m, late(local, m))
