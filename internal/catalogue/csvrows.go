@@ -57,10 +57,15 @@ func (e FieldError) Error() string {
 //     are empty.
 //   - cpa_withdrawn: the date the certificate was withdrawn, optional.
 //
+// A firmware version with no certificate recorded has every cpa_ column empty;
+// one covered by several certificates has a row for each, so
+// (manufacturer, model, firmware, cpa_reference) is unique in a file.
+//
 // Dates are YYYY-MM-DD. The model columns repeat on every firmware row of the
-// model; (manufacturer, model, firmware) is unique in a file. Checking that the
-// model columns agree across rows, and that a certificate reference shared by
-// rows carries the same dates, needs the whole file: the importer does it.
+// model, and the firmware columns on every certificate row of the firmware.
+// Checking that they agree across rows, and that a certificate reference shared
+// by rows of a model carries the same dates, needs the whole file: the
+// importer does it (Service.Import).
 var CatalogueHeader = []string{
 	"manufacturer", "model", "device_type", "generation", "hardware_version",
 	"firmware", "firmware_released", "image_hash",
@@ -128,6 +133,14 @@ func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
 	r.Released = f.date("firmware_released", false)
 	r.ImageHash = f.hash("image_hash")
 	c := &r.CPA
+	if f.noCertificate() {
+		// Firmware listed before its certificate is recorded.
+		if f.probs != nil {
+			slices.SortStableFunc(f.probs, func(a, b FieldError) int { return f.col[a.Field] - f.col[b.Field] })
+			return CatalogueRow{}, f.probs
+		}
+		return r, nil
+	}
 	c.Reference = f.reference("cpa_reference")
 	c.Issued = f.date("cpa_issued", true)
 	switch kind := f.get("cpa_kind"); strings.ToLower(kind) {
@@ -164,15 +177,31 @@ func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
 	return r, nil
 }
 
-// Record is the CSV record that ParseCatalogueRow reads back as r.
+// Record is the CSV record that ParseCatalogueRow reads back as r. A row
+// with no certificate (an empty Reference) leaves every cpa_ column empty.
 func (r CatalogueRow) Record() []string {
 	c := r.CPA
-	return []string{
+	rec := []string{
 		r.Manufacturer, r.Model, string(r.DeviceType), string(r.Generation), r.HardwareVersion,
 		r.Firmware.String(), formatDate(r.Released), r.ImageHash,
 		c.Reference, formatDate(c.Issued), string(c.Kind), formatDate(c.Expiry), formatDate(c.Renewal),
 		yesNo(c.Conditional), c.Conditions, formatDate(c.ConditionsDue), formatDate(c.Withdrawn),
 	}
+	if c.Reference == "" {
+		clear(rec[8:])
+	}
+	return rec
+}
+
+// noCertificate reports whether every cpa_ column is empty (cpa_conditional
+// may say "no"): a firmware version with no CPA certificate recorded yet.
+func (f *fields) noCertificate() bool {
+	for _, name := range CatalogueHeader[8:] {
+		if v := f.get(name); v != "" && !(name == "cpa_conditional" && strings.EqualFold(v, "no")) {
+			return false
+		}
+	}
+	return true
 }
 
 // DateLayout is how the CSV formats write dates.
