@@ -104,8 +104,9 @@ func (s *Service) Import(ctx context.Context, c access.Caller, r io.Reader, opts
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			line, _ := cr.FieldPos(0)
 			if err != nil {
+				// FieldPos knows only records read whole.
+				line := 0
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
 					line = pe.Line
@@ -115,6 +116,7 @@ func (s *Service) Import(ctx context.Context, c access.Caller, r io.Reader, opts
 				// starts: stop reading.
 				break
 			}
+			line, _ := cr.FieldPos(0)
 			if im.res.Rows == MaxImportRows {
 				im.problem(line, "", fmt.Sprintf("the file has more than %d rows; a catalogue is low thousands of rows", MaxImportRows))
 				break
@@ -123,7 +125,7 @@ func (s *Service) Import(ctx context.Context, c access.Caller, r io.Reader, opts
 				return err
 			}
 		}
-		if err := im.problems.Err(fmt.Sprintf("the file was not imported: %d problems", im.problems.Count())); err != nil {
+		if err := im.problems.Err(fmt.Sprintf("the file was not imported: %s", plural(im.problems.Count(), "problem"))); err != nil {
 			return err
 		}
 		res = im.res
@@ -471,4 +473,11 @@ func (im *importer) countUpdate(kind string, id int64, n *int) {
 	}
 	im.counted[k] = true
 	*n++
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -31,6 +32,8 @@ type Server struct {
 	Log      *slog.Logger
 	Accounts *account.Service
 	Parties  *party.Service
+	// Catalogue is the Device catalogue (CPL).
+	Catalogue *catalogue.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -63,6 +66,7 @@ func New(cfg Config) (*Server, error) {
 		Log:           cfg.Log,
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
+		Catalogue:     &catalogue.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
