@@ -32,23 +32,24 @@ func (e FieldError) Error() string {
 }
 
 // CatalogueHeader is the header of a catalogue CSV file, one row per firmware
-// version of a Device Model (a CPL entry) with that firmware's CPA certificate:
+// version of a Device Model (a CPL entry) and CPA certificate covering it:
 //
 //	manufacturer,model,device_type,generation,hardware_version,firmware,firmware_released,image_hash,cpa_reference,cpa_issued,cpa_kind,cpa_expiry,cpa_renewal,cpa_conditional,cpa_conditions,cpa_conditions_due,cpa_withdrawn
 //	MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,2021-03-01,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,CPA-2021-0117,2021-02-01,expiring,2027-02-01,,no,,,
 //	MF01,4A1F,ESME,SMETS2+,1.0,2.2.0,,,CPA-2023-0342,2023-05-10,lifetime,,2029-05-10,yes,"Close finding 4 (tamper log)",2024-05-10,
 //
 // Columns:
-//   - manufacturer: the manufacturer's organisation code.
-//   - model: the model code, unique within the manufacturer (the GBCS Device
-//     Model identifier, usually 4 hex digits).
+//   - manufacturer: the manufacturer's organisation code (any case).
+//   - model: the model code, unique within the manufacturer ignoring case (the
+//     GBCS Device Model identifier, usually 4 hex digits).
 //   - device_type: ESME, GSME, CHF, GPF, PPMID, HCALCS or IHD.
 //   - generation: SMETS1 or SMETS2+.
 //   - hardware_version: free text; a model has one hardware version.
 //   - firmware: the firmware version (see ParseFirmwareVersion).
 //   - firmware_released: release date, optional.
 //   - image_hash: SHA-256 of the Manufacturer Image as 64 hex digits, optional.
-//   - cpa_reference: the CPA certificate's reference.
+//   - cpa_reference: the CPA certificate's reference, unique within the model;
+//     rows of several firmware versions may name one certificate.
 //   - cpa_issued: the date the certificate was issued.
 //   - cpa_kind: "expiring" (cpa_expiry required, cpa_renewal empty) or
 //     "lifetime" (MP209: cpa_renewal required, cpa_expiry empty).

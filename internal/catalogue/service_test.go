@@ -590,3 +590,46 @@ func TestCertReport(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryChangeAudited: each change writes one audit record in its own
+// transaction; a change that changes nothing writes none.
+func TestEveryChangeAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		actions := func() []string {
+			rows, err := db.QueryContext(ctx, "SELECT action FROM audit_log WHERE action LIKE 'catalogue.%' ORDER BY seq")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var a string
+				rows.Scan(&a)
+				out = append(out, a)
+			}
+			return out
+		}
+		mfr := f.as["mfrA"]
+		m := f.model("mfrA", ModelInput{Code: "4A1F", DeviceType: "ESME", Generation: "SMETS2+", Hardware: "1.0"})
+		name := "Named"
+		f.svc.UpdateModel(ctx, mfr, m.ID, ModelUpdate{Name: &name})
+		f.svc.UpdateModel(ctx, mfr, m.ID, ModelUpdate{Name: &name}) // no change
+		fw, _ := f.svc.AddFirmware(ctx, mfr, m.ID, FirmwareInput{Version: "1.0"})
+		rel := "2021-01-01"
+		f.svc.UpdateFirmware(ctx, mfr, fw.ID, FirmwareUpdate{Released: &rel})
+		c, _ := f.svc.AddCertificate(ctx, mfr, m.ID, CertificateInput{Reference: "C1", Issued: "2021-01-01", Kind: "expiring", Expiry: "2027-01-01", Firmware: []string{"1.0"}})
+		exp := "2028-01-01"
+		f.svc.UpdateCertificate(ctx, mfr, c.ID, CertificateUpdate{Expiry: &exp})
+		f.svc.WithdrawCertificate(ctx, mfr, c.ID, Withdrawal{Date: "2024-01-01"})
+		file := strings.Join(CatalogueHeader, ",") + "\nMANA,4A2F,ESME,SMETS2+,1,1.0,,,,,,,,,,,\n"
+		f.svc.Import(ctx, mfr, strings.NewReader(file), ImportOptions{})
+		f.svc.Import(ctx, mfr, strings.NewReader(file), ImportOptions{}) // no change
+		want := []string{"catalogue.model.create", "catalogue.model.update", "catalogue.firmware.create", "catalogue.firmware.update",
+			"catalogue.certificate.create", "catalogue.certificate.update", "catalogue.certificate.withdraw", "catalogue.import"}
+		if got := actions(); !slices.Equal(got, want) {
+			t.Errorf("audit actions\n%v\nwant\n%v", got, want)
+		}
+	})
+}

@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -355,7 +357,7 @@ type catalogueData struct {
 	Generations []sec.Generation
 	MayCreate   bool
 	MayReport   bool
-	ExportQuery string
+	ExportHref  template.URL // the export of what the filter shows
 }
 
 func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request) error {
@@ -370,7 +372,22 @@ func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusOK, "catalogue", s.newPage(r, "Catalogue", catalogueData{Models: ms, Filter: f,
 		Types: sec.DeviceTypes, Generations: sec.Generations, MayCreate: catalogue.MayCreate(c), MayReport: catalogue.MayReport(c),
-		ExportQuery: r.URL.RawQuery}))
+		ExportHref: exportHref(f)}))
+}
+
+// exportHref is the export link for a filter, built from parsed values only.
+func exportHref(f catalogue.Filter) template.URL {
+	q := url.Values{}
+	for k, v := range map[string]string{"manufacturer": f.Manufacturer, "type": string(f.DeviceType), "generation": string(f.Generation), "q": f.Query} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	href := "/api/v1/catalogue/export"
+	if len(q) > 0 {
+		href += "?" + q.Encode()
+	}
+	return template.URL(href)
 }
 
 // modelClasses are the markings a catalogue entry may carry.
