@@ -77,6 +77,7 @@ func (s *Server) allRoutes() []Route {
 		s.partyRoutes(),
 		s.auditRoutes(),
 		s.catalogueRoutes(),
+		s.audienceRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
@@ -34,6 +35,7 @@ type Server struct {
 	Parties  *party.Service
 	// Catalogue is the Device catalogue (CPL).
 	Catalogue *catalogue.Service
+	Audience  *audience.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -67,6 +69,7 @@ func New(cfg Config) (*Server, error) {
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
 		Catalogue:     &catalogue.Service{DB: cfg.DB},
+		Audience:      &audience.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
