@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
@@ -630,6 +631,32 @@ func TestEveryChangeAudited(t *testing.T) {
 			"catalogue.certificate.create", "catalogue.certificate.update", "catalogue.certificate.withdraw", "catalogue.import"}
 		if got := actions(); !slices.Equal(got, want) {
 			t.Errorf("audit actions\n%v\nwant\n%v", got, want)
+		}
+	})
+}
+
+// TestModelAudience: the SSC names a Supplier on an AMBER model through the
+// audience service; the Supplier then sees it, another does not.
+func TestModelAudience(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		m := f.model("mfrA", ModelInput{Code: "4A1F", DeviceType: "ESME", Generation: "SMETS2+", Hardware: "1.0", Classification: "AMBER"})
+		aud := &audience.Service{DB: db}
+		if _, err := aud.Set(ctx, f.as["mfrA"], KindModel, m.ID, audience.Input{Orgs: []string{"SUPA"}}); errs.CodeOf(err) != errs.Forbidden {
+			t.Errorf("a manufacturer setting an audience: %v", err)
+		}
+		if _, err := aud.Set(ctx, f.as["ssc"], KindModel, m.ID, audience.Input{Orgs: []string{"SUPA"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.GetModel(ctx, f.as["supA"], m.ID, sec.Date{}); err != nil {
+			t.Errorf("a Supplier named on an AMBER model: %v", err)
+		}
+		if _, err := f.svc.GetModel(ctx, f.as["supB"], m.ID, sec.Date{}); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("a Supplier not named: %v", err)
+		}
+		if a, err := aud.Get(ctx, f.as["mfrA"], KindModel, m.ID); err != nil || len(a.Orgs) != 1 {
+			t.Errorf("the manufacturer reads its model's audience: %+v %v", a, err)
 		}
 	})
 }
