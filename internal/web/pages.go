@@ -187,6 +187,8 @@ type navItem struct {
 var navigation = []navItem{
 	{Label: "Home", Href: "/"},
 	{Label: "Directory", Href: "/parties"},
+	{Label: "Catalogue", Href: "/catalogue"},
+	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}},
 	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}},
 }
