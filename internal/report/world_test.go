@@ -62,17 +62,27 @@ func loadGenerated(t *testing.T, db *store.DB, devices int64, seed uint64) *genW
 		w.orgID[p.Code] = ref.ID
 	}
 
-	models := map[[2]string]int64{}
-	for _, rec := range readAll(t, cat.Bytes())[1:] {
-		r, probs := catalogue.ParseCatalogueRow(rec)
-		if probs != nil {
-			t.Fatal(probs)
-		}
-		k := [2]string{r.Manufacturer, r.Model}
-		if _, ok := models[k]; !ok {
-			models[k] = insertModel(t, db, w.orgID[r.Manufacturer], r.Model, "", r.DeviceType, r.Generation)
-		}
+	// The catalogue through the catalogue's own importer.
+	if _, err := (&catalogue.Service{DB: db}).Import(ctx, sys, bytes.NewReader(cat.Bytes()), catalogue.ImportOptions{}); err != nil {
+		t.Fatal(err)
 	}
+	models := map[[2]string]int64{}
+	firmware := map[string]int64{}
+	rows, err := db.QueryContext(ctx, `SELECT dm.id, o.code, dm.code, fv.id, fv.version FROM device_models dm
+		JOIN organisations o ON o.id = dm.manufacturer_id JOIN firmware_versions fv ON fv.model_id = dm.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var mid, fid int64
+		var mfr, code, version string
+		if err := rows.Scan(&mid, &mfr, &code, &fid, &version); err != nil {
+			t.Fatal(err)
+		}
+		models[[2]string{mfr, code}] = mid
+		firmware[mfr+"/"+code+"/"+version] = fid
+	}
+	rows.Close()
 
 	type key struct {
 		supplier, model, firmware, mapID int64
@@ -80,15 +90,14 @@ func loadGenerated(t *testing.T, db *store.DB, devices int64, seed uint64) *genW
 		typ                              sec.DeviceType
 	}
 	agg := map[key]int64{}
-	firmware := map[string]int64{}
 	for _, rec := range readAll(t, devs.Bytes())[1:] {
 		r, probs := estate.ParseDeviceRow(rec)
 		if probs != nil {
 			t.Fatal(probs)
 		}
 		fw := r.Manufacturer + "/" + r.Model + "/" + r.Firmware.String()
-		if firmware[fw] == 0 {
-			firmware[fw] = int64(len(firmware) + 1)
+		if firmware[fw] == 0 || models[[2]string{r.Manufacturer, r.Model}] == 0 {
+			t.Fatalf("devices.csv names %s, which the catalogue lacks", fw)
 		}
 		agg[key{w.orgID[r.Supplier], models[[2]string{r.Manufacturer, r.Model}], firmware[fw], w.orgID[r.MAP], r.Generation, r.Type}]++
 		bySup := w.expected[r.Manufacturer]
@@ -251,5 +260,28 @@ func TestReportsOnAGeneratedWorld(t *testing.T) {
 			}
 		}
 		t.Logf("%d Devices, %d manufacturers, %d Suppliers: %d reports", w.devices, len(mfrs), len(sups), run.Reports)
+
+		// The standing report's certificate section is the catalogue's
+		// certificate report for the month's last day, as the SSC sees it.
+		s.Sources = DefaultSources(&catalogue.Service{DB: db})
+		if _, err := s.RunStanding(ctx, sys, dec, RunOptions{Trigger: "cli"}); err != nil {
+			t.Fatal(err)
+		}
+		r, _, err := s.Latest(ctx, sys, StandingKind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := s.StandingReport(ctx, sys, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr, err := (&catalogue.Service{DB: db}).CertReport(ctx, sys, dec.Last())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Data.Certificates == nil || v.Data.Certificates.Devices != cr.Devices || len(v.Data.Certificates.Rows) != len(cr.Rows) || cr.Devices == 0 {
+			t.Errorf("certificate section %d Devices in %d rows, the catalogue's report %d in %d", v.Data.Certificates.Devices, len(v.Data.Certificates.Rows), cr.Devices, len(cr.Rows))
+		}
+		t.Logf("standing report: %d Devices on bad certificates", cr.Devices)
 	})
 }
