@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -218,6 +219,30 @@ func ParseSchedule(s string) (Schedule, error) {
 			return bad("the time must be HH:MM, 24-hour")
 		}
 		sch.At = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
+	return sch, nil
+}
+
+// LoadSchedule is ParseSchedule for a deployment's settings: spec (empty for
+// the default, first-working-day@06:00) and, if holidaysFile is not empty, a
+// holiday table (ParseHolidays) that replaces the default one.
+func LoadSchedule(spec, holidaysFile string) (Schedule, error) {
+	sch := DefaultSchedule()
+	if spec != "" {
+		var err error
+		if sch, err = ParseSchedule(spec); err != nil {
+			return sch, err
+		}
+	}
+	if holidaysFile != "" {
+		f, err := os.Open(holidaysFile)
+		if err != nil {
+			return sch, err
+		}
+		defer f.Close()
+		if sch.Holidays, err = ParseHolidays(f); err != nil {
+			return sch, fmt.Errorf("%s: %w", holidaysFile, err)
+		}
 	}
 	return sch, nil
 }

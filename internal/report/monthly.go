@@ -86,16 +86,16 @@ func (f facts) org(id int64) org {
 	return org{ID: id, Code: "?", Name: "unknown organisation"}
 }
 
-// recipients lists the organisations holding any of the roles that existed
-// when the month ended, by code.
-func recipients(ctx context.Context, q store.Querier, asAt time.Time, roles ...sec.OrgRole) ([]int64, error) {
+// recipients lists the organisations holding any of the roles, by code:
+// those registered now, since an organisation registered after the month
+// ended still operated in it.
+func recipients(ctx context.Context, q store.Querier, roles ...sec.OrgRole) ([]int64, error) {
 	var args access.Args
 	in := make([]string, len(roles))
 	for i, r := range roles {
 		in[i] = args.Add(string(r))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT o.id FROM organisations o WHERE o.created_at < `+args.Add(asAt)+`
-		AND EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role IN (`+strings.Join(in, ", ")+`))
+	rows, err := q.QueryContext(ctx, `SELECT o.id FROM organisations o WHERE EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role IN (`+strings.Join(in, ", ")+`))
 		ORDER BY o.code`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "recipients")
@@ -251,7 +251,7 @@ func supplierData(ctx context.Context, q store.Querier, f facts, supplier org, a
 	rows, err := q.QueryContext(ctx, `SELECT o.id, c.label, c.name, c.email, c.phone, c.pgp_key
 		FROM organisations o
 		LEFT JOIN security_contacts c ON c.org_id = o.id AND c.valid_from <= $1 AND (c.valid_to IS NULL OR c.valid_to > $1)
-		WHERE o.created_at < $1 AND EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role = 'manufacturer')
+		WHERE EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role = 'manufacturer')
 		AND `+vis+`
 		ORDER BY o.id, c.label`, args...)
 	if err != nil {

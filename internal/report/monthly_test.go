@@ -113,8 +113,12 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 		e := newEstate(t, db)
 		s, rec := e.service()
 
-		// MFA changes its contact after the month ends: October's report
-		// keeps the contact of 31 October.
+		// October is snapshotted as it ends; MFA then changes its contact:
+		// October's report keeps the contact of 31 October.
+		e.clock.set(ts("2026-11-01T00:01:00Z"))
+		if err := s.Tick(ctx, ts("2026-11-01T00:01:00Z")); err != nil {
+			t.Fatal(err)
+		}
 		e.clock.set(ts("2026-11-01T10:00:00Z"))
 		if _, err := (&party.Service{DB: db}).SetContact(ctx, sys, "MFA", party.ContactInput{Name: "New Person", Email: "new@alder.example"}); err != nil {
 			t.Fatal(err)
@@ -125,7 +129,7 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 			t.Fatal(err)
 		}
 		// 4 manufacturers and 3 Suppliers.
-		if run.Version != 1 || run.Reports != 7 || run.Repeat || run.Snapshot == nil || !run.Snapshot.Late {
+		if run.Version != 1 || run.Reports != 7 || run.Repeat || run.Snapshot == nil || run.Snapshot.Late {
 			t.Fatalf("run = %+v", run)
 		}
 
@@ -330,6 +334,14 @@ func TestRerunsAreIdempotentAndForcedRerunsAreNewVersions(t *testing.T) {
 				if sha256Hex(dl.Bytes) != f.SHA256 {
 					t.Errorf("report %d %s: bytes no longer match their digest", id, f.Format)
 				}
+			}
+		}
+		// This month was first run without a month-end snapshot: every report
+		// of it says so.
+		for _, r := range []Report{reportFor(t, s, ManufacturerKind, "MFB", 2), reportFor(t, s, SupplierKind, "S1", 1)} {
+			dl, _ := s.File(ctx, sys, r.ID, CSV)
+			if !bytes.Contains(dl.Bytes, []byte("No snapshot of the estate was taken when October 2026 ended")) {
+				t.Errorf("%s does not say its figures are late", r.Reference)
 			}
 		}
 		runs, err := s.Runs(ctx, e.secretariat, 10)

@@ -12,6 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -88,10 +89,10 @@ type Service struct {
 	Schedule Schedule
 }
 
-// NewService is a service on db with the default schedule, no sources and no
-// notifier: the caller connects those it has.
+// NewService is a service on db with the default schedule and every source
+// built so far. It has no Notifier until the delivery queue is connected.
 func NewService(db *store.DB) *Service {
-	return &Service{DB: db, Schedule: DefaultSchedule()}
+	return &Service{DB: db, Schedule: DefaultSchedule(), Sources: DefaultSources(&catalogue.Service{DB: db})}
 }
 
 // RunOptions say how a run was asked for.
@@ -259,14 +260,18 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 			gens = append(gens, generated{doc: d})
 			return nil
 		}
-		estateAt := monthEnd
+		// The figures describe the month's end: the snapshot taken then, and
+		// the contacts as their history shows them then. A month snapshotted
+		// late is reported as it stood when the snapshot was taken, contacts
+		// included, so that the two agree, and every report says so.
+		asAt := monthEnd
 		var notes []string
 		if snap.Late {
-			estateAt = snap.TakenAt
-			notes = append(notes, "No snapshot of the estate was taken when "+m.Label()+" ended, so the Device counts are the estate as recorded on "+
-				snap.TakenAt.Format("2 January 2006 at 15:04 UTC")+", when this month was first reported. Changes of supplier after the month ended are included.")
+			asAt = snap.TakenAt
+			notes = append(notes, "No snapshot of the estate was taken when "+m.Label()+" ended, so this report shows the estate and the security contacts as recorded on "+
+				snap.TakenAt.Format("2 January 2006 at 15:04 UTC")+", when the month was first reported; changes after the month ended are included.")
 		}
-		mfrs, err := recipients(ctx, tx, monthEnd, sec.Manufacturer)
+		mfrs, err := recipients(ctx, tx, sec.Manufacturer)
 		if err != nil {
 			return err
 		}
@@ -283,17 +288,17 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 				prev = Reference(ManufacturerKind, m, o.Code, last.Version)
 			}
 			d := &Document{Kind: ManufacturerKind, Title: ManufacturerKind.Label(), Month: m, Classification: sec.Amber, Version: version,
-				Reference: Reference(ManufacturerKind, m, o.Code, version), Recipient: &ref, GeneratedAt: genAt, AsAt: estateAt,
+				Reference: Reference(ManufacturerKind, m, o.Code, version), Recipient: &ref, GeneratedAt: genAt, AsAt: asAt,
 				Notes: append(slices.Clone(notes), versionNote(prev, genAt)...), Data: data, Sections: manufacturerSections(data, m)}
 			gens = append(gens, generated{doc: d, recipientID: id})
 		}
-		sups, err := recipients(ctx, tx, monthEnd, sec.LargeSupplier, sec.SmallSupplier)
+		sups, err := recipients(ctx, tx, sec.LargeSupplier, sec.SmallSupplier)
 		if err != nil {
 			return err
 		}
 		for _, id := range sups {
 			o := f.org(id)
-			data, err := supplierData(ctx, tx, f, o, monthEnd)
+			data, err := supplierData(ctx, tx, f, o, asAt)
 			if err != nil {
 				return err
 			}
@@ -303,8 +308,8 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 				prev = Reference(SupplierKind, m, o.Code, last.Version)
 			}
 			d := &Document{Kind: SupplierKind, Title: SupplierKind.Label(), Month: m, Classification: sec.Amber, Version: version,
-				Reference: Reference(SupplierKind, m, o.Code, version), Recipient: &ref, GeneratedAt: genAt, AsAt: monthEnd,
-				Notes: versionNote(prev, genAt), Data: data, Sections: supplierSections(data, m)}
+				Reference: Reference(SupplierKind, m, o.Code, version), Recipient: &ref, GeneratedAt: genAt, AsAt: asAt,
+				Notes: append(slices.Clone(notes), versionNote(prev, genAt)...), Data: data, Sections: supplierSections(data, m)}
 			gens = append(gens, generated{doc: d, recipientID: id})
 		}
 		return nil
