@@ -33,21 +33,14 @@ func (o org) ref() OrgRef {
 // own names the organisation in a report addressed to it.
 func (o org) own() OrgRef { return OrgRef{Code: o.Code, Name: o.Name} }
 
-type model struct {
-	ID             int64
-	ManufacturerID int64
-	Code           string
-	Name           string
-}
-
-// facts is what a run reads besides the snapshot: organisations and models.
+// facts is what a run reads besides the snapshot: the organisations, to
+// name them.
 type facts struct {
-	orgs   map[int64]org
-	models map[int64]model
+	orgs map[int64]org
 }
 
 func loadFacts(ctx context.Context, q store.Querier) (facts, error) {
-	f := facts{orgs: map[int64]org{}, models: map[int64]model{}}
+	f := facts{orgs: map[int64]org{}}
 	rows, err := q.QueryContext(ctx, "SELECT id, code, name, classification FROM organisations")
 	if err != nil {
 		return f, errs.Wrap(err, "load organisations")
@@ -61,22 +54,7 @@ func loadFacts(ctx context.Context, q store.Querier) (facts, error) {
 		f.orgs[o.ID] = o
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return f, errs.Wrap(err, "load organisations")
-	}
-	rows, err = q.QueryContext(ctx, "SELECT id, manufacturer_id, code, name FROM device_models")
-	if err != nil {
-		return f, errs.Wrap(err, "load models")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m model
-		if err := rows.Scan(&m.ID, &m.ManufacturerID, &m.Code, &m.Name); err != nil {
-			return f, errs.Wrap(err, "load models")
-		}
-		f.models[m.ID] = m
-	}
-	return f, errs.Wrap(rows.Err(), "load models")
+	return f, errs.Wrap(rows.Err(), "load organisations")
 }
 
 func (f facts) org(id int64) org {
@@ -88,14 +66,17 @@ func (f facts) org(id int64) org {
 
 // recipients lists the organisations holding any of the roles, by code:
 // those registered now, since an organisation registered after the month
-// ended still operated in it.
+// ended still operated in it. An organisation whose directory entry is RED
+// gets no report: RED names people, and a report to an organisation is AMBER
+// to the whole SSC, which would widen who knows of it. (The SSC includes it
+// by marking the entry AMBER.)
 func recipients(ctx context.Context, q store.Querier, roles ...sec.OrgRole) ([]int64, error) {
 	var args access.Args
 	in := make([]string, len(roles))
 	for i, r := range roles {
 		in[i] = args.Add(string(r))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT o.id FROM organisations o WHERE EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role IN (`+strings.Join(in, ", ")+`))
+	rows, err := q.QueryContext(ctx, `SELECT o.id FROM organisations o WHERE o.classification <> 'RED' AND EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role IN (`+strings.Join(in, ", ")+`))
 		ORDER BY o.code`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "recipients")
@@ -158,8 +139,7 @@ func manufacturerData(f facts, mfr org, rows []snapshotRow) ManufacturerData {
 			so = &SupplierOperating{Supplier: s.ref()}
 			bySupplier[r.SupplierID] = so
 		}
-		m := f.models[r.ModelID]
-		so.Models = append(so.Models, ModelCount{Model: m.Code, Name: m.Name, DeviceType: r.DeviceType, Generation: r.Generation, Devices: r.Devices})
+		so.Models = append(so.Models, ModelCount{Model: r.ModelCode, Name: r.ModelName, DeviceType: r.DeviceType, Generation: r.Generation, Devices: r.Devices})
 		so.Devices += r.Devices
 		if r.Generation == sec.SMETS1 {
 			so.SMETS1 += r.Devices

@@ -277,7 +277,7 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 		}
 		for _, id := range mfrs {
 			o := f.org(id)
-			rows, err := snapshotRows(ctx, tx, m, "dm.manufacturer_id = $2", id)
+			rows, err := snapshotRows(ctx, tx, m, id)
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"time"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -29,6 +31,8 @@ type Snapshot struct {
 type snapshotRow struct {
 	SupplierID int64
 	ModelID    int64
+	ModelCode  string
+	ModelName  string
 	Generation sec.Generation
 	DeviceType sec.DeviceType
 	Devices    int64
@@ -74,10 +78,17 @@ func takeSnapshot(ctx context.Context, tx *store.Tx, m Month, late bool) (Snapsh
 	return s, audit.Record(ctx, tx, "report.snapshot", "portfolio_snapshot", m.String(), s)
 }
 
-func snapshotRows(ctx context.Context, q store.Querier, m Month, where string, args ...any) ([]snapshotRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT s.supplier_id, s.model_id, s.generation, s.device_type, s.devices
+// snapshotRows reads one manufacturer's rows of a month's snapshot, with
+// each model's code and, where its recipient may see the model's catalogue
+// entry, its name. The manufacturer is in the WHERE: no other manufacturer's
+// rows can reach its report.
+func snapshotRows(ctx context.Context, q store.Querier, m Month, manufacturerID int64) ([]snapshotRow, error) {
+	args := access.Args{m.String(), manufacturerID}
+	nameVisible := orgViewer(manufacturerID).Visible(&args, catalogue.KindModel, "dm", "dm.manufacturer_id")
+	rows, err := q.QueryContext(ctx, `SELECT s.supplier_id, s.model_id, dm.code, CASE WHEN `+nameVisible+` THEN dm.name ELSE '' END,
+		s.generation, s.device_type, s.devices
 		FROM portfolio_snapshots s JOIN device_models dm ON dm.id = s.model_id
-		WHERE s.month = $1 AND `+where+` ORDER BY s.supplier_id, s.model_id`, append([]any{m.String()}, args...)...)
+		WHERE s.month = $1 AND dm.manufacturer_id = $2 ORDER BY s.supplier_id, dm.code`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "read snapshot")
 	}
@@ -85,7 +96,7 @@ func snapshotRows(ctx context.Context, q store.Querier, m Month, where string, a
 	var out []snapshotRow
 	for rows.Next() {
 		var r snapshotRow
-		if err := rows.Scan(&r.SupplierID, &r.ModelID, &r.Generation, &r.DeviceType, &r.Devices); err != nil {
+		if err := rows.Scan(&r.SupplierID, &r.ModelID, &r.ModelCode, &r.ModelName, &r.Generation, &r.DeviceType, &r.Devices); err != nil {
 			return nil, errs.Wrap(err, "read snapshot")
 		}
 		out = append(out, r)

@@ -402,7 +402,7 @@ func standingSections(d StandingData, m Month) []Section {
 	}
 
 	if c := d.Coverage; c == nil {
-		secs = append(secs, unavailable("coverage", "G3.20 coverage gaps by Supplier", "the arrangements register's coverage snapshots"))
+		secs = append(secs, unavailable("coverage", "G3.20 coverage gaps by Supplier", "the arrangements register (its monthly coverage snapshots)"))
 	} else {
 		chart := &Chart{ID: "coverage-trend", Title: "Devices without G3.20 coverage, last twelve monthly snapshots",
 			Desc:   "Stacked bars per month: Devices in a gap, and Devices whose Supplier is taking reasonable steps within the churn window.",

@@ -21,6 +21,7 @@ import (
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -35,7 +36,9 @@ type Server struct {
 	Parties  *party.Service
 	// Catalogue is the Device catalogue (CPL).
 	Catalogue *catalogue.Service
-	Audience  *audience.Service
+	// Reports are the SSC's monthly mailings and standing reports.
+	Reports  *report.Service
+	Audience *audience.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -69,6 +72,7 @@ func New(cfg Config) (*Server, error) {
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
 		Catalogue:     &catalogue.Service{DB: cfg.DB},
+		Reports:       report.NewService(cfg.DB),
 		Audience:      &audience.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,

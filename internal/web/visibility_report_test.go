@@ -1,0 +1,237 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/store/storetest"
+)
+
+// reportFiles calls one route per seeded report and format.
+func reportFiles(w *world) []call {
+	var out []call
+	for _, kind := range []string{"report", "standing"} {
+		for _, k := range w.keys[kind] {
+			for _, f := range report.Formats {
+				out = append(out, call{"GET", "/api/v1/reports/" + k.Key + "/files/" + string(f), ""})
+			}
+		}
+	}
+	return out
+}
+
+// eachReport calls path (with {} for the id) for every seeded report,
+// monthly and standing.
+func eachReport(method, path string) func(w *world) []call {
+	return func(w *world) []call {
+		var out []call
+		for _, kind := range []string{"report", "standing"} {
+			for _, k := range w.keys[kind] {
+				out = append(out, call{method, strings.ReplaceAll(path, "{}", k.Key), ""})
+			}
+		}
+		if len(out) == 0 {
+			w.t.Fatal("no seeded reports")
+		}
+		return out
+	}
+}
+
+func init() {
+	register(map[string]visibilityCase{
+		"GET /api/v1/reports":                     {calls: one("GET", "/api/v1/reports", ""), complete: true, Kind: "report"},
+		"GET /api/v1/reports/{id}":                {calls: eachReport("GET", "/api/v1/reports/{}")},
+		"GET /api/v1/reports/{id}/files/{format}": {calls: reportFiles},
+		"GET /api/v1/report-runs":                 {calls: one("GET", "/api/v1/report-runs", "")},
+		"POST /api/v1/reports/monthly":            {calls: one("POST", "/api/v1/reports/monthly", `{"month": "bad"}`)},
+		"POST /api/v1/reports/standing":           {calls: one("POST", "/api/v1/reports/standing", `{"month": "bad"}`)},
+		"GET /reports":                            {calls: one("GET", "/reports", ""), complete: true, Kind: "report"},
+		"GET /reports/{id}":                       {calls: eachReport("GET", "/reports/{}")},
+		"POST /reports/monthly":                   {calls: one("POST", "/reports/monthly", "month=bad")},
+		"GET /reports/standing":                   {calls: one("GET", "/reports/standing", ""), complete: true, Kind: "standing"},
+		"POST /reports/standing":                  {calls: one("POST", "/reports/standing", "month=bad")},
+	})
+	seeders = append(seeders, seedReports)
+}
+
+// reportSeed is what seedReports made, for the scenario tests.
+type reportSeed struct {
+	month report.Month
+	ids   map[string]int64 // by reference
+}
+
+var (
+	reportSeedsMu sync.Mutex
+	reportSeeds   = map[*world]*reportSeed{}
+)
+
+// seedReports runs last month's mailing and standing report over a
+// month-end snapshot of its own: two Suppliers of its own operate models of
+// manufacturer (GREEN, AMBER and RED models) and manufacturerB. The
+// Suppliers' names and the models' names are literals whose audience is who
+// may know them: a Supplier's name is its own and that of the manufacturers
+// whose Devices it operates (the SSC's duty, seeds/000); a model's name
+// follows its catalogue marking. Every report is registered by its
+// reference: AMBER to its recipient, or RED to the SSC members.
+func seedReports(w *world) {
+	ctx := context.Background()
+	m := report.MonthAt(time.Now().In(report.London)).Add(-1)
+	seed := &reportSeed{month: m, ids: map[string]int64{}}
+	reportSeedsMu.Lock()
+	reportSeeds[w] = seed
+	reportSeedsMu.Unlock()
+	parties := &party.Service{DB: w.db}
+	mana, manb := w.byRole["manufacturer"].Caller, w.byRole["manufacturerB"].Caller
+	ssc := w.byRole["ssc"].Caller.UserID
+
+	sup := map[string]party.Party{}
+	for _, s := range []struct{ code, name, role string }{{"RPS1", "Report Supplier One", "large_supplier"}, {"RPS2", "Report Supplier Two", "small_supplier"}} {
+		p, err := parties.Create(ctx, w.sys, party.NewParty{Code: s.code, Name: s.name, Roles: []string{s.role}})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		sup[s.code] = p
+	}
+	w.addLiteral("rsupplier", "RPS1", "Report Supplier One", sec.Amber, sec.Audience{Orgs: []int64{sup["RPS1"].ID, mana.OrgID}})
+	w.addLiteral("rsupplier", "RPS2", "Report Supplier Two", sec.Amber, sec.Audience{Orgs: []int64{sup["RPS2"].ID, manb.OrgID}})
+
+	cat := &catalogue.Service{DB: w.db}
+	model := func(mfr string, mfrID int64, class sec.Classification, name string) int64 {
+		md, err := cat.CreateModel(ctx, w.sys, catalogue.ModelInput{Manufacturer: mfr, Code: "R" + string(class)[:1] + mfr,
+			DeviceType: "GSME", Generation: "SMETS1", Hardware: "1"})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		w.exec("UPDATE device_models SET name = $1, classification = $2 WHERE id = $3", name, string(class), md.ID)
+		aud := sec.Audience{Orgs: []int64{mfrID}}
+		if class == sec.Red {
+			w.exec("INSERT INTO audience_users (record_kind, record_id, user_id) VALUES ($1, $2, $3)", catalogue.KindModel, md.ID, ssc)
+			aud.Users = []int64{ssc}
+		}
+		w.addLiteral("rmodel", name, name, class, aud)
+		return md.ID
+	}
+	green := model("MANA", mana.OrgID, sec.Green, "Reportmodel Green Alpha")
+	amber := model("MANA", mana.OrgID, sec.Amber, "Reportmodel Amber Alpha")
+	red := model("MANA", mana.OrgID, sec.Red, "Reportmodel Red Alpha")
+	greenB := model("MANB", manb.OrgID, sec.Green, "Reportmodel Green Beta")
+
+	// The month's snapshot, as the scheduled job would have taken it.
+	rows := []struct{ supplier, model, devices int64 }{
+		{sup["RPS1"].ID, green, 1111}, {sup["RPS1"].ID, amber, 2222}, {sup["RPS1"].ID, red, 3333}, {sup["RPS2"].ID, greenB, 4444},
+	}
+	var total int64
+	for _, r := range rows {
+		w.exec("INSERT INTO portfolio_snapshots (month, supplier_id, model_id, generation, device_type, devices) VALUES ($1, $2, $3, 'SMETS1', 'GSME', $4)",
+			m.String(), r.supplier, r.model, r.devices)
+		total += r.devices
+	}
+	w.exec("INSERT INTO portfolio_snapshot_months (month, taken_at, late, row_count, devices) VALUES ($1, $2, FALSE, $3, $4)",
+		m.String(), m.End(report.London).UTC(), len(rows), total)
+
+	svc := w.srv.Reports
+	if _, err := svc.RunMonthly(ctx, w.sys, m, report.RunOptions{Trigger: "cli"}); err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := svc.RunStanding(ctx, w.sys, m, report.RunOptions{Trigger: "cli"}); err != nil {
+		w.t.Fatal(err)
+	}
+	ix, err := party.LoadIndex(ctx, w.db)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	rs, err := svc.List(ctx, w.sys, report.Filter{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	members := []int64{w.byRole["ssc"].Caller.UserID, w.byRole["ssc2"].Caller.UserID}
+	for _, r := range rs {
+		key := strconv.FormatInt(r.ID, 10)
+		seed.ids[r.Reference] = r.ID
+		if r.Kind == report.StandingKind {
+			w.addLiteral("standing", key, r.Reference, sec.Red, sec.Audience{Users: members})
+			continue
+		}
+		ref, _ := ix.Code(r.Recipient.Code)
+		w.addLiteral("report", key, r.Reference, sec.Amber, sec.Audience{Orgs: []int64{ref.ID}})
+	}
+}
+
+func TestReportAPIScenarios(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorldOn(t, db)
+		seed := reportSeeds[w]
+		m := seed.month.String()
+		mana := itoa(seed.ids["MFR-"+m+"-MANA-v1"])
+		runAPICases(t, w, []apiCase{
+			{Name: "no credentials", Method: "GET", URL: "/api/v1/reports", Status: 401},
+			{Name: "bad month filter", As: "ssc", Method: "GET", URL: "/api/v1/reports?month=2026-13", Status: 422, Contains: []string{"month"}},
+			{Name: "bad kind filter", As: "ssc", Method: "GET", URL: "/api/v1/reports?kind=weekly", Status: 422, Contains: []string{"kind"}},
+			{Name: "id not a number", As: "ssc", Method: "GET", URL: "/api/v1/reports/abc", Status: 422, Contains: []string{"positive whole number"}},
+			{Name: "no such report", As: "ssc", Method: "GET", URL: "/api/v1/reports/999999", Status: 404},
+			{Name: "bad format", As: "manufacturer", Method: "GET", URL: "/api/v1/reports/" + mana + "/files/docx", Status: 422, Contains: []string{"unknown format"}},
+			{Name: "another manufacturer's report", As: "manufacturerB", Method: "GET", URL: "/api/v1/reports/" + mana, Status: 404},
+			{Name: "another manufacturer's file", As: "supplierA", Method: "GET", URL: "/api/v1/reports/" + mana + "/files/pdf", Status: 404},
+			{Name: "a Supplier may not run", As: "supplierA", Method: "POST", URL: "/api/v1/reports/monthly", Body: `{"month": "` + m + `"}`, Status: 403},
+			{Name: "the administrator may not run", As: "admin", Method: "POST", URL: "/api/v1/reports/standing", Body: `{}`, Status: 403},
+			{Name: "runs are for the SSC", As: "manufacturer", Method: "GET", URL: "/api/v1/report-runs", Status: 403},
+			{Name: "month not ended", As: "ssc", Method: "POST", URL: "/api/v1/reports/monthly", Body: `{"month": "2999-01"}`, Status: 422, Contains: []string{"has not ended"}},
+			{Name: "bad month", As: "ssc", Method: "POST", URL: "/api/v1/reports/monthly", Body: `{"month": "last"}`, Status: 422, Contains: []string{"YYYY-MM"}},
+			{Name: "unknown field", As: "ssc", Method: "POST", URL: "/api/v1/reports/monthly", Body: `{"month": "` + m + `", "resend": true}`, Status: 422, Contains: []string{"resend"}},
+			{Name: "force is a boolean", As: "ssc", Method: "POST", URL: "/api/v1/reports/monthly", Body: `{"force": "yes"}`, Status: 422, Contains: []string{"force"}},
+			{Name: "wrong media type", As: "ssc", Method: "POST", URL: "/api/v1/reports/monthly", Body: `month=` + m, ContentType: "application/x-www-form-urlencoded", Status: 415},
+			{Name: "a month already run is not run again", As: "ssc", Method: "POST", URL: "/api/v1/reports/monthly", Body: `{"month": "` + m + `"}`, Status: 200, Contains: []string{`"repeat": true`, `"version": 1`}},
+			{Name: "the recipient downloads its PDF", As: "manufacturer", Method: "GET", URL: "/api/v1/reports/" + mana + "/files/pdf", Status: 200, Contains: []string{"%PDF-", "Report Supplier One"}},
+			{Name: "a forced run is a new version", As: "secretariat", Method: "POST", URL: "/api/v1/reports/standing", Body: `{"month": "` + m + `", "force": true}`, Status: 201, Contains: []string{`"version": 2`}, Writes: true},
+		})
+		// A manufacturer's report names only the Suppliers of its own models,
+		// and its RED model by code only.
+		_, body := w.do(w.byRole["manufacturer"], "GET", "/api/v1/reports/"+mana+"/files/json", "")
+		if strings.Contains(body, "Report Supplier Two") || !strings.Contains(body, "Reportmodel Amber Alpha") || strings.Contains(body, "Reportmodel Red Alpha") {
+			t.Errorf("MANA's report: %s", body)
+		}
+		// The HTML file is served with a policy that allows its inline style
+		// and nothing else.
+		req := w.byRole["manufacturer"]
+		resp, err := req.client.Get(w.ts.URL + "/api/v1/reports/" + mana + "/files/html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; style-src 'unsafe-inline'") || !strings.HasPrefix(resp.Header.Get("Repr-Digest"), "sha-256=:") {
+			t.Errorf("HTML download headers: %v", resp.Header)
+		}
+	})
+}
+
+func TestReportForms(t *testing.T) {
+	w := newWorld(t, store.SQLite)
+	m := reportSeeds[w].month.String()
+	ssc := w.byRole["ssc"]
+	if status, _ := w.do(ssc, "POST", "/reports/monthly", "month="+m); status != 303 {
+		t.Fatalf("form run: status %d", status)
+	}
+	status, body := w.do(ssc, "GET", "/reports?month="+m, "")
+	if status != 200 || !strings.Contains(body, "had been generated already") {
+		t.Errorf("after a repeated run the page should say so: %d", status)
+	}
+	if status, _ := w.do(w.byRole["supplierA"], "POST", "/reports/monthly", "month="+m+"&force=yes"); status != 403 {
+		t.Errorf("a Supplier's form: status %d", status)
+	}
+	status, body = w.do(ssc, "GET", "/reports/standing", "")
+	if status != 200 || !strings.Contains(body, "<svg") || !strings.Contains(body, "Changes of supplier") {
+		t.Errorf("standing page: %d", status)
+	}
+	if status, _ := w.do(w.byRole["supplierA"], "GET", "/reports/standing", ""); status != 403 {
+		t.Errorf("a Supplier on the standing page: %d", status)
+	}
+}
