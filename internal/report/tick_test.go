@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -144,6 +145,17 @@ func TestStandingReportIsRedToTheSSCMembers(t *testing.T) {
 		}
 		if _, err := s.File(ctx, e.secretariat, r.ID, PDF); !errs.Is(err, errs.NotFound) {
 			t.Errorf("the secretariat downloading a RED report: %v", err)
+		}
+		// RED by default, for the SSC members: the SSC may name others who
+		// are cleared for RED, through the audience service.
+		if _, err := (&audience.Service{DB: db}).Set(ctx, e.sscMember, RecordKind, r.ID, audience.Input{Users: []string{"chair@ssc.example", "new@ssc.example"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(ctx, late, r.ID); err != nil {
+			t.Errorf("a member named afterwards: %v", err)
+		}
+		if _, err := s.Get(ctx, e.sscOther, r.ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a member no longer named: %v", err)
 		}
 	})
 }

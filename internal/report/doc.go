@@ -1,0 +1,38 @@
+// Package report makes the Security Sub-Committee's reports and keeps them
+// as they were sent.
+//
+// The monthly mailing (seeds/000, DOMAIN.md "SSC monthly outputs"): every
+// month the SSC tells each Device manufacturer which Energy Suppliers operate
+// its Devices, with counts by model and generation, and tells each Supplier
+// every manufacturer's current security contacts. The standing report gathers
+// the SSC's confidential standing items for its meetings (seeds/003 item 16).
+//
+// How it works:
+//   - The figures describe a month's last day. The portfolio aggregates hold
+//     only the present, so the scheduled job (Service.Tick) copies them, summed
+//     by Supplier and model, as soon as the month ends (UK time): a
+//     portfolio snapshot. A month that was never snapshotted is reported from
+//     the estate as it stands when first run, and its reports say so. Security
+//     contacts come from their history as at the month's end (or as at the
+//     late snapshot, so the two agree).
+//   - A run generates a month's reports, renders each in CSV, JSON, HTML and
+//     PDF, and stores the bytes with their SHA-256 digests, in one
+//     transaction with the notices that tell each recipient (through the
+//     delivery queue) and a delivery record. The tables are write-once:
+//     triggers refuse UPDATE and DELETE. Running a month again does nothing
+//     unless forced; a forced run is the next version, stored beside the old.
+//   - Each monthly report is AMBER: its recipient organisation (by column) and
+//     the SSC and secretariat. The standing report is RED to the SSC members
+//     named when it is made (audience_users); it is never mailed. All of this
+//     is in the SQL WHERE of every read.
+//   - Who learns what: a manufacturer's report holds only the rows of its own
+//     models (the manufacturer is in the query's WHERE) and names the
+//     Suppliers operating them, which is the SSC's duty; a model's name only
+//     where the manufacturer may see the model's catalogue entry. A Supplier's
+//     report lists the manufacturers whose directory entries its organisation
+//     may see. No report names, or is sent to, an organisation whose
+//     directory entry is RED.
+//
+// The package reads other areas' records through small interfaces (Sources,
+// Notifier) and never writes them.
+package report
