@@ -73,7 +73,7 @@ func testConfig(t testing.TB, sink *smtpSink, hooks *receiver) Config {
 		Concurrency: 4, BackoffBase: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond,
 		Lease: 30 * time.Second, PollInterval: 50 * time.Millisecond, Logger: testLogger(t),
 		BaseURL: "https://metersec.test",
-		Webhook: WebhookConfig{Timeout: 500 * time.Millisecond},
+		Webhook: WebhookConfig{Timeout: 2 * time.Second},
 	}
 	if sink != nil {
 		cfg.SMTP = sink.config()
@@ -333,16 +333,17 @@ func (r *receiver) setSecret(s string) {
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
 	if r.hangNext.Add(-1) >= 0 {
+		// The body is read, so the server notices the caller hanging up.
 		select {
 		case <-req.Context().Done():
 		case <-time.After(10 * time.Second):
 		}
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-	if err != nil {
-		http.Error(w, "read", http.StatusBadRequest)
 		return
 	}
 	r.mu.Lock()

@@ -102,20 +102,24 @@ func refuseForbiddenIP(network, address string, _ syscall.RawConn) error {
 const maxResponse = 64 << 10
 
 func (w *Worker) sendWebhook(j job) outcome {
-	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Webhook.Timeout)
+	// The secret is read at each attempt, so a retry after a rotation is
+	// signed with the new one.
+	dbCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var target, secret string
 	var active bool
-	err := w.db.QueryRowContext(ctx, "SELECT url, secret, active FROM webhook_endpoints WHERE id = $1", j.endpointID).
+	err := w.db.QueryRowContext(dbCtx, "SELECT url, secret, active FROM webhook_endpoints WHERE id = $1", j.endpointID).
 		Scan(&target, &secret, &active)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return outcome{err: errors.New("endpoint no longer exists"), final: true}
 	case err != nil:
-		return outcome{err: fmt.Errorf("reading the endpoint: %w", err)}
+		return outcome{err: fmt.Errorf("reading the endpoint: %w", err), ours: true}
 	case !active:
 		return outcome{err: errors.New("endpoint disabled"), final: true}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Webhook.Timeout)
+	defer cancel()
 	body, err := eventBody(j, w.cfg.BaseURL)
 	if err != nil {
 		return outcome{err: err, final: true}

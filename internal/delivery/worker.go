@@ -80,7 +80,11 @@ func (cfg *Config) defaults() error {
 	// most, STARTTLS and AUTH included), one per webhook call. A lease
 	// shorter than that would let a second worker send a job the first is
 	// still sending.
-	if longest := max(12*cfg.SMTP.Timeout, 2*cfg.Webhook.Timeout); cfg.Lease < longest {
+	longest := 2 * cfg.Webhook.Timeout
+	if cfg.SMTP.Host != "" {
+		longest = max(longest, 12*cfg.SMTP.Timeout)
+	}
+	if cfg.Lease < longest {
 		return fmt.Errorf("delivery: the lease (%s) must be at least %s with these timeouts", cfg.Lease, longest)
 	}
 	return nil
@@ -301,6 +305,8 @@ type outcome struct {
 	refused bool
 	// final: no attempt can succeed (the endpoint was disabled).
 	final bool
+	// ours: the failure was on our side (the database), not the receiver's.
+	ours bool
 	// unhealthy: the receiver itself is failing (down, hanging, 5xx), so its
 	// other waiting jobs are held back too.
 	unhealthy  bool
@@ -357,7 +363,7 @@ func (w *Worker) record(j job, out outcome) {
 			locked_by = '' WHERE id = $4 AND locked_by = $5 AND state = 'sending'`, state, next, msg, j.id, j.token); err != nil {
 			return err
 		}
-		if j.channel != Webhook {
+		if j.channel != Webhook || out.ours {
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE webhook_endpoints SET last_failure_at = $1, last_error = $2 WHERE id = $3",
