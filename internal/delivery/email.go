@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -67,12 +68,17 @@ func newMailer(cfg SMTPConfig) (*mailer, error) {
 		ServerName: cfg.Host, RootCAs: cfg.RootCAs, InsecureSkipVerify: cfg.InsecureSkipVerify, MinVersion: tls.VersionTLS12,
 	})}
 	port := cfg.Port
+	if strings.ToLower(cfg.TLS) != "implicit" {
+		opts = append(opts, gomail.WithDialContextFunc(dialTracked))
+	}
 	switch strings.ToLower(cfg.TLS) {
 	case "", "opportunistic":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	case "mandatory":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	case "implicit":
+		// go-mail's own TLS dialer, not dialTracked: go-mail only knows the
+		// connection is encrypted (and so allows PLAIN auth) if it dialled.
 		opts = append(opts, gomail.WithSSL())
 		if port == 0 {
 			port = 465
@@ -103,8 +109,9 @@ func newMailer(cfg SMTPConfig) (*mailer, error) {
 // smtpSession is one sender's connection, kept open between messages: a new
 // connection per message would cost a TCP and a TLS handshake each.
 type smtpSession struct {
-	c    *smtp.Client
-	used time.Time
+	c       *smtp.Client
+	used    time.Time
+	timeout time.Duration
 }
 
 // smtpIdle is how long an unused connection is kept. Servers commonly drop
@@ -112,21 +119,47 @@ type smtpSession struct {
 const smtpIdle = 30 * time.Second
 
 func (s *smtpSession) dial(m *mailer, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	var conn net.Conn
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), dialedKey{}, &conn), timeout)
 	defer cancel()
 	c, err := m.client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
+		// go-mail leaves the connection open when the greeting, STARTTLS
+		// or AUTH fails; a server failing that way must not cost a file
+		// descriptor per attempt.
+		if conn != nil {
+			conn.Close()
+		}
 		return err
 	}
-	s.c, s.used = c, time.Now()
+	s.c, s.used, s.timeout = c, time.Now(), timeout
 	return nil
+}
+
+// dialedKey carries, in the dial's context, where to put the connection.
+type dialedKey struct{}
+
+// dialTracked dials as go-mail would and hands the connection back through
+// the context, so a failed dial can close it.
+func dialTracked(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if p, ok := ctx.Value(dialedKey{}).(*net.Conn); ok && err == nil {
+		*p = conn
+	}
+	return conn, err
 }
 
 // close says goodbye to the server.
 func (s *smtpSession) close() {
 	if s.c != nil {
-		s.c.Quit()
-		s.c.Close()
+		// The deadline of the last command has passed on an idle
+		// connection; a QUIT written after it fails half-way through TLS
+		// and the server sees a corrupt record instead of a goodbye.
+		s.c.UpdateDeadline(s.timeout)
+		if s.c.Quit() != nil {
+			s.c.Close()
+		}
 		s.c = nil
 	}
 }
@@ -148,6 +181,12 @@ func (w *Worker) sendEmail(s *smtpSession, j job) outcome {
 		s.close()
 	}
 	reused := s.c != nil
+	if reused {
+		// go-mail sends a NOOP before each message under the deadline of
+		// the previous command, which on a connection idle for longer
+		// than the timeout has passed: the NOOP would fail half-written.
+		s.c.UpdateDeadline(w.cfg.SMTP.Timeout)
+	}
 	if s.c == nil {
 		if err := s.dial(w.mailer, w.cfg.SMTP.Timeout); err != nil {
 			return transient(fmt.Errorf("connecting to the SMTP server: %w", err))
@@ -162,6 +201,12 @@ func (w *Worker) sendEmail(s *smtpSession, j job) outcome {
 			return transient(fmt.Errorf("connecting to the SMTP server: %w", err))
 		}
 		err = w.mailer.client.SendWithSMTPClient(s.c, msg)
+	}
+	if err != nil && msg.IsDelivered() {
+		// The server took the message; only what came after (RSET, a
+		// NOOP) failed. Sending it again would be a second copy.
+		s.abort()
+		return outcome{}
 	}
 	if err != nil {
 		s.abort()

@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log"
 	"log/slog"
 	"math/big"
 	"net"
@@ -173,13 +174,15 @@ type mailbox struct {
 	total  int
 	plain  int // messages received without TLS
 
-	delay    time.Duration // before accepting each message
-	failNext atomic.Int32  // answer 451 to this many messages
+	delay    time.Duration   // before accepting each message
+	failNext atomic.Int32    // answer 451 to this many messages
+	conns    map[string]bool // client addresses: one per connection (a session starts at each EHLO)
 	reject   func(rcpt string) bool
 }
 
 func newMailbox() *mailbox {
-	return &mailbox{byKey: map[string][]string{}, last: map[string]*mail.Message{}, bodies: map[string]string{}}
+	return &mailbox{byKey: map[string][]string{}, last: map[string]*mail.Message{}, bodies: map[string]string{},
+		conns: map[string]bool{}}
 }
 
 func (b *mailbox) count() (total, distinct int) {
@@ -243,6 +246,9 @@ type smtpSink struct {
 	pem  []byte
 	srv  *smtpd.Server
 	done chan struct{}
+	// errors is what the server, since its last start, logged about its
+	// connections.
+	errors *syncBuffer
 }
 
 func startSMTP(t testing.TB, box *mailbox) *smtpSink {
@@ -270,12 +276,19 @@ func (s *smtpSink) start() {
 	}
 	s.addr = l.Addr().String()
 	srv := smtpd.NewServer(smtpd.BackendFunc(func(c *smtpd.Conn) (smtpd.Session, error) {
+		s.box.mu.Lock()
+		s.box.conns[c.Conn().RemoteAddr().String()] = true
+		s.box.mu.Unlock()
 		return &sinkSession{box: s.box, conn: c}, nil
 	}))
 	srv.Domain = "localhost"
 	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.cert}}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 1 << 20
+	// The server's complaints (a corrupt TLS record, a command out of
+	// order) are the client's mistakes: tests can check there are none.
+	s.errors = &syncBuffer{}
+	srv.ErrorLog = log.New(s.errors, "", 0)
 	s.srv, s.done = srv, make(chan struct{})
 	go func() {
 		defer close(s.done)

@@ -183,6 +183,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer func() {
 		close(jobs)
 		wg.Wait()
+		w.log.Info("delivery worker stopped", "worker", w.id)
 	}()
 	w.log.Info("delivery worker started", "worker", w.id, "concurrency", w.cfg.Concurrency,
 		"email", w.mailer != nil, "smtp", w.cfg.SMTP)

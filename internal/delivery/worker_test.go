@@ -403,3 +403,36 @@ func TestNewWorkerRefusesAShortLease(t *testing.T) {
 		t.Errorf("the password shows: %s", s)
 	}
 }
+
+// An idle kept connection outlives the deadline of its last command; it must
+// still carry the next message, not fail half-way through a TLS record.
+func TestIdleConnectionIsReused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		box := newMailbox()
+		sink := startSMTP(t, box)
+		org := addOrg(t, db, "SUPA", "large_supplier", "sec@supa.example")
+		cfg := testConfig(t, sink, nil)
+		cfg.Concurrency = 1
+		cfg.SMTP.Timeout = 200 * time.Millisecond
+		cfg.Lease = 5 * time.Second
+		runWorker(t, db, cfg)
+		notify(t, db, notice(org, "k1"))
+		waitFor(t, 5*time.Second, "the first email", func() bool { _, n := box.count(); return n == 1 })
+		time.Sleep(500 * time.Millisecond) // past the timeout, within smtpIdle
+		notify(t, db, notice(org, "k2"))
+		waitFor(t, 5*time.Second, "the second email", func() bool { _, n := box.count(); return n == 2 })
+		box.mu.Lock()
+		n := len(box.conns)
+		box.mu.Unlock()
+		if n != 1 {
+			t.Errorf("%d connections, want 1", n)
+		}
+		if d := jobOf(t, db, "j.idempotency_key LIKE 'k2%'"); d.Attempts != 1 {
+			t.Errorf("second email took %d attempts", d.Attempts)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if e := sink.errors.String(); e != "" {
+			t.Errorf("the SMTP server saw errors:\n%s", e)
+		}
+	})
+}
