@@ -163,8 +163,9 @@ func queueCounts(ctx context.Context, q store.Querier) (map[Channel]map[State]Qu
 				continue
 			}
 			var t time.Time
-			if err := q.QueryRowContext(ctx, `SELECT created_at FROM delivery_jobs WHERE state = $1 AND channel = $2
-				ORDER BY id LIMIT 1`, st, ch).Scan(&t); err != nil {
+			// state <> 'delivered' lets SQLite use the partial index.
+			if err := q.QueryRowContext(ctx, `SELECT created_at FROM delivery_jobs
+				WHERE state <> 'delivered' AND state = $1 AND channel = $2 ORDER BY id LIMIT 1`, st, ch).Scan(&t); err != nil {
 				return nil, errs.Wrap(err, "queue")
 			}
 			r.Oldest = utcPtr(&t)
@@ -190,7 +191,7 @@ func (s *Service) Problems(ctx context.Context, c access.Caller, f ProblemFilter
 	var args access.Args
 	where := "j.state <> 'delivered' AND j.last_error <> ''"
 	if f.DeadOnly {
-		where = "j.state = 'dead'"
+		where = "j.state <> 'delivered' AND j.state = 'dead'"
 	}
 	if f.Before > 0 {
 		where += " AND j.id < " + args.Add(f.Before)

@@ -436,3 +436,25 @@ func TestIdleConnectionIsReused(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkerWithoutSMTPLeavesEmailQueued(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hooks := newReceiver(t, false)
+		addOrg(t, db, "SUPA", "large_supplier", "sec@supa.example")
+		user := addUser(t, db, "SUPA", "u@supa.example", "supplier")
+		svc := &Service{DB: db}
+		_, secret, err := svc.AddEndpoint(ctx, user, NewEndpoint{URL: hooks.srv.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks.setSecret(secret)
+		runWorker(t, db, testConfig(t, nil, hooks))
+		notify(t, db, notice(user.OrgID, "k"))
+		waitFor(t, 5*time.Second, "the webhook", func() bool { return states(t, db)[Delivered] == 1 })
+		time.Sleep(100 * time.Millisecond)
+		if d := jobOf(t, db, "j.channel = 'email'"); d.State != Pending || d.Attempts != 0 {
+			t.Errorf("email job = %+v, want untouched", d)
+		}
+	})
+}

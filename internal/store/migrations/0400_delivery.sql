@@ -79,8 +79,15 @@ CREATE TABLE delivery_jobs (
     delivered_at    @time,
     CHECK ((channel = 'email' AND email <> '') OR (channel = 'webhook' AND endpoint_id IS NOT NULL))
 );
+-- Claiming reads due jobs oldest first: this index gives them in that order
+-- whatever their state, so a claim reads only the rows it takes (an index on
+-- (state, next_attempt_at) would make every claim sort the whole backlog).
 -- Delivered jobs are the bulk of the table and never looked for by state, so
--- the index for claiming and for the operators' summary leaves them out.
-CREATE INDEX delivery_jobs_due ON delivery_jobs (state, next_attempt_at) WHERE state <> 'delivered';
+-- the indexes leave them out.
+CREATE INDEX delivery_jobs_due ON delivery_jobs (next_attempt_at, id) WHERE state IN ('pending', 'sending');
+-- For the operators' counts. Channel first, so that the planner never takes
+-- it for the claim (which does not name a channel) and sorts the backlog.
+CREATE INDEX delivery_jobs_undelivered ON delivery_jobs (channel, state) WHERE state <> 'delivered';
+CREATE INDEX delivery_jobs_by_endpoint ON delivery_jobs (endpoint_id) WHERE state IN ('pending', 'sending');
 CREATE INDEX delivery_jobs_by_record ON delivery_jobs (record_kind, record_id);
 CREATE INDEX delivery_jobs_by_notice ON delivery_jobs (notice_id);
