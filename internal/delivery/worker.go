@@ -171,7 +171,9 @@ type job struct {
 }
 
 // Run sends jobs until ctx is done, then lets the sends in flight finish
-// (each is bounded by its timeouts), records their outcomes, and returns.
+// (each is bounded by its timeouts), records their outcomes, puts back the
+// jobs it claimed but had not started, and returns. It refuses to start on a
+// database whose schema is not this binary's. Call it once per Worker.
 //
 // Three kinds of goroutine: this one claims jobs; Concurrency senders send
 // them; one recorder writes outcomes, as many as have piled up in one
@@ -179,6 +181,9 @@ type job struct {
 // sender, so that one claim fetches many jobs and senders never wait for the
 // database; both cut the transactions per message from two to a fraction.
 func (w *Worker) Run(ctx context.Context) error {
+	if err := w.db.CheckSchema(ctx); err != nil {
+		return err
+	}
 	registerWorker(w)
 	defer unregisterWorker(w)
 	n := w.cfg.Concurrency
@@ -190,10 +195,22 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	recorder.Go(func() { w.recordLoop(results) })
 	defer func() {
+		var unsent []job
+	drain:
+		for {
+			select {
+			case j := <-jobs:
+				unsent = append(unsent, j)
+				w.inflight.Add(-1)
+			default:
+				break drain
+			}
+		}
 		close(jobs)
 		senders.Wait()
 		close(results)
 		recorder.Wait()
+		w.release(unsent)
 		w.log.Info("delivery worker stopped", "worker", w.id)
 	}()
 	w.log.Info("delivery worker started", "worker", w.id, "concurrency", n,
@@ -254,6 +271,30 @@ func (w *Worker) sendLoop(jobs <-chan job, results chan<- result) {
 		case w.freed <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// release puts back jobs claimed but never started, so that stopping does
+// not wait for them nor leave them leased. The claim's attempt is not counted.
+func (w *Worker) release(js []job) {
+	if len(js) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := w.db.Write(ctx, w.caller, func(tx *store.Tx) error {
+		for _, j := range js {
+			if _, err := tx.ExecContext(ctx, `UPDATE delivery_jobs SET state = 'pending', attempts = attempts - 1,
+				next_attempt_at = $1, locked_by = '' WHERE id = $2 AND locked_by = $3 AND state = 'sending'`,
+				tx.Now, j.id, j.token); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// They stay leased and are sent once the lease runs out.
+		w.log.Error("releasing unsent delivery jobs failed", "jobs", len(js), "err", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -329,6 +330,41 @@ func TestWorkerStopsGracefully(t *testing.T) {
 		// Every send in flight finished and was recorded before Run returned.
 		if s := states(t, db); s[Delivered] != 3 {
 			t.Errorf("after stop: %v", s)
+		}
+	})
+}
+
+func TestStoppingPutsBackUnstartedJobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		box := newMailbox()
+		box.delay = 300 * time.Millisecond
+		sink := startSMTP(t, box)
+		var emails []string
+		for i := range 10 {
+			emails = append(emails, fmt.Sprintf("c%d@supa.example", i))
+		}
+		org := addOrg(t, db, "SUPA", "large_supplier", emails...)
+		cfg := testConfig(t, sink, nil)
+		cfg.Concurrency = 2 // so up to 2 more wait, claimed, for a sender
+		w, err := NewWorker(db, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- w.Run(ctx) }()
+		notify(t, db, notice(org, "k"))
+		waitFor(t, 5*time.Second, "claims", func() bool { return states(t, db)[Sending] == 4 })
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		s := states(t, db)
+		if s[Sending] != 0 || s[Delivered] != 2 || s[Pending] != 8 {
+			t.Errorf("after stop: %v, want 2 delivered and 8 pending", s)
+		}
+		if n := count(t, db, "SELECT count(*) FROM delivery_jobs WHERE state = 'pending' AND attempts <> 0"); n != 0 {
+			t.Errorf("%d put-back jobs had an attempt counted", n)
 		}
 	})
 }
