@@ -186,9 +186,10 @@ func (w *Worker) sendEmail(s *smtpSession, j job) outcome {
 	}
 	reused := s.c != nil
 	if reused {
-		// go-mail sends a NOOP before each message under the deadline of
-		// the previous command, which on a connection idle for longer
-		// than the timeout has passed: the NOOP would fail half-written.
+		// go-mail writes a message's first command under the deadline of
+		// the previous one, which on a connection idle for longer than the
+		// timeout has passed: the write would fail half-way through a TLS
+		// record and take the connection with it.
 		s.c.UpdateDeadline(w.cfg.SMTP.Timeout)
 	}
 	if s.c == nil {

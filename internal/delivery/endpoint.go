@@ -202,8 +202,14 @@ func (s *Service) DisableEndpoint(ctx context.Context, c access.Caller, id int64
 	return e, err
 }
 
+// RotationOverlap is how long after a rotation calls still carry a
+// signature by the old secret as well as the new, so that the receiver can
+// switch to the new secret at its own pace without refusing a call.
+const RotationOverlap = 24 * time.Hour
+
 // RotateSecret gives an endpoint a new secret and returns it, shown this
-// once. Calls from then on, retries included, are signed with it.
+// once. Calls from then on, retries included, are signed with it, and for
+// RotationOverlap with the old one too.
 func (s *Service) RotateSecret(ctx context.Context, c access.Caller, id int64) (string, error) {
 	secret := newSecret()
 	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
@@ -214,7 +220,8 @@ func (s *Service) RotateSecret(ctx context.Context, c access.Caller, id int64) (
 		if !e.Active {
 			return errs.E(errs.Conflict, "webhook endpoint %d is disabled", id)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE webhook_endpoints SET secret = $1 WHERE id = $2", secret, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET old_secret = secret, old_secret_until = $1, secret = $2
+			WHERE id = $3`, tx.Now.Add(RotationOverlap), secret, id); err != nil {
 			return errs.Wrap(err, "rotate secret")
 		}
 		return audit.Record(ctx, tx, "webhook.rotate_secret", "webhook_endpoint", id, e)

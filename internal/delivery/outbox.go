@@ -122,6 +122,15 @@ func enqueue(ctx context.Context, tx *store.Tx, m Message) (int64, bool, error) 
 	case Email:
 		email = m.Email
 	case Webhook:
+		// A repeat is a no-op even if the endpoint has been disabled since.
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM delivery_jobs WHERE idempotency_key = $1", m.Key).Scan(&one)
+		if err == nil {
+			return 0, false, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, errs.Wrap(err, "enqueue delivery")
+		}
 		if err := checkEndpoint(ctx, tx, m.EndpointID, m.OrgID); err != nil {
 			return 0, false, err
 		}

@@ -106,10 +106,11 @@ func (w *Worker) sendWebhook(j job) outcome {
 	// signed with the new one.
 	dbCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var target, secret string
+	var target, secret, oldSecret string
+	var oldUntil *time.Time
 	var active bool
-	err := w.db.QueryRowContext(dbCtx, "SELECT url, secret, active FROM webhook_endpoints WHERE id = $1", j.endpointID).
-		Scan(&target, &secret, &active)
+	err := w.db.QueryRowContext(dbCtx, `SELECT url, secret, old_secret, old_secret_until, active
+		FROM webhook_endpoints WHERE id = $1`, j.endpointID).Scan(&target, &secret, &oldSecret, &oldUntil, &active)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return outcome{err: errors.New("endpoint no longer exists"), final: true}
@@ -132,7 +133,11 @@ func (w *Worker) sendWebhook(j job) outcome {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "metersec-webhook/1")
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(secret, ts, body))
+	sig := Sign(secret, ts, body)
+	if oldSecret != "" && oldUntil != nil && time.Now().Before(*oldUntil) {
+		sig += ", " + Sign(oldSecret, ts, body)
+	}
+	req.Header.Set(HeaderSignature, sig)
 	req.Header.Set(HeaderIdempotencyKey, DeliveryID(j.key))
 	req.Header.Set(HeaderKind, j.kind)
 	resp, err := w.http.Do(req)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
 )
@@ -231,6 +232,27 @@ func TestDisabledEndpointGetsNothingMore(t *testing.T) {
 		}
 		if sent := notify(t, db, notice(user.OrgID, "k2")); sent.Webhooks != 0 {
 			t.Errorf("a disabled endpoint got %d jobs", sent.Webhooks)
+		}
+		// Re-enqueueing a job that exists is a no-op, not an error, even
+		// though its endpoint is disabled now.
+		err = db.Write(ctx, system, func(tx *store.Tx) error {
+			inserted, err := Enqueue(ctx, tx, Message{Kind: "x", Channel: Webhook, OrgID: user.OrgID, EndpointID: ep.ID,
+				Subject: "s", Key: NoticeKey("k1", user.OrgID) + "|webhook:" + itoa(ep.ID)})
+			if inserted {
+				t.Error("a second job with the same key")
+			}
+			return err
+		})
+		if err != nil {
+			t.Errorf("re-enqueue: %v", err)
+		}
+		// A new job for it is refused.
+		err = db.Write(ctx, system, func(tx *store.Tx) error {
+			_, err := Enqueue(ctx, tx, Message{Kind: "x", Channel: Webhook, OrgID: user.OrgID, EndpointID: ep.ID, Subject: "s", Key: "new"})
+			return err
+		})
+		if errs.CodeOf(err) != errs.Conflict {
+			t.Errorf("new job for a disabled endpoint: %v", err)
 		}
 		runWorker(t, db, testConfig(t, nil, hooks))
 		time.Sleep(200 * time.Millisecond)
@@ -492,5 +514,43 @@ func TestWorkerWithoutSMTPLeavesEmailQueued(t *testing.T) {
 		if d := jobOf(t, db, "j.channel = 'email'"); d.State != Pending || d.Attempts != 0 {
 			t.Errorf("email job = %+v, want untouched", d)
 		}
+	})
+}
+
+// After a rotation the receiver may still check with the old secret for a
+// while: calls carry both signatures.
+func TestRotatedSecretOverlaps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hooks := newReceiver(t, false)
+		addOrg(t, db, "SUPA", "large_supplier")
+		user := addUser(t, db, "SUPA", "u@supa.example", "supplier")
+		svc := &Service{DB: db}
+		ep, oldSecret, err := svc.AddEndpoint(ctx, user, NewEndpoint{URL: hooks.srv.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newSecret, err := svc.RotateSecret(ctx, user, ep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runWorker(t, db, testConfig(t, nil, hooks))
+		hooks.setSecret(oldSecret) // the receiver has not switched yet
+		notify(t, db, notice(user.OrgID, "k1"))
+		waitFor(t, 5*time.Second, "a call checked with the old secret", func() bool { _, n := hooks.received(); return n == 1 })
+		hooks.setSecret(newSecret)
+		notify(t, db, notice(user.OrgID, "k2"))
+		waitFor(t, 5*time.Second, "a call checked with the new secret", func() bool { _, n := hooks.received(); return n == 2 })
+		// Once the overlap is over, only the new secret signs.
+		if _, err := db.Writer().Exec("UPDATE webhook_endpoints SET old_secret_until = $1", db.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		hooks.setSecret(oldSecret)
+		notify(t, db, notice(user.OrgID, "k3"))
+		waitFor(t, 5*time.Second, "a refused call", func() bool {
+			hooks.mu.Lock()
+			defer hooks.mu.Unlock()
+			return hooks.badSigs > 0
+		})
 	})
 }

@@ -30,20 +30,24 @@ CREATE TABLE notice_reads (
 );
 
 -- The secret is kept as is because signing needs it; it is shown once, when
--- made, and never listed or logged.
+-- made, and never listed or logged. After a rotation calls are signed with
+-- the old secret too until old_secret_until, so the receiver can switch over
+-- without refusing a call.
 CREATE TABLE webhook_endpoints (
-    id              @id,
-    org_id          BIGINT NOT NULL REFERENCES organisations (id),
-    url             TEXT NOT NULL,
-    description     TEXT NOT NULL DEFAULT '',
-    secret          TEXT NOT NULL,
-    active          BOOLEAN NOT NULL DEFAULT TRUE,
-    created_at      @time NOT NULL,
-    created_by      TEXT NOT NULL,
-    disabled_at     @time,
-    last_success_at @time,
-    last_failure_at @time,
-    last_error      TEXT NOT NULL DEFAULT ''
+    id               @id,
+    org_id           BIGINT NOT NULL REFERENCES organisations (id),
+    url              TEXT NOT NULL,
+    description      TEXT NOT NULL DEFAULT '',
+    secret           TEXT NOT NULL,
+    old_secret       TEXT NOT NULL DEFAULT '',
+    old_secret_until @time,
+    active           BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at       @time NOT NULL,
+    created_by       TEXT NOT NULL,
+    disabled_at      @time,
+    last_success_at  @time,
+    last_failure_at  @time,
+    last_error       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX webhook_endpoints_by_org ON webhook_endpoints (org_id);
 
