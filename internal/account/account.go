@@ -325,3 +325,11 @@ func (s *Service) ChangePassword(ctx context.Context, c access.Caller, current, 
 	})
 }
 
+// RoleNames lists the role codes, for help texts.
+func RoleNames() []string {
+	out := make([]string, len(sec.Roles))
+	for i, r := range sec.Roles {
+		out[i] = string(r)
+	}
+	return out
+}

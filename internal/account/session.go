@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"net/url"
 
 	"strings"
 	"time"
@@ -179,6 +180,17 @@ func (s *Service) BeginEnrolment(ctx context.Context, secret string) (Enrolment,
 	if sess.Pending() && sess.User.MFAEnrolled {
 		return Enrolment{}, errs.E(errs.Forbidden, "enter a code from your authenticator first")
 	}
+	// Reloading the page must not change the key the user may have scanned
+	// already, so a recent pending key is offered again.
+	var pending string
+	var created time.Time
+	err = s.DB.QueryRowContext(ctx, "SELECT secret, created_at FROM mfa_pending WHERE user_id = $1", sess.User.ID).Scan(&pending, &created)
+	if err == nil && s.DB.Now().Sub(created) < 30*time.Minute {
+		key, err := otp.NewKeyFromURL(totpURL(sess.User.Email, pending))
+		if err == nil {
+			return Enrolment{Secret: pending, URI: key.URL()}, nil
+		}
+	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "metersec", AccountName: sess.User.Email})
 	if err != nil {
 		return Enrolment{}, errs.Wrap(err, "generate TOTP secret")
@@ -301,4 +313,29 @@ func (s *Service) checkCode(sessionSecret, secret, code string, lastStep int64) 
 // demo and tests use it; it is not an API.
 func CurrentCode(secret string, t time.Time) (string, error) {
 	return totp.GenerateCodeCustom(secret, t, totpOpts)
+}
+
+// totpURL is the otpauth URI authenticator apps scan.
+func totpURL(account, secret string) string {
+	v := url.Values{}
+	v.Set("secret", secret)
+	v.Set("issuer", "metersec")
+	v.Set("algorithm", "SHA1")
+	v.Set("digits", "6")
+	v.Set("period", "30")
+	return "otpauth://totp/metersec:" + url.PathEscape(account) + "?" + v.Encode()
+}
+
+// SetTOTPSecret enrols a second factor directly, without a code from it. Only
+// the system may, for seeding the demo world and for tests.
+func (s *Service) SetTOTPSecret(ctx context.Context, c access.Caller, userID int64, secret string) error {
+	if !c.System {
+		return errs.E(errs.Forbidden, "only the system may set a second factor directly")
+	}
+	return s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET mfa_secret = $1, mfa_enrolled_at = $2 WHERE id = $3", secret, tx.Now, userID); err != nil {
+			return errs.Wrap(err, "set second factor")
+		}
+		return audit.Record(ctx, tx, "user.mfa.set", "user", userID, map[string]any{"by": c.Name})
+	})
 }

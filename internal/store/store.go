@@ -146,3 +146,19 @@ func redact(dsn string) string {
 	}
 	return u.String()
 }
+
+// Backup writes a consistent copy of a SQLite database to path while others
+// keep reading and writing. (PostgreSQL is backed up with pg_dump.)
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.Dialect != SQLite {
+		return errors.New("backup of PostgreSQL is done with pg_dump")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if _, err := db.w.ExecContext(ctx, "VACUUM INTO $1", abs); err != nil {
+		return fmt.Errorf("backup to %s: %w", abs, err)
+	}
+	return nil
+}

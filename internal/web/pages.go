@@ -1,0 +1,285 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// pages are the HTML templates: each page file is parsed together with the
+// layout, so every page defines "title" and "content" without clashing.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"date": func(v any) string {
+		switch t := v.(type) {
+		case time.Time:
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2 Jan 2006")
+		case *time.Time:
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format("2 Jan 2006")
+		case sec.Date:
+			if t.IsZero() {
+				return ""
+			}
+			return t.Time().Format("2 Jan 2006")
+		}
+		return fmt.Sprint(v)
+	},
+	"datetime": func(v any) string {
+		switch t := v.(type) {
+		case time.Time:
+			return t.UTC().Format("2 Jan 2006 15:04 UTC")
+		case *time.Time:
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format("2 Jan 2006 15:04 UTC")
+		}
+		return fmt.Sprint(v)
+	},
+	"orgRole": func(r sec.OrgRole) string { return r.Label() },
+	"role":    func(r sec.Role) string { return r.Label() },
+	"lower":   strings.ToLower,
+	"join": func(sep string, v any) string {
+		switch x := v.(type) {
+		case []string:
+			return strings.Join(x, sep)
+		case []sec.OrgRole:
+			parts := make([]string, len(x))
+			for i, r := range x {
+				parts[i] = r.Label()
+			}
+			return strings.Join(parts, sep)
+		case []sec.Role:
+			parts := make([]string, len(x))
+			for i, r := range x {
+				parts[i] = r.Label()
+			}
+			return strings.Join(parts, sep)
+		}
+		return fmt.Sprint(v)
+	},
+	"contains": func(list any, v string) bool {
+		switch x := list.(type) {
+		case []string:
+			return slices.Contains(x, v)
+		case []sec.OrgRole:
+			return slices.Contains(x, sec.OrgRole(v))
+		case []sec.Role:
+			return slices.Contains(x, sec.Role(v))
+		}
+		return false
+	},
+	"num": func(v any) string { return thousands(fmt.Sprint(v)) },
+	"query": func(kv ...string) template.URL {
+		q := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				q.Set(kv[i], kv[i+1])
+			}
+		}
+		return template.URL(q.Encode())
+	},
+	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
+}
+
+// thousands puts commas in a run of digits: 35000000 → 35,000,000.
+func thousands(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	if len(s) <= 3 || strings.Trim(s, "0123456789") != "" {
+		if neg {
+			return "-" + s
+		}
+		return s
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 && !(neg && b.Len() == 1) {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+func loadPages() (*pages, error) {
+	layout, err := fs.ReadFile(assets, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	// Files named *.partial.html hold partials shared by several pages.
+	var partials []string
+	for _, f := range files {
+		if strings.HasSuffix(f, ".partial.html") {
+			b, err := fs.ReadFile(assets, f)
+			if err != nil {
+				return nil, err
+			}
+			partials = append(partials, string(b))
+		}
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" || strings.HasSuffix(name, ".partial") {
+			continue
+		}
+		body, err := fs.ReadFile(assets, f)
+		if err != nil {
+			return nil, err
+		}
+		t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		if err != nil {
+			return nil, fmt.Errorf("layout: %w", err)
+		}
+		for _, part := range partials {
+			if _, err := t.Parse(part); err != nil {
+				return nil, fmt.Errorf("partial: %w", err)
+			}
+		}
+		if _, err := t.Parse(string(body)); err != nil {
+			return nil, fmt.Errorf("template %s: %w", f, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// navItem is a link in the navigation bar, shown to callers holding any of
+// its roles (or to every signed-in user when it names none).
+type navItem struct {
+	Label, Href string
+	Roles       []sec.Role
+}
+
+// navigation is the menu, in order. Areas add their pages here.
+var navigation = []navItem{
+	{Label: "Home", Href: "/"},
+	{Label: "Directory", Href: "/parties"},
+	{Label: "Catalogue", Href: "/catalogue"},
+	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}},
+	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
+	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}},
+}
+
+// page is what every template receives.
+type page struct {
+	Title   string
+	Caller  access.Caller
+	Signed  bool
+	CSRF    string
+	Nav     []navItem
+	Path    string
+	Flash   string
+	Version string
+	Errors  map[string]string // field → message, for forms
+	Error   string            // a message for the whole form
+	Form    any               // what the user typed, to fill a form again
+	Data    any
+}
+
+func (s *Server) newPage(r *http.Request, title string, data any) *page {
+	c := callerOf(r)
+	p := &page{Title: title, Caller: c, Signed: c.SignedIn(), Path: r.URL.Path, Version: s.Version, Data: data}
+	if sess := sessionOf(r); sess != nil {
+		p.CSRF = sess.CSRF
+	}
+	if c.SignedIn() {
+		for _, n := range navigation {
+			if len(n.Roles) == 0 || c.HasAny(n.Roles...) {
+				p.Nav = append(p.Nav, n)
+			}
+		}
+	}
+	if ck, err := r.Cookie("metersec_flash"); err == nil {
+		if v, err := url.QueryUnescape(ck.Value); err == nil {
+			p.Flash = v
+		}
+	}
+	return p
+}
+
+// formErrors fills a page's field errors from a service error.
+func (p *page) formErrors(err error) {
+	e := errs.As(err)
+	if e.Code == errs.Internal {
+		p.Error = "Something went wrong on our side; it has been logged."
+		return
+	}
+	p.Error = e.Message
+	p.Errors = map[string]string{}
+	for _, f := range e.Fields {
+		p.Errors[f.Field] = f.Message
+	}
+}
+
+// render writes a page. Templates render into a buffer first so that a
+// failing template yields a clean error page, not half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	if p.Flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: "metersec_flash", Path: "/", MaxAge: -1, HttpOnly: true})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	p := s.newPage(r, http.StatusText(status), map[string]any{"Status": status, "Message": msg, "RequestID": requestID(r)})
+	if err := s.render(w, r, status, "error", p); err != nil {
+		s.Log.Error("render error page", "err", err)
+		http.Error(w, msg, status)
+	}
+}
+
+// redirect sends the browser on after a form, with a message for the next
+// page.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: "metersec_flash", Value: url.QueryEscape(flash), Path: "/", MaxAge: 60,
+			HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}

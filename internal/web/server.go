@@ -1,0 +1,125 @@
+// Package web is metersec's HTTP face: the JSON API under /api/v1, the
+// server-rendered HTML UI, sign-in, sessions and CSRF protection, and the
+// operational endpoints (/healthz, /readyz, /metrics).
+//
+// Every handler takes the same steps: who is asking (from the request
+// context), decode, call an area's service, respond. Services decide what the
+// caller may see and do; handlers never filter records. Errors are *errs.Error
+// values mapped to HTTP in one place (problem.go).
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/audience"
+	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/store"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Server holds what the handlers need.
+type Server struct {
+	DB       *store.DB
+	Log      *slog.Logger
+	Accounts *account.Service
+	Parties  *party.Service
+	// Catalogue is the Device catalogue (CPL).
+	Catalogue *catalogue.Service
+	Audience  *audience.Service
+
+	// SecureCookies marks cookies Secure; set it when serving behind TLS.
+	SecureCookies bool
+	// MaxBody limits JSON request bodies; uploads have their own limits.
+	MaxBody int64
+	// Version is shown in the UI footer and /healthz.
+	Version string
+
+	metrics *metrics
+	pages   *pages
+	routes  []Route
+	handler http.Handler
+}
+
+// Config is what New needs beyond the services.
+type Config struct {
+	DB            *store.DB
+	Log           *slog.Logger
+	SecureCookies bool
+	Version       string
+}
+
+// New builds a server with every area's service on db.
+func New(cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{
+		DB:            cfg.DB,
+		Log:           cfg.Log,
+		Accounts:      account.NewService(cfg.DB),
+		Parties:       &party.Service{DB: cfg.DB},
+		Catalogue:     &catalogue.Service{DB: cfg.DB},
+		Audience:      &audience.Service{DB: cfg.DB},
+		SecureCookies: cfg.SecureCookies,
+		MaxBody:       1 << 20,
+		Version:       cfg.Version,
+		metrics:       newMetrics(),
+	}
+	var err error
+	if s.pages, err = loadPages(); err != nil {
+		return nil, err
+	}
+	s.routes = s.allRoutes()
+	s.handler = s.buildHandler()
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists every route the server serves.
+func (s *Server) Routes() []Route { return s.routes }
+
+// ListenAndServe serves on addr until ctx ends, then shuts down gracefully,
+// giving requests in flight up to grace to finish. ready, if not nil, receives
+// the address actually listened on.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Duration, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Log.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
