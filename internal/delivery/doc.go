@@ -20,9 +20,10 @@
 // SQLite and PostgreSQL, and callers enqueue inside a *store.Tx. River needs a
 // driver per engine (pgx for PostgreSQL, a separate one for SQLite) and its own
 // transaction type, so jobs could not join our transactions without a second
-// connection path. The outbox here is one table, two statements that differ
-// by engine (the claim's FOR UPDATE SKIP LOCKED), and a worker of a few
-// hundred lines.
+// connection path. The outbox here is one table, one statement that differs
+// by engine (the claim: FOR UPDATE SKIP LOCKED on PostgreSQL, a plain
+// UPDATE … RETURNING on single-writer SQLite), and a worker of a few hundred
+// lines.
 //
 // This package owns the tables notices, notice_reads, webhook_endpoints and
 // delivery_jobs. It reads organisations and security_contacts, and writes
