@@ -396,3 +396,48 @@ func TestStoredReportsCannotBeChanged(t *testing.T) {
 		}
 	})
 }
+
+func TestMonthlyMailingGoesThroughTheDeliveryQueue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEstate(t, db)
+		s := NewService(db) // with the real delivery queue
+		e.clock.set(ts("2026-11-02T07:00:00Z"))
+		if _, err := s.RunMonthly(ctx, sys, e.october, RunOptions{Trigger: "schedule"}); err != nil {
+			t.Fatal(err)
+		}
+		// One notice per recipient, linking to its report; one email job per
+		// contact (S3 has none).
+		if n := count(t, db, "SELECT COUNT(*) FROM notices WHERE record_kind = 'report'"); n != 6 {
+			t.Fatalf("%d notices, want 6", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM delivery_jobs WHERE record_kind = 'report' AND channel = 'email'"); n != 5 {
+			t.Errorf("%d email jobs, want 5", n)
+		}
+		mfa := reportFor(t, s, ManufacturerKind, "MFA", 1)
+		if n := count(t, db, "SELECT COUNT(*) FROM notices WHERE org_id = $1 AND link = $2 AND record_id = $3", e.mfa.ID, "/reports/"+itoa(mfa.ID), mfa.ID); n != 1 {
+			t.Errorf("MFA's notice does not link to its report")
+		}
+		mfaUser := access.Caller{UserID: 7001, OrgID: e.mfa.ID, Roles: []sec.Role{sec.RoleManufacturer}, Via: "session"}
+		r, err := s.Get(ctx, mfaUser, mfa.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Deliveries) != 1 || len(r.Deliveries[0].Jobs) != 1 || r.Deliveries[0].Jobs[0].To != "security@alder.example" || r.Deliveries[0].Jobs[0].State != "pending" {
+			t.Errorf("MFA's delivery record: %+v", r.Deliveries)
+		}
+		// Run again: nothing more is queued. Forced: every recipient again.
+		if _, err := s.RunMonthly(ctx, sys, e.october, RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM notices"); n != 6 {
+			t.Errorf("a second run queued more notices: %d", n)
+		}
+		if _, err := s.RunMonthly(ctx, sys, e.october, RunOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM notices"); n != 12 {
+			t.Errorf("a forced run queued %d notices in all, want 12", n)
+		}
+	})
+}

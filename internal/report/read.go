@@ -150,7 +150,7 @@ func (s *Service) Get(ctx context.Context, c access.Caller, id int64) (Report, e
 	if err := s.attach(ctx, out); err != nil {
 		return r, err
 	}
-	return out[0], nil
+	return out[0], s.jobs(ctx, c, &out[0])
 }
 
 // attach adds the files' digests and the delivery records to reports the

@@ -43,7 +43,8 @@ const (
 )
 
 // Notice is what the report area asks the delivery queue to tell an
-// organisation: the delivery area's delivery.Notice, field for field.
+// organisation: delivery.Notice, field for field. The report area calls the
+// queue through Notifier so that its tests can see what it would send.
 type Notice struct {
 	OrgID          int64
 	Kind           string
@@ -89,10 +90,10 @@ type Service struct {
 	Schedule Schedule
 }
 
-// NewService is a service on db with the default schedule and every source
-// built so far. It has no Notifier until the delivery queue is connected.
+// NewService is a service on db with the default schedule, every source
+// built so far, and the delivery queue for its notices.
 func NewService(db *store.DB) *Service {
-	return &Service{DB: db, Schedule: DefaultSchedule(), Sources: DefaultSources(&catalogue.Service{DB: db})}
+	return &Service{DB: db, Schedule: DefaultSchedule(), Sources: DefaultSources(&catalogue.Service{DB: db}), Notifier: DeliveryQueue{}}
 }
 
 // RunOptions say how a run was asked for.

@@ -2,9 +2,13 @@ package report
 
 import (
 	"context"
+	"strconv"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/store"
 )
 
 // CatalogueCertificates reads the standing report's certificate section
@@ -28,4 +32,37 @@ func (c CatalogueCertificates) CertificateReport(ctx context.Context, day sec.Da
 // DefaultSources connects the standing report to the areas built so far.
 func DefaultSources(cat *catalogue.Service) Sources {
 	return Sources{Certificates: CatalogueCertificates{Catalogue: cat}}
+}
+
+// DeliveryQueue sends report notices through the delivery queue: the notice lands
+// in the recipient organisation's inbox and goes by email to its current
+// security contacts and by webhook to its endpoints, written in the run's
+// transaction.
+type DeliveryQueue struct{}
+
+// Notify implements Notifier with delivery.Notify.
+func (DeliveryQueue) Notify(ctx context.Context, tx *store.Tx, n Notice) (Sent, error) {
+	s, err := delivery.Notify(ctx, tx, delivery.Notice{OrgID: n.OrgID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link,
+		RecordKind: n.RecordKind, RecordID: n.RecordID, Classification: n.Classification, Data: n.Data, Key: n.Key})
+	return Sent{NoticeID: s.NoticeID, Emails: s.Emails, Webhooks: s.Webhooks, Repeat: s.Repeat}, err
+}
+
+// jobs reads the delivery queue's record of a report's notice: each email
+// and webhook job with its outcome, as far as the caller may see them.
+func (s *Service) jobs(ctx context.Context, c access.Caller, r *Report) error {
+	ds, err := (&delivery.Service{DB: s.DB}).RecordDeliveries(ctx, c, RecordKind, r.ID)
+	if err != nil {
+		return err
+	}
+	for i := range r.Deliveries {
+		for _, d := range ds {
+			to := d.Email
+			if d.Channel == delivery.Webhook {
+				to = "endpoint " + strconv.FormatInt(d.EndpointID, 10)
+			}
+			r.Deliveries[i].Jobs = append(r.Deliveries[i].Jobs, Job{Channel: string(d.Channel), To: to, State: string(d.State),
+				Attempts: d.Attempts, DeliveredAt: d.DeliveredAt, LastError: d.LastError})
+		}
+	}
+	return nil
 }
