@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -26,8 +28,9 @@ type serveFlags struct {
 	workers       bool
 	tick          time.Duration
 
-	smtpHost, smtpFrom, smtpUser, smtpTLS string
-	smtpPort, concurrency                 int
+	smtpHost, smtpFrom, smtpUser, smtpTLS, smtpCAFile string
+	smtpPort, concurrency                             int
+	deliveryTimeout, deliveryLease, deliveryBackoff   time.Duration
 }
 
 func (f *serveFlags) define(fs *flag.FlagSet) {
@@ -43,7 +46,11 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.smtpFrom, "smtp-from", "metersec <noreply@metersec.invalid>", "the sender of email")
 	fs.StringVar(&f.smtpUser, "smtp-user", "", "the SMTP user, if the server needs one (the password is METERSEC_SMTP_PASSWORD)")
 	fs.StringVar(&f.smtpTLS, "smtp-tls", "opportunistic", "opportunistic (STARTTLS when offered), mandatory, implicit or none")
+	fs.StringVar(&f.smtpCAFile, "smtp-ca-file", "", "PEM certificates to trust for the SMTP server's TLS instead of the system's")
 	fs.IntVar(&f.concurrency, "delivery-concurrency", 8, "how many deliveries run at once")
+	fs.DurationVar(&f.deliveryTimeout, "delivery-timeout", 15*time.Second, "the limit on each SMTP command and each webhook call")
+	fs.DurationVar(&f.deliveryLease, "delivery-lease", 5*time.Minute, "how long a delivery in progress is held before another worker may retry it (after a crash)")
+	fs.DurationVar(&f.deliveryBackoff, "delivery-backoff", 30*time.Second, "the wait after a failed delivery; it doubles on each failure, up to an hour")
 }
 
 func serveCmd() *cli.Command {
@@ -124,12 +131,23 @@ func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger) (*del
 	if base == "" {
 		base = "http://" + f.addr
 	}
-	cfg := delivery.Config{BaseURL: base, Concurrency: f.concurrency, Logger: log}
+	cfg := delivery.Config{BaseURL: base, Concurrency: f.concurrency, Logger: log, Lease: f.deliveryLease,
+		BackoffBase: f.deliveryBackoff, Webhook: delivery.WebhookConfig{Timeout: f.deliveryTimeout}}
 	if f.smtpHost != "" {
 		cfg.SMTP = delivery.SMTPConfig{Host: f.smtpHost, Port: f.smtpPort, From: f.smtpFrom, Username: f.smtpUser,
-			Password: env.Getenv("METERSEC_SMTP_PASSWORD"), TLS: f.smtpTLS}
+			Password: env.Getenv("METERSEC_SMTP_PASSWORD"), TLS: f.smtpTLS, Timeout: f.deliveryTimeout}
 		if f.smtpUser != "" && cfg.SMTP.Password == "" {
 			return nil, cli.Usagef("--smtp-user is set but METERSEC_SMTP_PASSWORD is empty")
+		}
+		if f.smtpCAFile != "" {
+			pem, err := os.ReadFile(f.smtpCAFile)
+			if err != nil {
+				return nil, cli.Usagef("--smtp-ca-file: %v", err)
+			}
+			cfg.SMTP.RootCAs = x509.NewCertPool()
+			if !cfg.SMTP.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, cli.Usagef("--smtp-ca-file %s holds no PEM certificate", f.smtpCAFile)
+			}
 		}
 	}
 	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
