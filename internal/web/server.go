@@ -20,6 +20,7 @@ import (
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
@@ -36,9 +37,11 @@ type Server struct {
 	Parties  *party.Service
 	// Catalogue is the Device catalogue (CPL).
 	Catalogue *catalogue.Service
+	Audience  *audience.Service
+	// Delivery is the queue, the inbox and the webhook endpoints.
+	Delivery *delivery.Service
 	// Reports are the SSC's monthly mailings and standing reports.
-	Reports  *report.Service
-	Audience *audience.Service
+	Reports *report.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -74,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		Catalogue:     &catalogue.Service{DB: cfg.DB},
 		Reports:       report.NewService(cfg.DB),
 		Audience:      &audience.Service{DB: cfg.DB},
+		Delivery:      &delivery.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
