@@ -14,6 +14,7 @@ import (
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -556,4 +557,11 @@ func (s *Service) Runs(ctx context.Context, c access.Caller, limit int) ([]Run, 
 		out = append(out, r)
 	}
 	return out, errs.Wrap(rows.Err(), "list runs")
+}
+
+// Task is Tick as a scheduled task for serve: call it every few minutes
+// (five is plenty; the month-end snapshot is taken at the first tick after
+// midnight).
+func (s *Service) Task(every time.Duration) schedule.Task {
+	return schedule.Task{Name: "monthly reports", Every: every, Run: s.Tick}
 }
