@@ -37,10 +37,13 @@ type Service struct {
 	Zone *time.Location
 }
 
-// NewService returns a service with the default settings, the illustrative
-// SEC release table, and a notifier that must be replaced to deliver
-// anything (see Notifier).
+// NewService returns a service with the default settings and the
+// illustrative SEC release table, delivering through n. A nil n delivers
+// nothing (tests of other areas, tools that only read).
 func NewService(db *store.DB, n Notifier) *Service {
+	if n == nil {
+		n = NotifierFunc(func(context.Context, *store.Tx, Notice) error { return nil })
+	}
 	zone, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		zone = time.UTC

@@ -186,7 +186,10 @@ type navItem struct {
 // navigation is the menu, in order. Areas add their pages here.
 var navigation = []navItem{
 	{Label: "Home", Href: "/"},
+	{Label: "Inbox", Href: "/inbox"},
 	{Label: "Directory", Href: "/parties"},
+	{Label: "Vulnerabilities", Href: "/vulnerabilities"},
+	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}},
 }

@@ -77,6 +77,7 @@ func (s *Server) allRoutes() []Route {
 		s.partyRoutes(),
 		s.auditRoutes(),
 		s.audienceRoutes(),
+		s.vulnRoutes(),
 	} {
 		all = append(all, group...)
 	}

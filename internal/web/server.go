@@ -21,6 +21,7 @@ import (
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/vuln"
 )
 
 //go:embed templates static
@@ -33,6 +34,7 @@ type Server struct {
 	Accounts *account.Service
 	Parties  *party.Service
 	Audience *audience.Service
+	Vulns    *vuln.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -49,7 +51,9 @@ type Server struct {
 
 // Config is what New needs beyond the services.
 type Config struct {
-	DB            *store.DB
+	DB *store.DB
+	// Notifier delivers vulnerability notices; nil until delivery is wired.
+	Notifier      vuln.Notifier
 	Log           *slog.Logger
 	SecureCookies bool
 	Version       string
@@ -66,6 +70,7 @@ func New(cfg Config) (*Server, error) {
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
 		Audience:      &audience.Service{DB: cfg.DB},
+		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
