@@ -87,4 +87,3 @@ func TestVulnerabilityAPI(t *testing.T) {
 		})
 	})
 }
-
