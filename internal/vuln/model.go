@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/advisory"
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -16,7 +17,7 @@ const (
 
 // modelKind is the catalogue's record kind for Device Models, for the
 // visibility of the models a report names.
-const modelKind = "device_model"
+const modelKind = catalogue.KindModel
 
 // Vulnerability is a vulnerability as the caller may see it.
 type Vulnerability struct {

@@ -389,7 +389,7 @@ func TestChurnAndReminders(t *testing.T) {
 func (f *fixture) addFirmware(model, version string) int64 {
 	f.t.Helper()
 	var id int64
-	if err := f.db.Writer().QueryRowContext(f.ctx, "INSERT INTO firmware_versions (model_id, version, created_at) VALUES ($1, $2, $3) RETURNING id",
+	if err := f.db.Writer().QueryRowContext(f.ctx, "INSERT INTO firmware_versions (model_id, version, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
 		f.model[model], version, f.clock).Scan(&id); err != nil {
 		f.t.Fatal(err)
 	}

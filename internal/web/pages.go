@@ -188,6 +188,8 @@ var navigation = []navItem{
 	{Label: "Home", Href: "/"},
 	{Label: "Inbox", Href: "/inbox"},
 	{Label: "Directory", Href: "/parties"},
+	{Label: "Catalogue", Href: "/catalogue"},
+	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}},
 	{Label: "Vulnerabilities", Href: "/vulnerabilities"},
 	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},

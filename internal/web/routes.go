@@ -76,6 +76,7 @@ func (s *Server) allRoutes() []Route {
 		s.accountRoutes(),
 		s.partyRoutes(),
 		s.auditRoutes(),
+		s.catalogueRoutes(),
 		s.audienceRoutes(),
 		s.vulnRoutes(),
 	} {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/audience"
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
@@ -33,8 +34,10 @@ type Server struct {
 	Log      *slog.Logger
 	Accounts *account.Service
 	Parties  *party.Service
-	Audience *audience.Service
-	Vulns    *vuln.Service
+	// Catalogue is the Device catalogue (CPL).
+	Catalogue *catalogue.Service
+	Audience  *audience.Service
+	Vulns     *vuln.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -69,6 +72,7 @@ func New(cfg Config) (*Server, error) {
 		Log:           cfg.Log,
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
+		Catalogue:     &catalogue.Service{DB: cfg.DB},
 		Audience:      &audience.Service{DB: cfg.DB},
 		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
 		SecureCookies: cfg.SecureCookies,

@@ -98,7 +98,11 @@ func replace(path, ref string, id int64) string {
 const (
 	supplierADevices = 1234567 // SUPA's Devices on the affected firmware (1000000 of them MAPA's)
 	supplierBDevices = 7654321 // SUPB's meters
-	dccDevices       = 2345678 // SUPB's SMETS2+ Communications Hubs: the DCC's
+	// SMETS2+ Communications Hubs are the DCC's: its count is the sum of
+	// both Suppliers' hubs, so it equals neither Supplier's own figure.
+	supplierAHubs = 1111
+	supplierBHubs = 2345678
+	dccDevices    = supplierAHubs + supplierBHubs
 )
 
 // seedVulns reports a vulnerability of every classification on models of
@@ -123,7 +127,8 @@ func seedVulns(w *world) {
 		{supA.OrgID, e1, fw["1.0"], mapOrg, 1000000},
 		{supA.OrgID, e1, fw["1.0"], 0, supplierADevices - 1000000},
 		{supB.OrgID, e1, fw["1.0"], 0, supplierBDevices},
-		{supB.OrgID, ch, chfw["0x0001"], 0, dccDevices},
+		{supA.OrgID, ch, chfw["0x0001"], 0, supplierAHubs},
+		{supB.OrgID, ch, chfw["0x0001"], 0, supplierBHubs},
 	} {
 		if err := vulntest.Portfolio(ctx, w.db, p.sup, p.model, p.fw, p.mapID, p.n); err != nil {
 			w.t.Fatal(err)

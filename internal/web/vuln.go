@@ -115,7 +115,7 @@ func (s *Server) apiReportVuln(w http.ResponseWriter, r *http.Request) error {
 }
 
 // importOptions reads the options of a CSAF import from the query.
-func importOptions(r *http.Request) (vuln.ImportOptions, error) {
+func csafImportOptions(r *http.Request) (vuln.ImportOptions, error) {
 	q := r.URL.Query()
 	opt := vuln.ImportOptions{Manufacturer: q.Get("manufacturer"), DryRun: q.Get("dry_run") == "true",
 		MaterialityRationale: q.Get("rationale")}
@@ -131,7 +131,7 @@ func importOptions(r *http.Request) (vuln.ImportOptions, error) {
 }
 
 func (s *Server) apiImportCSAF(w http.ResponseWriter, r *http.Request) error {
-	opt, err := importOptions(r)
+	opt, err := csafImportOptions(r)
 	if err != nil {
 		return err
 	}

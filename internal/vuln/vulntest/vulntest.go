@@ -18,15 +18,15 @@ func Model(ctx context.Context, db *store.DB, manufacturer int64, code string, t
 	now := db.Now()
 	var id int64
 	if err := db.Writer().QueryRowContext(ctx, `INSERT INTO device_models (manufacturer_id, code, name, device_type, generation,
-		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
+		hardware_version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'HW1', $6, $6) RETURNING id`,
 		manufacturer, code, code+" "+string(typ), string(typ), string(gen), now).Scan(&id); err != nil {
 		return 0, nil, fmt.Errorf("model %s: %w", code, err)
 	}
 	fw := map[string]int64{}
 	for _, v := range versions {
 		var fid int64
-		if err := db.Writer().QueryRowContext(ctx, `INSERT INTO firmware_versions (model_id, version, created_at)
-			VALUES ($1, $2, $3) RETURNING id`, id, v, now).Scan(&fid); err != nil {
+		if err := db.Writer().QueryRowContext(ctx, `INSERT INTO firmware_versions (model_id, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $3) RETURNING id`, id, v, now).Scan(&fid); err != nil {
 			return 0, nil, fmt.Errorf("firmware %s %s: %w", code, v, err)
 		}
 		fw[v] = fid
@@ -37,8 +37,8 @@ func Model(ctx context.Context, db *store.DB, manufacturer int64, code string, t
 // Firmware adds one firmware version to a model.
 func Firmware(ctx context.Context, db *store.DB, model int64, version string) (int64, error) {
 	var fid int64
-	err := db.Writer().QueryRowContext(ctx, `INSERT INTO firmware_versions (model_id, version, created_at)
-		VALUES ($1, $2, $3) RETURNING id`, model, version, db.Now()).Scan(&fid)
+	err := db.Writer().QueryRowContext(ctx, `INSERT INTO firmware_versions (model_id, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $3) RETURNING id`, model, version, db.Now()).Scan(&fid)
 	return fid, err
 }
 
