@@ -287,7 +287,7 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 			}
 			r.Active, r.Activations, r.Devices = true, r.Activations+1, devices
 			if err := addEvent(ctx, tx, v.ID, eventInput{Kind: "fanout", Event: "reactivated", RecipientID: r.ID, Private: true,
-				ActorAs: sec.ActorSystem, Note: fmt.Sprintf("Operates %d affected Devices again.", devices)}); err != nil {
+				ActorAs: sec.ActorSystem, System: true, Note: fmt.Sprintf("Operates %d affected Devices again.", devices)}); err != nil {
 				return res, err
 			}
 			res.Reactivated++
@@ -310,7 +310,7 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 		}
 		r.Active = false
 		if err := addEvent(ctx, tx, v.ID, eventInput{Kind: "fanout", Event: "deactivated", RecipientID: r.ID, Private: true,
-			ActorAs: sec.ActorSystem, Note: "No longer answers for any affected Device: keeps its history, gets no new notices."}); err != nil {
+			ActorAs: sec.ActorSystem, System: true, Note: "No longer answers for any affected Device: keeps its history, gets no new notices."}); err != nil {
 			return res, err
 		}
 		res.Deactivated++
@@ -384,7 +384,7 @@ func (s *Service) notifyRecipient(ctx context.Context, tx *store.Tx, v vulnRow, 
 		return err
 	}
 	return addEvent(ctx, tx, v.ID, eventInput{Kind: "notified", Event: string(r.Key.Role), RecipientID: r.ID, Private: true,
-		ActorAs: sec.ActorSystem, Note: fmt.Sprintf("Told as %s, for %d affected Devices.", r.Key.Role.Label(), r.Devices)})
+		ActorAs: sec.ActorSystem, System: true, Note: fmt.Sprintf("Told as %s, for %d affected Devices.", r.Key.Role.Label(), r.Devices)})
 }
 
 // noticeFor writes the text of a notice about the vulnerability for a

@@ -21,7 +21,7 @@ import (
 // never reads another's name here; its code is only shown where the record
 // itself already names it.
 func partyName(args *access.Args, c access.Caller, alias string) string {
-	return "CASE WHEN " + c.Visible(args, "party", alias, alias+".id") + " THEN " + alias + ".name ELSE '' END"
+	return "CASE WHEN " + c.Visible(args, "party", alias, alias+".id") + " THEN COALESCE(" + alias + ".name, '') ELSE '' END"
 }
 
 // visibleRecipient is the condition that the caller may see recipient row r:
@@ -349,7 +349,8 @@ func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Summar
 		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND `+recip+`),
 		(SELECT COALESCE(SUM(r.devices), 0) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.role = 'supplier' AND `+recip+`),
 		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.first_notified_at IS NOT NULL
-			AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer') AND `+recip+`),
+			AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer')
+			AND v.state NOT IN ('closed', 'closed_not_material') AND `+recip+`),
 		(SELECT count(*) FROM vuln_plans p WHERE p.vuln_id = v.id AND p.state = 'overdue' AND `+plan+`)
 		FROM vulnerabilities v JOIN organisations m ON m.id = v.manufacturer_id
 		WHERE `+strings.Join(where, " AND ")+" ORDER BY v.id DESC LIMIT "+strconv.Itoa(limit), args...)
