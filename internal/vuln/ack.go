@@ -81,7 +81,7 @@ func (s *Service) Acknowledge(ctx context.Context, c access.Caller, ref string, 
 				note += ": " + in.Justification
 			}
 			if err := addEvent(ctx, tx, v.ID, eventInput{Kind: "acknowledged", Event: string(in.Statement), RecipientID: id,
-				Private: true, Note: note}); err != nil {
+				Private: true, Note: note, ActorAs: actorRecipient}); err != nil {
 				return err
 			}
 		}

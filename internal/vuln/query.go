@@ -164,7 +164,7 @@ func markSeen(ctx context.Context, tx *store.Tx, c access.Caller, vulnID int64, 
 		if n, _ := res.RowsAffected(); n == 0 {
 			continue // another request got there first
 		}
-		if err := addEvent(ctx, tx, vulnID, eventInput{Kind: "seen", RecipientID: id, Private: true}); err != nil {
+		if err := addEvent(ctx, tx, vulnID, eventInput{Kind: "seen", RecipientID: id, Private: true, ActorAs: actorRecipient}); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, "vuln.seen", RecipientKind, id, struct{ Ref string }{ref}); err != nil {
@@ -290,7 +290,10 @@ func actorLabel(as sec.Actor, org, person string) string {
 	case org != "":
 		return org
 	case as != "":
-		return "the " + as.Label()
+		if l := as.Label(); l != "" {
+			return "the " + l
+		}
+		return "the " + string(as)
 	}
 	return "someone"
 }

@@ -199,6 +199,11 @@ func transitionError(err error) error {
 	return errs.E(errs.Conflict, "%s", te.Error())
 }
 
+// actorRecipient marks timeline entries made by a recipient about its own
+// row (seen, acknowledged): not a lifecycle actor, a label for people who
+// may not know who.
+const actorRecipient sec.Actor = "recipient"
+
 // eventInput is one timeline entry to write.
 type eventInput struct {
 	Kind        string
