@@ -55,7 +55,7 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version})
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier()})
 	if err != nil {
 		return err
 	}

@@ -257,9 +257,13 @@ func (s *Service) planMove(ctx context.Context, tx *store.Tx, v *vulnRow, planID
 		if in.Steps != "" {
 			p.Steps = in.Steps
 		}
+		// A revision is the update the SSC asked for: its next update date
+		// is met, and the SSC sets another when it notes or agrees it.
+		p.NextUpdateDue = sec.Date{}
 		add("revision", p.Revision)
 		add("steps", p.Steps)
 		add("declared_completion", p.DeclaredCompletion)
+		add("next_update_due", p.NextUpdateDue)
 		add("overdue_since", nil)
 	case sec.PlanEventNote, sec.PlanEventAgree:
 		if in.Note != "" {

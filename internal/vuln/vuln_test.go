@@ -245,10 +245,19 @@ func TestLifecycleAckPlanOverdue(t *testing.T) {
 		if err != nil || p.State != sec.PlanStateRevised || p.Revision != 2 || len(p.Revisions) != 4 {
 			t.Fatalf("revise: %+v %v", p, err)
 		}
-		// The SSC's next update date (20 March) still stands and has passed.
-		if r := f.tick(); r.MarkedOverdue != 1 {
-			t.Errorf("a revision keeping a passed update date is overdue again: %+v", r)
+		// The revision is the update the SSC asked for: not overdue until
+		// its new date passes.
+		if r := f.tick(); r.MarkedOverdue != 0 || !p.NextUpdateDue.IsZero() {
+			t.Errorf("a revision is overdue at once: %+v, next update %s", r, p.NextUpdateDue)
 		}
+		f.clock = f.clock.AddDate(0, 3, 15) // 5 July
+		if r := f.tick(); r.MarkedOverdue != 1 {
+			t.Errorf("the revised date passed: %+v", r)
+		}
+		if n := len(f.note.to(f.org["SSC"], "vulnerability.plan.mark_overdue")); n != 2 {
+			t.Errorf("SSC escalations %d, want 2 (one per missed date)", n)
+		}
+		f.clock = f.clock.AddDate(0, -3, -15)
 
 		// The rest of the lifecycle.
 		for _, step := range []struct {
