@@ -318,7 +318,6 @@ It is idempotent: running it twice sends nothing twice.`,
 	}
 }
 
-// deliveryNotifier is where vulnerability notices go. Until the delivery
-// outbox is on main, nowhere: recipients are recorded as told, nothing is
-// sent.
-func deliveryNotifier() vuln.Notifier { return nil }
+// deliveryNotifier is where vulnerability notices go: the delivery outbox,
+// which the server's workers send.
+func deliveryNotifier() vuln.Notifier { return vuln.Delivery }

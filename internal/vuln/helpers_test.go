@@ -167,7 +167,7 @@ func (f *fixture) report(who string, in vuln.NewVulnerability) vuln.Vulnerabilit
 	f.t.Helper()
 	v, err := f.svc.Report(f.ctx, f.as[who], in)
 	if err != nil {
-		f.t.Fatalf("report as %s: %v", who, err)
+		f.t.Fatalf("report as %s: %v %v", who, err, errs.As(err).Err)
 	}
 	return v
 }

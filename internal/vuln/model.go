@@ -168,6 +168,9 @@ type Recipient struct {
 	LastNotifiedAt  *time.Time `json:"last_notified_at,omitempty"`
 	Notices         int        `json:"notices"`
 	DeliveredAt     *time.Time `json:"delivered_at,omitempty"` // first delivery of a notice by email or webhook
+	// Delivery sums up the email and webhook jobs of its notices:
+	// delivered, pending, retrying, failed, or in-app only.
+	Delivery string `json:"delivery,omitempty"`
 	SeenAt          *time.Time `json:"seen_at,omitempty"`
 	AcknowledgedAt  *time.Time `json:"acknowledged_at,omitempty"`
 	AcknowledgedBy  string     `json:"acknowledged_by,omitempty"` // shown to the recipient itself and the SSC
@@ -176,7 +179,6 @@ type Recipient struct {
 	Reminders       int        `json:"reminders"`
 	LastRemindedAt  *time.Time `json:"last_reminded_at,omitempty"`
 	AwaitsAck       bool       `json:"awaits_acknowledgement"`
-	DeliveryPending bool       `json:"-"`
 }
 
 // Event is one entry of a vulnerability's timeline.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -179,22 +180,19 @@ func markSeen(ctx context.Context, tx *store.Tx, c access.Caller, vulnID int64, 
 func recipientColumns(args *access.Args, c access.Caller) string {
 	return `r.id, o.code, ` + partyName(args, c, "o") + `, r.role, r.classification, r.devices, r.active, r.added_at,
 		r.inactive_since, r.first_notified_at, r.last_notified_at, r.notices, r.seen_at, r.acknowledged_at,
-		COALESCE(u.email, ''), r.statement, r.justification, r.reminders, r.last_reminded_at, ` + deliveredAt
+		COALESCE(u.email, ''), r.statement, r.justification, r.reminders, r.last_reminded_at, ` + deliveredAt + `, ` + deliveryState
 }
-
-// deliveredAt is when the first email or webhook about the recipient row
-// reached its organisation (delivery's outbox).
-var deliveredAt = "NULL"
 
 func scanRecipient(row interface{ Scan(...any) error }) (Recipient, error) {
 	var r Recipient
-	var inactive, notified, last, seen, acked, reminded, delivered sql.NullTime
+	var inactive, notified, last, seen, acked, reminded sql.NullTime
+	var delivered anyTime
 	err := row.Scan(&r.ID, &r.Org.Code, &r.Org.Name, &r.Role, &r.Classification, &r.Devices, &r.Active, &r.AddedAt,
 		&inactive, &notified, &last, &r.Notices, &seen, &acked, &r.AcknowledgedBy, &r.Statement, &r.Justification,
-		&r.Reminders, &reminded, &delivered)
+		&r.Reminders, &reminded, &delivered, &r.Delivery)
 	r.AddedAt = r.AddedAt.UTC()
 	r.InactiveSince, r.NotifiedAt, r.LastNotifiedAt = tp(inactive), tp(notified), tp(last)
-	r.SeenAt, r.AcknowledgedAt, r.LastRemindedAt, r.DeliveredAt = tp(seen), tp(acked), tp(reminded), tp(delivered)
+	r.SeenAt, r.AcknowledgedAt, r.LastRemindedAt, r.DeliveredAt = tp(seen), tp(acked), tp(reminded), tp(delivered.NullTime)
 	r.AwaitsAck = r.Role.acks() && r.Active && r.NotifiedAt != nil && r.AcknowledgedAt == nil
 	return r, err
 }
@@ -416,15 +414,16 @@ func (s *Service) Inbox(ctx context.Context, c access.Caller) (InboxSummary, err
 	defer rows.Close()
 	for rows.Next() {
 		var it InboxItem
-		var inactive, notified, last, seen, acked, reminded, delivered sql.NullTime
+		var inactive, notified, last, seen, acked, reminded sql.NullTime
+		var delivered anyTime
 		r := &it.Recipient
 		if err := rows.Scan(&it.Ref, &it.Title, &it.State, &it.Classification, &r.ID, &r.Org.Code, &r.Org.Name, &r.Role,
 			&r.Classification, &r.Devices, &r.Active, &r.AddedAt, &inactive, &notified, &last, &r.Notices, &seen, &acked,
-			&r.AcknowledgedBy, &r.Statement, &r.Justification, &r.Reminders, &reminded, &delivered); err != nil {
+			&r.AcknowledgedBy, &r.Statement, &r.Justification, &r.Reminders, &reminded, &delivered, &r.Delivery); err != nil {
 			return out, errs.Wrap(err, "inbox")
 		}
 		r.InactiveSince, r.NotifiedAt, r.LastNotifiedAt = tp(inactive), tp(notified), tp(last)
-		r.SeenAt, r.AcknowledgedAt, r.LastRemindedAt, r.DeliveredAt = tp(seen), tp(acked), tp(reminded), tp(delivered)
+		r.SeenAt, r.AcknowledgedAt, r.LastRemindedAt, r.DeliveredAt = tp(seen), tp(acked), tp(reminded), tp(delivered.NullTime)
 		r.AwaitsAck = r.Role.acks() && r.Active && r.AcknowledgedAt == nil && !it.State.IsClosed()
 		if r.AwaitsAck {
 			out.Unacknowledged++
@@ -557,4 +556,31 @@ func mustJSON(v any) string {
 		return ""
 	}
 	return string(b)
+}
+
+// anyTime scans a timestamp that SQLite may hand over as text: an aggregate
+// or subquery has no declared type for the driver to convert by.
+type anyTime struct{ sql.NullTime }
+
+var timeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999", time.RFC3339Nano, "2006-01-02T15:04:05.999999999"}
+
+func (t *anyTime) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		return t.parse(v)
+	case []byte:
+		return t.parse(string(v))
+	}
+	return t.NullTime.Scan(src)
+}
+
+func (t *anyTime) parse(s string) error {
+	for _, l := range timeLayouts {
+		if p, err := time.Parse(l, s); err == nil {
+			t.Time, t.Valid = p.UTC(), true
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot read %q as a time", s)
 }

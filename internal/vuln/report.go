@@ -77,6 +77,13 @@ func checkText(col *errs.Collector, field, v string, max int, required bool) {
 	}
 }
 
+// checkTitle: a title is one line, as it heads every notice and email.
+func checkTitle(col *errs.Collector, title string) {
+	if m := validate.Text(title, maxTitle); m != "" {
+		col.Add(errs.Field{Field: "title", Message: m})
+	}
+}
+
 func checkCVSS(col *errs.Collector, vector string) *advisory.CVSS {
 	if strings.TrimSpace(vector) == "" {
 		return nil
@@ -143,7 +150,7 @@ func (s *Service) Report(ctx context.Context, c access.Caller, in NewVulnerabili
 	}
 	var col errs.Collector
 	in.Title, in.Description, in.Mitigation = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.Mitigation)
-	checkText(&col, "title", in.Title, maxTitle, true)
+	checkTitle(&col, in.Title)
 	checkText(&col, "description", in.Description, maxText, true)
 	checkText(&col, "mitigation", in.Mitigation, maxText, false)
 	f := fields{cvss: checkCVSS(&col, in.CVSS), cves: checkCVEs(&col, in.CVEs), classification: checkClass(&col, c, in.Classification)}
@@ -372,7 +379,7 @@ func (s *Service) Update(ctx context.Context, c access.Caller, ref string, in Up
 	checkText(&col, "reason", in.Reason, maxNote, true)
 	if in.Title != nil {
 		*in.Title = strings.TrimSpace(*in.Title)
-		checkText(&col, "title", *in.Title, maxTitle, true)
+		checkTitle(&col, *in.Title)
 	}
 	if in.Description != nil {
 		*in.Description = strings.TrimSpace(*in.Description)

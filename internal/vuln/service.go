@@ -38,11 +38,11 @@ type Service struct {
 }
 
 // NewService returns a service with the default settings and the
-// illustrative SEC release table, delivering through n. A nil n delivers
-// nothing (tests of other areas, tools that only read).
+// illustrative SEC release table, delivering through n, or through the
+// delivery outbox (Delivery) when n is nil.
 func NewService(db *store.DB, n Notifier) *Service {
 	if n == nil {
-		n = NotifierFunc(func(context.Context, *store.Tx, Notice) error { return nil })
+		n = Delivery
 	}
 	zone, err := time.LoadLocation("Europe/London")
 	if err != nil {

@@ -549,3 +549,48 @@ func TestConcurrentTicks(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryOutbox runs the fan-out through the real delivery outbox:
+// one inbox notice and one email job per contact per recipient, written in
+// the reporting transaction, nothing twice on Tick, and the recipient row
+// showing when its email was delivered.
+func TestDeliveryOutbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.svc.Notifier = vuln.Delivery
+		v := f.report("MANA", e1Report(yes()))
+		count := func(q string, args ...any) int {
+			var n int
+			if err := db.QueryRowContext(f.ctx, q, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		rs := f.recipients("SSC", v.Ref)
+		notices := count("SELECT count(*) FROM notices WHERE record_kind = 'vuln_recipient'")
+		jobs := count("SELECT count(*) FROM delivery_jobs WHERE record_kind = 'vuln_recipient' AND channel = 'email'")
+		if notices != len(rs) || jobs != len(rs) {
+			t.Fatalf("%d recipients, %d notices, %d email jobs", len(rs), notices, jobs)
+		}
+		if n := count("SELECT count(*) FROM notices WHERE org_id = $1 AND title LIKE $2", f.org["SUPB"], v.Ref+"%"); n != 1 {
+			t.Errorf("SUPB's inbox holds %d notices of %s", n, v.Ref)
+		}
+		f.tick()
+		if n := count("SELECT count(*) FROM notices"); n != notices {
+			t.Errorf("tick wrote notices again: %d, was %d", n, notices)
+		}
+		supb := rs["SUPB/supplier"]
+		if supb.Delivery != "pending" || supb.DeliveredAt != nil {
+			t.Errorf("before the worker: %q %v", supb.Delivery, supb.DeliveredAt)
+		}
+		// The worker delivers SUPB's email.
+		if _, err := db.Writer().ExecContext(f.ctx, "UPDATE delivery_jobs SET state = 'delivered', delivered_at = $1 WHERE record_kind = 'vuln_recipient' AND record_id = $2",
+			f.clock.Add(time.Minute), supb.ID); err != nil {
+			t.Fatal(err)
+		}
+		supb = f.recipients("SUPB", v.Ref)["SUPB/supplier"]
+		if supb.Delivery != "delivered" || supb.DeliveredAt == nil || !supb.DeliveredAt.Equal(f.clock.Add(time.Minute)) {
+			t.Errorf("after delivery: %q %v", supb.Delivery, supb.DeliveredAt)
+		}
+	})
+}

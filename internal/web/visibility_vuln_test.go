@@ -49,6 +49,8 @@ func init() {
 		"POST /vulnerabilities/import":                  {calls: one("POST", "/vulnerabilities/import", "file=x")},
 		"GET /vulnerabilities/overview":                 {calls: one("GET", "/vulnerabilities/overview", "")},
 		"GET /inbox":                                    {calls: one("GET", "/inbox", "")},
+		"POST /inbox/read":                              {calls: one("POST", "/inbox/read", "x=1")},
+		"GET /inbox/{id}":                               {calls: noticeCalls},
 		"GET /vulnerabilities/{ref}":                    {calls: each("vuln", "GET", "/vulnerabilities/{}", "")},
 		"GET /vulnerabilities/{ref}/edit":               {calls: each("vuln", "GET", "/vulnerabilities/{}/edit", "")},
 		"POST /vulnerabilities/{ref}/edit":              {calls: each("vuln", "POST", "/vulnerabilities/{}/edit", "reason=&affected=")},
@@ -59,6 +61,23 @@ func init() {
 		"GET /vulnerabilities/{ref}/csaf":               {calls: each("vuln", "GET", "/vulnerabilities/{}/csaf", "")},
 	})
 	seeders = append(seeders, seedVulns)
+}
+
+// noticeCalls opens every notice the seeding wrote, as everyone: only its
+// organisation's people get anything but a 404.
+func noticeCalls(w *world) []call {
+	rows, err := w.db.QueryContext(context.Background(), "SELECT id FROM notices ORDER BY id")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []call
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		out = append(out, call{"GET", "/inbox/" + strconv.FormatInt(id, 10), ""})
+	}
+	return append(out, call{"GET", "/inbox/999999", ""})
 }
 
 // vulnPlanCalls asks for every seeded plan on its vulnerability, and for a

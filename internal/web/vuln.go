@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/advisory"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/vuln"
@@ -58,6 +59,8 @@ func (s *Server) vulnRoutes() []Route {
 		{Method: "POST", Path: "/vulnerabilities/import", Name: "importCSAFForm", Summary: "Import a CSAF advisory.", Tag: "ui", Upload: true, Scope: "import", Handle: s.importCSAFForm},
 		{Method: "GET", Path: "/vulnerabilities/overview", Name: "vulnOverviewPage", Summary: "The SSC's overview.", Tag: "ui", Handle: s.vulnOverviewPage},
 		{Method: "GET", Path: "/inbox", Name: "inboxPage", Summary: "What the organisation was told and still owes.", Tag: "ui", Handle: s.inboxPage},
+		{Method: "POST", Path: "/inbox/read", Name: "markAllReadForm", Summary: "Mark every notice read.", Tag: "ui", Handle: s.markAllReadForm},
+		{Method: "GET", Path: "/inbox/{id}", Name: "openNotice", Summary: "Open a notice: mark it read and go to what it is about.", Tag: "ui", Handle: s.openNotice},
 		{Method: "GET", Path: "/vulnerabilities/{ref}", Name: "vulnPage", Summary: "A vulnerability.", Tag: "ui", Handle: s.vulnPage},
 		{Method: "GET", Path: "/vulnerabilities/{ref}/edit", Name: "editVulnPage", Summary: "Change a vulnerability.", Tag: "ui", Handle: s.editVulnPage},
 		{Method: "POST", Path: "/vulnerabilities/{ref}/edit", Name: "updateVulnForm", Summary: "Change a vulnerability.", Tag: "ui", Handle: s.updateVulnForm},
@@ -669,17 +672,63 @@ func (s *Server) vulnOverviewPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 type inboxData struct {
-	Vulns  vuln.InboxSummary
-	Unread int
-	HasAll bool // the delivery inbox is wired in
+	Vulns   vuln.InboxSummary
+	Notices []delivery.InboxNotice
+	Unread  int
+	CSRF    string
 }
 
+// inboxPage is the organisation's inbox: its notices (delivery's, with the
+// caller's read marks) and the vulnerabilities it was told of, with what it
+// still owes.
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.Vulns.Inbox(r.Context(), callerOf(r))
+	c := callerOf(r)
+	in, err := s.Vulns.Inbox(r.Context(), c)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "vuln_inbox", s.newPage(r, "Inbox", inboxData{Vulns: in}))
+	d := inboxData{Vulns: in}
+	if c.UserID != 0 && c.OrgID != 0 {
+		box := &delivery.Service{DB: s.DB}
+		if d.Notices, err = box.Inbox(r.Context(), c, delivery.InboxFilter{Limit: 50}); err != nil {
+			return err
+		}
+		if d.Unread, err = box.UnreadCount(r.Context(), c); err != nil {
+			return err
+		}
+	}
+	pg := s.newPage(r, "Inbox", nil)
+	d.CSRF = pg.CSRF
+	pg.Data = d
+	return s.render(w, r, http.StatusOK, "vuln_inbox", pg)
+}
+
+func (s *Server) markAllReadForm(w http.ResponseWriter, r *http.Request) error {
+	n, err := (&delivery.Service{DB: s.DB}).MarkAllRead(r.Context(), callerOf(r))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/inbox", strconv.Itoa(n)+" notices marked read.")
+}
+
+func (s *Server) openNotice(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	box := &delivery.Service{DB: s.DB}
+	n, err := box.Notice(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	if _, err := box.MarkRead(r.Context(), callerOf(r), id); err != nil {
+		return err
+	}
+	to := n.Link
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") {
+		to = "/inbox" // only links within metersec
+	}
+	return s.redirect(w, r, to, "")
 }
 
 var vulnStateLabels = map[sec.VulnState]string{
