@@ -160,25 +160,25 @@ type Recipient struct {
 	Role           Role               `json:"role"`
 	Classification sec.Classification `json:"classification"`
 	// Devices is the affected Devices this organisation answers for.
-	Devices         int64      `json:"devices"`
-	Active          bool       `json:"active"`
-	AddedAt         time.Time  `json:"added_at"`
-	InactiveSince   *time.Time `json:"inactive_since,omitempty"`
-	NotifiedAt      *time.Time `json:"notified_at,omitempty"` // first notice
-	LastNotifiedAt  *time.Time `json:"last_notified_at,omitempty"`
-	Notices         int        `json:"notices"`
-	DeliveredAt     *time.Time `json:"delivered_at,omitempty"` // first delivery of a notice by email or webhook
+	Devices        int64      `json:"devices"`
+	Active         bool       `json:"active"`
+	AddedAt        time.Time  `json:"added_at"`
+	InactiveSince  *time.Time `json:"inactive_since,omitempty"`
+	NotifiedAt     *time.Time `json:"notified_at,omitempty"` // first notice
+	LastNotifiedAt *time.Time `json:"last_notified_at,omitempty"`
+	Notices        int        `json:"notices"`
+	DeliveredAt    *time.Time `json:"delivered_at,omitempty"` // first delivery of a notice by email or webhook
 	// Delivery sums up the email and webhook jobs of its notices:
 	// delivered, pending, retrying, failed, or in-app only.
-	Delivery string `json:"delivery,omitempty"`
-	SeenAt          *time.Time `json:"seen_at,omitempty"`
-	AcknowledgedAt  *time.Time `json:"acknowledged_at,omitempty"`
-	AcknowledgedBy  string     `json:"acknowledged_by,omitempty"` // shown to the recipient itself and the SSC
-	Statement       Statement  `json:"statement,omitempty"`
-	Justification   string     `json:"justification,omitempty"`
-	Reminders       int        `json:"reminders"`
-	LastRemindedAt  *time.Time `json:"last_reminded_at,omitempty"`
-	AwaitsAck       bool       `json:"awaits_acknowledgement"`
+	Delivery       string     `json:"delivery,omitempty"`
+	SeenAt         *time.Time `json:"seen_at,omitempty"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy string     `json:"acknowledged_by,omitempty"` // shown to the recipient itself and the SSC
+	Statement      Statement  `json:"statement,omitempty"`
+	Justification  string     `json:"justification,omitempty"`
+	Reminders      int        `json:"reminders"`
+	LastRemindedAt *time.Time `json:"last_reminded_at,omitempty"`
+	AwaitsAck      bool       `json:"awaits_acknowledgement"`
 }
 
 // Event is one entry of a vulnerability's timeline.
