@@ -24,29 +24,61 @@ type affectedGroup struct {
 	Devices       int64
 }
 
-// affectedGroupsSQL sums the portfolio aggregates over the affected firmware:
-// a few thousand aggregate rows at national scale, never the Devices
-// themselves (DESIGN.md "Storage").
-const affectedGroupsSQL = `SELECT p.supplier_id, p.map_id, p.generation, p.device_type, SUM(p.devices)
-	FROM vuln_firmware vf JOIN portfolio p ON p.model_id = vf.model_id AND p.firmware_id = vf.firmware_id
-	WHERE vf.vuln_id = $1 AND p.devices > 0
-	GROUP BY p.supplier_id, p.map_id, p.generation, p.device_type`
+// affectedRowsSQL reads the portfolio aggregates of the affected firmware:
+// tens of thousands of rows at national scale, never the Devices themselves
+// (DESIGN.md "Storage"). portfolio_by_firmware covers it, so neither engine
+// touches the table. The rows are summed in Go rather than by GROUP BY:
+// grouping needs a sort of every row (PostgreSQL's on text keys, under a
+// collation), which costs more than the scan; a map over integer keys does
+// not.
+const affectedRowsSQL = `SELECT p.supplier_id, p.map_id, vf.model_id, p.devices
+	FROM vuln_firmware vf JOIN portfolio p ON p.firmware_id = vf.firmware_id
+	WHERE vf.vuln_id = $1 AND p.devices > 0`
 
+// affectedGroups sums the installed affected Devices by Supplier, MAP,
+// generation and type.
 func affectedGroups(ctx context.Context, q store.Querier, vulnID int64) ([]affectedGroup, error) {
-	rows, err := q.QueryContext(ctx, affectedGroupsSQL, vulnID)
+	kinds := map[int64][2]string{}
+	rows, err := q.QueryContext(ctx, `SELECT m.id, m.generation, m.device_type FROM device_models m
+		WHERE m.id IN (SELECT DISTINCT vf.model_id FROM vuln_firmware vf WHERE vf.vuln_id = $1)`, vulnID)
+	if err != nil {
+		return nil, errs.Wrap(err, "affected models")
+	}
+	for rows.Next() {
+		var id int64
+		var k [2]string
+		if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(err, "affected models")
+		}
+		kinds[id] = k
+	}
+	rows.Close()
+	type key struct {
+		supplier, mapID int64
+		kind            [2]string
+	}
+	sums := map[key]int64{}
+	rows, err = q.QueryContext(ctx, affectedRowsSQL, vulnID)
 	if err != nil {
 		return nil, errs.Wrap(err, "affected Devices")
 	}
 	defer rows.Close()
-	var out []affectedGroup
 	for rows.Next() {
-		var g affectedGroup
-		if err := rows.Scan(&g.Supplier, &g.MAP, &g.Generation, &g.Type, &g.Devices); err != nil {
+		var supplier, mapID, model, devices int64
+		if err := rows.Scan(&supplier, &mapID, &model, &devices); err != nil {
 			return nil, errs.Wrap(err, "affected Devices")
 		}
-		out = append(out, g)
+		sums[key{supplier, mapID, kinds[model]}] += devices
 	}
-	return out, errs.Wrap(rows.Err(), "affected Devices")
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "affected Devices")
+	}
+	out := make([]affectedGroup, 0, len(sums))
+	for k, n := range sums {
+		out = append(out, affectedGroup{Supplier: k.supplier, MAP: k.mapID, Generation: sec.Generation(k.kind[0]), Type: sec.DeviceType(k.kind[1]), Devices: n})
+	}
+	return out, nil
 }
 
 // recipientKey is one organisation in one role.
@@ -168,8 +200,8 @@ type storedRecipient struct {
 	FirstNotifed sql.NullTime
 }
 
-func storedRecipients(ctx context.Context, tx *store.Tx, vulnID int64) (map[recipientKey]*storedRecipient, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, role, devices, active, activations, notified_for, first_notified_at
+func storedRecipients(ctx context.Context, q store.Querier, vulnID int64) (map[recipientKey]*storedRecipient, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, org_id, role, devices, active, activations, notified_for, first_notified_at
 		FROM vuln_recipients WHERE vuln_id = $1`, vulnID)
 	if err != nil {
 		return nil, errs.Wrap(err, "recipients")
@@ -222,6 +254,43 @@ type fanoutResult struct {
 
 func (r fanoutResult) changed() bool {
 	return r.Added+r.Deactivated+r.Reactivated+r.Notified > 0
+}
+
+// fanoutPending reports whether a fan-out of v would change anything: a
+// recipient to add, drop, bring back or recount, someone to tell, the
+// system's notify to fire. Tick asks this in a read transaction first, so
+// the minute-by-minute look at an unchanged estate takes no write lock
+// (SQLite has one writer for everything).
+func (s *Service) fanoutPending(ctx context.Context, q store.Querier, v vulnRow, today sec.Date) (bool, error) {
+	switch {
+	case v.State.IsClosed():
+		return false, nil
+	case v.Classification == sec.Red, v.State == sec.VulnStateTriaged:
+		return true, nil // the named people's audience to keep in step; notify to complete
+	}
+	groups, err := affectedGroups(ctx, q, v.ID)
+	if err != nil {
+		return false, err
+	}
+	want, err := s.wanted(ctx, q, v, groups, today)
+	if err != nil {
+		return false, err
+	}
+	have, err := storedRecipients(ctx, q, v.ID)
+	if err != nil {
+		return false, err
+	}
+	for k, n := range want {
+		if r, ok := have[k]; !ok || !r.Active || r.Devices != n {
+			return true, nil
+		}
+	}
+	for k, r := range have {
+		if _, ok := want[k]; r.Active && (!ok || r.NotifiedFor < r.Activations && notifies(v, k.Role)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // fanout brings a vulnerability's recipients in line with the estate as it is

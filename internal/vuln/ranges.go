@@ -221,17 +221,16 @@ func storedRanges(ctx context.Context, q store.Querier, vulnID int64) ([]rangeRo
 	return out, errs.Wrap(rows.Err(), "ranges")
 }
 
-// syncFirmware brings the stored affected firmware set in line with the
-// ranges and the catalogue as it is now (new firmware may have been added to
-// an affected model). It reports whether anything changed.
-func syncFirmware(ctx context.Context, tx *store.Tx, vulnID int64, rs []rangeRow) (bool, error) {
+// wantedFirmware is the catalogue's firmware the ranges select, with each
+// one's model.
+func wantedFirmware(ctx context.Context, q store.Querier, rs []rangeRow) (map[int64]int64, error) {
 	ids := make([]int64, 0, len(rs))
 	for _, r := range rs {
 		ids = append(ids, r.Model.ID)
 	}
-	fws, err := modelFirmware(ctx, tx, ids)
+	fws, err := modelFirmware(ctx, q, ids)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	want := map[int64]int64{} // firmware → model
 	for _, r := range rs {
@@ -239,20 +238,58 @@ func syncFirmware(ctx context.Context, tx *store.Tx, vulnID int64, rs []rangeRow
 			want[f.ID] = f.ModelID
 		}
 	}
+	return want, nil
+}
+
+// storedFirmware is the affected firmware set as stored.
+func storedFirmware(ctx context.Context, q store.Querier, vulnID int64) (map[int64]bool, error) {
 	have := map[int64]bool{}
-	rows, err := tx.QueryContext(ctx, "SELECT firmware_id FROM vuln_firmware WHERE vuln_id = $1", vulnID)
+	rows, err := q.QueryContext(ctx, "SELECT firmware_id FROM vuln_firmware WHERE vuln_id = $1", vulnID)
 	if err != nil {
-		return false, errs.Wrap(err, "affected firmware")
+		return nil, errs.Wrap(err, "affected firmware")
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return false, errs.Wrap(err, "affected firmware")
+			return nil, errs.Wrap(err, "affected firmware")
 		}
 		have[id] = true
 	}
-	rows.Close()
+	return have, errs.Wrap(rows.Err(), "affected firmware")
+}
+
+// firmwarePending reports whether the stored affected firmware differs from
+// what the ranges select in the catalogue as it is now.
+func firmwarePending(ctx context.Context, q store.Querier, vulnID int64, rs []rangeRow) (bool, error) {
+	want, err := wantedFirmware(ctx, q, rs)
+	if err != nil {
+		return false, err
+	}
+	have, err := storedFirmware(ctx, q, vulnID)
+	if err != nil || len(want) != len(have) {
+		return err == nil, err
+	}
+	for id := range want {
+		if !have[id] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// syncFirmware brings the stored affected firmware set in line with the
+// ranges and the catalogue as it is now (new firmware may have been added to
+// an affected model). It reports whether anything changed.
+func syncFirmware(ctx context.Context, tx *store.Tx, vulnID int64, rs []rangeRow) (bool, error) {
+	want, err := wantedFirmware(ctx, tx, rs)
+	if err != nil {
+		return false, err
+	}
+	have, err := storedFirmware(ctx, tx, vulnID)
+	if err != nil {
+		return false, err
+	}
 	changed := false
 	for id := range have {
 		if _, ok := want[id]; !ok {

@@ -58,8 +58,33 @@ func (s *Service) TickReport(ctx context.Context, now time.Time) (TickResult, er
 	var failures []error
 	for _, id := range ids {
 		res.Open++
+		// Look first, without the write lock: most minutes nothing changed.
+		pending := false
+		err := s.DB.Read(ctx, sys, func(tx *store.Tx) error {
+			var v vulnRow
+			if err := v.scan(tx.QueryRowContext(ctx, "SELECT "+vulnColumns+" FROM vulnerabilities v WHERE v.id = $1", id)); err != nil {
+				return errs.Wrap(err, "read vulnerability")
+			}
+			rs, err := storedRanges(ctx, tx, v.ID)
+			if err != nil {
+				return err
+			}
+			if pending, err = firmwarePending(ctx, tx, v.ID, rs); err != nil || pending {
+				return err
+			}
+			pending, err = s.fanoutPending(ctx, tx, v, today)
+			return err
+		})
+		if err != nil {
+			res.Errors++
+			failures = append(failures, fmt.Errorf("vulnerability %d: %w", id, err))
+			continue
+		}
+		if !pending {
+			continue
+		}
 		var one TickResult
-		err := s.DB.Write(ctx, sys, func(tx *store.Tx) error {
+		err = s.DB.Write(ctx, sys, func(tx *store.Tx) error {
 			one = TickResult{}
 			v, err := lockVulnByID(ctx, tx, id)
 			if err != nil || v.State.IsClosed() {

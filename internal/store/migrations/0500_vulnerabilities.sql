@@ -63,6 +63,10 @@ CREATE TABLE vuln_firmware (
     PRIMARY KEY (vuln_id, firmware_id)
 );
 
+-- The fan-out reads the portfolio aggregates (0200, the estate's) of the
+-- affected firmware; this index covers that read on both engines.
+CREATE INDEX portfolio_by_firmware ON portfolio (firmware_id, supplier_id, map_id, devices);
+
 -- Who must be told, one row per organisation and role. Each row is a
 -- classified record (kind vuln_recipient) whose audience is its organisation
 -- and the manufacturer, never the other recipients. devices counts the
