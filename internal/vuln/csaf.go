@@ -377,6 +377,7 @@ func rangesFor(affected []advisory.FirmwareRef, models map[advisory.ModelRef][]s
 	var out []AffectedInput
 	for _, ref := range order {
 		var run []string
+		var family catalogue.Family
 		flush := func() {
 			if len(run) > 0 {
 				out = append(out, AffectedInput{Model: ref.Model, Introduced: run[0], LastAffected: run[len(run)-1]})
@@ -384,6 +385,13 @@ func rangesFor(affected []advisory.FirmwareRef, models map[advisory.ModelRef][]s
 			}
 		}
 		for _, v := range models[ref] {
+			// A range holds versions of one family only (catalogue.Range):
+			// a run that crosses from dotted to hex versions is two.
+			fv, _ := catalogue.ParseFirmwareVersion(v)
+			if fv.Family() != family {
+				flush()
+				family = fv.Family()
+			}
 			if set[ref][v] {
 				run = append(run, v)
 			} else {
