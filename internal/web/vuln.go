@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -412,6 +413,11 @@ func (s *Server) editVulnPage(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref"))
 	if err != nil {
 		return err
+	}
+	if !slices.ContainsFunc(v.Actors, func(a sec.Actor) bool {
+		return a == sec.ActorReporter || a == sec.ActorManufacturer || a == sec.ActorSSC
+	}) {
+		return errs.E(errs.Forbidden, "only the reporter, the manufacturer and the SSC may change %s", v.Ref)
 	}
 	pg := s.newPage(r, "Change "+v.Ref, nil)
 	pg.Data = vulnFormData{CSRF: pg.CSRF, Ref: v.Ref, Title: v.Title, Description: v.Description, Mitigation: v.Mitigation,
