@@ -192,6 +192,8 @@ var navigation = []navItem{
 	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}},
 	{Label: "Vulnerabilities", Href: "/vulnerabilities"},
 	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}},
+	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}},
+	{Label: "Deliveries", Href: "/deliveries", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}},
 }

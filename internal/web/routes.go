@@ -79,6 +79,7 @@ func (s *Server) allRoutes() []Route {
 		s.catalogueRoutes(),
 		s.audienceRoutes(),
 		s.vulnRoutes(),
+		s.deliveryRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
@@ -37,7 +38,9 @@ type Server struct {
 	// Catalogue is the Device catalogue (CPL).
 	Catalogue *catalogue.Service
 	Audience  *audience.Service
-	Vulns     *vuln.Service
+	// Delivery is the queue, the inbox and the webhook endpoints.
+	Delivery *delivery.Service
+	Vulns    *vuln.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -74,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		Parties:       &party.Service{DB: cfg.DB},
 		Catalogue:     &catalogue.Service{DB: cfg.DB},
 		Audience:      &audience.Service{DB: cfg.DB},
+		Delivery:      &delivery.Service{DB: cfg.DB},
 		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,

@@ -695,7 +695,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := inboxData{Vulns: in}
 	if c.UserID != 0 && c.OrgID != 0 {
-		box := &delivery.Service{DB: s.DB}
+		box := s.Delivery
 		if d.Notices, err = box.Inbox(r.Context(), c, delivery.InboxFilter{Limit: 50}); err != nil {
 			return err
 		}
@@ -710,7 +710,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) markAllReadForm(w http.ResponseWriter, r *http.Request) error {
-	n, err := (&delivery.Service{DB: s.DB}).MarkAllRead(r.Context(), callerOf(r))
+	n, err := s.Delivery.MarkAllRead(r.Context(), callerOf(r))
 	if err != nil {
 		return err
 	}
@@ -722,7 +722,7 @@ func (s *Server) openNotice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	box := &delivery.Service{DB: s.DB}
+	box := s.Delivery
 	n, err := box.Notice(r.Context(), callerOf(r), id)
 	if err != nil {
 		return err
