@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
@@ -331,24 +332,13 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 		}
 		return strings.Compare(string(a.Role), string(b.Role))
 	})
+	var added []recipientKey
 	for _, k := range keys {
 		devices := want[k]
 		r, ok := have[k]
 		switch {
 		case !ok:
-			var id int64
-			// The vulnerability is locked, so no other fan-out adds this row
-			// meanwhile.
-			if err := tx.QueryRowContext(ctx, `INSERT INTO vuln_recipients (vuln_id, org_id, role, classification, devices, added_at)
-				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-				v.ID, k.Org, string(k.Role), class, devices, tx.Now).Scan(&id); err != nil {
-				return res, errs.Wrap(err, "add recipient")
-			}
-			if err := audience.Write(ctx, tx, RecipientKind, id, []int64{v.ManufacturerID}, redUsers); err != nil {
-				return res, err
-			}
-			have[k] = &storedRecipient{ID: id, Key: k, Devices: devices, Active: true, Activations: 1}
-			res.Added++
+			added = append(added, k)
 		case !r.Active:
 			if _, err := tx.ExecContext(ctx, `UPDATE vuln_recipients SET active = TRUE, inactive_since = NULL,
 				activations = activations + 1, devices = $1 WHERE id = $2`, devices, r.ID); err != nil {
@@ -368,6 +358,46 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 			}
 			r.Devices = devices
 			res.Recounted++
+		}
+	}
+	// New recipients in one statement (the vulnerability is locked, so no
+	// other fan-out adds them meanwhile), each named to the manufacturer.
+	for chunk := range slices.Chunk(added, 500) {
+		var args access.Args
+		values := make([]string, len(chunk))
+		now, cl, vid := args.Add(tx.Now), args.Add(string(class)), args.Add(v.ID)
+		for i, k := range chunk {
+			values[i] = "(" + vid + ", " + args.Add(k.Org) + ", " + args.Add(string(k.Role)) + ", " + cl + ", " + args.Add(want[k]) + ", " + now + ")"
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO vuln_recipients (vuln_id, org_id, role, classification, devices, added_at)
+			VALUES `+strings.Join(values, ", ")+" RETURNING id, org_id, role", args...)
+		if err != nil {
+			return res, errs.Wrap(err, "add recipients")
+		}
+		var aud []audienceRow
+		var newIDs []int64
+		for rows.Next() {
+			var r storedRecipient
+			if err := rows.Scan(&r.ID, &r.Key.Org, &r.Key.Role); err != nil {
+				rows.Close()
+				return res, errs.Wrap(err, "add recipients")
+			}
+			r.Devices, r.Active, r.Activations = want[r.Key], true, 1
+			have[r.Key] = &r
+			aud = append(aud, audienceRow{RecipientKind, r.ID, v.ManufacturerID})
+			newIDs = append(newIDs, r.ID)
+			res.Added++
+		}
+		if err := rows.Close(); err != nil {
+			return res, errs.Wrap(err, "add recipients")
+		}
+		if err := insertAudience(ctx, tx, aud); err != nil {
+			return res, err
+		}
+		for _, id := range newIDs {
+			if err := audience.Write(ctx, tx, RecipientKind, id, nil, redUsers); err != nil {
+				return res, err
+			}
 		}
 	}
 	for k, r := range have {
@@ -402,18 +432,19 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 		ids = append(ids, r)
 	}
 	slices.SortFunc(ids, func(a, b *storedRecipient) int { return int(a.ID - b.ID) })
+	var told []*storedRecipient
 	for _, r := range ids {
 		if r.Active {
 			res.Recipients++
 		}
-		if !r.Active || r.NotifiedFor >= r.Activations || !notifies(v, r.Key.Role) {
-			continue
+		if r.Active && r.NotifiedFor < r.Activations && notifies(v, r.Key.Role) {
+			told = append(told, r)
 		}
-		if err := s.notifyRecipient(ctx, tx, v, r); err != nil {
-			return res, err
-		}
-		res.Notified++
 	}
+	if err := s.notifyRecipients(ctx, tx, v, told); err != nil {
+		return res, err
+	}
+	res.Notified = len(told)
 	if res.changed() {
 		if _, err := tx.ExecContext(ctx, "UPDATE vulnerabilities SET fanout_at = $1 WHERE id = $2", tx.Now, v.ID); err != nil {
 			return res, errs.Wrap(err, "fan-out")
@@ -425,51 +456,112 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 	return res, nil
 }
 
-// notifyRecipient sends the notice for the recipient's current activation
-// and names the organisation on the vulnerability and on its own row.
-func (s *Service) notifyRecipient(ctx context.Context, tx *store.Tx, v vulnRow, r *storedRecipient) error {
-	key := fmt.Sprintf("vuln:%d:recipient:%d:notify:%d", v.ID, r.ID, r.Activations)
-	n, err := s.noticeFor(ctx, tx, v, r.Key.Role, r.Devices)
+// notifyRecipients sends each recipient the notice for its current
+// activation, then records in a few statements that they were told and names
+// each organisation on the vulnerability and on its own row.
+func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow, rs []*storedRecipient) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	base, err := s.noticeBase(ctx, tx, v)
 	if err != nil {
 		return err
 	}
-	n.OrgID, n.RecordKind, n.RecordID, n.Key = r.Key.Org, RecipientKind, r.ID, key
-	if r.Activations > 1 {
-		n.Kind = "vulnerability.renotified"
-		n.Title = "Again affects your Devices: " + n.Title
+	var aud []audienceRow
+	var events []eventInput
+	ids := make([]int64, 0, len(rs))
+	for _, r := range rs {
+		n := base.notice(v, r.Key.Role, r.Devices)
+		n.OrgID, n.RecordKind, n.RecordID = r.Key.Org, RecipientKind, r.ID
+		n.Key = fmt.Sprintf("vuln:%d:recipient:%d:notify:%d", v.ID, r.ID, r.Activations)
+		if r.Activations > 1 {
+			n.Kind = "vulnerability.renotified"
+			n.Title = "Again affects your Devices: " + n.Title
+		}
+		if err := s.Notifier.Notify(ctx, tx, n); err != nil {
+			return err
+		}
+		r.NotifiedFor = r.Activations
+		ids = append(ids, r.ID)
+		aud = append(aud, audienceRow{Kind, v.ID, r.Key.Org}, audienceRow{RecipientKind, r.ID, r.Key.Org})
+		events = append(events, eventInput{Kind: "notified", Event: string(r.Key.Role), RecipientID: r.ID, Private: true,
+			ActorAs: sec.ActorSystem, System: true, Note: fmt.Sprintf("Told as %s, for %d affected Devices.", r.Key.Role.Label(), r.Devices)})
 	}
-	if err := s.Notifier.Notify(ctx, tx, n); err != nil {
+	for chunk := range slices.Chunk(ids, 500) {
+		var args access.Args
+		now := args.Add(tx.Now)
+		ph := make([]string, len(chunk))
+		for i, id := range chunk {
+			ph[i] = args.Add(id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE vuln_recipients SET first_notified_at = COALESCE(first_notified_at, `+now+`),
+			last_notified_at = `+now+`, notices = notices + 1, notified_for = activations WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...); err != nil {
+			return errs.Wrap(err, "recipients notified")
+		}
+	}
+	if err := insertAudience(ctx, tx, aud); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE vuln_recipients SET first_notified_at = COALESCE(first_notified_at, $1),
-		last_notified_at = $1, notices = notices + 1, notified_for = activations WHERE id = $2`, tx.Now, r.ID); err != nil {
-		return errs.Wrap(err, "recipient notified")
+	return addEvents(ctx, tx, v.ID, events)
+}
+
+// audienceRow names an organisation on a record.
+type audienceRow struct {
+	Kind string
+	ID   int64
+	Org  int64
+}
+
+// insertAudience is audience.Write for many records at once: the fan-out
+// names dozens of organisations on as many rows.
+func insertAudience(ctx context.Context, tx *store.Tx, rows []audienceRow) error {
+	for chunk := range slices.Chunk(rows, 300) {
+		var args access.Args
+		values := make([]string, len(chunk))
+		for i, r := range chunk {
+			values[i] = "(" + args.Add(r.Kind) + ", " + args.Add(r.ID) + ", " + args.Add(r.Org) + ")"
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO audience_orgs (record_kind, record_id, org_id) VALUES "+
+			strings.Join(values, ", ")+" ON CONFLICT DO NOTHING", args...); err != nil {
+			return errs.Wrap(err, "write audience")
+		}
 	}
-	r.NotifiedFor = r.Activations
-	if err := audience.Write(ctx, tx, Kind, v.ID, []int64{r.Key.Org}, nil); err != nil {
-		return err
+	return nil
+}
+
+// noticeBase is what every notice of a vulnerability says, read once per
+// fan-out.
+type noticeBase struct {
+	manufacturer string
+	ranges       []rangeRow
+}
+
+func (s *Service) noticeBase(ctx context.Context, q store.Querier, v vulnRow) (noticeBase, error) {
+	var b noticeBase
+	if err := q.QueryRowContext(ctx, "SELECT name FROM organisations WHERE id = $1", v.ManufacturerID).Scan(&b.manufacturer); err != nil {
+		return b, errs.Wrap(err, "manufacturer")
 	}
-	if err := audience.Write(ctx, tx, RecipientKind, r.ID, []int64{r.Key.Org}, nil); err != nil {
-		return err
-	}
-	return addEvent(ctx, tx, v.ID, eventInput{Kind: "notified", Event: string(r.Key.Role), RecipientID: r.ID, Private: true,
-		ActorAs: sec.ActorSystem, System: true, Note: fmt.Sprintf("Told as %s, for %d affected Devices.", r.Key.Role.Label(), r.Devices)})
+	var err error
+	b.ranges, err = storedRanges(ctx, q, v.ID)
+	return b, err
 }
 
 // noticeFor writes the text of a notice about the vulnerability for a
-// recipient in role answering for devices. It names no other recipient, and
-// not the reporter (who may be a Supplier).
+// recipient in role answering for devices.
 func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, role Role, devices int64) (Notice, error) {
-	var mname string
-	if err := tx.QueryRowContext(ctx, "SELECT name FROM organisations WHERE id = $1", v.ManufacturerID).Scan(&mname); err != nil {
-		return Notice{}, errs.Wrap(err, "manufacturer")
-	}
-	rs, err := storedRanges(ctx, tx, v.ID)
+	b, err := s.noticeBase(ctx, tx, v)
 	if err != nil {
 		return Notice{}, err
 	}
+	return b.notice(v, role, devices), nil
+}
+
+// notice writes the text of a notice for a recipient in role answering for
+// devices. It names no other recipient, and not the reporter (who may be a
+// Supplier).
+func (nb noticeBase) notice(v vulnRow, role Role, devices int64) Notice {
 	var b strings.Builder
-	fmt.Fprintf(&b, "A security vulnerability in %s products has been reported to metersec.\n\n", mname)
+	fmt.Fprintf(&b, "A security vulnerability in %s products has been reported to metersec.\n\n", nb.manufacturer)
 	fmt.Fprintf(&b, "Reference: %s\nTitle: %s\n", v.Ref, v.Title)
 	if v.CVSSVector != "" {
 		fmt.Fprintf(&b, "Severity: %s (CVSS %s %.1f)\n", v.CVSSSeverity, v.CVSSVersion, v.CVSSScore)
@@ -478,7 +570,7 @@ func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, role R
 		fmt.Fprintf(&b, "CVE: %s\n", strings.ReplaceAll(v.CVEs, ",", ", "))
 	}
 	b.WriteString("Affected:\n")
-	for _, r := range rs {
+	for _, r := range nb.ranges {
 		fmt.Fprintf(&b, "  - %s %s (%s %s): firmware %s\n", r.Model.Code, r.Model.Name, r.Model.Generation, r.Model.DeviceType, r.Range)
 	}
 	switch {
@@ -513,7 +605,7 @@ func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, role R
 		Classification: sec.Amber,
 		Data: map[string]any{"ref": v.Ref, "title": v.Title, "role": role, "devices": devices, "state": v.State,
 			"cvss": v.CVSSVector, "severity": v.CVSSSeverity},
-	}, nil
+	}
 }
 
 // audienceUsers lists the people a record names.

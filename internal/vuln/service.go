@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
@@ -219,16 +221,32 @@ type eventInput struct {
 }
 
 func addEvent(ctx context.Context, tx *store.Tx, vulnID int64, e eventInput) error {
-	a := tx.Actor
-	if e.System {
-		a = access.SystemCaller("fan-out")
+	return addEvents(ctx, tx, vulnID, []eventInput{e})
+}
+
+// addEvents writes timeline entries, many in one statement.
+func addEvents(ctx context.Context, tx *store.Tx, vulnID int64, es []eventInput) error {
+	for chunk := range slices.Chunk(es, 100) {
+		var args access.Args
+		values := make([]string, len(chunk))
+		vid, at := args.Add(vulnID), args.Add(tx.Now)
+		for i, e := range chunk {
+			a := tx.Actor
+			if e.System {
+				a = access.SystemCaller("fan-out")
+			}
+			values[i] = "(" + strings.Join([]string{vid, at, args.Add(e.Kind), args.Add(e.Event), args.Add(e.From), args.Add(e.To),
+				args.Add(e.Note), args.Add(nullID(e.RecipientID)), args.Add(nullID(e.PlanID)), args.Add(e.Private),
+				args.Add(string(e.ActorAs)), args.Add(nullID(a.OrgID)), args.Add(nullID(a.UserID)), args.Add(actorName(a)),
+				args.Add(e.Revision)}, ", ") + ")"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO vuln_events (vuln_id, at, kind, event, from_state, to_state, note,
+			recipient_id, plan_id, private, actor_as, actor_org_id, actor_user_id, actor_name, revision) VALUES `+
+			strings.Join(values, ", "), args...); err != nil {
+			return errs.Wrap(err, "timeline")
+		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO vuln_events (vuln_id, at, kind, event, from_state, to_state, note,
-		recipient_id, plan_id, private, actor_as, actor_org_id, actor_user_id, actor_name, revision)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		vulnID, tx.Now, e.Kind, e.Event, e.From, e.To, e.Note, nullID(e.RecipientID), nullID(e.PlanID), e.Private,
-		string(e.ActorAs), nullID(a.OrgID), nullID(a.UserID), actorName(a), e.Revision)
-	return errs.Wrap(err, "timeline")
+	return nil
 }
 
 func actorName(c access.Caller) string {
