@@ -85,7 +85,7 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version})
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier()})
 	if err != nil {
 		return err
 	}
@@ -163,5 +163,9 @@ func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger) (*del
 // tasks lists the scheduled work each area asks for. Every task is
 // idempotent.
 func tasks(db *store.DB, f serveFlags) []schedule.Task {
-	return []schedule.Task{}
+	return []schedule.Task{
+		// Re-fan-out of open vulnerabilities from the portfolio aggregates,
+		// acknowledgement reminders, overdue rectification plans.
+		{Name: "vulnerabilities", Every: time.Minute, Run: vulnService(db).Tick},
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/vuln"
 )
 
 //go:embed templates static
@@ -40,6 +41,7 @@ type Server struct {
 	Audience  *audience.Service
 	// Delivery is the queue, the inbox and the webhook endpoints.
 	Delivery *delivery.Service
+	Vulns    *vuln.Service
 	// Reports are the SSC's monthly mailings and standing reports.
 	Reports *report.Service
 
@@ -58,7 +60,9 @@ type Server struct {
 
 // Config is what New needs beyond the services.
 type Config struct {
-	DB            *store.DB
+	DB *store.DB
+	// Notifier delivers vulnerability notices; nil until delivery is wired.
+	Notifier      vuln.Notifier
 	Log           *slog.Logger
 	SecureCookies bool
 	Version       string
@@ -78,6 +82,7 @@ func New(cfg Config) (*Server, error) {
 		Reports:       report.NewService(cfg.DB),
 		Audience:      &audience.Service{DB: cfg.DB},
 		Delivery:      &delivery.Service{DB: cfg.DB},
+		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
