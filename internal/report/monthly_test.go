@@ -50,7 +50,7 @@ func newEstate(t *testing.T, db *store.DB) *handEstate {
 	e.s1 = mustParty(t, db, "S1", "Supplier One", "", []string{"large_supplier"}, "soc@one.example")
 	e.s2 = mustParty(t, db, "S2", "Supplier Two", "", []string{"small_supplier"}, "soc@two.example")
 	e.s3 = mustParty(t, db, "S3", "Supplier Three", "", []string{"large_supplier"}, "")
-	mustParty(t, db, "MAP1", "Meter Assets One", "", []string{"map"}, "ops@map1.example")
+	map1 := mustParty(t, db, "MAP1", "Meter Assets One", "", []string{"map"}, "ops@map1.example")
 	e.ssc = mustParty(t, db, "SSC", "Security Sub-Committee", "", []string{"ssc"}, "")
 	mustParty(t, db, "SECAS", "Secretariat", "", []string{"secretariat"}, "")
 	exec(t, db, "INSERT INTO audience_orgs (record_kind, record_id, org_id) VALUES ('party', $1, $2)", e.mfx.ID, e.s2.ID)
@@ -61,7 +61,7 @@ func newEstate(t *testing.T, db *store.DB) *handEstate {
 	e.a1 = insertModel(t, db, e.mfa.ID, "A1", "Alder E2", sec.ESME, sec.SMETS2)
 	e.a2 = insertModel(t, db, e.mfa.ID, "A2", "Alder G1", sec.GSME, sec.SMETS1)
 	e.b1 = insertModel(t, db, e.mfb.ID, "B1", "Birch Hub", sec.CHF, sec.SMETS1)
-	mapID := int64(99)
+	mapID := map1.ID
 	addPortfolio(t, db, e.s1.ID, e.a1, 1, mapID, sec.SMETS2, sec.ESME, 100)
 	addPortfolio(t, db, e.s1.ID, e.a1, 2, 0, sec.SMETS2, sec.ESME, 50)
 	addPortfolio(t, db, e.s1.ID, e.a2, 3, mapID, sec.SMETS1, sec.GSME, 30)

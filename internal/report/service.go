@@ -12,7 +12,6 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
-	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/sec"
@@ -94,7 +93,7 @@ type Service struct {
 // NewService is a service on db with the default schedule, every source
 // built so far, and the delivery queue for its notices.
 func NewService(db *store.DB) *Service {
-	return &Service{DB: db, Schedule: DefaultSchedule(), Sources: DefaultSources(&catalogue.Service{DB: db}), Notifier: DeliveryQueue{}}
+	return &Service{DB: db, Schedule: DefaultSchedule(), Sources: DefaultSources(db), Notifier: DeliveryQueue{}}
 }
 
 // RunOptions say how a run was asked for.

@@ -9,6 +9,7 @@ import (
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/vuln"
 )
 
 // CatalogueCertificates reads the standing report's certificate section
@@ -29,9 +30,43 @@ func (c CatalogueCertificates) CertificateReport(ctx context.Context, day sec.Da
 	return out, nil
 }
 
+// VulnerabilityRegister reads the standing report's vulnerability section
+// from the vulnerability register's oversight for the SSC.
+type VulnerabilityRegister struct{ Vulns *vuln.Service }
+
+// StandingVulnerabilities implements VulnerabilitySource.
+func (r VulnerabilityRegister) StandingVulnerabilities(ctx context.Context, viewer access.Caller, day sec.Date) (VulnerabilityFacts, error) {
+	ov, err := r.Vulns.Overview(ctx, viewer, r.Vulns.DB.Now())
+	if err != nil {
+		return VulnerabilityFacts{}, err
+	}
+	f := VulnerabilityFacts{Open: []VulnerabilityRow{}, OverduePlans: []OverduePlanRow{}, Unacknowledged: []UnacknowledgedRow{}}
+	for _, v := range ov.Open {
+		f.Open = append(f.Open, VulnerabilityRow{Reference: v.Ref, Title: v.Title, State: string(v.State), Manufacturer: vulnOrg(v.Manufacturer),
+			Material: v.Material != nil && *v.Material, Severity: v.Severity, Reported: v.ReportedOn, Devices: v.Devices,
+			OverduePlans: v.OverduePlans, Unacknowledged: v.Unacknowledged, Classification: v.Classification})
+	}
+	for _, p := range ov.OverduePlans {
+		f.OverduePlans = append(f.OverduePlans, OverduePlanRow{Reference: p.VulnRef, Title: p.VulnTitle, Owner: vulnOrg(p.Owner),
+			DeclaredCompletion: p.DeclaredCompletion, NextUpdateDue: p.NextUpdateDue, Escalations: p.Escalations})
+	}
+	for _, u := range ov.Unacknowledged {
+		f.Unacknowledged = append(f.Unacknowledged, UnacknowledgedRow{Reference: u.VulnRef, Title: u.VulnTitle, Org: vulnOrg(u.Org),
+			Role: string(u.Role), Devices: u.Devices, Days: u.Days})
+	}
+	return f, nil
+}
+
+// vulnOrg names an organisation as the register gave it: with no name where
+// the viewer may not see its directory entry.
+func vulnOrg(o vuln.OrgRef) OrgRef { return OrgRef{Code: o.Code, Name: o.Name} }
+
 // DefaultSources connects the standing report to the areas built so far.
-func DefaultSources(cat *catalogue.Service) Sources {
-	return Sources{Certificates: CatalogueCertificates{Catalogue: cat}}
+func DefaultSources(db *store.DB) Sources {
+	return Sources{
+		Certificates:    CatalogueCertificates{Catalogue: &catalogue.Service{DB: db}},
+		Vulnerabilities: VulnerabilityRegister{Vulns: vuln.NewService(db, nil)},
+	}
 }
 
 // DeliveryQueue sends report notices through the delivery queue: the notice lands

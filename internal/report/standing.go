@@ -46,24 +46,56 @@ type CertificateRow struct {
 	Devices      int64  `json:"devices"`
 }
 
-// VulnerabilitySource gives the vulnerabilities that are open, overdue or
-// not acknowledged by every recipient on day, as viewer may see them.
+// VulnerabilitySource gives, as viewer may see them, the vulnerabilities
+// still open, the rectification plans past their dates, and the recipients
+// that have not acknowledged an open vulnerability (the vulnerability
+// register's oversight for the SSC), as recorded when the report is made.
 type VulnerabilitySource interface {
-	StandingVulnerabilities(ctx context.Context, viewer access.Caller, day sec.Date) ([]VulnerabilityRow, error)
+	StandingVulnerabilities(ctx context.Context, viewer access.Caller, day sec.Date) (VulnerabilityFacts, error)
 }
 
-// VulnerabilityRow is one vulnerability as the standing report lists it.
+// VulnerabilityFacts is what a VulnerabilitySource gives.
+type VulnerabilityFacts struct {
+	Open           []VulnerabilityRow  `json:"open"`
+	OverduePlans   []OverduePlanRow    `json:"overdue_plans"`
+	Unacknowledged []UnacknowledgedRow `json:"unacknowledged"`
+}
+
+// VulnerabilityRow is one open vulnerability as the standing report lists it.
 type VulnerabilityRow struct {
-	Reference          string             `json:"reference"`
-	Title              string             `json:"title"`
-	State              string             `json:"state"`
-	Material           bool               `json:"material"`
-	Severity           string             `json:"severity,omitempty"`
-	Reported           sec.Date           `json:"reported,omitzero"`
-	DeclaredCompletion sec.Date           `json:"declared_completion,omitzero"`
-	Overdue            bool               `json:"overdue"`
-	Unacknowledged     int                `json:"unacknowledged"` // recipients yet to acknowledge
-	Classification     sec.Classification `json:"classification"`
+	Reference      string             `json:"reference"`
+	Title          string             `json:"title"`
+	State          string             `json:"state"`
+	Manufacturer   OrgRef             `json:"manufacturer"`
+	Material       bool               `json:"material"`
+	Severity       string             `json:"severity,omitempty"`
+	Reported       sec.Date           `json:"reported,omitzero"`
+	Devices        int64              `json:"devices"`
+	OverduePlans   int                `json:"overdue_plans"`
+	Unacknowledged int                `json:"unacknowledged"` // recipients yet to acknowledge
+	Classification sec.Classification `json:"classification"`
+}
+
+// OverduePlanRow is a rectification plan past its declared completion or its
+// next update date.
+type OverduePlanRow struct {
+	Reference          string   `json:"reference"`
+	Title              string   `json:"title"`
+	Owner              OrgRef   `json:"owner"`
+	DeclaredCompletion sec.Date `json:"declared_completion,omitzero"`
+	NextUpdateDue      sec.Date `json:"next_update_due,omitzero"`
+	Escalations        int      `json:"escalations"`
+}
+
+// UnacknowledgedRow is a recipient told of an open vulnerability that has
+// not acknowledged it.
+type UnacknowledgedRow struct {
+	Reference string `json:"reference"`
+	Title     string `json:"title"`
+	Org       OrgRef `json:"org"`
+	Role      string `json:"role"`
+	Devices   int64  `json:"devices"`
+	Days      int    `json:"days"` // since it was first told
 }
 
 // CoverageSource gives the monthly G3.20 coverage snapshots of the months
@@ -117,10 +149,10 @@ type StatusCount struct {
 
 // VulnerabilitySection is the vulnerability part of a standing report.
 type VulnerabilitySection struct {
-	Items          []VulnerabilityRow `json:"items"`
-	Open           int                `json:"open"`
-	Overdue        int                `json:"overdue"`
-	Unacknowledged int                `json:"unacknowledged"`
+	VulnerabilityFacts
+	OpenCount           int `json:"open_count"`
+	OverdueCount        int `json:"overdue_count"`        // open vulnerabilities with an overdue plan
+	UnacknowledgedCount int `json:"unacknowledged_count"` // open vulnerabilities some recipient has not acknowledged
 }
 
 // CoverageSection is the G3.20 part of a standing report: this month by
@@ -221,22 +253,29 @@ func standingData(ctx context.Context, q store.Querier, src Sources, f facts, m 
 	if src.Vulnerabilities == nil {
 		d.Unavailable = append(d.Unavailable, "vulnerabilities")
 	} else {
-		items, err := src.Vulnerabilities.StandingVulnerabilities(ctx, sscBody(), d.Day)
+		facts, err := src.Vulnerabilities.StandingVulnerabilities(ctx, sscBody(), d.Day)
 		if err != nil {
 			return d, err
 		}
-		vs := &VulnerabilitySection{Items: []VulnerabilityRow{}}
-		for _, v := range items {
+		vs := &VulnerabilitySection{VulnerabilityFacts: VulnerabilityFacts{Open: []VulnerabilityRow{},
+			OverduePlans: facts.OverduePlans, Unacknowledged: facts.Unacknowledged}}
+		if vs.OverduePlans == nil {
+			vs.OverduePlans = []OverduePlanRow{}
+		}
+		if vs.Unacknowledged == nil {
+			vs.Unacknowledged = []UnacknowledgedRow{}
+		}
+		for _, v := range facts.Open {
 			if v.Classification == sec.Red {
 				continue // a source that lets one through does not carry it further
 			}
-			vs.Items = append(vs.Items, v)
-			vs.Open++
-			if v.Overdue {
-				vs.Overdue++
+			vs.Open = append(vs.Open, v)
+			vs.OpenCount++
+			if v.OverduePlans > 0 {
+				vs.OverdueCount++
 			}
 			if v.Unacknowledged > 0 {
-				vs.Unacknowledged++
+				vs.UnacknowledgedCount++
 			}
 		}
 		d.Vulnerabilities = vs
@@ -390,15 +429,30 @@ func standingSections(d StandingData, m Month) []Section {
 	if v := d.Vulnerabilities; v == nil {
 		secs = append(secs, unavailable("vulnerabilities", "Vulnerabilities: open, overdue or unacknowledged", "the vulnerability register"))
 	} else {
-		t := &Table{Columns: []Column{{Name: "Reference"}, {Name: "Title"}, {Name: "State"}, {Name: "Material"}, {Name: "Declared completion"}, {Name: "Overdue"}, {Name: "Unacknowledged", Num: true}},
+		t := &Table{Columns: []Column{{Name: "Reference"}, {Name: "Title"}, {Name: "Manufacturer"}, {Name: "State"}, {Name: "Material"},
+			{Name: "Severity"}, {Name: "Devices", Num: true}, {Name: "Overdue plans", Num: true}, {Name: "Unacknowledged", Num: true}},
 			Empty: "No vulnerability was open."}
-		for _, it := range v.Items {
-			t.Rows = append(t.Rows, []string{it.Reference, it.Title, it.State, yesNo(it.Material), it.DeclaredCompletion.String(), yesNo(it.Overdue), itoa(int64(it.Unacknowledged))})
+		for _, it := range v.Open {
+			t.Rows = append(t.Rows, []string{it.Reference, it.Title, it.Manufacturer.Code, it.State, yesNo(it.Material), it.Severity,
+				itoa(it.Devices), itoa(int64(it.OverduePlans)), itoa(int64(it.Unacknowledged))})
 		}
-		secs = append(secs, Section{ID: "vulnerabilities", Heading: "Vulnerabilities: open, overdue or unacknowledged",
-			Intro: itoa(int64(v.Open)) + " open, of which " + itoa(int64(v.Overdue)) + " past their declared completion date and " + itoa(int64(v.Unacknowledged)) +
-				" not yet acknowledged by every recipient. RED vulnerabilities are not included: they name their own readers.",
-			Table: t})
+		plans := &Table{Columns: []Column{{Name: "Reference"}, {Name: "Title"}, {Name: "Plan of"}, {Name: "Declared completion"},
+			{Name: "Next update due"}, {Name: "Escalations", Num: true}}, Empty: "No rectification plan was overdue."}
+		for _, p := range v.OverduePlans {
+			plans.Rows = append(plans.Rows, []string{p.Reference, p.Title, p.Owner.String(), p.DeclaredCompletion.String(), p.NextUpdateDue.String(), itoa(int64(p.Escalations))})
+		}
+		unack := &Table{Columns: []Column{{Name: "Reference"}, {Name: "Title"}, {Name: "Recipient"}, {Name: "As"}, {Name: "Devices", Num: true}, {Name: "Days since told", Num: true}},
+			Empty: "Every recipient had acknowledged."}
+		for _, u := range v.Unacknowledged {
+			unack.Rows = append(unack.Rows, []string{u.Reference, u.Title, u.Org.String(), u.Role, itoa(u.Devices), itoa(int64(u.Days))})
+		}
+		secs = append(secs,
+			Section{ID: "vulnerabilities", Heading: "Vulnerabilities: open, overdue or unacknowledged",
+				Intro: itoa(int64(v.OpenCount)) + " open, of which " + itoa(int64(v.OverdueCount)) + " with a rectification plan overdue and " + itoa(int64(v.UnacknowledgedCount)) +
+					" not yet acknowledged by every recipient, as the register stood when this report was made. RED vulnerabilities are not included: they name their own readers.",
+				Table: t},
+			Section{ID: "overdue-plans", Heading: "Rectification plans overdue", Intro: "Plans past their declared completion date or the SSC's next update date (G3.18, G3.9).", Table: plans},
+			Section{ID: "unacknowledged", Heading: "Notices not acknowledged", Table: unack})
 	}
 
 	if c := d.Coverage; c == nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
+	"github.com/metersec/metersec/internal/vuln"
+	"github.com/metersec/metersec/internal/vuln/vulntest"
 )
 
 func TestTickSnapshotsAtMonthEndAndSendsOnTheFirstWorkingDay(t *testing.T) {
@@ -128,7 +130,7 @@ func TestStandingReportIsRedToTheSSCMembers(t *testing.T) {
 		if v.Data.Churn.Devices != 15 || len(v.Data.Churn.Flows) != 2 || v.Data.Churn.Trend[10].Devices != 5 || v.Data.Churn.Trend[11].Devices != 15 {
 			t.Errorf("churn %+v", v.Data.Churn)
 		}
-		if v.Data.Vulnerabilities == nil || len(v.Data.Vulnerabilities.Items) != 1 || v.Data.Vulnerabilities.Items[0].Reference != "V-AMBER" {
+		if v.Data.Vulnerabilities == nil || len(v.Data.Vulnerabilities.Open) != 1 || v.Data.Vulnerabilities.Open[0].Reference != "V-AMBER" || v.Data.Vulnerabilities.OverdueCount != 1 {
 			t.Errorf("vulnerabilities %+v: the RED one must be left out", v.Data.Vulnerabilities)
 		}
 		if !slices.Equal(v.Data.Unavailable, []string{"certificates", "coverage"}) {
@@ -162,12 +164,59 @@ func TestStandingReportIsRedToTheSSCMembers(t *testing.T) {
 
 type vulnSource struct{}
 
-func (vulnSource) StandingVulnerabilities(ctx context.Context, viewer access.Caller, day sec.Date) ([]VulnerabilityRow, error) {
+func (vulnSource) StandingVulnerabilities(ctx context.Context, viewer access.Caller, day sec.Date) (VulnerabilityFacts, error) {
 	if !viewer.IsSSC() || viewer.UserID != -1 {
 		panic("the standing report must read as the SSC body")
 	}
-	return []VulnerabilityRow{
-		{Reference: "V-AMBER", Title: "Weak key on a hub", State: "in_remediation", Material: true, Overdue: true, Classification: sec.Amber},
+	return VulnerabilityFacts{Open: []VulnerabilityRow{
+		{Reference: "V-AMBER", Title: "Weak key on a hub", State: "in_remediation", Material: true, OverduePlans: 1, Classification: sec.Amber},
 		{Reference: "V-RED", Title: "Named people only", State: "reported", Classification: sec.Red},
-	}, nil
+	}}, nil
+}
+
+func TestStandingReportReadsTheVulnerabilityRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEstate(t, db)
+		fw, err := vulntest.Firmware(ctx, db, e.a1, "1.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vulntest.Portfolio(ctx, db, e.s1.ID, e.a1, fw, 0, 400); err != nil {
+			t.Fatal(err)
+		}
+		yes := true
+		v, err := vuln.NewService(db, nil).Report(ctx, sys, vuln.NewVulnerability{Title: "HAN join replay", Description: "A replayed join request joins the HAN.",
+			Manufacturer: "MFA", Reporter: "MFA", Affected: []vuln.AffectedInput{{Model: "A1"}}, Material: &yes, MaterialityRationale: "Remote join."})
+		if err != nil {
+			t.Fatalf("%v (%v)", err, errs.As(err).Err)
+		}
+		e.clock.set(ts("2026-11-02T07:00:00Z"))
+		s := NewService(db)
+		if _, err := s.RunStanding(ctx, sys, e.october, RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		r, _, err := s.Latest(ctx, e.sscMember, StandingKind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, err := s.StandingReport(ctx, e.sscMember, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs := sv.Data.Vulnerabilities
+		if vs == nil || len(vs.Open) != 1 || vs.Open[0].Reference != v.Ref || vs.OpenCount != 1 || vs.UnacknowledgedCount != 1 {
+			t.Fatalf("vulnerability section %+v", vs)
+		}
+		var s1 bool
+		for _, u := range vs.Unacknowledged {
+			s1 = s1 || (u.Org.Code == "S1" && u.Devices >= 400 && u.Days == 23)
+		}
+		if !s1 {
+			t.Errorf("S1 has not acknowledged, but the report does not say so: %+v", vs.Unacknowledged)
+		}
+		if slices.Contains(sv.Data.Unavailable, "vulnerabilities") || !slices.Contains(sv.Data.Unavailable, "coverage") {
+			t.Errorf("unavailable %v", sv.Data.Unavailable)
+		}
+	})
 }

@@ -263,7 +263,7 @@ func TestReportsOnAGeneratedWorld(t *testing.T) {
 
 		// The standing report's certificate section is the catalogue's
 		// certificate report for the month's last day, as the SSC sees it.
-		s.Sources = DefaultSources(&catalogue.Service{DB: db})
+		s.Sources = DefaultSources(db)
 		if _, err := s.RunStanding(ctx, sys, dec, RunOptions{Trigger: "cli"}); err != nil {
 			t.Fatal(err)
 		}
