@@ -628,7 +628,13 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 	var out []SupplierCoverage
 	for _, sc := range bySupplier {
 		for _, mc := range modelsOf[sc.Supplier.ID] {
-			slices.SortFunc(mc.Parts, func(a, b PartView) int { return cmp.Compare(rank(b.Status), rank(a.Status)) })
+			// Worst first, then in an order that does not depend on the
+			// order the database returned the cells in.
+			slices.SortFunc(mc.Parts, func(a, b PartView) int {
+				return cmp.Or(cmp.Compare(rank(b.Status), rank(a.Status)), cmp.Compare(a.Route, b.Route),
+					cmp.Compare(a.MAP.Label(), b.MAP.Label()), a.Until.Compare(b.Until))
+			})
+			mc.parts = nil
 			switch mc.Status {
 			case DCC:
 				sc.DCC = append(sc.DCC, *mc)
