@@ -1,11 +1,11 @@
 package coverage
 
 import (
-	"reflect"
 	"bytes"
 	"cmp"
 	"context"
 	"encoding/csv"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
