@@ -29,10 +29,7 @@ type Org struct {
 }
 
 // Label is the name when known, else the code.
-func (o *Org) Label() string {
-	if o == nil {
-		return ""
-	}
+func (o Org) Label() string {
 	if o.Name != "" {
 		return o.Name + " (" + o.Code + ")"
 	}
@@ -386,7 +383,7 @@ func idOf(p *party) int64 {
 	return p.id
 }
 
-var referenceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{1,39}$`)
+var referenceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$`)
 
 // Limits on free text.
 const (
@@ -468,7 +465,7 @@ func (s *Service) check(ctx context.Context, r *resolver, in Input, today sec.Da
 	t := terms{reference: strings.TrimSpace(in.Reference), title: strings.TrimSpace(in.Title),
 		materiality: strings.TrimSpace(in.Materiality), allModels: in.AllModels, legacy: in.Legacy}
 	if t.reference != "" && !referenceRE.MatchString(t.reference) {
-		bad("reference", "must be 2 to 40 letters, digits, '.', '_', '/' or '-', starting with a letter or digit")
+		bad("reference", "must be 2 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	k, err := ParseKind(in.Kind)
 	if err != nil {
@@ -743,9 +740,13 @@ func lastDay(expires, ended sec.Date) sec.Date {
 // force: a renewal starts after the previous one expires or ends, so which
 // arrangement covers a model on a day has one answer.
 func checkOverlap(ctx context.Context, tx *store.Tx, t terms, self int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, reference, effective, expires, ended, all_models FROM arrangements
-		WHERE kind = $1 AND COALESCE(supplier_id, 0) = $2 AND COALESCE(map_id, 0) = $3 AND COALESCE(manufacturer_id, 0) = $4
-		AND id <> $5`, t.kind, idOf(t.supplier), idOf(t.mapOrg), idOf(t.manufacturer), self)
+	// The other arrangement is named only if the caller may see it: a party
+	// may not learn the reference of, say, a RED arrangement it is not named on.
+	args := access.Args{t.kind, idOf(t.supplier), idOf(t.mapOrg), idOf(t.manufacturer), self}
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, CASE WHEN `+tx.Actor.Visible(&args, RecordKind, "a", "a.supplier_id", "a.map_id", "a.manufacturer_id")+
+		` THEN a.reference ELSE '' END, a.effective, a.expires, a.ended, a.all_models FROM arrangements a
+		WHERE a.kind = $1 AND COALESCE(a.supplier_id, 0) = $2 AND COALESCE(a.map_id, 0) = $3 AND COALESCE(a.manufacturer_id, 0) = $4
+		AND a.id <> $5`, args...)
 	if err != nil {
 		return errs.Wrap(err, "check overlap")
 	}
@@ -810,6 +811,10 @@ func checkOverlap(ctx context.Context, tx *store.Tx, t terms, self int64) error 
 		until := "with no expiry"
 		if !oLast.IsZero() {
 			until = "until " + oLast.String()
+		}
+		if o.ref == "" {
+			return errs.E(errs.Conflict, "the dates overlap another %s between the same parties that covers %s, which you may not see: ask the SSC",
+				t.kind.Label(), shared)
 		}
 		return errs.E(errs.Conflict, "the dates overlap arrangement %s (%s, in force from %s %s), which covers %s between the same parties: end or change that one first, or start this one after it",
 			o.ref, t.kind.Label(), o.effective, until, shared)

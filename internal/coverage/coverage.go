@@ -135,14 +135,14 @@ type SupplierCoverage struct {
 
 // ModelCoverage is a Supplier's Devices of one model.
 type ModelCoverage struct {
-	Manufacturer Org            `json:"manufacturer"`
-	Model        ModelInfo      `json:"model"`
-	Status       Status         `json:"status"`
-	Counts       Counts         `json:"counts"`
-	Parts        []PartView     `json:"parts"`
-	modelID      int64          // for snapshots
-	mfrID        int64          // for the matrix
-	parts        map[string]int // merge key → index in Parts
+	Manufacturer Org             `json:"manufacturer"`
+	Model        ModelInfo       `json:"model"`
+	Status       Status          `json:"status"`
+	Counts       Counts          `json:"counts"`
+	Parts        []PartView      `json:"parts"`
+	modelID      int64           // for snapshots
+	mfrID        int64           // for the matrix
+	parts        map[partKey]int // merge key → index in Parts
 }
 
 // ModelInfo describes a model.
@@ -572,7 +572,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 		i    int
 		part Part
 	}
-	var all []pending
+	all := make([]pending, 0, len(cells))
 	for _, cell := range cells {
 		sc := bySupplier[cell.Supplier]
 		if sc == nil {
@@ -582,7 +582,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 		mc := byModel[mkey{cell.Supplier, cell.Model.ID}]
 		if mc == nil {
 			mc = &ModelCoverage{Manufacturer: n.org(cell.Model.Manufacturer), Model: n.models[cell.Model.ID],
-				modelID: cell.Model.ID, mfrID: cell.Model.Manufacturer, parts: map[string]int{}}
+				modelID: cell.Model.ID, mfrID: cell.Model.Manufacturer, parts: map[partKey]int{}}
 			byModel[mkey{cell.Supplier, cell.Model.ID}] = mc
 			modelsOf[cell.Supplier] = append(modelsOf[cell.Supplier], mc)
 		}
@@ -595,7 +595,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 			if mc.Status == "" || worse(p.Status, mc.Status) {
 				mc.Status = p.Status
 			}
-			k := partKey(p)
+			k := keyOf(p)
 			i, ok := mc.parts[k]
 			if !ok {
 				i = len(mc.Parts)
@@ -632,7 +632,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 			// order the database returned the cells in.
 			slices.SortFunc(mc.Parts, func(a, b PartView) int {
 				return cmp.Or(cmp.Compare(rank(b.Status), rank(a.Status)), cmp.Compare(a.Route, b.Route),
-					cmp.Compare(a.MAP.Label(), b.MAP.Label()), a.Until.Compare(b.Until))
+					cmp.Compare(mapLabel(a.MAP), mapLabel(b.MAP)), a.Until.Compare(b.Until))
 			})
 			mc.parts = nil
 			switch mc.Status {
@@ -658,19 +658,24 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 	return out, nil
 }
 
-// partKey merges parts of a model's cells that say the same thing.
-func partKey(p Part) string {
-	var b strings.Builder
-	b.WriteString(string(p.Status))
-	b.WriteByte('|')
-	b.WriteString(string(p.Route))
-	b.WriteByte('|')
-	b.WriteString(strconv.FormatInt(p.MAP, 10))
-	for _, t := range p.Terms {
-		b.WriteByte('|')
-		b.WriteString(strconv.FormatInt(t, 10))
+// partKey merges parts of a model's cells that say the same thing: same
+// status, route, MAP and arrangements (at most two).
+type partKey struct {
+	status Status
+	route  Route
+	mapID  int64
+	t0, t1 int64
+}
+
+func keyOf(p Part) partKey {
+	k := partKey{status: p.Status, route: p.Route, mapID: p.MAP}
+	if len(p.Terms) > 0 {
+		k.t0 = p.Terms[0]
 	}
-	return b.String()
+	if len(p.Terms) > 1 {
+		k.t1 = p.Terms[1]
+	}
+	return k
 }
 
 // describe says why a part has its status, naming what the caller may see.
@@ -739,4 +744,11 @@ func withCode(code string) string {
 		return ""
 	}
 	return " " + code
+}
+
+func mapLabel(o *Org) string {
+	if o == nil {
+		return ""
+	}
+	return o.Code
 }

@@ -110,7 +110,9 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 		WHERE d.id = `+args.Add(id)+` AND `+c.VisibleAs(&args, "device", "'AMBER'", "d.id", "d.supplier_id", "d.map_id", "m.manufacturer_id"),
 		args...).Scan(&modelID, &mfr, &ex.Device.Type, &ex.Device.Generation, &mapID, &ex.Device.Status, &supplierID, &start, &inherited)
 	if err == sql.ErrNoRows {
-		return errs.NotFoundf("Device", ex.DeviceID)
+		// The message does not repeat the ID: whether a Device exists is
+		// itself not for everyone to learn.
+		return errs.E(errs.NotFound, "no Device with that ID that you may see")
 	}
 	if err != nil {
 		return errs.Wrap(err, "read device")

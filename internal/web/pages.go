@@ -187,6 +187,10 @@ type navItem struct {
 var navigation = []navItem{
 	{Label: "Home", Href: "/"},
 	{Label: "Directory", Href: "/parties"},
+	{Label: "Arrangements", Href: "/arrangements"},
+	{Label: "Coverage", Href: "/coverage", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}},
+	{Label: "Obligations", Href: "/obligations"},
+	{Label: "Alerts", Href: "/arrangement-alerts"},
 	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}},
 }

@@ -76,6 +76,9 @@ func (s *Server) allRoutes() []Route {
 		s.accountRoutes(),
 		s.partyRoutes(),
 		s.auditRoutes(),
+		s.arrangementRoutes(),
+		s.coverageRoutes(),
+		s.obligationRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -31,6 +33,10 @@ type Server struct {
 	Log      *slog.Logger
 	Accounts *account.Service
 	Parties  *party.Service
+	// Arrangements and Coverage are G3.20: the arrangements, and who is
+	// covered by them.
+	Arrangements *arrangement.Service
+	Coverage     *coverage.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -63,6 +69,8 @@ func New(cfg Config) (*Server, error) {
 		Log:           cfg.Log,
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
+		Arrangements:  arrangement.NewService(cfg.DB),
+		Coverage:      coverage.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
