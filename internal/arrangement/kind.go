@@ -160,6 +160,13 @@ func RoleOK(side Side, roles []sec.OrgRole) bool {
 // arrangement (SECAS, "No more Remediation Plans for G3.20", 15 Sep 2020).
 var SchemeBuildStandardFrom = sec.MustParseDate("2020-06-22")
 
+// SchemeReaches reports whether an SSC scheme enrolment covers a model
+// first CPA-certified on certified (zero when the catalogue holds no
+// certificate): SchemeCovers without the reason.
+func SchemeReaches(legacy bool, certified sec.Date) bool {
+	return !certified.IsZero() && (legacy || !certified.Before(SchemeBuildStandardFrom))
+}
+
 // SchemeCovers reports whether an SSC scheme enrolment covers a model first
 // CPA-certified on certified (zero when the catalogue holds no certificate),
 // and why.

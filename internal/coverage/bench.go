@@ -212,7 +212,7 @@ func benchDevicesSQL(d store.Dialect, lo, hi, supBase, mapBase int64, day sec.Da
 	// 3,400 days back.
 	back := "CASE WHEN (x.h / 17) % 100 < 10 THEN (x.h / 19) % 365 ELSE 400 + (x.h / 19) % 3000 END"
 	if d == store.Postgres {
-		since = fmt.Sprintf("(DATE '%s' - (%s))", day, back)
+		since = fmt.Sprintf("(DATE '%s' - CAST((%s) AS INTEGER))", day, back)
 	} else {
 		since = fmt.Sprintf("date('%s', '-' || (%s) || ' days')", day, back)
 	}

@@ -261,6 +261,16 @@ func (r *Rules) Evaluate(c Cell) []Part {
 	return parts
 }
 
+// NeedsWindow reports whether the cell's status depends on its churn
+// window: the Supplier carries G3.20(b) for it and nothing covers it.
+func (r *Rules) NeedsWindow(c Cell) bool {
+	if r.duty(c.Model.Type, c.Model.Generation).Holder != sec.HolderSupplier {
+		return false
+	}
+	_, _, strength, _ := r.best(c)
+	return strength == 0
+}
+
 // best finds the strongest way the cell's Devices are covered: a binding
 // route (direct, scheme, MAP chain) before a Letter of Intent on either the
 // direct or the MAP route. A MAP chain is as strong as its weaker link.
@@ -275,11 +285,10 @@ func (r *Rules) best(c Cell) (Route, []*Term, arrangement.Strength, string) {
 		if !t.covers(m.ID) {
 			continue
 		}
-		ok, why := arrangement.SchemeCovers(t.Legacy, m.Certified)
-		if ok {
+		if arrangement.SchemeReaches(t.Legacy, m.Certified) {
 			return RouteScheme, []*Term{t}, arrangement.Binding, ""
 		}
-		note = why
+		_, note = arrangement.SchemeCovers(t.Legacy, m.Certified)
 	}
 	var ms arrangement.Strength
 	var chain []*Term

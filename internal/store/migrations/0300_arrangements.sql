@@ -98,3 +98,14 @@ CREATE TABLE coverage_snapshots (
     PRIMARY KEY (supplier_id, month, model_id)
 );
 CREATE INDEX coverage_snapshots_by_month ON coverage_snapshots (month);
+
+-- Two indexes on the estate's aggregate tables, for coverage (the estate
+-- keeps the rows; coverage only reads them):
+-- portfolio_cells lets coverage sum a Supplier's Devices over firmware by
+-- (model, MAP) straight from the index, in order, with no sort;
+-- portfolio_inherited_window answers, for each (Supplier, model, MAP) that no
+-- arrangement covers, how many inherited Devices are still inside their
+-- churn window: a seek and a short range per cell, from the index alone (the
+-- primary key has the same order but, on SQLite, not the count).
+CREATE INDEX portfolio_cells ON portfolio (supplier_id, model_id, map_id, devices);
+CREATE INDEX portfolio_inherited_window ON portfolio_inherited (supplier_id, model_id, map_id, supply_start, devices);
