@@ -630,7 +630,7 @@ func (s *Service) Create(ctx context.Context, c access.Caller, in Input) (Arrang
 		if err != nil {
 			return err
 		}
-		ref, err = s.create(ctx, tx, t)
+		ref, err = s.create(ctx, tx, t, true)
 		return err
 	})
 	if err != nil {
@@ -639,7 +639,9 @@ func (s *Service) Create(ctx context.Context, c access.Caller, in Input) (Arrang
 	return s.Get(ctx, c, ref)
 }
 
-func (s *Service) create(ctx context.Context, tx *store.Tx, t terms) (string, error) {
+// create stores checked terms. audited is false inside an import, which
+// writes one audit record for the whole file.
+func (s *Service) create(ctx context.Context, tx *store.Tx, t terms, audited bool) (string, error) {
 	c := tx.Actor
 	if !mayChange(c, t.partyIDs()) {
 		return "", errs.E(errs.Forbidden, "only the parties to an arrangement, the SSC and the secretariat may record it")
@@ -687,6 +689,9 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, t terms) (string, er
 	}
 	if err := setModels(ctx, tx, id, t); err != nil {
 		return "", err
+	}
+	if !audited {
+		return ref, nil
 	}
 	return ref, audit.Record(ctx, tx, "arrangement.create", RecordKind, ref, t.state(status))
 }

@@ -323,12 +323,16 @@ func TestImport(t *testing.T) {
 			`C-10,supplier_manufacturer,SUPA,,MFA,*,"CVSS 7.0 or above, or remote compromise",2024-01-10,2024-02-01,2027-01-31,5.21,,` + "\n" +
 			`L-10,loi,SUPA,MAPA,,MFA/E1;MFB/G1,as suggested,2025-02-01,2025-02-01,,,,GREEN` + "\n" +
 			`S-10,scheme,,,MFB,*,,2020-09-15,2020-09-15,,,yes,` + "\n"
+		audits := e.count("audit_log")
 		res, err := e.svc.Import(e.ctx, e.as["SSC"], strings.NewReader(file))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Rows != 3 || res.Created != 3 || res.Unchanged != 0 || len(res.Digest) != 64 {
 			t.Fatalf("first import %+v", res)
+		}
+		if n := e.count("audit_log") - audits; n != 1 {
+			t.Errorf("an import of 3 rows wrote %d audit records, want 1", n)
 		}
 		res, err = e.svc.Import(e.ctx, e.as["SSC"], strings.NewReader(file))
 		if err != nil {
@@ -356,7 +360,7 @@ func TestImport(t *testing.T) {
 		}
 
 		before := e.count("arrangements")
-		audits := e.count("audit_log")
+		audits = e.count("audit_log")
 		bad := strings.Join(arrangement.CSVHeader, ",") + "\n" +
 			`C-11,supplier_manufacturer,SUPB,,MFA,E1,x,2024-01-10,2024-02-01,2023-01-31,,,` + "\n" + // backwards
 			`C-12,supplier_manufacturer,SUPB,,MFA,MFB/G1,x,2024-01-10,2024-02-01,,,,` + "\n" + // other manufacturer's model

@@ -183,6 +183,7 @@ func (s *Service) Import(ctx context.Context, c access.Caller, r io.Reader) (Imp
 		rv := newResolver(tx)
 		today := s.today(tx.Now)
 		var problems errs.Collector
+		var created []string
 		fail := func(line int, err error) error {
 			e := errs.As(err)
 			if e.Code == errs.Internal {
@@ -224,19 +225,22 @@ func (s *Service) Import(ctx context.Context, c access.Caller, r io.Reader) (Imp
 				problems.Add(errs.Field{Line: row.Line, Field: "reference", Message: t.reference + " exists with different terms: change it with an update, not an import"})
 				continue
 			}
-			if _, err := s.create(ctx, tx, t); err != nil {
+			if _, err := s.create(ctx, tx, t, false); err != nil {
 				if err := fail(row.Line, err); err != nil {
 					return err
 				}
 				continue
 			}
+			created = append(created, t.reference)
 			res.Created++
 		}
 		if err := problems.Err("the file was not imported: fix these lines"); err != nil {
 			return err
 		}
+		// One audit record for the file: counts, the references created and
+		// the file's digest (GUIDE: bulk operations are audited once).
 		return audit.Record(ctx, tx, "arrangement.import", RecordKind, "import:"+digest[:16],
-			map[string]any{"rows": res.Rows, "created": res.Created, "unchanged": res.Unchanged, "sha256": digest})
+			map[string]any{"rows": res.Rows, "created": res.Created, "unchanged": res.Unchanged, "sha256": digest, "references": created})
 	})
 	return res, err
 }
