@@ -248,8 +248,9 @@ func heatColour(c coverage.Counts) (string, string) {
 // reads by keyboard and screen reader; the page also carries the same numbers
 // as a table.
 func heatMap(m coverage.Matrix, date string) template.HTML {
-	const cw, ch, left, top, legendH = 52, 30, 170, 90, 40
-	width := left + cw*len(m.Manufacturers) + 20
+	const cw, ch, left, top, legendH = 52, 30, 90, 70, 40
+	// Wide enough for the cells and for the legend under them.
+	width := max(left+cw*len(m.Manufacturers)+20, left+110*len(heatScale)+140)
 	height := top + ch*len(m.Suppliers) + legendH + 20
 	esc := template.HTMLEscapeString
 	var b strings.Builder
