@@ -17,7 +17,7 @@ func importCmd() *cli.Command {
 		Help: `Each file is loaded whole or not at all: a bad row rejects the file, and the error lists the
 first 100 problems with their line numbers. Files may be gzip-compressed. Importing the same
 file again changes nothing. Load a generated world in order: parties, catalogue, devices, churn.`,
-		Subs: []*cli.Command{importPartiesCmd()},
+		Subs: []*cli.Command{importPartiesCmd(), importCatalogueCmd()},
 	}
 }
 

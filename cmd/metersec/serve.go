@@ -2,37 +2,67 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
+	"fmt"
+	"log/slog"
 	"net"
+	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/metersec/metersec/internal/cli"
+	"github.com/metersec/metersec/internal/delivery"
+	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/web"
 )
 
 type serveFlags struct {
 	addr          string
+	baseURL       string
 	secureCookies bool
 	logLevel      string
 	grace         time.Duration
+	workers       bool
+	tick          time.Duration
+
+	smtpHost, smtpFrom, smtpUser, smtpTLS, smtpCAFile string
+	smtpPort, concurrency                             int
+	deliveryTimeout, deliveryLease, deliveryBackoff   time.Duration
 }
 
 func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "the address to listen on")
+	fs.StringVar(&f.baseURL, "base-url", "", "the address users reach metersec at, for links in emails and webhooks (default http://ADDR)")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark cookies Secure: set this when users reach metersec over HTTPS")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.grace, "shutdown-grace", 20*time.Second, "how long requests in flight may finish on shutdown")
+	fs.BoolVar(&f.workers, "workers", true, "run the delivery worker and the scheduled tasks in this process")
+	fs.DurationVar(&f.tick, "tick", time.Minute, "how often scheduled tasks (re-fan-out, reminders, reports) run")
+	fs.StringVar(&f.smtpHost, "smtp-host", "", "the SMTP server for email; without it email waits in the queue and webhooks and the inbox still work")
+	fs.IntVar(&f.smtpPort, "smtp-port", 587, "the SMTP server's port")
+	fs.StringVar(&f.smtpFrom, "smtp-from", "metersec <noreply@metersec.invalid>", "the sender of email")
+	fs.StringVar(&f.smtpUser, "smtp-user", "", "the SMTP user, if the server needs one (the password is METERSEC_SMTP_PASSWORD)")
+	fs.StringVar(&f.smtpTLS, "smtp-tls", "opportunistic", "opportunistic (STARTTLS when offered), mandatory, implicit or none")
+	fs.StringVar(&f.smtpCAFile, "smtp-ca-file", "", "PEM certificates to trust for the SMTP server's TLS instead of the system's")
+	fs.IntVar(&f.concurrency, "delivery-concurrency", 8, "how many deliveries run at once")
+	fs.DurationVar(&f.deliveryTimeout, "delivery-timeout", 15*time.Second, "the limit on each SMTP command and each webhook call")
+	fs.DurationVar(&f.deliveryLease, "delivery-lease", 5*time.Minute, "how long a delivery in progress is held before another worker may retry it (after a crash)")
+	fs.DurationVar(&f.deliveryBackoff, "delivery-backoff", 30*time.Second, "the wait after a failed delivery; it doubles on each failure, up to an hour")
 }
 
 func serveCmd() *cli.Command {
 	var f serveFlags
 	return &cli.Command{
 		Name:    "serve",
-		Summary: "serve the web UI and the API",
+		Summary: "serve the web UI and the API, and run deliveries and scheduled tasks",
 		Help: `Serves the UI, the JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json), /healthz,
-/readyz and /metrics, and runs the delivery workers. Refuses a database whose schema is not
-current: run "metersec migrate" first. Stops gracefully on SIGINT or SIGTERM.`,
+/readyz and /metrics; delivers notices by email and webhook from the durable queue; and runs the
+scheduled tasks. Refuses a database whose schema is not current: run "metersec migrate" first.
+Stops gracefully on SIGINT or SIGTERM: requests in flight finish, deliveries in flight complete,
+and anything not yet sent stays queued for the next start.`,
 		Flags: f.define,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if len(args) > 0 {
@@ -48,8 +78,8 @@ current: run "metersec migrate" first. Stops gracefully on SIGINT or SIGTERM.`,
 	}
 }
 
-// serve runs the server until ctx ends. ready, if not nil, is told the
-// address once listening.
+// serve runs the server, the delivery worker and the scheduler until ctx
+// ends. ready, if not nil, is told the address once listening.
 func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready func(net.Addr)) error {
 	log, err := newLogger(env.Stderr, f.logLevel)
 	if err != nil {
@@ -59,6 +89,79 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "addr", f.addr, "database", db.Location, "engine", string(db.Dialect), "version", version)
-	return srv.ListenAndServe(ctx, f.addr, f.grace, ready)
+	if err := srv.Register(delivery.Collectors(db)...); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var workerErr error
+	if f.workers {
+		worker, err := newWorker(env, db, f, log)
+		if err != nil {
+			return err
+		}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := worker.Run(ctx); err != nil && ctx.Err() == nil {
+				workerErr = err
+				log.Error("delivery worker stopped", "err", err)
+				cancel()
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			schedule.Run(ctx, log, db.Now, tasks(db, f)...)
+		}()
+	}
+	log.Info("serving", "addr", f.addr, "database", db.Location, "engine", string(db.Dialect), "version", version,
+		"workers", f.workers, "smtp", f.smtpHost)
+	err = srv.ListenAndServe(ctx, f.addr, f.grace, ready)
+	cancel()
+	wg.Wait()
+	if err == nil {
+		err = workerErr
+	}
+	return err
+}
+
+func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger) (*delivery.Worker, error) {
+	base := f.baseURL
+	if base == "" {
+		base = "http://" + f.addr
+	}
+	cfg := delivery.Config{BaseURL: base, Concurrency: f.concurrency, Logger: log, Lease: f.deliveryLease,
+		BackoffBase: f.deliveryBackoff, Webhook: delivery.WebhookConfig{Timeout: f.deliveryTimeout}}
+	if f.smtpHost != "" {
+		cfg.SMTP = delivery.SMTPConfig{Host: f.smtpHost, Port: f.smtpPort, From: f.smtpFrom, Username: f.smtpUser,
+			Password: env.Getenv("METERSEC_SMTP_PASSWORD"), TLS: f.smtpTLS, Timeout: f.deliveryTimeout}
+		if f.smtpUser != "" && cfg.SMTP.Password == "" {
+			return nil, cli.Usagef("--smtp-user is set but METERSEC_SMTP_PASSWORD is empty")
+		}
+		if f.smtpCAFile != "" {
+			pem, err := os.ReadFile(f.smtpCAFile)
+			if err != nil {
+				return nil, cli.Usagef("--smtp-ca-file: %v", err)
+			}
+			cfg.SMTP.RootCAs = x509.NewCertPool()
+			if !cfg.SMTP.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, cli.Usagef("--smtp-ca-file %s holds no PEM certificate", f.smtpCAFile)
+			}
+		}
+	}
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return nil, cli.Usagef("--base-url must start with http:// or https://, not %q", base)
+	}
+	w, err := delivery.NewWorker(db, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	return w, nil
+}
+
+// tasks lists the scheduled work each area asks for. Every task is
+// idempotent.
+func tasks(db *store.DB, f serveFlags) []schedule.Task {
+	return []schedule.Task{}
 }

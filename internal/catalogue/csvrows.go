@@ -32,23 +32,24 @@ func (e FieldError) Error() string {
 }
 
 // CatalogueHeader is the header of a catalogue CSV file, one row per firmware
-// version of a Device Model (a CPL entry) with that firmware's CPA certificate:
+// version of a Device Model (a CPL entry) and CPA certificate covering it:
 //
 //	manufacturer,model,device_type,generation,hardware_version,firmware,firmware_released,image_hash,cpa_reference,cpa_issued,cpa_kind,cpa_expiry,cpa_renewal,cpa_conditional,cpa_conditions,cpa_conditions_due,cpa_withdrawn
 //	MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,2021-03-01,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,CPA-2021-0117,2021-02-01,expiring,2027-02-01,,no,,,
 //	MF01,4A1F,ESME,SMETS2+,1.0,2.2.0,,,CPA-2023-0342,2023-05-10,lifetime,,2029-05-10,yes,"Close finding 4 (tamper log)",2024-05-10,
 //
 // Columns:
-//   - manufacturer: the manufacturer's organisation code.
-//   - model: the model code, unique within the manufacturer (the GBCS Device
-//     Model identifier, usually 4 hex digits).
+//   - manufacturer: the manufacturer's organisation code (any case).
+//   - model: the model code, unique within the manufacturer ignoring case (the
+//     GBCS Device Model identifier, usually 4 hex digits).
 //   - device_type: ESME, GSME, CHF, GPF, PPMID, HCALCS or IHD.
 //   - generation: SMETS1 or SMETS2+.
 //   - hardware_version: free text; a model has one hardware version.
 //   - firmware: the firmware version (see ParseFirmwareVersion).
 //   - firmware_released: release date, optional.
 //   - image_hash: SHA-256 of the Manufacturer Image as 64 hex digits, optional.
-//   - cpa_reference: the CPA certificate's reference.
+//   - cpa_reference: the CPA certificate's reference, unique within the model;
+//     rows of several firmware versions may name one certificate.
 //   - cpa_issued: the date the certificate was issued.
 //   - cpa_kind: "expiring" (cpa_expiry required, cpa_renewal empty) or
 //     "lifetime" (MP209: cpa_renewal required, cpa_expiry empty).
@@ -57,10 +58,15 @@ func (e FieldError) Error() string {
 //     are empty.
 //   - cpa_withdrawn: the date the certificate was withdrawn, optional.
 //
+// A firmware version with no certificate recorded has every cpa_ column empty;
+// one covered by several certificates has a row for each, so
+// (manufacturer, model, firmware, cpa_reference) is unique in a file.
+//
 // Dates are YYYY-MM-DD. The model columns repeat on every firmware row of the
-// model; (manufacturer, model, firmware) is unique in a file. Checking that the
-// model columns agree across rows, and that a certificate reference shared by
-// rows carries the same dates, needs the whole file: the importer does it.
+// model, and the firmware columns on every certificate row of the firmware.
+// Checking that they agree across rows, and that a certificate reference shared
+// by rows of a model carries the same dates, needs the whole file: the
+// importer does it (Service.Import).
 var CatalogueHeader = []string{
 	"manufacturer", "model", "device_type", "generation", "hardware_version",
 	"firmware", "firmware_released", "image_hash",
@@ -128,6 +134,14 @@ func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
 	r.Released = f.date("firmware_released", false)
 	r.ImageHash = f.hash("image_hash")
 	c := &r.CPA
+	if f.noCertificate() {
+		// Firmware listed before its certificate is recorded.
+		if f.probs != nil {
+			slices.SortStableFunc(f.probs, func(a, b FieldError) int { return f.col[a.Field] - f.col[b.Field] })
+			return CatalogueRow{}, f.probs
+		}
+		return r, nil
+	}
 	c.Reference = f.reference("cpa_reference")
 	c.Issued = f.date("cpa_issued", true)
 	switch kind := f.get("cpa_kind"); strings.ToLower(kind) {
@@ -164,15 +178,31 @@ func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
 	return r, nil
 }
 
-// Record is the CSV record that ParseCatalogueRow reads back as r.
+// Record is the CSV record that ParseCatalogueRow reads back as r. A row
+// with no certificate (an empty Reference) leaves every cpa_ column empty.
 func (r CatalogueRow) Record() []string {
 	c := r.CPA
-	return []string{
+	rec := []string{
 		r.Manufacturer, r.Model, string(r.DeviceType), string(r.Generation), r.HardwareVersion,
 		r.Firmware.String(), formatDate(r.Released), r.ImageHash,
 		c.Reference, formatDate(c.Issued), string(c.Kind), formatDate(c.Expiry), formatDate(c.Renewal),
 		yesNo(c.Conditional), c.Conditions, formatDate(c.ConditionsDue), formatDate(c.Withdrawn),
 	}
+	if c.Reference == "" {
+		clear(rec[8:])
+	}
+	return rec
+}
+
+// noCertificate reports whether every cpa_ column is empty (cpa_conditional
+// may say "no"): a firmware version with no CPA certificate recorded yet.
+func (f *fields) noCertificate() bool {
+	for _, name := range CatalogueHeader[8:] {
+		if v := f.get(name); v != "" && !(name == "cpa_conditional" && strings.EqualFold(v, "no")) {
+			return false
+		}
+	}
+	return true
 }
 
 // DateLayout is how the CSV formats write dates.

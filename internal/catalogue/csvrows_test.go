@@ -126,6 +126,32 @@ func TestParseCatalogueRowProblems(t *testing.T) {
 	}
 }
 
+// TestParseCatalogueRowNoCertificate: a firmware version listed before its
+// certificate is recorded leaves every cpa_ column empty (cpa_conditional may
+// say "no"); any other cpa_ column makes the row a certificate row, which then
+// needs its reference.
+func TestParseCatalogueRowNoCertificate(t *testing.T) {
+	m := validRecord()
+	for _, k := range CatalogueHeader[8:] {
+		m[k] = ""
+	}
+	for _, conditional := range []string{"", "no", "NO"} {
+		m["cpa_conditional"] = conditional
+		row, probs := ParseCatalogueRow(record(m))
+		if probs != nil || row.CPA != (CPACertificate{}) || row.Firmware.String() != "2.1.0" {
+			t.Errorf("cpa_conditional %q: %+v %v", conditional, row, probs)
+		}
+		if got := row.Record(); !reflect.DeepEqual(got[8:], make([]string, len(CatalogueHeader)-8)) {
+			t.Errorf("Record() = %q, want the cpa_ columns empty", got)
+		}
+	}
+	m["cpa_conditional"], m["cpa_withdrawn"] = "no", "2022-01-01"
+	_, probs := ParseCatalogueRow(record(m))
+	if len(probs) == 0 || probs[0].Error() != "cpa_reference: required" {
+		t.Errorf("a certificate column without a reference: %v", probs)
+	}
+}
+
 func TestParseCatalogueRowFieldCount(t *testing.T) {
 	_, probs := ParseCatalogueRow([]string{"a", "b"})
 	if len(probs) != 1 || probs[0].Field != "" || !strings.Contains(probs[0].Error(), "record has 2 fields, want 17") {
@@ -168,6 +194,8 @@ func FuzzParseCatalogueRow(f *testing.F) {
 	f.Add(`MF01,4A1F,esme,SMETS2,1.0,0x1A2B,,,CPA/2023/1,2023-05-10,lifetime,,2029-05-10,yes,"Close 4, tamper",2024-05-10,2025-01-01`)
 	f.Add(`MF01,4A1F,GPF,1,hw,1A2B00FF,2020-02-29,,CPA-1,2020-01-01,expiring,2020-01-01,,no,,,`)
 	f.Add(`,,,,,,,,,,,,,,,,`)
+	f.Add(`MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,2021-03-01,,,,,,,no,,,`)
+	f.Add(`MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,,,,,,,,,,,2020-01-01`)
 	f.Fuzz(func(t *testing.T, line string) {
 		rec, err := csv.NewReader(strings.NewReader(line)).Read()
 		if err != nil {

@@ -129,12 +129,24 @@ func run(ctx context.Context, root *Command, args []string, env *Env) error {
 		cmd.Flags(fs)
 	}
 	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printCommand(env.Stdout, path, fs)
-			return flag.ErrHelp
+	// Flags may come before or after the positional arguments
+	// (metersec import devices FILE --db X), so parse, set aside the first
+	// argument, and go on.
+	var positional []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				printCommand(env.Stdout, path, fs)
+				return flag.ErrHelp
+			}
+			return UsageError{err.Error() + "; run `" + fs.Name() + " --help`"}
 		}
-		return UsageError{err.Error() + "; run `" + fs.Name() + " --help`"}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		rest = rest[1:]
 	}
 	if err := resolve(fs, root, *config, env); err != nil {
 		return err
@@ -145,7 +157,7 @@ func run(ctx context.Context, root *Command, args []string, env *Env) error {
 			return Usagef("--format must be text or json, not %q", env.Format)
 		}
 	}
-	return cmd.Run(ctx, env, fs.Args())
+	return cmd.Run(ctx, env, positional)
 }
 
 func suffix(path []*Command) string {

@@ -142,13 +142,17 @@ func BuildBench(ctx context.Context, db *store.DB, o BenchOptions, progress func
 				}
 				for j := 0; j < benchFirmware; j++ {
 					fw := id*10 + int64(j)
-					if _, err := tx.ExecContext(ctx, `INSERT INTO firmware_versions (id, model_id, version, created_at) VALUES ($1, $2, $3, $4)`,
+					if _, err := tx.ExecContext(ctx, `INSERT INTO firmware_versions (id, model_id, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
 						fw, id, fmt.Sprintf("%d.%d.0", 1+j/2, j), tx.Now); err != nil {
 						return err
 					}
-					if _, err := tx.ExecContext(ctx, `INSERT INTO cpa_certificates (model_id, firmware_id, reference, issued, kind, expires,
-						created_at, updated_at) VALUES ($1, $2, $3, $4, 'expiring', $5, $6, $6)`,
-						id, fw, fmt.Sprintf("CPA-%d", fw), certified.AddMonths(6*j), certified.AddMonths(6*j+72), tx.Now); err != nil {
+					var cert int64
+					if err := tx.QueryRowContext(ctx, `INSERT INTO cpa_certificates (model_id, reference, issued, kind, expires,
+						created_at, updated_at) VALUES ($1, $2, $3, 'expiring', $4, $5, $5) RETURNING id`,
+						id, fmt.Sprintf("CPA-%d", fw), certified.AddMonths(6*j), certified.AddMonths(6*j+72), tx.Now).Scan(&cert); err != nil {
+						return err
+					}
+					if _, err := tx.ExecContext(ctx, `INSERT INTO cpa_certificate_firmware (certificate_id, firmware_id) VALUES ($1, $2)`, cert, fw); err != nil {
 						return err
 					}
 				}

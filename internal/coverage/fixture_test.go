@@ -66,17 +66,21 @@ func (f *fixture) model(mfr, code string, typ sec.DeviceType, gen sec.Generation
 		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, f.orgs[mfr], code, "Model "+code, typ, gen, now).Scan(&id); err != nil {
 		f.t.Fatal(err)
 	}
-	if err := f.db.Writer().QueryRowContext(f.ctx, `INSERT INTO firmware_versions (model_id, version, created_at) VALUES ($1, '1.0', $2) RETURNING id`,
+	if err := f.db.Writer().QueryRowContext(f.ctx, `INSERT INTO firmware_versions (model_id, version, created_at, updated_at) VALUES ($1, '1.0', $2, $2) RETURNING id`,
 		id, now).Scan(&fw); err != nil {
 		f.t.Fatal(err)
 	}
-	if err := f.db.Writer().QueryRowContext(f.ctx, `INSERT INTO firmware_versions (model_id, version, created_at) VALUES ($1, '1.1', $2) RETURNING id`,
+	if err := f.db.Writer().QueryRowContext(f.ctx, `INSERT INTO firmware_versions (model_id, version, created_at, updated_at) VALUES ($1, '1.1', $2, $2) RETURNING id`,
 		id, now).Scan(new(int64)); err != nil {
 		f.t.Fatal(err)
 	}
 	if certified != "" {
-		f.exec(`INSERT INTO cpa_certificates (model_id, firmware_id, reference, issued, kind, expires, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, 'expiring', '2035-01-01', $5, $5)`, id, fw, "CPA-"+code, certified, now)
+		var cert int64
+		if err := f.db.Writer().QueryRowContext(f.ctx, `INSERT INTO cpa_certificates (model_id, reference, issued, kind, expires, created_at, updated_at)
+			VALUES ($1, $2, $3, 'expiring', '2035-01-01', $4, $4) RETURNING id`, id, "CPA-"+code, certified, now).Scan(&cert); err != nil {
+			f.t.Fatal(err)
+		}
+		f.exec(`INSERT INTO cpa_certificate_firmware (certificate_id, firmware_id) VALUES ($1, $2)`, cert, fw)
 	}
 	f.models[mfr+"/"+code] = id
 	return id

@@ -50,6 +50,7 @@ func loadWorld(t *testing.T, db *store.DB, devices int64, asOf sec.Date) (map[st
 	orgs := map[string]int64{}
 	models := map[string]int64{}
 	firmware := map[string]int64{}
+	certs := map[string]int64{}
 	var world []genDevice
 	err := db.Write(ctx, access.SystemCaller("load"), func(tx *store.Tx) error {
 		exec := func(q string, args ...any) {
@@ -87,13 +88,29 @@ func loadWorld(t *testing.T, db *store.DB, devices int64, asOf sec.Date) (map[st
 				models[mk] = id
 			}
 			var fw int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO firmware_versions (model_id, version, created_at) VALUES ($1, $2, $3) RETURNING id`,
+			if err := tx.QueryRowContext(ctx, `INSERT INTO firmware_versions (model_id, version, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`,
 				models[mk], r.Firmware.String(), tx.Now).Scan(&fw); err != nil {
 				t.Fatal(err)
 			}
 			firmware[mk+"/"+r.Firmware.String()] = fw
-			exec(`INSERT INTO cpa_certificates (model_id, firmware_id, reference, issued, kind, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $6)`, models[mk], fw, r.CPA.Reference, sec.DateOf(r.CPA.Issued), r.CPA.Kind, tx.Now)
+			// A certificate may cover several firmware rows of a model.
+			ck := mk + "/" + r.CPA.Reference
+			cert, ok := certs[ck]
+			if !ok {
+				date := func(t time.Time) any {
+					if t.IsZero() {
+						return nil
+					}
+					return sec.DateOf(t)
+				}
+				if err := tx.QueryRowContext(ctx, `INSERT INTO cpa_certificates (model_id, reference, issued, kind, expires, renewal, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, models[mk], r.CPA.Reference, sec.DateOf(r.CPA.Issued), r.CPA.Kind,
+					date(r.CPA.Expiry), date(r.CPA.Renewal), tx.Now).Scan(&cert); err != nil {
+					t.Fatal(err)
+				}
+				certs[ck] = cert
+			}
+			exec(`INSERT INTO cpa_certificate_firmware (certificate_id, firmware_id) VALUES ($1, $2)`, cert, fw)
 		}
 		index := map[estate.DeviceID]int{}
 		for _, rec := range read(&devs) {

@@ -138,14 +138,21 @@ func readCSV(r io.Reader) ([]csvRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos is only defined for a record that was read; a parse
+			// error carries its own line.
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
 			problems.Add(errs.Field{Line: line, Message: "not valid CSV: " + err.Error()})
-			if pe := (*csv.ParseError)(nil); errors.As(err, &pe) && pe.Err != csv.ErrFieldCount {
+			if pe == nil || pe.Err != csv.ErrFieldCount {
 				break
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(CSVHeader) {
 			problems.Add(errs.Field{Line: line, Message: "has " + itoa(len(rec)) + " fields, the header has " + itoa(len(CSVHeader))})
 			continue

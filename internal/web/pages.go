@@ -187,6 +187,10 @@ type navItem struct {
 var navigation = []navItem{
 	{Label: "Home", Href: "/"},
 	{Label: "Directory", Href: "/parties"},
+	{Label: "Catalogue", Href: "/catalogue"},
+	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}},
+	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}},
+	{Label: "Deliveries", Href: "/deliveries", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Arrangements", Href: "/arrangements"},
 	{Label: "Coverage", Href: "/coverage", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}},
 	{Label: "Obligations", Href: "/obligations"},

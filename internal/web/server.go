@@ -19,7 +19,10 @@ import (
 
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/audience"
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/coverage"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -33,6 +36,11 @@ type Server struct {
 	Log      *slog.Logger
 	Accounts *account.Service
 	Parties  *party.Service
+	// Catalogue is the Device catalogue (CPL).
+	Catalogue *catalogue.Service
+	Audience  *audience.Service
+	// Delivery is the queue, the inbox and the webhook endpoints.
+	Delivery *delivery.Service
 	// Arrangements and Coverage are G3.20: the arrangements, and who is
 	// covered by them.
 	Arrangements *arrangement.Service
@@ -69,6 +77,9 @@ func New(cfg Config) (*Server, error) {
 		Log:           cfg.Log,
 		Accounts:      account.NewService(cfg.DB),
 		Parties:       &party.Service{DB: cfg.DB},
+		Catalogue:     &catalogue.Service{DB: cfg.DB},
+		Audience:      &audience.Service{DB: cfg.DB},
+		Delivery:      &delivery.Service{DB: cfg.DB},
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,

@@ -65,18 +65,28 @@ func seedArrangements(w *world) {
 	org := func(name string) int64 { return w.byRole[name].Caller.OrgID }
 	supA, supB, manA, manB, mapA := org("supplierA"), org("supplierB"), org("manufacturer"), org("manufacturerB"), org("map")
 	now := time.Now().UTC()
+	firmware := map[int64]int64{}
 	model := func(mfr int64, code string, typ sec.DeviceType) int64 {
 		var id int64
-		if err := w.db.Writer().QueryRow(`INSERT INTO device_models (manufacturer_id, code, name, device_type, generation, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, 'SMETS2+', $5, $5) RETURNING id`, mfr, code, "Model "+code, typ, now).Scan(&id); err != nil {
+		if err := w.db.Writer().QueryRow(`INSERT INTO device_models (manufacturer_id, code, name, device_type, generation, hardware_version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, 'SMETS2+', '1.0', $5, $5) RETURNING id`, mfr, code, "Model "+code, typ, now).Scan(&id); err != nil {
 			w.t.Fatal(err)
 		}
-		w.exec(`INSERT INTO firmware_versions (id, model_id, version, created_at) VALUES ($1, $1, '1.0', $2)`, id, now)
-		w.exec(`INSERT INTO cpa_certificates (model_id, firmware_id, reference, issued, kind, expires, created_at, updated_at)
-			VALUES ($1, $1, $2, '2021-01-01', 'expiring', '2030-01-01', $3, $3)`, id, "CPA-"+code, now)
+		var fw, cert int64
+		if err := w.db.Writer().QueryRow(`INSERT INTO firmware_versions (model_id, version, created_at, updated_at) VALUES ($1, '1.0', $2, $2) RETURNING id`,
+			id, now).Scan(&fw); err != nil {
+			w.t.Fatal(err)
+		}
+		if err := w.db.Writer().QueryRow(`INSERT INTO cpa_certificates (model_id, reference, issued, kind, expires, created_at, updated_at)
+			VALUES ($1, $2, '2021-01-01', 'expiring', '2030-01-01', $3, $3) RETURNING id`, id, "CPA-"+code, now).Scan(&cert); err != nil {
+			w.t.Fatal(err)
+		}
+		w.exec(`INSERT INTO cpa_certificate_firmware (certificate_id, firmware_id) VALUES ($1, $2)`, cert, fw)
+		firmware[id] = fw
 		return id
 	}
 	m1, m2, n1 := model(manA, "M1", sec.ESME), model(manA, "M2", sec.CHF), model(manB, "N1", sec.GSME)
+	f1, f2, g1 := firmware[m1], firmware[m2], firmware[n1]
 
 	svc := arrangement.NewService(w.db)
 	svc.Today = func(time.Time) sec.Date { return sec.MustParseDate("2025-06-15") }
@@ -135,22 +145,22 @@ func seedArrangements(w *world) {
 		w.addRecord("alert", a.key, sec.Amber, orgs(a.org))
 	}
 
-	// Portfolios: SUPA 7,771 Devices, SUPB 8,883; the totals are literals
-	// (as the UI prints them) for the Supplier's coverage, which is AMBER
-	// to the Supplier.
+	// Portfolios of both Suppliers. A Supplier's coverage is AMBER to the
+	// Supplier: its literal is the link to it (only the SSC's matrix and the
+	// Supplier itself show it), since other areas add to the portfolios too.
 	w.exec(`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices) VALUES
-		($1, $2, $2, $3, 'SMETS2+', 'ESME', 5000), ($1, $4, $4, 0, 'SMETS2+', 'CHF', 2000), ($1, $5, $5, $3, 'SMETS2+', 'GSME', 771),
-		($6, $5, $5, 0, 'SMETS2+', 'GSME', 8000), ($6, $2, $2, $3, 'SMETS2+', 'ESME', 883)`, supA, m1, mapA, m2, n1, supB)
+		($1, $2, $7, $3, 'SMETS2+', 'ESME', 5000), ($1, $4, $8, 0, 'SMETS2+', 'CHF', 2000), ($1, $5, $9, $3, 'SMETS2+', 'GSME', 771),
+		($6, $5, $9, 0, 'SMETS2+', 'GSME', 8000), ($6, $2, $7, $3, 'SMETS2+', 'ESME', 883)`, supA, m1, mapA, m2, n1, supB, f1, f2, g1)
 	w.exec(`INSERT INTO portfolio_inherited (supplier_id, model_id, map_id, supply_start, devices) VALUES ($1, $2, $3, '2025-05-01', 80)`, supB, m1, mapA)
-	w.addLiteral("coverage", "SUPA", "7,771", sec.Amber, orgs(supA))
-	w.addLiteral("coverage", "SUPB", "8,883", sec.Amber, orgs(supB))
+	w.addLiteral("coverage", "SUPA", `href="/coverage/SUPA`, sec.Amber, orgs(supA))
+	w.addLiteral("coverage", "SUPB", `href="/coverage/SUPB`, sec.Amber, orgs(supB))
 
 	// Devices, seen by their Supplier, MAP and manufacturer.
 	for _, d := range []struct {
 		id                  int64
 		model, supplier, mp int64
-		manufacturer        int64
-	}{{0x0A1B2C3D4E5F6071, m1, supA, mapA, manA}, {0x0A1B2C3D4E5F6072, n1, supB, 0, manB}} {
+		manufacturer, fw    int64
+	}{{0x0A1B2C3D4E5F6071, m1, supA, mapA, manA, f1}, {0x0A1B2C3D4E5F6072, n1, supB, 0, manB, g1}} {
 		var mp any
 		aud := orgs(d.supplier, d.manufacturer)
 		if d.mp != 0 {
@@ -158,7 +168,7 @@ func seedArrangements(w *world) {
 			aud.Orgs = append(aud.Orgs, d.mp)
 		}
 		w.exec(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
-			VALUES ($1, $2, $2, $3, 'domestic', 'installed', $4, '2022-01-01', FALSE, '2022-01-01')`, d.id, d.model, mp, d.supplier)
+			VALUES ($1, $2, $5, $3, 'domestic', 'installed', $4, '2022-01-01', FALSE, '2022-01-01')`, d.id, d.model, mp, d.supplier, d.fw)
 		id := estate.DeviceIDFromInt64(d.id).String()
 		w.addLiteral("device", id, id, sec.Amber, aud)
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,6 +60,22 @@ func each(kind, method, path, body string) func(w *world) []call {
 	}
 }
 
+// eachID is each with the record's numeric id (registered with setID)
+// instead of its key.
+func eachID(kind, method, path, body string) func(w *world) []call {
+	return func(w *world) []call {
+		var out []call
+		for _, k := range w.keys[kind] {
+			id, ok := w.ids[k.Marker]
+			if !ok {
+				w.t.Fatalf("no id registered for %s", k.Marker)
+			}
+			out = append(out, call{method, strings.ReplaceAll(path, "{}", strconv.FormatInt(id, 10)), body})
+		}
+		return out
+	}
+}
+
 func init() {
 	register(map[string]visibilityCase{
 		"GET /healthz":             {Why: "answers status only"},
@@ -105,8 +122,10 @@ func init() {
 		"POST /parties/{code}/contacts":                  {calls: each("party", "POST", "/parties/{}/contacts", "email=bad")},
 		"POST /parties/{code}/contacts/{label}/remove":   {calls: each("party", "POST", "/parties/{}/contacts/nolabel/remove", "")},
 
-		"GET /api/v1/audit": {calls: one("GET", "/api/v1/audit", "")},
-		"GET /audit":        {calls: one("GET", "/audit", "")},
+		"GET /api/v1/audit":                {calls: one("GET", "/api/v1/audit", "")},
+		"GET /api/v1/audience/{kind}/{id}": {calls: eachID("party", "GET", "/api/v1/audience/party/{}", "")},
+		"PUT /api/v1/audience/{kind}/{id}": {calls: eachID("party", "PUT", "/api/v1/audience/party/{}", `{"orgs": ["NOPE"]}`)},
+		"GET /audit":                       {calls: one("GET", "/audit", "")},
 	})
 }
 

@@ -40,7 +40,13 @@ type world struct {
 	keys map[string][]recordKey
 	// literals are the records registered by addLiteral.
 	literals []string
+	// ids are the numeric ids of seeded records, by marker, for routes that
+	// name records by id.
+	ids map[string]int64
 }
+
+// setID records the numeric id of the record registered under marker.
+func (w *world) setID(marker string, id int64) { w.ids[marker] = id }
 
 // record is what the classification rules need to know about a seeded
 // record.
@@ -73,24 +79,20 @@ func marker(kind, id string) string { return markerPrefix + kind + "~" + id + "~
 // own test files.
 var seeders []func(w *world)
 
-func newWorldNoSeed(t *testing.T) *world {
-	db := storetest.Open(t, store.SQLite)
-	srv, _ := web.New(web.Config{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
-	w := &world{t: t, db: db, srv: srv}
-	w.ts = httptest.NewServer(srv)
-	return w
-}
-
 func newWorld(t *testing.T, engine store.Dialect) *world {
 	t.Helper()
+	return newWorldOn(t, storetest.Open(t, engine))
+}
+
+func newWorldOn(t *testing.T, db *store.DB) *world {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, engine)
 	srv, err := web.New(web.Config{DB: db, Log: testLogger(t), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := &world{t: t, db: db, srv: srv, sys: access.SystemCaller("test"), byRole: map[string]*viewer{},
-		records: map[string]record{}, keys: map[string][]recordKey{}}
+		records: map[string]record{}, keys: map[string][]recordKey{}, ids: map[string]int64{}}
 	w.ts = httptest.NewServer(srv)
 	t.Cleanup(w.ts.Close)
 
@@ -128,6 +130,7 @@ func newWorld(t *testing.T, engine store.Dialect) *world {
 				t.Fatal(err)
 			}
 			w.addRecord("party", p.Code, p.Classification, sec.Audience{Orgs: []int64{p.ID}})
+			w.setID(marker("party", p.Code), p.ID)
 		}
 	}
 	w.viewers = append(w.viewers, &viewer{Name: "public", Caller: access.Public(), client: &http.Client{
@@ -252,6 +255,7 @@ func seedParties(w *world) {
 			aud.Users = []int64{ssc}
 		}
 		w.addRecord("party", code, class, aud)
+		w.setID(marker("party", code), p.ID)
 	}
 }
 

@@ -1,0 +1,28 @@
+package party
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzReadCSV feeds arbitrary text to the parties file parser: it must never
+// panic, and every row it accepts must be valid.
+func FuzzReadCSV(f *testing.F) {
+	header := strings.Join(CSVHeader, ",") + "\n"
+	f.Add(header + "BWE,Brightwater Energy,large_supplier,Priya,psirt@bwe.example.org,+44 161 496 0300\n")
+	f.Add(header + "ARDM,Ardent,manufacturer;map,,,\n")
+	f.Add(header + "x,,wizard,A,bad,\n\"unterminated")
+	f.Add("code,name\n")
+	f.Add("\ufeff" + header + "A1,B,dcc,,,\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		rows, err := readCSV(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			if r.party.Code == "" || r.party.Name == "" || len(r.party.roles) == 0 || r.line < 2 {
+				t.Fatalf("accepted an invalid row: %+v", r)
+			}
+		}
+	})
+}
