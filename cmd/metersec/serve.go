@@ -12,7 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/cli"
+	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/store"
@@ -163,5 +166,13 @@ func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger) (*del
 // tasks lists the scheduled work each area asks for. Every task is
 // idempotent.
 func tasks(db *store.DB, f serveFlags) []schedule.Task {
-	return []schedule.Task{}
+	return []schedule.Task{
+		// G3.20: expiring arrangements, closing churn windows, new gaps, and
+		// the month's coverage snapshot. Keyed notices make reruns no-ops.
+		{Name: "coverage alerts", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+			_, err := coverage.NewService(db).RunAlerts(ctx, access.SystemCaller("scheduler: coverage alerts"),
+				arrangement.UKDay(now), coverage.DefaultAlertSettings())
+			return err
+		}},
+	}
 }

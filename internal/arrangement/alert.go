@@ -146,7 +146,7 @@ func NotifyExpiring(ctx context.Context, tx *store.Tx, nf Notifier, today sec.Da
 	rows, err := tx.QueryContext(ctx, `SELECT a.id, a.reference, a.kind, a.expires, COALESCE(a.supplier_id, 0), COALESCE(a.map_id, 0),
 		COALESCE(a.manufacturer_id, 0), a.classification FROM arrangements a
 		WHERE a.status = 'active' AND a.expires IS NOT NULL AND a.expires >= $1 AND a.expires <= $2
-		AND (a.ended IS NULL OR a.ended > a.expires) ORDER BY a.expires, a.id`, today, today.AddDays(days))
+		AND (a.ended IS NULL OR a.ended > a.expires) AND a.classification <> 'RED' ORDER BY a.expires, a.id`, today, today.AddDays(days))
 	if err != nil {
 		return 0, errs.Wrap(err, "expiring arrangements")
 	}
@@ -183,12 +183,10 @@ func NotifyExpiring(ctx context.Context, tx *store.Tx, nf Notifier, today sec.Da
 		case 1:
 			when = "tomorrow"
 		}
-		// The alert is no more open than the arrangement: an AMBER
-		// arrangement's alert is AMBER.
+		// Alerts are AMBER to their recipient. RED arrangements (named
+		// people only) are not announced: an organisation's inbox, contacts
+		// and webhooks may not carry RED content.
 		class := sec.Amber
-		if e.class == sec.Red {
-			class = sec.Red
-		}
 		n, err := NotifyAll(ctx, tx, nf, append(slices.Clone(e.parties), ssc...), Notice{
 			Kind:  "arrangement.expiring",
 			Title: fmt.Sprintf("Arrangement %s expires %s (%s)", e.ref, when, e.expires),

@@ -580,3 +580,42 @@ func TestExpiryAlerts(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryNotifier: through the delivery adapter an alert reaches the
+// organisation's inbox and its security contacts, once however often the
+// job runs, and the in-app alert row is kept.
+func TestDeliveryNotifier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		for _, code := range []string{"SUPA", "MFA", "SSC"} {
+			e.exec(`INSERT INTO security_contacts (org_id, label, name, email, valid_from, changed_by) VALUES ($1, 'primary', 'C', $2, $3, 'test')`,
+				e.orgs[code], strings.ToLower(code)+"@contact.example", time.Now().UTC())
+		}
+		in := good()
+		in.Expires = "2025-07-01"
+		if _, err := e.svc.Create(e.ctx, e.sys, in); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := db.Write(e.ctx, e.sys, func(tx *store.Tx) error {
+				_, err := arrangement.NotifyExpiring(e.ctx, tx, arrangement.Delivery{}, sec.MustParseDate("2025-06-15"), 30)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := e.count("notices"); n != 3 {
+			t.Errorf("%d notices, want 3 (SUPA, MFA, the SSC)", n)
+		}
+		if n := e.count("arrangement_alerts"); n != 3 {
+			t.Errorf("%d in-app alerts, want 3", n)
+		}
+		var jobs int
+		if err := db.QueryRowContext(e.ctx, "SELECT COUNT(*) FROM delivery_jobs WHERE channel = 'email'").Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != 3 {
+			t.Errorf("%d email jobs, want 3", jobs)
+		}
+	})
+}

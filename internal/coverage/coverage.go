@@ -25,15 +25,17 @@ type Service struct {
 	DB       *store.DB
 	Settings sec.Settings
 	Versions sec.Versions
-	// Notifier carries alerts; in-app when nil.
+	// Notifier carries alerts: the delivery service (and the in-app alert
+	// rows) by default; in-app only when nil.
 	Notifier arrangement.Notifier
 	// Today gives the day in the regime's time zone; tests replace it.
 	Today func(time.Time) sec.Date
 }
 
-// NewService returns a service with the default settings and release table.
+// NewService returns a service with the default settings and release table,
+// sending alerts through the delivery service.
 func NewService(db *store.DB) *Service {
-	return &Service{DB: db, Settings: sec.DefaultSettings(), Versions: sec.DefaultVersions(), Notifier: arrangement.InApp{},
+	return &Service{DB: db, Settings: sec.DefaultSettings(), Versions: sec.DefaultVersions(), Notifier: arrangement.Delivery{},
 		Today: arrangement.UKDay}
 }
 
