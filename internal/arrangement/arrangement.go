@@ -847,7 +847,6 @@ func (s *Service) Update(ctx context.Context, c access.Caller, ref string, u Upd
 		set(&in.Signed, u.Signed)
 		set(&in.Effective, u.Effective)
 		set(&in.Expires, u.Expires)
-		set(&in.Classification, u.Classification)
 		if u.Legacy != nil {
 			in.Legacy = *u.Legacy
 		}
@@ -863,9 +862,20 @@ func (s *Service) Update(ctx context.Context, c access.Caller, ref string, u Upd
 				in.AllModels = false
 			}
 		}
+		// The marking changes only when a new one is given; an empty one
+		// keeps it. A RED arrangement (marked so by the SSC, naming people)
+		// thus stays RED through an edit form, which cannot offer RED.
+		keep := a.Classification
+		in.Classification = ""
+		if u.Classification != nil && strings.TrimSpace(*u.Classification) != "" {
+			keep, in.Classification = "", *u.Classification
+		}
 		t, err := s.check(ctx, newResolver(tx), in, s.today(tx.Now))
 		if err != nil {
 			return err
+		}
+		if keep != "" {
+			t.classification = keep
 		}
 		if !mayChange(c, t.partyIDs()) {
 			return errs.E(errs.Forbidden, "only the parties to an arrangement, the SSC and the secretariat may change it")

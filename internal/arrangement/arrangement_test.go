@@ -304,6 +304,17 @@ func TestSchemeEnrolmentAndLifecycle(t *testing.T) {
 		if _, err := e.svc.Create(e.ctx, e.as["SUPA"], in2); err != nil {
 			t.Errorf("successor: %v", err)
 		}
+		// A RED arrangement stays RED through an edit that gives no marking;
+		// a marking given changes it.
+		e.exec("UPDATE arrangements SET classification = 'RED' WHERE reference = 'C-1b'")
+		title := "renamed"
+		if a, err := e.svc.Update(e.ctx, e.sys, "C-1b", arrangement.Update{Title: &title}); err != nil || a.Classification != sec.Red {
+			t.Errorf("RED after an edit: %+v %v", a.Classification, err)
+		}
+		amber := "AMBER"
+		if a, err := e.svc.Update(e.ctx, e.sys, "C-1b", arrangement.Update{Classification: &amber}); err != nil || a.Classification != sec.Amber {
+			t.Errorf("marking given: %+v %v", a.Classification, err)
+		}
 		// Updates are checked like creation, and nothing changes on error.
 		bad := "2023-01-01"
 		if _, err := e.svc.Update(e.ctx, e.as["SUPA"], "C-1b", arrangement.Update{Expires: &bad}); !errs.Is(err, errs.Invalid) {
