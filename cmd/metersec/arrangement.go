@@ -414,8 +414,11 @@ Example:
 			return env.Print(res, func(w io.Writer) error {
 				fmt.Fprintf(w, "engine\t%s\n", res.Engine)
 				fmt.Fprintf(w, "devices\t%d (portfolio rows %d, inherited rows %d)\n", res.Devices, res.PortfolioRows, res.InheritedRows)
-				fmt.Fprintf(w, "all %d Suppliers\tmedian %.1f ms, slowest %.1f ms (%d runs)\n", res.Suppliers, res.AllMedianMS, res.AllMaxMS, res.Runs)
-				fmt.Fprintf(w, "one Supplier (%s)\tmedian %.1f ms, slowest %.1f ms\n", res.OneSupplier, res.OneMedianMS, res.OneMaxMS)
+				fmt.Fprintf(w, "all %d Suppliers\tmedian %.1f ms, slowest %.1f ms (%d runs); CPU of this process %.1f ms\n", res.Suppliers, res.AllMedianMS, res.AllMaxMS, res.Runs, res.AllCPUMS)
+				fmt.Fprintf(w, "one Supplier (%s)\tmedian %.1f ms, slowest %.1f ms; CPU of this process %.1f ms\n", res.OneSupplier, res.OneMedianMS, res.OneMaxMS, res.OneCPUMS)
+				if res.Load > 0 {
+					fmt.Fprintf(w, "load average\t%.1f (the machine's other work)\n", res.Load)
+				}
 				if naive {
 					fmt.Fprintf(w, "naive scan, all\t%.0f ms (%.0f× slower)\n", res.NaiveAllMS, res.RatioAll)
 					fmt.Fprintf(w, "naive scan, one\t%.0f ms (%.0f× slower)\n", res.NaiveOneMS, res.RatioOne)

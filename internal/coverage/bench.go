@@ -3,6 +3,7 @@ package coverage
 import (
 	"context"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"time"
@@ -348,9 +349,12 @@ type BenchResult struct {
 	Runs              int     `json:"runs"`
 	AllMedianMS       float64 `json:"all_suppliers_median_ms"`
 	AllMaxMS          float64 `json:"all_suppliers_max_ms"`
+	AllCPUMS          float64 `json:"all_suppliers_median_cpu_ms"`
 	OneSupplier       string  `json:"one_supplier"`
 	OneMedianMS       float64 `json:"one_supplier_median_ms"`
 	OneMaxMS          float64 `json:"one_supplier_max_ms"`
+	OneCPUMS          float64 `json:"one_supplier_median_cpu_ms"`
+	Load              float64 `json:"load_average_1m,omitempty"` // others' work on a shared machine
 	NaiveAllMS        float64 `json:"naive_all_suppliers_ms"`
 	NaiveOneMS        float64 `json:"naive_one_supplier_ms"`
 	RatioAll          float64 `json:"naive_over_aggregate_all"`
@@ -383,30 +387,34 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 		return res, errs.Wrap(err, "benchmark")
 	}
 	sys := access.SystemCaller("benchmark")
+	res.Load = loadAverage()
+	var lastCPU float64
 	time1 := func(q Query) (Report, float64, error) {
-		t0 := time.Now()
+		c0, t0 := cpuTime(), time.Now()
 		rep, err := s.Compute(ctx, sys, q)
+		lastCPU = float64((cpuTime() - c0).Microseconds()) / 1000
 		return rep, float64(time.Since(t0).Microseconds()) / 1000, err
 	}
-	series := func(q Query) (Report, float64, float64, error) {
-		var ts []float64
+	series := func(q Query) (Report, float64, float64, float64, error) {
+		var ts, cs []float64
 		var rep Report
 		for range runs {
 			r, ms, err := time1(q)
 			if err != nil {
-				return rep, 0, 0, err
+				return rep, 0, 0, 0, err
 			}
 			rep = r
-			ts = append(ts, ms)
+			ts, cs = append(ts, ms), append(cs, lastCPU)
 		}
 		slices.Sort(ts)
-		return rep, ts[len(ts)/2], ts[len(ts)-1], nil
+		slices.Sort(cs)
+		return rep, ts[len(ts)/2], ts[len(ts)-1], cs[len(cs)/2], nil
 	}
-	all, med, mx, err := series(Query{Date: d})
+	all, med, mx, cpu, err := series(Query{Date: d})
 	if err != nil {
 		return res, err
 	}
-	res.AllMedianMS, res.AllMaxMS, res.Suppliers = med, mx, len(all.Suppliers)
+	res.AllMedianMS, res.AllMaxMS, res.AllCPUMS, res.Suppliers = med, mx, cpu, len(all.Suppliers)
 	for _, sc := range all.Suppliers {
 		res.DevicesCovered += sc.Totals.Covered
 		res.DevicesSteps += sc.Totals.Steps
@@ -414,11 +422,11 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 		res.DevicesDCC += sc.Totals.DCC
 		res.DevicesExempt += sc.Totals.Exempt
 	}
-	one, med, mx, err := series(Query{Date: d, Supplier: res.OneSupplier})
+	one, med, mx, cpu, err := series(Query{Date: d, Supplier: res.OneSupplier})
 	if err != nil {
 		return res, err
 	}
-	res.OneMedianMS, res.OneMaxMS = med, mx
+	res.OneMedianMS, res.OneMaxMS, res.OneCPUMS = med, mx, cpu
 	if !naive {
 		res.NaiveSkippedNotes = "naive scan skipped"
 		return res, nil
@@ -442,4 +450,16 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 func SameCoverage(a, b Report) bool {
 	a.Source, b.Source = "", ""
 	return reflect.DeepEqual(a, b)
+}
+
+// loadAverage is the one-minute load average where the system reports it
+// (Linux), so a reader can tell a slow figure from a busy machine.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	fmt.Sscan(string(b), &l)
+	return l
 }
