@@ -136,14 +136,13 @@ type SupplierCoverage struct {
 
 // ModelCoverage is a Supplier's Devices of one model.
 type ModelCoverage struct {
-	Manufacturer Org             `json:"manufacturer"`
-	Model        ModelInfo       `json:"model"`
-	Status       Status          `json:"status"`
-	Counts       Counts          `json:"counts"`
-	Parts        []PartView      `json:"parts"`
-	modelID      int64           // for snapshots
-	mfrID        int64           // for the matrix
-	parts        map[partKey]int // merge key → index in Parts
+	Manufacturer Org        `json:"manufacturer"`
+	Model        ModelInfo  `json:"model"`
+	Status       Status     `json:"status"`
+	Counts       Counts     `json:"counts"`
+	Parts        []PartView `json:"parts"`
+	modelID      int64      // for snapshots
+	mfrID        int64      // for the matrix
 }
 
 // ModelInfo describes a model.
@@ -603,22 +602,29 @@ func refs(ctx context.Context, q store.Querier, c access.Caller, n names, terms 
 }
 
 // assemble evaluates the cells and groups the parts by Supplier and model.
+// A cell is one (Supplier, model, MAP), so each of its parts is a part of
+// the model's row as it stands: nothing is merged.
 func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller, rules *Rules, cells []Cell, terms []Term) ([]SupplierCoverage, error) {
 	n, err := loadNames(ctx, q, c)
 	if err != nil {
 		return nil, err
 	}
+	// Any arrangement in force may stand behind a part: naming them all at
+	// once is one query over hundreds of ids, cheaper than collecting the
+	// ones used first.
+	inForce := make(map[int64]bool, len(terms))
+	for _, t := range terms {
+		inForce[t.ID] = true
+	}
+	rs, err := refs(ctx, q, c, n, terms, inForce)
+	if err != nil {
+		return nil, err
+	}
 	type mkey struct{ s, m int64 }
 	bySupplier := map[int64]*SupplierCoverage{}
-	byModel := map[mkey]*ModelCoverage{}
+	byModel := make(map[mkey]*ModelCoverage, len(cells)/3)
 	modelsOf := map[int64][]*ModelCoverage{}
-	used := map[int64]bool{}
-	type pending struct {
-		mc   *ModelCoverage
-		i    int
-		part Part
-	}
-	all := make([]pending, 0, len(cells)+len(cells)/4)
+	maps := map[int64]*Org{}
 	for _, cell := range cells {
 		sc := bySupplier[cell.Supplier]
 		if sc == nil {
@@ -628,50 +634,37 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 		mc := byModel[mkey{cell.Supplier, cell.Model.ID}]
 		if mc == nil {
 			mc = &ModelCoverage{Manufacturer: n.org(cell.Model.Manufacturer), Model: n.models[cell.Model.ID],
-				modelID: cell.Model.ID, mfrID: cell.Model.Manufacturer, parts: map[partKey]int{}}
+				modelID: cell.Model.ID, mfrID: cell.Model.Manufacturer}
 			byModel[mkey{cell.Supplier, cell.Model.ID}] = mc
 			modelsOf[cell.Supplier] = append(modelsOf[cell.Supplier], mc)
 		}
 		for _, p := range rules.Evaluate(cell) {
-			for _, id := range p.Terms {
-				used[id] = true
-			}
 			sc.Totals.add(p.Status, p.Devices)
 			mc.Counts.add(p.Status, p.Devices)
 			if mc.Status == "" || worse(p.Status, mc.Status) {
 				mc.Status = p.Status
 			}
-			k := keyOf(p)
-			i, ok := mc.parts[k]
-			if !ok {
-				i = len(mc.Parts)
-				mc.parts[k] = i
-				mc.Parts = append(mc.Parts, PartView{Status: p.Status, Route: p.Route, Until: p.Until})
-				all = append(all, pending{mc, i, p})
+			pv := PartView{Status: p.Status, Route: p.Route, Devices: p.Devices, Until: p.Until}
+			if p.MAP != 0 {
+				o := maps[p.MAP]
+				if o == nil {
+					org := n.org(p.MAP)
+					o = &org
+					maps[p.MAP] = o
+				}
+				pv.MAP = o
 			}
-			pv := &mc.Parts[i]
-			pv.Devices += p.Devices
-			if !p.Until.IsZero() && (pv.Until.IsZero() || p.Until.Before(pv.Until)) {
-				pv.Until = p.Until
+			if len(p.Terms) > 0 {
+				pv.Arrangements = make([]ArrangementRef, len(p.Terms))
+				for i, id := range p.Terms {
+					pv.Arrangements[i] = rs[id]
+				}
 			}
+			pv.Reason, pv.KnownGap = describe(p, &pv, mc, rules)
+			mc.Parts = append(mc.Parts, pv)
 		}
 	}
-	rs, err := refs(ctx, q, c, n, terms, used)
-	if err != nil {
-		return nil, err
-	}
-	for _, pd := range all {
-		pv := &pd.mc.Parts[pd.i]
-		if pd.part.MAP != 0 {
-			o := n.org(pd.part.MAP)
-			pv.MAP = &o
-		}
-		for _, id := range pd.part.Terms {
-			pv.Arrangements = append(pv.Arrangements, rs[id])
-		}
-		pv.Reason, pv.KnownGap = describe(pd.part, pv, pd.mc, rules)
-	}
-	var out []SupplierCoverage
+	out := make([]SupplierCoverage, 0, len(bySupplier))
 	for _, sc := range bySupplier {
 		for _, mc := range modelsOf[sc.Supplier.ID] {
 			// Worst first, then in an order that does not depend on the
@@ -680,7 +673,6 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 				return cmp.Or(cmp.Compare(rank(b.Status), rank(a.Status)), cmp.Compare(a.Route, b.Route),
 					cmp.Compare(mapLabel(a.MAP), mapLabel(b.MAP)), a.Until.Compare(b.Until))
 			})
-			mc.parts = nil
 			switch mc.Status {
 			case DCC:
 				sc.DCC = append(sc.DCC, *mc)
@@ -702,26 +694,6 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 	}
 	slices.SortFunc(out, func(a, b SupplierCoverage) int { return cmp.Compare(a.Supplier.Code, b.Supplier.Code) })
 	return out, nil
-}
-
-// partKey merges parts of a model's cells that say the same thing: same
-// status, route, MAP and arrangements (at most two).
-type partKey struct {
-	status Status
-	route  Route
-	mapID  int64
-	t0, t1 int64
-}
-
-func keyOf(p Part) partKey {
-	k := partKey{status: p.Status, route: p.Route, mapID: p.MAP}
-	if len(p.Terms) > 0 {
-		k.t0 = p.Terms[0]
-	}
-	if len(p.Terms) > 1 {
-		k.t1 = p.Terms[1]
-	}
-	return k
 }
 
 // describe says why a part has its status, naming what the caller may see.
