@@ -35,6 +35,7 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			demoCmd(),
 			migrateCmd(),
 			importCmd(),
+			vulnCmd(),
 			catalogueCmd(),
 			arrangementCmd(),
 			coverageCmd(),

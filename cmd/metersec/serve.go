@@ -88,7 +88,7 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version})
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier()})
 	if err != nil {
 		return err
 	}
@@ -167,6 +167,9 @@ func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger) (*del
 // idempotent.
 func tasks(db *store.DB, f serveFlags) []schedule.Task {
 	return []schedule.Task{
+		// Re-fan-out of open vulnerabilities from the portfolio aggregates,
+		// acknowledgement reminders, overdue rectification plans.
+		{Name: "vulnerabilities", Every: time.Minute, Run: vulnService(db).Tick},
 		// G3.20: expiring arrangements, closing churn windows, new gaps, and
 		// the month's coverage snapshot. Keyed notices make reruns no-ops.
 		{Name: "coverage alerts", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {

@@ -23,6 +23,11 @@ type Kind struct {
 	// OrgColumns name organisations implicitly in the record's AMBER audience
 	// (written with the alias r).
 	OrgColumns []string
+	// Confidential audiences are themselves secret from the record's
+	// readers: a vulnerability names every Supplier it was sent to, and a
+	// Supplier must never learn the others (DESIGN.md). Only the SSC, its
+	// secretariat and the system may read them.
+	Confidential bool
 }
 
 // Kinds lists the record kinds that carry an audience. Areas add theirs.
@@ -82,6 +87,9 @@ func (s *Service) Get(ctx context.Context, c access.Caller, kind string, id int6
 	class, err := visible(ctx, s.DB, c, kind, k, id)
 	if err != nil {
 		return Audience{}, err
+	}
+	if k.Confidential && !c.System && !c.IsSSC() {
+		return Audience{}, errs.E(errs.Forbidden, "who a %s record names is confidential: only SSC members and the secretariat may see it", kind)
 	}
 	return read(ctx, s.DB, kind, id, class)
 }

@@ -115,6 +115,7 @@ func Seed(ctx context.Context, db *store.DB) error {
 		}
 	}
 	accounts := account.NewService(db)
+	callers := map[string]access.Caller{}
 	for _, u := range Users {
 		roles := make([]string, len(u.Roles))
 		for i, r := range u.Roles {
@@ -130,6 +131,7 @@ func Seed(ctx context.Context, db *store.DB) error {
 				return err
 			}
 		}
+		callers[u.Email] = nu.Caller("demo", nil)
 	}
-	return nil
+	return seedVulnerabilities(ctx, db, callers)
 }

@@ -186,9 +186,12 @@ type navItem struct {
 // navigation is the menu, in order. Areas add their pages here.
 var navigation = []navItem{
 	{Label: "Home", Href: "/"},
+	{Label: "Inbox", Href: "/inbox"},
 	{Label: "Directory", Href: "/parties"},
 	{Label: "Catalogue", Href: "/catalogue"},
 	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}},
+	{Label: "Vulnerabilities", Href: "/vulnerabilities"},
+	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Deliveries", Href: "/deliveries", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Arrangements", Href: "/arrangements"},

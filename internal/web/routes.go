@@ -78,6 +78,7 @@ func (s *Server) allRoutes() []Route {
 		s.auditRoutes(),
 		s.catalogueRoutes(),
 		s.audienceRoutes(),
+		s.vulnRoutes(),
 		s.deliveryRoutes(),
 		s.arrangementRoutes(),
 		s.coverageRoutes(),

@@ -25,6 +25,7 @@ import (
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/vuln"
 )
 
 //go:embed templates static
@@ -41,6 +42,7 @@ type Server struct {
 	Audience  *audience.Service
 	// Delivery is the queue, the inbox and the webhook endpoints.
 	Delivery *delivery.Service
+	Vulns    *vuln.Service
 	// Arrangements and Coverage are G3.20: the arrangements, and who is
 	// covered by them.
 	Arrangements *arrangement.Service
@@ -61,7 +63,9 @@ type Server struct {
 
 // Config is what New needs beyond the services.
 type Config struct {
-	DB            *store.DB
+	DB *store.DB
+	// Notifier delivers vulnerability notices; nil until delivery is wired.
+	Notifier      vuln.Notifier
 	Log           *slog.Logger
 	SecureCookies bool
 	Version       string
@@ -80,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 		Catalogue:     &catalogue.Service{DB: cfg.DB},
 		Audience:      &audience.Service{DB: cfg.DB},
 		Delivery:      &delivery.Service{DB: cfg.DB},
+		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
