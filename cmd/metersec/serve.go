@@ -12,7 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/cli"
+	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/store"
@@ -167,5 +170,12 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// Re-fan-out of open vulnerabilities from the portfolio aggregates,
 		// acknowledgement reminders, overdue rectification plans.
 		{Name: "vulnerabilities", Every: time.Minute, Run: vulnService(db).Tick},
+		// G3.20: expiring arrangements, closing churn windows, new gaps, and
+		// the month's coverage snapshot. Keyed notices make reruns no-ops.
+		{Name: "coverage alerts", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+			_, err := coverage.NewService(db).RunAlerts(ctx, access.SystemCaller("scheduler: coverage alerts"),
+				arrangement.UKDay(now), coverage.DefaultAlertSettings())
+			return err
+		}},
 	}
 }

@@ -196,6 +196,10 @@ var navigation = []navItem{
 	{Label: "Standing reports", Href: "/reports/standing", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Deliveries", Href: "/deliveries", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
+	{Label: "Arrangements", Href: "/arrangements"},
+	{Label: "Coverage", Href: "/coverage", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}},
+	{Label: "Obligations", Href: "/obligations"},
+	{Label: "Alerts", Href: "/arrangement-alerts"},
 	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
 	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}},
 }

@@ -81,6 +81,9 @@ func (s *Server) allRoutes() []Route {
 		s.vulnRoutes(),
 		s.reportRoutes(),
 		s.deliveryRoutes(),
+		s.arrangementRoutes(),
+		s.coverageRoutes(),
+		s.obligationRoutes(),
 	} {
 		all = append(all, group...)
 	}

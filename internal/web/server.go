@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
@@ -42,6 +44,10 @@ type Server struct {
 	// Delivery is the queue, the inbox and the webhook endpoints.
 	Delivery *delivery.Service
 	Vulns    *vuln.Service
+	// Arrangements and Coverage are G3.20: the arrangements, and who is
+	// covered by them.
+	Arrangements *arrangement.Service
+	Coverage     *coverage.Service
 	// Reports are the SSC's monthly mailings and standing reports.
 	Reports *report.Service
 
@@ -83,6 +89,8 @@ func New(cfg Config) (*Server, error) {
 		Audience:      &audience.Service{DB: cfg.DB},
 		Delivery:      &delivery.Service{DB: cfg.DB},
 		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
+		Arrangements:  arrangement.NewService(cfg.DB),
+		Coverage:      coverage.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,

@@ -1,0 +1,1001 @@
+package arrangement
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/store"
+)
+
+// RecordKind names arrangements in the audience tables and the audit trail.
+const RecordKind = "arrangement"
+
+// Org is an organisation as an arrangement shows it. Name is empty when the
+// caller may not see the organisation's own record (a Supplier's entry is
+// AMBER): the code is enough to tell the counterparty.
+type Org struct {
+	ID   int64  `json:"-"`
+	Code string `json:"code"`
+	Name string `json:"name,omitempty"`
+}
+
+// Label is the name when known, else the code.
+func (o Org) Label() string {
+	if o.Name != "" {
+		return o.Name + " (" + o.Code + ")"
+	}
+	return o.Code
+}
+
+// ModelRef names a Device Model: its manufacturer's code and its code.
+type ModelRef struct {
+	ID           int64  `json:"-"`
+	Manufacturer string `json:"manufacturer"`
+	Code         string `json:"code"`
+	Name         string `json:"name,omitempty"`
+}
+
+// String is "MANUFACTURER/MODEL", the form inputs accept.
+func (m ModelRef) String() string { return m.Manufacturer + "/" + m.Code }
+
+// Arrangement is one notification arrangement.
+type Arrangement struct {
+	ID           int64  `json:"id"`
+	Reference    string `json:"reference"`
+	Kind         Kind   `json:"kind"`
+	KindLabel    string `json:"kind_label"`
+	Title        string `json:"title,omitempty"`
+	Supplier     *Org   `json:"supplier,omitempty"`
+	MAP          *Org   `json:"map,omitempty"`
+	Manufacturer *Org   `json:"manufacturer,omitempty"`
+	// AllModels covers every model of the manufacturer (or, for a contract
+	// with a MAP, every model the MAP owns Devices of); otherwise Models.
+	AllModels bool       `json:"all_models"`
+	Models    []ModelRef `json:"models,omitempty"`
+	// Materiality is the parties' agreed definition of a material security
+	// vulnerability: the SEC has none, so each arrangement carries its own.
+	Materiality string      `json:"materiality"`
+	SECVersion  sec.Version `json:"sec_version,omitzero"`
+	// Legacy, for an SSC scheme enrolment: the manufacturer agreed to notify
+	// the SSC for models certified before 22 June 2020 too.
+	Legacy         bool               `json:"legacy,omitempty"`
+	Signed         sec.Date           `json:"signed"`
+	Effective      sec.Date           `json:"effective"`
+	Expires        sec.Date           `json:"expires,omitzero"`
+	Ended          sec.Date           `json:"ended,omitzero"`
+	Status         Status             `json:"status"`
+	State          string             `json:"state"` // on the day it was read
+	Classification sec.Classification `json:"classification"`
+	ConfirmedAt    *time.Time         `json:"confirmed_at,omitempty"`
+	ConfirmedBy    string             `json:"confirmed_by,omitempty"`
+	Evidence       []Evidence         `json:"evidence,omitempty"`
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+}
+
+// InForce reports whether the arrangement counts on day d: confirmed, on or
+// after its effective date, not past its expiry, not ended.
+func (a Arrangement) InForce(d sec.Date) bool {
+	return inForce(a.Status, a.Effective, a.Expires, a.Ended, d)
+}
+
+func inForce(st Status, effective, expires, ended sec.Date, d sec.Date) bool {
+	return st != Pending && !d.Before(effective) && (expires.IsZero() || !d.After(expires)) &&
+		(ended.IsZero() || d.Before(ended))
+}
+
+// StateOn describes where the arrangement stands on day d.
+func (a Arrangement) StateOn(d sec.Date) string {
+	switch {
+	case a.Status == Pending:
+		return "pending SSC confirmation"
+	case !a.Ended.IsZero() && !d.Before(a.Ended):
+		return "ended"
+	case d.Before(a.Effective):
+		return "not yet in force"
+	case !a.Expires.IsZero() && d.After(a.Expires):
+		return "expired"
+	}
+	return "in force"
+}
+
+// Parties are the organisations the arrangement names.
+func (a Arrangement) Parties() []*Org {
+	var out []*Org
+	for _, o := range []*Org{a.Supplier, a.MAP, a.Manufacturer} {
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Service keeps arrangements.
+type Service struct {
+	DB *store.DB
+	// Versions is the SEC release table an arrangement's sec_version is
+	// checked against; DefaultVersions until the release history is loaded.
+	Versions sec.Versions
+	// Today gives the day in the regime's time zone; tests replace it.
+	Today func(time.Time) sec.Date
+}
+
+// NewService returns a service on db with the default release table.
+func NewService(db *store.DB) *Service {
+	return &Service{DB: db, Versions: sec.DefaultVersions(), Today: UKDay}
+}
+
+// UKDay is the calendar day in the United Kingdom at t: the regime runs on
+// UK time, so an arrangement expiring "on 31 March" expires at the end of
+// that day there.
+func UKDay(t time.Time) sec.Date {
+	if london != nil {
+		return sec.DateOf(t.In(london))
+	}
+	return sec.DateOf(t.UTC())
+}
+
+var london = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return nil
+	}
+	return l
+}()
+
+func (s *Service) today(t time.Time) sec.Date {
+	if s.Today != nil {
+		return s.Today(t)
+	}
+	return UKDay(t)
+}
+
+// Filter narrows a listing.
+type Filter struct {
+	Kind  Kind   // only this kind
+	Party string // only arrangements naming this organisation code
+	// InForceOn, when set, keeps arrangements in force on that day.
+	InForceOn sec.Date
+}
+
+// List returns the arrangements the caller may see, newest first.
+func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Arrangement, error) {
+	var args access.Args
+	where := []string{c.Visible(&args, RecordKind, "a", "a.supplier_id", "a.map_id", "a.manufacturer_id")}
+	if f.Kind != "" {
+		where = append(where, "a.kind = "+args.Add(string(f.Kind)))
+	}
+	if f.Party != "" {
+		p := args.Add(strings.ToUpper(strings.TrimSpace(f.Party)))
+		where = append(where, "(so.code = "+p+" OR mo.code = "+p+" OR fo.code = "+p+")")
+	}
+	if !f.InForceOn.IsZero() {
+		d := args.Add(f.InForceOn)
+		where = append(where, "a.status <> 'pending' AND a.effective <= "+d+" AND (a.expires IS NULL OR a.expires >= "+d+
+			") AND (a.ended IS NULL OR a.ended > "+d+")")
+	}
+	return s.query(ctx, s.DB, c, &args, strings.Join(where, " AND "), "ORDER BY a.effective DESC, a.id DESC")
+}
+
+// Get returns the arrangement with the reference, with its evidence files
+// (not their content), if the caller may see it.
+func (s *Service) Get(ctx context.Context, c access.Caller, ref string) (Arrangement, error) {
+	return s.get(ctx, s.DB, c, ref)
+}
+
+func (s *Service) get(ctx context.Context, q store.Querier, c access.Caller, ref string) (Arrangement, error) {
+	var args access.Args
+	where := "a.reference = " + args.Add(strings.TrimSpace(ref)) + " AND " +
+		c.Visible(&args, RecordKind, "a", "a.supplier_id", "a.map_id", "a.manufacturer_id")
+	as, err := s.query(ctx, q, c, &args, where, "")
+	if err != nil {
+		return Arrangement{}, err
+	}
+	if len(as) == 0 {
+		return Arrangement{}, errs.NotFoundf("arrangement", ref)
+	}
+	a := as[0]
+	a.Evidence, err = evidenceOf(ctx, q, a.ID)
+	return a, err
+}
+
+// query runs a listing: where must already hold the caller's visibility
+// condition. Names of the parties come only where the caller may see the
+// party's own record.
+func (s *Service) query(ctx context.Context, q store.Querier, c access.Caller, args *access.Args, where, order string) ([]Arrangement, error) {
+	nameOf := func(alias string) string {
+		return "CASE WHEN " + c.Visible(args, "party", alias, alias+".id") + " THEN " + alias + ".name ELSE '' END"
+	}
+	rows, err := q.QueryContext(ctx, `SELECT a.id, a.reference, a.kind, a.title, a.all_models, a.materiality, a.sec_version,
+		a.legacy, a.signed, a.effective, a.expires, a.ended, a.status, a.classification, a.confirmed_at, a.confirmed_by,
+		a.created_at, a.updated_at,
+		a.supplier_id, so.code, `+nameOf("so")+`, a.map_id, mo.code, `+nameOf("mo")+`, a.manufacturer_id, fo.code, `+nameOf("fo")+`
+		FROM arrangements a
+		LEFT JOIN organisations so ON so.id = a.supplier_id
+		LEFT JOIN organisations mo ON mo.id = a.map_id
+		LEFT JOIN organisations fo ON fo.id = a.manufacturer_id
+		WHERE `+where+" "+order, *args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "list arrangements")
+	}
+	defer rows.Close()
+	var out []Arrangement
+	for rows.Next() {
+		var a Arrangement
+		var conf sql.NullTime
+		var ids [3]sql.NullInt64
+		var codes, names [3]sql.NullString
+		if err := rows.Scan(&a.ID, &a.Reference, &a.Kind, &a.Title, &a.AllModels, &a.Materiality, &a.SECVersion,
+			&a.Legacy, &a.Signed, &a.Effective, &a.Expires, &a.Ended, &a.Status, &a.Classification, &conf, &a.ConfirmedBy,
+			&a.CreatedAt, &a.UpdatedAt,
+			&ids[0], &codes[0], &names[0], &ids[1], &codes[1], &names[1], &ids[2], &codes[2], &names[2]); err != nil {
+			return nil, errs.Wrap(err, "read arrangement")
+		}
+		orgs := [3]*Org{}
+		for i := range ids {
+			if ids[i].Valid {
+				orgs[i] = &Org{ID: ids[i].Int64, Code: codes[i].String, Name: names[i].String}
+			}
+		}
+		a.Supplier, a.MAP, a.Manufacturer = orgs[0], orgs[1], orgs[2]
+		if conf.Valid {
+			t := conf.Time.UTC()
+			a.ConfirmedAt = &t
+		}
+		a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+		a.KindLabel = a.Kind.Label()
+		a.State = a.StateOn(s.today(time.Now()))
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "read arrangements")
+	}
+	rows.Close()
+	return out, s.loadModels(ctx, q, c, out)
+}
+
+// loadModels fills in the covered models of the listed arrangements.
+func (s *Service) loadModels(ctx context.Context, q store.Querier, c access.Caller, as []Arrangement) error {
+	idx := map[int64]int{}
+	var args access.Args
+	var ph []string
+	for i, a := range as {
+		if !a.AllModels {
+			idx[a.ID] = i
+			ph = append(ph, args.Add(a.ID))
+		}
+	}
+	if len(ph) == 0 {
+		return nil
+	}
+	// Model names are shown where the caller may see the model (the
+	// catalogue marks models GREEN by default).
+	name := "CASE WHEN " + c.Visible(&args, "device_model", "m", "m.manufacturer_id") + " THEN m.name ELSE '' END"
+	rows, err := q.QueryContext(ctx, `SELECT am.arrangement_id, m.id, o.code, m.code, `+name+`
+		FROM arrangement_models am JOIN device_models m ON m.id = am.model_id JOIN organisations o ON o.id = m.manufacturer_id
+		WHERE am.arrangement_id IN (`+strings.Join(ph, ", ")+`) ORDER BY o.code, m.code`, args...)
+	if err != nil {
+		return errs.Wrap(err, "arrangement models")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var m ModelRef
+		if err := rows.Scan(&id, &m.ID, &m.Manufacturer, &m.Code, &m.Name); err != nil {
+			return errs.Wrap(err, "arrangement models")
+		}
+		as[idx[id]].Models = append(as[idx[id]].Models, m)
+	}
+	return errs.Wrap(rows.Err(), "arrangement models")
+}
+
+// Input is an arrangement as submitted (API, form or CSV row). Parties are
+// organisation codes; models are "MANUFACTURER/MODEL" codes, or just "MODEL"
+// when the arrangement names a manufacturer; dates are YYYY-MM-DD.
+type Input struct {
+	Reference      string   `json:"reference,omitempty"`
+	Kind           string   `json:"kind"`
+	Title          string   `json:"title,omitempty"`
+	Supplier       string   `json:"supplier,omitempty"`
+	MAP            string   `json:"map,omitempty"`
+	Manufacturer   string   `json:"manufacturer,omitempty"`
+	AllModels      bool     `json:"all_models,omitempty"`
+	Models         []string `json:"models,omitempty"`
+	Materiality    string   `json:"materiality"`
+	SECVersion     string   `json:"sec_version,omitempty"`
+	Legacy         bool     `json:"legacy,omitempty"`
+	Signed         string   `json:"signed"`
+	Effective      string   `json:"effective"`
+	Expires        string   `json:"expires,omitempty"`
+	Classification string   `json:"classification,omitempty"`
+}
+
+// Update changes an arrangement's terms; nil fields stay as they are. The
+// kind and the parties never change: that is a new arrangement.
+type Update struct {
+	Title          *string   `json:"title,omitempty"`
+	AllModels      *bool     `json:"all_models,omitempty"`
+	Models         *[]string `json:"models,omitempty"`
+	Materiality    *string   `json:"materiality,omitempty"`
+	SECVersion     *string   `json:"sec_version,omitempty"`
+	Legacy         *bool     `json:"legacy,omitempty"`
+	Signed         *string   `json:"signed,omitempty"`
+	Effective      *string   `json:"effective,omitempty"`
+	Expires        *string   `json:"expires,omitempty"`
+	Classification *string   `json:"classification,omitempty"`
+}
+
+// terms is an arrangement checked and resolved, ready to store.
+type terms struct {
+	reference      string
+	kind           Kind
+	title          string
+	supplier       *party
+	mapOrg         *party
+	manufacturer   *party
+	allModels      bool
+	models         []model
+	materiality    string
+	secVersion     sec.Version
+	legacy         bool
+	signed         sec.Date
+	effective      sec.Date
+	expires        sec.Date
+	classification sec.Classification
+}
+
+type party struct {
+	id    int64
+	code  string
+	roles []sec.OrgRole
+}
+
+type model struct {
+	id             int64
+	manufacturerID int64
+	manufacturer   string
+	code           string
+}
+
+func (t terms) partyIDs() []int64 {
+	var out []int64
+	for _, p := range []*party{t.supplier, t.mapOrg, t.manufacturer} {
+		if p != nil {
+			out = append(out, p.id)
+		}
+	}
+	return out
+}
+
+func idOf(p *party) int64 {
+	if p == nil {
+		return 0
+	}
+	return p.id
+}
+
+var referenceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$`)
+
+// Limits on free text.
+const (
+	maxTitle       = 200
+	maxMateriality = 4000
+)
+
+// resolver looks up parties and models inside a transaction, caching what it
+// found, so an import of many rows asks once per code.
+type resolver struct {
+	tx      *store.Tx
+	parties map[string]*party
+	models  map[string]*model
+}
+
+func newResolver(tx *store.Tx) *resolver {
+	return &resolver{tx: tx, parties: map[string]*party{}, models: map[string]*model{}}
+}
+
+func (r *resolver) party(ctx context.Context, code string) (*party, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if p, ok := r.parties[code]; ok {
+		return p, nil
+	}
+	rows, err := r.tx.QueryContext(ctx, `SELECT o.id, o.code, COALESCE(r.role, '') FROM organisations o
+		LEFT JOIN organisation_roles r ON r.org_id = o.id WHERE o.code = $1`, code)
+	if err != nil {
+		return nil, errs.Wrap(err, "find organisation")
+	}
+	defer rows.Close()
+	var p *party
+	for rows.Next() {
+		var id int64
+		var c, role string
+		if err := rows.Scan(&id, &c, &role); err != nil {
+			return nil, errs.Wrap(err, "find organisation")
+		}
+		if p == nil {
+			p = &party{id: id, code: c}
+		}
+		if role != "" {
+			p.roles = append(p.roles, sec.OrgRole(role))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "find organisation")
+	}
+	r.parties[code] = p
+	return p, nil
+}
+
+func (r *resolver) model(ctx context.Context, manufacturer, code string) (*model, error) {
+	key := strings.ToUpper(manufacturer) + "/" + strings.ToUpper(code)
+	if m, ok := r.models[key]; ok {
+		return m, nil
+	}
+	var m model
+	err := r.tx.QueryRowContext(ctx, `SELECT m.id, m.manufacturer_id, o.code, m.code FROM device_models m
+		JOIN organisations o ON o.id = m.manufacturer_id WHERE upper(o.code) = $1 AND upper(m.code) = $2`,
+		strings.ToUpper(manufacturer), strings.ToUpper(code)).Scan(&m.id, &m.manufacturerID, &m.manufacturer, &m.code)
+	if err == sql.ErrNoRows {
+		r.models[key] = nil
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "find model")
+	}
+	r.models[key] = &m
+	return &m, nil
+}
+
+// check turns an Input into terms, listing every problem. today bounds the
+// signing date.
+func (s *Service) check(ctx context.Context, r *resolver, in Input, today sec.Date) (terms, error) {
+	var fields []errs.Field
+	bad := func(field, format string, args ...any) {
+		fields = append(fields, errs.Field{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	t := terms{reference: strings.TrimSpace(in.Reference), title: strings.TrimSpace(in.Title),
+		materiality: strings.TrimSpace(in.Materiality), allModels: in.AllModels, legacy: in.Legacy}
+	if t.reference != "" && !referenceRE.MatchString(t.reference) {
+		bad("reference", "must be 2 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	k, err := ParseKind(in.Kind)
+	if err != nil {
+		bad("kind", "%v", err)
+	}
+	t.kind = k
+	if len([]rune(t.title)) > maxTitle || strings.ContainsAny(t.title, "\r\n\x00") {
+		bad("title", "must be one line of at most %d characters", maxTitle)
+	}
+	switch {
+	case t.materiality == "" && k != SSCScheme:
+		bad("materiality", "is required: the parties' agreed definition of a material security vulnerability (the SEC gives none)")
+	case len([]rune(t.materiality)) > maxMateriality || strings.ContainsRune(t.materiality, 0):
+		bad("materiality", "must be text of at most %d characters", maxMateriality)
+	}
+	if v := strings.TrimSpace(in.SECVersion); v != "" {
+		rel, err := s.versions().Lookup(v)
+		if err != nil {
+			bad("sec_version", "%v", err)
+		}
+		t.secVersion = rel.Version
+	}
+	if t.legacy && k != SSCScheme && k != "" {
+		bad("legacy", "applies only to an SSC scheme enrolment")
+	}
+	t.classification = sec.Amber
+	if in.Classification != "" {
+		cl, err := sec.ParseClassification(in.Classification)
+		switch {
+		case err != nil:
+			bad("classification", "%v", err)
+		case cl == sec.Red:
+			bad("classification", "RED names people, not organisations: an arrangement is shared by its parties, so mark it AMBER (the default), GREEN or WHITE")
+		}
+		t.classification = cl
+	}
+
+	// Parties: the right sides for the kind, each holding the side's role.
+	for _, side := range []struct {
+		side Side
+		code string
+		dst  **party
+	}{{SideSupplier, in.Supplier, &t.supplier}, {SideMAP, in.MAP, &t.mapOrg}, {SideManufacturer, in.Manufacturer, &t.manufacturer}} {
+		if strings.TrimSpace(side.code) == "" {
+			continue
+		}
+		p, err := r.party(ctx, side.code)
+		if err != nil {
+			return t, err
+		}
+		switch {
+		case p == nil:
+			bad(string(side.side), "no organisation has the code %s", strings.ToUpper(strings.TrimSpace(side.code)))
+		case !RoleOK(side.side, p.roles):
+			bad(string(side.side), "%s must be %s, and does not hold that role", p.code, sideLabels[side.side])
+		}
+		*side.dst = p
+	}
+	if k != "" {
+		if m := CheckSides(k, strings.TrimSpace(in.Supplier) != "", strings.TrimSpace(in.MAP) != "", strings.TrimSpace(in.Manufacturer) != ""); m != "" {
+			bad("parties", "%s", m)
+		}
+	}
+	if t.supplier != nil && t.mapOrg != nil && t.supplier.id == t.mapOrg.id ||
+		t.mapOrg != nil && t.manufacturer != nil && t.mapOrg.id == t.manufacturer.id ||
+		t.supplier != nil && t.manufacturer != nil && t.supplier.id == t.manufacturer.id {
+		bad("parties", "an arrangement is between two different organisations")
+	}
+
+	// Models: all, or a list; of the manufacturer when one is named.
+	switch {
+	case t.allModels && len(in.Models) > 0:
+		bad("models", "give either all_models or a list of models, not both")
+	case !t.allModels && len(in.Models) == 0:
+		bad("models", "name the covered models, or set all_models")
+	}
+	seen := map[int64]bool{}
+	for i, ref := range in.Models {
+		field := fmt.Sprintf("models[%d]", i)
+		mf, code, ok := strings.Cut(strings.TrimSpace(ref), "/")
+		if !ok {
+			mf, code = "", mf
+			if t.manufacturer != nil {
+				mf = t.manufacturer.code
+			}
+		}
+		if mf == "" || code == "" {
+			bad(field, "%q: write MANUFACTURER/MODEL (a model code alone is enough only when the arrangement names a manufacturer)", ref)
+			continue
+		}
+		m, err := r.model(ctx, mf, code)
+		if err != nil {
+			return t, err
+		}
+		switch {
+		case m == nil:
+			bad(field, "no model %s/%s in the catalogue", strings.ToUpper(mf), strings.ToUpper(code))
+			continue
+		case t.manufacturer != nil && m.manufacturerID != t.manufacturer.id:
+			bad(field, "model %s/%s is made by %s, not by %s, the manufacturer of this arrangement", m.manufacturer, m.code, m.manufacturer, t.manufacturer.code)
+			continue
+		case seen[m.id]:
+			bad(field, "model %s/%s is listed twice", m.manufacturer, m.code)
+			continue
+		}
+		seen[m.id] = true
+		t.models = append(t.models, *m)
+	}
+
+	// Dates.
+	date := func(field, v string, required bool) sec.Date {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			if required {
+				bad(field, "is required (YYYY-MM-DD)")
+			}
+			return sec.Date{}
+		}
+		d, err := sec.ParseDate(v)
+		if err != nil {
+			bad(field, "%v", err)
+		}
+		return d
+	}
+	t.signed = date("signed", in.Signed, true)
+	t.effective = date("effective", in.Effective, true)
+	t.expires = date("expires", in.Expires, false)
+	if !t.signed.IsZero() && t.signed.After(today) {
+		bad("signed", "%s is in the future: record an arrangement once it is signed", t.signed)
+	}
+	if !t.expires.IsZero() && !t.effective.IsZero() && t.expires.Before(t.effective) {
+		bad("expires", "%s is before the effective date %s: the dates are backwards", t.expires, t.effective)
+	}
+	if !t.expires.IsZero() && !t.signed.IsZero() && t.expires.Before(t.signed) {
+		bad("expires", "%s is before the signing date %s: the dates are backwards", t.expires, t.signed)
+	}
+	if len(fields) > 0 {
+		return t, errs.Fields("the arrangement is not valid", fields...)
+	}
+	return t, nil
+}
+
+func (s *Service) versions() sec.Versions {
+	if len(s.Versions.Releases()) == 0 {
+		return sec.DefaultVersions()
+	}
+	return s.Versions
+}
+
+// mayChange reports whether the caller may create or change an arrangement
+// between the parties: a party to it, or the SSC and secretariat.
+func mayChange(c access.Caller, parties []int64) bool {
+	return c.System || c.IsSSC() || (c.OrgID != 0 && c.UserID != 0 && slices.Contains(parties, c.OrgID))
+}
+
+// Create records a new arrangement. A manufacturer's own scheme enrolment
+// waits for the SSC's confirmation; everything else is active at once.
+func (s *Service) Create(ctx context.Context, c access.Caller, in Input) (Arrangement, error) {
+	var ref string
+	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		t, err := s.check(ctx, newResolver(tx), in, s.today(tx.Now))
+		if err != nil {
+			return err
+		}
+		ref, err = s.create(ctx, tx, t, true)
+		return err
+	})
+	if err != nil {
+		return Arrangement{}, err
+	}
+	return s.Get(ctx, c, ref)
+}
+
+// create stores checked terms. audited is false inside an import, which
+// writes one audit record for the whole file.
+func (s *Service) create(ctx context.Context, tx *store.Tx, t terms, audited bool) (string, error) {
+	c := tx.Actor
+	if !mayChange(c, t.partyIDs()) {
+		return "", errs.E(errs.Forbidden, "only the parties to an arrangement, the SSC and the secretariat may record it")
+	}
+	if err := checkOverlap(ctx, tx, t, 0); err != nil {
+		return "", err
+	}
+	status := Active
+	var confirmedAt any
+	confirmedBy := ""
+	if t.kind == SSCScheme {
+		if c.System || c.IsSSC() {
+			confirmedAt, confirmedBy = tx.Now, c.Name
+		} else {
+			status = Pending
+		}
+	}
+	ref := t.reference
+	if ref == "" {
+		// A placeholder that cannot clash, replaced by ARR-<id> below.
+		ref = fmt.Sprintf("~new~%d", tx.Now.UnixNano())
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO arrangements (reference, kind, title, supplier_id, map_id, manufacturer_id,
+		all_models, materiality, sec_version, legacy, signed, effective, expires, status, classification,
+		confirmed_at, confirmed_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id`,
+		ref, t.kind, t.title, nullID(idOf(t.supplier)), nullID(idOf(t.mapOrg)), nullID(idOf(t.manufacturer)),
+		t.allModels, t.materiality, t.secVersion, t.legacy, t.signed, t.effective, t.expires, status, t.classification,
+		confirmedAt, confirmedBy, tx.Now).Scan(&id)
+	if store.IsUniqueViolation(err) {
+		return "", errs.FieldError("reference", "an arrangement with the reference %s already exists", t.reference)
+	}
+	if err != nil {
+		return "", errs.Wrap(err, "create arrangement")
+	}
+	if t.reference == "" {
+		ref = fmt.Sprintf("ARR-%06d", id)
+		if _, err := tx.ExecContext(ctx, "UPDATE arrangements SET reference = $1 WHERE id = $2", ref, id); err != nil {
+			if store.IsUniqueViolation(err) {
+				return "", errs.E(errs.Conflict, "the reference %s is taken: give the arrangement a reference", ref)
+			}
+			return "", errs.Wrap(err, "create arrangement")
+		}
+	}
+	if err := setModels(ctx, tx, id, t); err != nil {
+		return "", err
+	}
+	if !audited {
+		return ref, nil
+	}
+	return ref, audit.Record(ctx, tx, "arrangement.create", RecordKind, ref, t.state(status))
+}
+
+// state is what the audit trail digests.
+func (t terms) state(st Status) any {
+	models := make([]string, len(t.models))
+	for i, m := range t.models {
+		models[i] = m.manufacturer + "/" + m.code
+	}
+	return map[string]any{"reference": t.reference, "kind": t.kind, "title": t.title, "supplier": idOf(t.supplier),
+		"map": idOf(t.mapOrg), "manufacturer": idOf(t.manufacturer), "all_models": t.allModels, "models": models,
+		"materiality": t.materiality, "sec_version": t.secVersion.String(), "legacy": t.legacy, "signed": t.signed,
+		"effective": t.effective, "expires": t.expires, "classification": t.classification, "status": st}
+}
+
+func setModels(ctx context.Context, tx *store.Tx, id int64, t terms) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM arrangement_models WHERE arrangement_id = $1", id); err != nil {
+		return errs.Wrap(err, "arrangement models")
+	}
+	for _, m := range t.models {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO arrangement_models (arrangement_id, model_id) VALUES ($1, $2)", id, m.id); err != nil {
+			return errs.Wrap(err, "arrangement models")
+		}
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// lastDay is the last day an arrangement is in force, or the zero Date when
+// it runs on without end.
+func lastDay(expires, ended sec.Date) sec.Date {
+	last := expires
+	if !ended.IsZero() {
+		e := ended.AddDays(-1)
+		if last.IsZero() || e.Before(last) {
+			last = e
+		}
+	}
+	return last
+}
+
+// checkOverlap refuses an arrangement of the same kind between the same
+// parties that covers a model another one covers on a day both are in
+// force: a renewal starts after the previous one expires or ends, so which
+// arrangement covers a model on a day has one answer.
+func checkOverlap(ctx context.Context, tx *store.Tx, t terms, self int64) error {
+	// The other arrangement is named only if the caller may see it: a party
+	// may not learn the reference of, say, a RED arrangement it is not named on.
+	args := access.Args{t.kind, idOf(t.supplier), idOf(t.mapOrg), idOf(t.manufacturer), self}
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, CASE WHEN `+tx.Actor.Visible(&args, RecordKind, "a", "a.supplier_id", "a.map_id", "a.manufacturer_id")+
+		` THEN a.reference ELSE '' END, a.effective, a.expires, a.ended, a.all_models FROM arrangements a
+		WHERE a.kind = $1 AND COALESCE(a.supplier_id, 0) = $2 AND COALESCE(a.map_id, 0) = $3 AND COALESCE(a.manufacturer_id, 0) = $4
+		AND a.id <> $5`, args...)
+	if err != nil {
+		return errs.Wrap(err, "check overlap")
+	}
+	type other struct {
+		id                        int64
+		ref                       string
+		effective, expires, ended sec.Date
+		all                       bool
+	}
+	var others []other
+	for rows.Next() {
+		var o other
+		if err := rows.Scan(&o.id, &o.ref, &o.effective, &o.expires, &o.ended, &o.all); err != nil {
+			rows.Close()
+			return errs.Wrap(err, "check overlap")
+		}
+		others = append(others, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return errs.Wrap(err, "check overlap")
+	}
+	mine := map[int64]bool{}
+	for _, m := range t.models {
+		mine[m.id] = true
+	}
+	myLast := lastDay(t.expires, sec.Date{})
+	for _, o := range others {
+		oLast := lastDay(o.expires, o.ended)
+		if !o.ended.IsZero() && !o.ended.After(o.effective) {
+			continue // ended before it began: never in force
+		}
+		if (!oLast.IsZero() && oLast.Before(t.effective)) || (!myLast.IsZero() && myLast.Before(o.effective)) {
+			continue
+		}
+		shared := ""
+		if !o.all && !t.allModels {
+			mrows, err := tx.QueryContext(ctx, `SELECT o.code, m.code, m.id FROM arrangement_models am
+				JOIN device_models m ON m.id = am.model_id JOIN organisations o ON o.id = m.manufacturer_id
+				WHERE am.arrangement_id = $1 ORDER BY o.code, m.code`, o.id)
+			if err != nil {
+				return errs.Wrap(err, "check overlap")
+			}
+			for mrows.Next() {
+				var mf, code string
+				var id int64
+				if err := mrows.Scan(&mf, &code, &id); err != nil {
+					mrows.Close()
+					return errs.Wrap(err, "check overlap")
+				}
+				if mine[id] && shared == "" {
+					shared = "model " + mf + "/" + code
+				}
+			}
+			mrows.Close()
+			if shared == "" {
+				continue
+			}
+		} else {
+			shared = "the same models"
+		}
+		until := "with no expiry"
+		if !oLast.IsZero() {
+			until = "until " + oLast.String()
+		}
+		if o.ref == "" {
+			return errs.E(errs.Conflict, "the dates overlap another %s between the same parties that covers %s, which you may not see: ask the SSC",
+				t.kind.Label(), shared)
+		}
+		return errs.E(errs.Conflict, "the dates overlap arrangement %s (%s, in force from %s %s), which covers %s between the same parties: end or change that one first, or start this one after it",
+			o.ref, t.kind.Label(), o.effective, until, shared)
+	}
+	return nil
+}
+
+// Update changes an arrangement's terms. A manufacturer changing a confirmed
+// scheme enrolment sends it back to the SSC for confirmation.
+func (s *Service) Update(ctx context.Context, c access.Caller, ref string, u Update) (Arrangement, error) {
+	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		a, err := s.get(ctx, tx, c, ref)
+		if err != nil {
+			return err
+		}
+		in := a.input()
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&in.Title, u.Title)
+		set(&in.Materiality, u.Materiality)
+		set(&in.SECVersion, u.SECVersion)
+		set(&in.Signed, u.Signed)
+		set(&in.Effective, u.Effective)
+		set(&in.Expires, u.Expires)
+		if u.Legacy != nil {
+			in.Legacy = *u.Legacy
+		}
+		if u.AllModels != nil {
+			in.AllModels = *u.AllModels
+			if in.AllModels && u.Models == nil {
+				in.Models = nil
+			}
+		}
+		if u.Models != nil {
+			in.Models = *u.Models
+			if u.AllModels == nil && len(in.Models) > 0 {
+				in.AllModels = false
+			}
+		}
+		// The marking changes only when a new one is given; an empty one
+		// keeps it. A RED arrangement (marked so by the SSC, naming people)
+		// thus stays RED through an edit form, which cannot offer RED.
+		keep := a.Classification
+		in.Classification = ""
+		if u.Classification != nil && strings.TrimSpace(*u.Classification) != "" {
+			keep, in.Classification = "", *u.Classification
+		}
+		t, err := s.check(ctx, newResolver(tx), in, s.today(tx.Now))
+		if err != nil {
+			return err
+		}
+		if keep != "" {
+			t.classification = keep
+		}
+		if !mayChange(c, t.partyIDs()) {
+			return errs.E(errs.Forbidden, "only the parties to an arrangement, the SSC and the secretariat may change it")
+		}
+		if !a.Ended.IsZero() && a.Ended.Before(t.effective) {
+			return errs.FieldError("effective", "the arrangement ended on %s, before %s", a.Ended, t.effective)
+		}
+		if !a.Ended.IsZero() && !t.expires.IsZero() && t.expires.Before(a.Ended.AddDays(-1)) {
+			return errs.FieldError("expires", "the arrangement ended on %s: an expiry before that would rewrite history; it stays ended", a.Ended)
+		}
+		if err := checkOverlap(ctx, tx, t, a.ID); err != nil {
+			return err
+		}
+		status := a.Status
+		if a.Kind == SSCScheme && status == Active && !(c.System || c.IsSSC()) {
+			status = Pending
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE arrangements SET title = $1, all_models = $2, materiality = $3, sec_version = $4,
+			legacy = $5, signed = $6, effective = $7, expires = $8, classification = $9, status = $10, updated_at = $11 WHERE id = $12`,
+			t.title, t.allModels, t.materiality, t.secVersion, t.legacy, t.signed, t.effective, t.expires, t.classification,
+			status, tx.Now, a.ID); err != nil {
+			return errs.Wrap(err, "update arrangement")
+		}
+		if err := setModels(ctx, tx, a.ID, t); err != nil {
+			return err
+		}
+		t.reference = a.Reference
+		return audit.Record(ctx, tx, "arrangement.update", RecordKind, a.Reference, t.state(status))
+	})
+	if err != nil {
+		return Arrangement{}, err
+	}
+	return s.Get(ctx, c, ref)
+}
+
+// input is the arrangement as an Input, to apply an Update to.
+func (a Arrangement) input() Input {
+	in := Input{Reference: a.Reference, Kind: string(a.Kind), Title: a.Title, AllModels: a.AllModels,
+		Materiality: a.Materiality, SECVersion: a.SECVersion.String(), Legacy: a.Legacy, Signed: a.Signed.String(),
+		Effective: a.Effective.String(), Expires: a.Expires.String(), Classification: string(a.Classification)}
+	if a.Supplier != nil {
+		in.Supplier = a.Supplier.Code
+	}
+	if a.MAP != nil {
+		in.MAP = a.MAP.Code
+	}
+	if a.Manufacturer != nil {
+		in.Manufacturer = a.Manufacturer.Code
+	}
+	for _, m := range a.Models {
+		in.Models = append(in.Models, m.String())
+	}
+	return in
+}
+
+func (a Arrangement) partyIDs() []int64 {
+	var out []int64
+	for _, o := range a.Parties() {
+		out = append(out, o.ID)
+	}
+	return out
+}
+
+// Confirm is the SSC accepting a manufacturer's scheme enrolment.
+func (s *Service) Confirm(ctx context.Context, c access.Caller, ref string) (Arrangement, error) {
+	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		a, err := s.get(ctx, tx, c, ref)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !(c.System || c.IsSSC()):
+			return errs.E(errs.Forbidden, "only SSC members and the secretariat confirm scheme enrolments")
+		case a.Kind != SSCScheme:
+			return errs.E(errs.Conflict, "%s is a %s: only SSC scheme enrolments are confirmed", a.Reference, a.Kind.Label())
+		case a.Status != Pending:
+			return errs.E(errs.Conflict, "%s is %s, not awaiting confirmation", a.Reference, a.Status)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE arrangements SET status = 'active', confirmed_at = $1, confirmed_by = $2, updated_at = $1 WHERE id = $3",
+			tx.Now, c.Name, a.ID); err != nil {
+			return errs.Wrap(err, "confirm arrangement")
+		}
+		return audit.Record(ctx, tx, "arrangement.confirm", RecordKind, a.Reference, map[string]any{"status": Active})
+	})
+	if err != nil {
+		return Arrangement{}, err
+	}
+	return s.Get(ctx, c, ref)
+}
+
+// Terminate ends an arrangement early: from day on (today when zero) it no
+// longer counts.
+func (s *Service) Terminate(ctx context.Context, c access.Caller, ref string, on sec.Date) (Arrangement, error) {
+	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		a, err := s.get(ctx, tx, c, ref)
+		if err != nil {
+			return err
+		}
+		if !mayChange(c, a.partyIDs()) {
+			return errs.E(errs.Forbidden, "only the parties to an arrangement, the SSC and the secretariat may end it")
+		}
+		if on.IsZero() {
+			on = s.today(tx.Now)
+		}
+		switch {
+		case a.Status == Ended:
+			return errs.E(errs.Conflict, "%s already ended on %s", a.Reference, a.Ended)
+		case on.Before(a.Effective):
+			return errs.FieldError("ended", "%s is before the effective date %s: the dates are backwards", on, a.Effective)
+		case !a.Expires.IsZero() && on.After(a.Expires):
+			return errs.FieldError("ended", "%s is after the expiry %s: the arrangement has already expired by then", on, a.Expires)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE arrangements SET status = 'ended', ended = $1, updated_at = $2 WHERE id = $3",
+			on, tx.Now, a.ID); err != nil {
+			return errs.Wrap(err, "end arrangement")
+		}
+		return audit.Record(ctx, tx, "arrangement.end", RecordKind, a.Reference, map[string]any{"ended": on})
+	})
+	if err != nil {
+		return Arrangement{}, err
+	}
+	return s.Get(ctx, c, ref)
+}

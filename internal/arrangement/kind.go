@@ -1,0 +1,216 @@
+package arrangement
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// Kind is what sort of arrangement a record is.
+type Kind string
+
+// The kinds of arrangement the SSC recognises for G3.20 (DOMAIN.md §1,
+// "Contract chain and SSC arrangements").
+const (
+	// SupplierManufacturer is a Supplier's contract directly with a
+	// manufacturer ("arrangements may be made directly with a manufacturer").
+	SupplierManufacturer Kind = "supplier_manufacturer"
+	// SupplierMAP is a Supplier's contract with a Meter Asset Provider; with
+	// the MAP's own contract with the manufacturer it forms the chain the
+	// Duty to Notify page describes.
+	SupplierMAP Kind = "supplier_map"
+	// MAPManufacturer is a MAP's contract with a manufacturer: "MAPs must have
+	// contractual agreements with Energy Suppliers and Device manufacturers".
+	MAPManufacturer Kind = "map_manufacturer"
+	// Churn is a Supplier's contract with a MAP for Devices it inherited on a
+	// change of supplier (LC50.5). For coverage it links the Supplier to the
+	// MAP like a SupplierMAP contract.
+	Churn Kind = "churn"
+	// LetterOfIntent is a Letter of Intent or MoU between two of a Supplier, a
+	// MAP and a manufacturer, with a definition of "material security
+	// vulnerability" and a commitment to rectify: the SSC accepts it as
+	// reasonable steps (SECAS, 31 Oct 2019), not as a contract.
+	LetterOfIntent Kind = "letter_of_intent"
+	// SSCScheme is a manufacturer's enrolment in the SSC scheme (Sept 2020):
+	// it notifies the SSC directly of material vulnerabilities in models
+	// CPA-certified under the build standard from 22 June 2020, and, where it
+	// agreed the legacy arrangement, in models certified before.
+	SSCScheme Kind = "ssc_scheme"
+)
+
+// Kinds lists every kind in display order.
+var Kinds = []Kind{SupplierManufacturer, SupplierMAP, MAPManufacturer, Churn, LetterOfIntent, SSCScheme}
+
+var kindLabels = map[Kind]string{
+	SupplierManufacturer: "Supplier–manufacturer contract",
+	SupplierMAP:          "Supplier–MAP contract",
+	MAPManufacturer:      "MAP–manufacturer contract",
+	Churn:                "Churn contract with a MAP (inherited Devices)",
+	LetterOfIntent:       "Letter of Intent or MoU",
+	SSCScheme:            "SSC scheme enrolment",
+}
+
+// Label is the human name of the kind.
+func (k Kind) Label() string { return kindLabels[k] }
+
+// ParseKind accepts a kind's code or label in any case, and a few short
+// names people use ("loi", "mou", "scheme").
+func ParseKind(s string) (Kind, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	switch t {
+	case "loi", "mou", "letter of intent", "letter_of_intent":
+		return LetterOfIntent, nil
+	case "scheme", "ssc", "ssc scheme":
+		return SSCScheme, nil
+	}
+	for _, k := range Kinds {
+		if t == string(k) || strings.EqualFold(t, k.Label()) {
+			return k, nil
+		}
+	}
+	parts := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		parts[i] = string(k)
+	}
+	return "", fmt.Errorf("unknown kind %q (one of %s)", s, strings.Join(parts, ", "))
+}
+
+// Side is a party position in an arrangement.
+type Side string
+
+// The three sides an arrangement can name.
+const (
+	SideSupplier     Side = "supplier"
+	SideMAP          Side = "map"
+	SideManufacturer Side = "manufacturer"
+)
+
+// sideRoles are the organisation roles that may stand on each side.
+var sideRoles = map[Side][]sec.OrgRole{
+	SideSupplier:     {sec.LargeSupplier, sec.SmallSupplier},
+	SideMAP:          {sec.MAP},
+	SideManufacturer: {sec.Manufacturer},
+}
+
+// sideLabels name the sides in messages.
+var sideLabels = map[Side]string{
+	SideSupplier:     "an Energy Supplier",
+	SideMAP:          "a Meter Asset Provider",
+	SideManufacturer: "a manufacturer",
+}
+
+// SidesFor says which sides an arrangement of kind k names. A Letter of
+// Intent names any two; the others exactly the ones listed.
+func SidesFor(k Kind) [][]Side {
+	switch k {
+	case SupplierManufacturer:
+		return [][]Side{{SideSupplier, SideManufacturer}}
+	case SupplierMAP, Churn:
+		return [][]Side{{SideSupplier, SideMAP}}
+	case MAPManufacturer:
+		return [][]Side{{SideMAP, SideManufacturer}}
+	case LetterOfIntent:
+		return [][]Side{{SideSupplier, SideManufacturer}, {SideSupplier, SideMAP}, {SideMAP, SideManufacturer}}
+	case SSCScheme:
+		return [][]Side{{SideManufacturer}}
+	}
+	return nil
+}
+
+// CheckSides reports why an arrangement of kind k may not name exactly the
+// sides given (true for a side that is named), or "" when it may.
+func CheckSides(k Kind, supplier, mapSide, manufacturer bool) string {
+	var named []Side
+	if supplier {
+		named = append(named, SideSupplier)
+	}
+	if mapSide {
+		named = append(named, SideMAP)
+	}
+	if manufacturer {
+		named = append(named, SideManufacturer)
+	}
+	options := SidesFor(k)
+	for _, o := range options {
+		if slices.Equal(o, named) {
+			return ""
+		}
+	}
+	var want []string
+	for _, o := range options {
+		parts := make([]string, len(o))
+		for i, s := range o {
+			parts[i] = string(s)
+		}
+		want = append(want, strings.Join(parts, " and "))
+	}
+	return fmt.Sprintf("a %s names %s", k.Label(), strings.Join(want, ", or "))
+}
+
+// RoleOK reports whether an organisation holding roles may stand on side.
+func RoleOK(side Side, roles []sec.OrgRole) bool {
+	return slices.ContainsFunc(sideRoles[side], func(r sec.OrgRole) bool { return slices.Contains(roles, r) })
+}
+
+// SchemeBuildStandardFrom is the day from which NCSC's guidance on the CPA
+// Build Standard requires a manufacturer certifying a new model to notify the
+// SSC directly; models certified before are covered only under the legacy
+// arrangement (SECAS, "No more Remediation Plans for G3.20", 15 Sep 2020).
+var SchemeBuildStandardFrom = sec.MustParseDate("2020-06-22")
+
+// SchemeReaches reports whether an SSC scheme enrolment covers a model
+// first CPA-certified on certified (zero when the catalogue holds no
+// certificate): SchemeCovers without the reason.
+func SchemeReaches(legacy bool, certified sec.Date) bool {
+	return !certified.IsZero() && (legacy || !certified.Before(SchemeBuildStandardFrom))
+}
+
+// SchemeCovers reports whether an SSC scheme enrolment covers a model first
+// CPA-certified on certified (zero when the catalogue holds no certificate),
+// and why.
+func SchemeCovers(legacy bool, certified sec.Date) (bool, string) {
+	switch {
+	case certified.IsZero():
+		return false, "the catalogue holds no CPA certificate for the model, so the scheme's basis cannot be shown"
+	case !certified.Before(SchemeBuildStandardFrom):
+		return true, fmt.Sprintf("first CPA-certified on %s, under the build standard (from %s)", certified, SchemeBuildStandardFrom)
+	case legacy:
+		return true, fmt.Sprintf("first CPA-certified on %s, before %s, and the manufacturer agreed the legacy arrangement", certified, SchemeBuildStandardFrom)
+	}
+	return false, fmt.Sprintf("first CPA-certified on %s, before %s, and the manufacturer has not agreed the legacy arrangement", certified, SchemeBuildStandardFrom)
+}
+
+// Status is where an arrangement stands in its life.
+type Status string
+
+// Statuses. Whether an active arrangement is in force on a day also depends
+// on its dates (see InForce).
+const (
+	// Pending is a manufacturer's scheme enrolment awaiting the SSC's
+	// confirmation; it covers nothing yet.
+	Pending Status = "pending"
+	Active  Status = "active"
+	// Ended is an arrangement terminated before its expiry.
+	Ended Status = "ended"
+)
+
+// Strength is how much an arrangement counts for G3.20.
+type Strength int
+
+// Strengths, weakest first.
+const (
+	// Steps: a Letter of Intent or MoU is accepted as reasonable steps.
+	Steps Strength = iota + 1
+	// Binding: a contract or scheme enrolment covers the model.
+	Binding
+)
+
+// StrengthOf says how much an arrangement of kind k counts.
+func StrengthOf(k Kind) Strength {
+	if k == LetterOfIntent {
+		return Steps
+	}
+	return Binding
+}
