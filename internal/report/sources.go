@@ -7,6 +7,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/delivery"
+	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
@@ -61,11 +62,42 @@ func (r VulnerabilityRegister) StandingVulnerabilities(ctx context.Context, view
 // the viewer may not see its directory entry.
 func vulnOrg(o vuln.OrgRef) OrgRef { return OrgRef{Code: o.Code, Name: o.Name} }
 
-// DefaultSources connects the standing report to the areas built so far.
+// CoverageSnapshots reads the monthly G3.20 coverage snapshots that the
+// coverage area keeps (coverage_snapshots, one row per Supplier and model a
+// month), summed by Supplier.
+type CoverageSnapshots struct{ DB *store.DB }
+
+// CoverageSnapshots implements CoverageSource.
+func (c CoverageSnapshots) CoverageSnapshots(ctx context.Context, first, last Month) ([]CoverageRow, error) {
+	rows, err := c.DB.QueryContext(ctx, `SELECT cs.month, o.code, SUM(cs.covered), SUM(cs.steps), SUM(cs.gap)
+		FROM coverage_snapshots cs JOIN organisations o ON o.id = cs.supplier_id
+		WHERE cs.month >= $1 AND cs.month <= $2 GROUP BY cs.month, o.code ORDER BY cs.month, o.code`, first.String(), last.String())
+	if err != nil {
+		return nil, errs.Wrap(err, "coverage snapshots")
+	}
+	defer rows.Close()
+	var out []CoverageRow
+	for rows.Next() {
+		var r CoverageRow
+		var month string
+		if err := rows.Scan(&month, &r.Supplier, &r.Covered, &r.ReasonableSteps, &r.Gap); err != nil {
+			return nil, errs.Wrap(err, "coverage snapshots")
+		}
+		if r.Month, err = ParseMonth(month); err != nil {
+			return nil, errs.Wrap(err, "coverage snapshots")
+		}
+		out = append(out, r)
+	}
+	return out, errs.Wrap(rows.Err(), "coverage snapshots")
+}
+
+// DefaultSources connects the standing report to the areas that own its
+// records: the catalogue, the vulnerability register and G3.20 coverage.
 func DefaultSources(db *store.DB) Sources {
 	return Sources{
 		Certificates:    CatalogueCertificates{Catalogue: &catalogue.Service{DB: db}},
 		Vulnerabilities: VulnerabilityRegister{Vulns: vuln.NewService(db, nil)},
+		Coverage:        CoverageSnapshots{DB: db},
 	}
 }
 

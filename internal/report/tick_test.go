@@ -8,6 +8,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audience"
+	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -215,8 +216,79 @@ func TestStandingReportReadsTheVulnerabilityRegister(t *testing.T) {
 		if !s1 {
 			t.Errorf("S1 has not acknowledged, but the report does not say so: %+v", vs.Unacknowledged)
 		}
-		if slices.Contains(sv.Data.Unavailable, "vulnerabilities") || !slices.Contains(sv.Data.Unavailable, "coverage") {
+		if len(sv.Data.Unavailable) != 0 {
 			t.Errorf("unavailable %v", sv.Data.Unavailable)
+		}
+	})
+}
+
+func TestStandingReportReadsTheCoverageSnapshots(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEstate(t, db)
+		cov := coverage.NewService(db)
+		// (The coverage area's snapshot cannot hold the portfolio row of
+		// Devices with no Responsible Supplier, supplier 0: its table's
+		// foreign key refuses it.)
+		exec(t, db, "DELETE FROM portfolio WHERE supplier_id = 0")
+		// September's and October's snapshots as the coverage area takes
+		// them: no arrangement is on record, so every obligated Device of S1
+		// and S2 is in a gap; S1 inherits 40 more in October.
+		if _, err := cov.Snapshot(ctx, sys, sec.MustParseDate("2026-09-30")); err != nil {
+			t.Fatalf("%v (%v)", err, errs.As(err).Err)
+		}
+		addPortfolio(t, db, e.s1.ID, e.a1, 7, 0, sec.SMETS2, sec.ESME, 40)
+		if _, err := cov.Snapshot(ctx, sys, sec.MustParseDate("2026-10-31")); err != nil {
+			t.Fatal(err)
+		}
+		var want = map[string][2]int64{} // supplier → September, October gap (+ steps)
+		rows, err := db.QueryContext(ctx, `SELECT o.code, cs.month, SUM(cs.gap + cs.steps) FROM coverage_snapshots cs
+			JOIN organisations o ON o.id = cs.supplier_id GROUP BY o.code, cs.month`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var code, month string
+			var n int64
+			rows.Scan(&code, &month, &n)
+			w := want[code]
+			if month == "2026-10" {
+				w[1] = n
+			} else {
+				w[0] = n
+			}
+			want[code] = w
+		}
+		rows.Close()
+		if want["S1"][1] != want["S1"][0]+40 || want["S1"][0] == 0 {
+			t.Fatalf("the coverage area's snapshots: %v", want)
+		}
+
+		e.clock.set(ts("2026-11-02T07:00:00Z"))
+		s := NewService(db)
+		if _, err := s.RunStanding(ctx, sys, e.october, RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		r, _, _ := s.Latest(ctx, e.sscMember, StandingKind)
+		v, err := s.StandingReport(ctx, e.sscMember, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := v.Data.Coverage
+		if c == nil || len(c.Trend) != 12 || c.Trend[0].Month.String() != "2025-11" || c.Trend[10].Snapshot != true || c.Trend[9].Snapshot {
+			t.Fatalf("coverage trend %+v", c)
+		}
+		if got := c.Trend[11].Gap + c.Trend[11].ReasonableSteps; got != want["S1"][1]+want["S2"][1] {
+			t.Errorf("October: %d Devices uncovered, the snapshots say %d", got, want["S1"][1]+want["S2"][1])
+		}
+		for _, sc := range c.BySupplier {
+			if w := want[sc.Supplier.Code]; sc.Gap+sc.ReasonableSteps != w[1] || len(sc.GapTrend) != 12 || sc.GapTrend[11] != sc.Gap {
+				t.Errorf("%s: %+v, the snapshots say %d uncovered in October", sc.Supplier.Code, sc, w[1])
+			}
+		}
+		dl, _ := s.File(ctx, e.sscMember, r.ID, HTML)
+		if !strings.Contains(string(dl.Bytes), `aria-labelledby="coverage-trend-title coverage-trend-desc"`) {
+			t.Error("the standing report has no coverage chart")
 		}
 	})
 }
