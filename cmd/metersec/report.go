@@ -11,6 +11,8 @@ import (
 
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/schedule"
+	"github.com/metersec/metersec/internal/store"
 )
 
 func reportCmd() *cli.Command {
@@ -251,4 +253,11 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// reportTask is the monthly reports' scheduled task for serve.
+func reportTask(db *store.DB, sch report.Schedule, every time.Duration) schedule.Task {
+	s := report.NewService(db)
+	s.Schedule = sch
+	return s.Task(every)
 }

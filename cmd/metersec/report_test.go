@@ -50,6 +50,8 @@ func TestReportCommands(t *testing.T) {
 		{[]string{"report", "download", "1", "--db", db, "--as", "docx"}, 2, "unknown format"},
 		{[]string{"report", "list", "--db", db, "--kind", "weekly"}, 2, "--kind"},
 		{[]string{"report", "schedule", "--report-schedule", "weekly"}, 2, "report schedule"},
+		{[]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--report-schedule", "day:31"}, 2, "report schedule"},
+		{[]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--bank-holidays", filepath.Join(dir, "none.txt")}, 2, "none.txt"},
 	} {
 		code, _, errOut := run(t, "", nil, tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.err) {

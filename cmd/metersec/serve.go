@@ -17,6 +17,7 @@ import (
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
+	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/web"
@@ -30,6 +31,9 @@ type serveFlags struct {
 	grace         time.Duration
 	workers       bool
 	tick          time.Duration
+	// The monthly reports' schedule (report.LoadSchedule).
+	reportSchedule, bankHolidays string
+	reports                      report.Schedule
 
 	smtpHost, smtpFrom, smtpUser, smtpTLS, smtpCAFile string
 	smtpPort, concurrency                             int
@@ -44,6 +48,8 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.grace, "shutdown-grace", 20*time.Second, "how long requests in flight may finish on shutdown")
 	fs.BoolVar(&f.workers, "workers", true, "run the delivery worker and the scheduled tasks in this process")
 	fs.DurationVar(&f.tick, "tick", time.Minute, "how often scheduled tasks (re-fan-out, reminders, reports) run")
+	fs.StringVar(&f.reportSchedule, "report-schedule", "", "when the monthly reports go out: first-working-day, working-day:N or day:N, optionally @HH:MM UK time (default first-working-day@06:00)")
+	fs.StringVar(&f.bankHolidays, "bank-holidays", "", "a file of YYYY-MM-DD[,name] lines replacing the built-in England and Wales bank holidays (2025-2027)")
 	fs.StringVar(&f.smtpHost, "smtp-host", "", "the SMTP server for email; without it email waits in the queue and webhooks and the inbox still work")
 	fs.IntVar(&f.smtpPort, "smtp-port", 587, "the SMTP server's port")
 	fs.StringVar(&f.smtpFrom, "smtp-from", "metersec <noreply@metersec.invalid>", "the sender of email")
@@ -94,6 +100,9 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	}
 	if err := srv.Register(delivery.Collectors(db)...); err != nil {
 		return err
+	}
+	if f.reports, err = report.LoadSchedule(f.reportSchedule, f.bankHolidays); err != nil {
+		return cli.Usagef("%v", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -177,5 +186,9 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 				arrangement.UKDay(now), coverage.DefaultAlertSettings())
 			return err
 		}},
+		// The SSC's monthly mailing and standing report: the estate's
+		// month-end snapshot just after midnight, the reports on the
+		// schedule's day. Runs already made are not made again.
+		reportTask(db, f.reports, 5*time.Minute),
 	}
 }
