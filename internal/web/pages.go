@@ -176,32 +176,74 @@ func loadPages() (*pages, error) {
 	return p, nil
 }
 
-// navItem is a link in the navigation bar, shown to callers holding any of
-// its roles (or to every signed-in user when it names none).
+// navItem is a page in the navigation, shown to callers holding any of its
+// roles (or to every signed-in user when it names none). Items of one Group
+// share one entry in the top bar; inside the group its items show as a
+// second row.
 type navItem struct {
 	Label, Href string
 	Roles       []sec.Role
+	Group       string
 }
+
+// navGroup is an entry of the top bar: its first visible page, and the rest.
+type navGroup struct {
+	Label, Href string
+	Current     bool
+	Items       []navItem
+}
+
+var (
+	forSSC       = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}
+	forOperators = []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}
+)
 
 // navigation is the menu, in order. Areas add their pages here.
 var navigation = []navItem{
-	{Label: "Home", Href: "/"},
-	{Label: "Inbox", Href: "/inbox"},
-	{Label: "Directory", Href: "/parties"},
-	{Label: "Catalogue", Href: "/catalogue"},
-	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}},
-	{Label: "Vulnerabilities", Href: "/vulnerabilities"},
-	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}},
-	{Label: "Reports", Href: "/reports"},
-	{Label: "Standing reports", Href: "/reports/standing", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}},
-	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}},
-	{Label: "Deliveries", Href: "/deliveries", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
-	{Label: "Arrangements", Href: "/arrangements"},
-	{Label: "Coverage", Href: "/coverage", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}},
-	{Label: "Obligations", Href: "/obligations"},
-	{Label: "Alerts", Href: "/arrangement-alerts"},
-	{Label: "Audit trail", Href: "/audit", Roles: []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}},
-	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}},
+	{Label: "Home", Href: "/", Group: "Home"},
+	{Label: "Inbox", Href: "/inbox", Group: "Inbox"},
+	{Label: "Directory", Href: "/parties", Group: "Directory"},
+	{Label: "Catalogue", Href: "/catalogue", Group: "Catalogue"},
+	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}, Group: "Catalogue"},
+	{Label: "Vulnerabilities", Href: "/vulnerabilities", Group: "Vulnerabilities"},
+	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: forSSC, Group: "Vulnerabilities"},
+	{Label: "Coverage", Href: "/coverage", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}, Group: "G3.20"},
+	{Label: "Arrangements", Href: "/arrangements", Group: "G3.20"},
+	{Label: "Obligations", Href: "/obligations", Group: "G3.20"},
+	{Label: "Alerts", Href: "/arrangement-alerts", Group: "G3.20"},
+	{Label: "Reports", Href: "/reports", Group: "Reports"},
+	{Label: "Standing reports", Href: "/reports/standing", Roles: forSSC, Group: "Reports"},
+	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}, Group: "Operations"},
+	{Label: "Deliveries", Href: "/deliveries", Roles: forOperators, Group: "Operations"},
+	{Label: "Audit trail", Href: "/audit", Roles: forOperators, Group: "Operations"},
+	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}, Group: "Operations"},
+}
+
+// navFor builds the caller's menu and the current section's pages.
+func navFor(c access.Caller, path string) (groups []navGroup, sub []navItem) {
+	current, best := "", -1
+	for _, n := range navigation {
+		if len(n.Roles) > 0 && !c.HasAny(n.Roles...) {
+			continue
+		}
+		if len(groups) == 0 || groups[len(groups)-1].Label != n.Group {
+			groups = append(groups, navGroup{Label: n.Group, Href: n.Href})
+		}
+		groups[len(groups)-1].Items = append(groups[len(groups)-1].Items, n)
+		match := path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/"))
+		if match && len(n.Href) > best {
+			current, best = n.Group, len(n.Href)
+		}
+	}
+	for i := range groups {
+		if groups[i].Label == current {
+			groups[i].Current = true
+			if len(groups[i].Items) > 1 {
+				sub = groups[i].Items
+			}
+		}
+	}
+	return groups, sub
 }
 
 // page is what every template receives.
@@ -210,7 +252,8 @@ type page struct {
 	Caller  access.Caller
 	Signed  bool
 	CSRF    string
-	Nav     []navItem
+	Nav     []navGroup
+	SubNav  []navItem
 	Path    string
 	Flash   string
 	Version string
@@ -227,11 +270,7 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 		p.CSRF = sess.CSRF
 	}
 	if c.SignedIn() {
-		for _, n := range navigation {
-			if len(n.Roles) == 0 || c.HasAny(n.Roles...) {
-				p.Nav = append(p.Nav, n)
-			}
-		}
+		p.Nav, p.SubNav = navFor(c, r.URL.Path)
 	}
 	if ck, err := r.Cookie("metersec_flash"); err == nil {
 		if v, err := url.QueryUnescape(ck.Value); err == nil {
