@@ -103,11 +103,27 @@ func loadDevice(ctx context.Context, q store.Querier, c access.Caller, id Device
 	return r, nil
 }
 
-// history fills in the supply and firmware history of d.
-func history(ctx context.Context, q store.Querier, d *Device) error {
+// AnotherSupplier stands for a Supplier's code in the supply history shown
+// to a different Supplier: Suppliers never learn each other's identity, so
+// the current Supplier sees when it inherited a Device, not from whom.
+const AnotherSupplier = "(another Supplier)"
+
+// supplierCode is the expression showing the code o.code of the Supplier in
+// column col to the caller: masked for a Supplier unless it is its own.
+func supplierCode(c access.Caller, args *access.Args, col string) string {
+	if c.System || c.IsSSC() || !c.Has(sec.RoleSupplier) {
+		return "o.code"
+	}
+	return "CASE WHEN " + col + " = " + args.Add(c.OrgID) + " THEN o.code ELSE '" + AnotherSupplier + "' END"
+}
+
+// history fills in the supply and firmware history of d, as the caller may
+// see it.
+func history(ctx context.Context, q store.Querier, c access.Caller, d *Device) error {
 	d.Supply = []SupplyPeriod{{Supplier: d.Supplier, Start: d.SupplyStart}}
-	rows, err := q.QueryContext(ctx, `SELECT o.code, sp.start, sp."end" FROM supply_periods sp
-		JOIN organisations o ON o.id = sp.supplier_id WHERE sp.device_id = $1 ORDER BY sp.start DESC`, d.ID.Int64())
+	args := access.Args{d.ID.Int64()}
+	rows, err := q.QueryContext(ctx, `SELECT `+supplierCode(c, &args, "sp.supplier_id")+`, sp.start, sp."end" FROM supply_periods sp
+		JOIN organisations o ON o.id = sp.supplier_id WHERE sp.device_id = $1 ORDER BY sp.start DESC`, args...)
 	if err != nil {
 		return errs.Wrap(err, "read supply history")
 	}
@@ -150,7 +166,7 @@ func (s *Service) Device(ctx context.Context, c access.Caller, id DeviceID) (Dev
 			return err
 		}
 		d = r.Device
-		return history(ctx, tx, &d)
+		return history(ctx, tx, c, &d)
 	})
 	return d, err
 }
@@ -177,9 +193,10 @@ func (s *Service) ResponsibleOn(ctx context.Context, c access.Caller, id DeviceI
 		}
 		// The closed period with the latest start on or before d (the
 		// primary key's order), if d is before its end.
-		err = tx.QueryRowContext(ctx, `SELECT o.code, sp.start, sp."end" FROM supply_periods sp
+		args := access.Args{id.Int64(), d}
+		err = tx.QueryRowContext(ctx, `SELECT `+supplierCode(c, &args, "sp.supplier_id")+`, sp.start, sp."end" FROM supply_periods sp
 			JOIN organisations o ON o.id = sp.supplier_id
-			WHERE sp.device_id = $1 AND sp.start <= $2 ORDER BY sp.start DESC LIMIT 1`, id.Int64(), d).Scan(&p.Supplier, &p.Start, &p.End)
+			WHERE sp.device_id = $1 AND sp.start <= $2 ORDER BY sp.start DESC LIMIT 1`, args...).Scan(&p.Supplier, &p.Start, &p.End)
 		if errors.Is(err, sql.ErrNoRows) {
 			var first sec.Date
 			if err := tx.QueryRowContext(ctx, "SELECT MIN(start) FROM supply_periods WHERE device_id = $1", id.Int64()).Scan(&first); err != nil {
@@ -274,7 +291,7 @@ func (s *Service) UpgradeFirmware(ctx context.Context, c access.Caller, id Devic
 			return err
 		}
 		out = r2.Device
-		return history(ctx, tx, &out)
+		return history(ctx, tx, c, &out)
 	})
 	return out, err
 }

@@ -76,6 +76,20 @@ func TestDeviceHistory(t *testing.T) {
 		if len(d.FirmwareHistory) != 1 || d.FirmwareHistory[0].Firmware != "1.0" {
 			t.Errorf("firmware history = %+v", d.FirmwareHistory)
 		}
+		// The current Supplier learns when it inherited the Device, not from
+		// whom; its own earlier period it sees.
+		d, err = f.svc.Device(f.ctx, f.callers["SUPA"], d1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[1].Supplier = AnotherSupplier
+		if !slices.Equal(d.Supply, want) {
+			t.Errorf("supply as SUPA = %+v, want %+v", d.Supply, want)
+		}
+		p, err := f.svc.ResponsibleOn(f.ctx, f.callers["SUPA"], d1, sec.MustParseDate("2021-01-01"))
+		if err != nil || p.Supplier != AnotherSupplier {
+			t.Errorf("responsible in 2021 as SUPA: %+v, %v", p, err)
+		}
 		// The ID with its top bit set reads back as itself.
 		d, err = f.svc.Device(f.ctx, f.callers["SUPA"], d5)
 		if err != nil || d.ID != d5 || d.ID.String() != "F0-1A-2B-3C-4D-5E-6F-05" {

@@ -150,7 +150,7 @@ func (s *Service) SetStatus(ctx context.Context, c access.Caller, id DeviceID, s
 		}
 		r.Status = st
 		out = r.Device
-		return history(ctx, tx, &out)
+		return history(ctx, tx, c, &out)
 	})
 	return out, err
 }
