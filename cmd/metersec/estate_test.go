@@ -74,7 +74,7 @@ func TestEstateCommands(t *testing.T) {
 	}{
 		{[]string{"estate", "show", "00-00-00"}, 2, "device id \"00-00-00\" has 8 characters"},
 		{[]string{"estate", "show"}, 2, "one DEVICE_ID"},
-		{[]string{"estate", "show", "0000000000000008"}, 1, "Device 00-00-00-00-00-00-00-08 not found"},
+		{[]string{"estate", "show", "0000000000000008"}, 1, "no Device with that ID that you may see"},
 		{[]string{"estate", "show", id, "--date", "2019-12-31"}, 1, "first supply period began on 2020-01-01"},
 		{[]string{"estate", "show", id, "--date", "31/12/2019"}, 2, "--date"},
 	} {

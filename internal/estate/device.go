@@ -94,7 +94,9 @@ func loadDevice(ctx context.Context, q store.Querier, c access.Caller, id Device
 		&r.Firmware, &r.FirmwareSince, &r.MAP, &r.Premises, &r.Status, &r.Supplier, &r.SupplyStart, &r.Inherited,
 		&r.modelID, &r.firmwareID, &r.supplierID, &r.mapID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, errs.NotFoundf("Device", id)
+		// The message does not repeat the ID: whether a Device exists is
+		// itself not for everyone to learn.
+		return r, errs.E(errs.NotFound, "no Device with that ID that you may see")
 	}
 	if err != nil {
 		return r, errs.Wrap(err, "read device")

@@ -189,10 +189,10 @@ func TestUpgradeFirmware(t *testing.T) {
 			{"the same firmware", "SUPA", "0.9", "2025-07-01", d1, errs.Conflict, "already runs firmware 0.9"},
 			{"before the current", "SUPA", "1.0", "2025-06-14", d1, errs.Invalid, "since: 2025-06-14 is before 2025-06-15"},
 			{"empty", "SUPA", " ", "2025-07-01", d1, errs.Invalid, "firmware: is required"},
-			{"a former Supplier", "SUPB", "1.0", "2025-07-01", d1, errs.NotFound, "not found"},
+			{"a former Supplier", "SUPB", "1.0", "2025-07-01", d1, errs.NotFound, "no Device with that ID"},
 			{"the manufacturer", "MFA", "1.0", "2025-07-01", d1, errs.Forbidden, "Responsible Supplier"},
 			{"the MAP", "MAPA", "1.0", "2025-07-01", d1, errs.Forbidden, "Responsible Supplier"},
-			{"the administrator", "OPS", "1.0", "2025-07-01", d1, errs.NotFound, "not found"},
+			{"the administrator", "OPS", "1.0", "2025-07-01", d1, errs.NotFound, "no Device with that ID"},
 		} {
 			_, err := f.svc.UpgradeFirmware(f.ctx, f.callers[tt.who], tt.id, tt.fw, sec.MustParseDate(tt.since))
 			if !errs.Is(err, tt.code) || !strings.Contains(err.Error(), tt.says) {
@@ -263,7 +263,7 @@ func TestSetStatus(t *testing.T) {
 			{"unknown status", "SUPA", d1, Status("lost"), errs.Invalid, "status"},
 			{"the manufacturer", "MFA", d1, Removed, errs.Forbidden, "Responsible Supplier"},
 			{"the DCC on its hub", "DCC", d3, Removed, errs.Forbidden, "Responsible Supplier"},
-			{"another Supplier", "SUPB", d1, Removed, errs.NotFound, "not found"},
+			{"another Supplier", "SUPB", d1, Removed, errs.NotFound, "no Device with that ID"},
 		} {
 			_, err := f.svc.SetStatus(f.ctx, f.callers[tt.who], tt.id, tt.to)
 			if !errs.Is(err, tt.code) || !strings.Contains(err.Error(), tt.says) {
