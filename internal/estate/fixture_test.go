@@ -21,7 +21,7 @@ import (
 //	d5  MFA/E1 fw 1.0, MAP MAPA, SUPA since 2024-03-01 (inherited); an ID
 //	    with the top bit set
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	ctx     context.Context
 	svc     *Service
@@ -38,7 +38,7 @@ var (
 	d5 = DeviceID(0xF01A2B3C4D5E6F05)
 )
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	f := &fixture{t: t, db: db, ctx: context.Background(), svc: NewService(db),
 		orgs: map[string]int64{}, models: map[string]int64{}, callers: map[string]access.Caller{}}
 	f.svc.Today = func(time.Time) sec.Date { return sec.MustParseDate("2025-06-15") }
@@ -122,21 +122,24 @@ func (f *fixture) period(id DeviceID, supplier, start, end string) {
 // leave them.
 func (f *fixture) rebuild() {
 	f.t.Helper()
-	for _, q := range []string{
-		"DELETE FROM portfolio",
-		"DELETE FROM portfolio_inherited",
-		`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
-		 SELECT d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type, COUNT(*)
-		 FROM devices d JOIN device_models m ON m.id = d.model_id
-		 WHERE d.status = 'installed' AND d.supplier_id IS NOT NULL
-		 GROUP BY d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type`,
-		`INSERT INTO portfolio_inherited (supplier_id, model_id, map_id, supply_start, devices)
-		 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start, COUNT(*)
-		 FROM devices d WHERE d.inherited AND d.status = 'installed' AND d.supplier_id IS NOT NULL
-		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start`,
-	} {
+	for _, q := range rebuildSQL {
 		f.exec(q)
 	}
+}
+
+// rebuildSQL recounts the aggregates from the Devices.
+var rebuildSQL = []string{
+	"DELETE FROM portfolio",
+	"DELETE FROM portfolio_inherited",
+	`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
+	 SELECT d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type, COUNT(*)
+	 FROM devices d JOIN device_models m ON m.id = d.model_id
+	 WHERE d.status = 'installed' AND d.supplier_id IS NOT NULL
+	 GROUP BY d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type`,
+	`INSERT INTO portfolio_inherited (supplier_id, model_id, map_id, supply_start, devices)
+	 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start, COUNT(*)
+	 FROM devices d WHERE d.inherited AND d.status = 'installed' AND d.supplier_id IS NOT NULL
+	 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start`,
 }
 
 // verifyOK fails the test if the aggregates drifted from the Devices.

@@ -23,7 +23,7 @@ func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
 			UNION ALL
 			SELECT supplier_id, model_id, firmware_id, COALESCE(map_id, 0), 0, COUNT(*) FROM devices
 			WHERE status = 'installed' AND supplier_id IS NOT NULL
-			GROUP BY supplier_id, model_id, firmware_id, COALESCE(map_id, 0)) g
+			GROUP BY supplier_id, model_id, firmware_id, map_id) g
 			GROUP BY supplier_id, model_id, firmware_id, map_id
 			ORDER BY supplier_id, model_id, firmware_id, map_id`)
 		if err != nil {
@@ -54,7 +54,7 @@ func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
 			UNION ALL
 			SELECT supplier_id, model_id, COALESCE(map_id, 0), supply_start, 0, COUNT(*) FROM devices
 			WHERE inherited AND status = 'installed' AND supplier_id IS NOT NULL
-			GROUP BY supplier_id, model_id, COALESCE(map_id, 0), supply_start) g
+			GROUP BY supplier_id, model_id, map_id, supply_start) g
 			GROUP BY supplier_id, model_id, map_id, supply_start
 			HAVING SUM(stored) <> SUM(counted)
 			ORDER BY supplier_id, model_id, map_id, supply_start`)
