@@ -411,6 +411,7 @@ func estateChart(tot []estate.PortfolioTotal) template.HTML {
 type deviceData struct {
 	Device      estate.Device
 	Date        string
+	Day         sec.Date
 	Responsible *estate.SupplyPeriod
 	NotOnDate   string
 	MayChange   bool
@@ -451,6 +452,7 @@ func (s *Server) showDevice(w http.ResponseWriter, r *http.Request, status int, 
 			pg.formErrors(err)
 			status = http.StatusUnprocessableEntity
 		} else if p, err := s.Estate.ResponsibleOn(r.Context(), c, id, day); err == nil {
+			data.Day = day
 			data.Responsible = &p
 		} else if errs.CodeOf(err) == errs.NotFound {
 			data.NotOnDate = errs.As(err).Message
