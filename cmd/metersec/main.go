@@ -40,6 +40,7 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			catalogueCmd(),
 			arrangementCmd(),
 			coverageCmd(),
+			estateCmd(),
 			obligationsCmd(),
 			userCmd(),
 			tokenCmd(),

@@ -147,6 +147,8 @@ type Drift struct {
 	MAPID      int64 `json:"map_id"`
 	Stored     int64 `json:"stored"`
 	Counted    int64 `json:"counted"`
+	// SupplyStart is the inherited group's day (portfolio_inherited only).
+	SupplyStart sec.Date `json:"supply_start,omitzero"`
 }
 
 // VerifyReport is the outcome of recounting the aggregates from the Devices.

@@ -196,6 +196,9 @@ type navGroup struct {
 var (
 	forSSC       = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}
 	forOperators = []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}
+	// forEstate are those who see some of the estate: a Device's Supplier,
+	// MAP and manufacturer, the DCC for its hubs, the SSC.
+	forEstate = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC}
 )
 
 // navigation is the menu, in order. Areas add their pages here.
@@ -205,6 +208,9 @@ var navigation = []navItem{
 	{Label: "Directory", Href: "/parties", Group: "Directory"},
 	{Label: "Catalogue", Href: "/catalogue", Group: "Catalogue"},
 	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}, Group: "Catalogue"},
+	{Label: "Estate", Href: "/estate", Roles: forEstate, Group: "Estate"},
+	{Label: "Portfolio", Href: "/portfolio", Roles: forEstate, Group: "Estate"},
+	{Label: "Import", Href: "/estate/import", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}, Group: "Estate"},
 	{Label: "Vulnerabilities", Href: "/vulnerabilities", Group: "Vulnerabilities"},
 	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: forSSC, Group: "Vulnerabilities"},
 	{Label: "Coverage", Href: "/coverage", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}, Group: "G3.20"},

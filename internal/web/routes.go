@@ -83,6 +83,7 @@ func (s *Server) allRoutes() []Route {
 		s.deliveryRoutes(),
 		s.arrangementRoutes(),
 		s.coverageRoutes(),
+		s.estateRoutes(),
 		s.obligationRoutes(),
 	} {
 		all = append(all, group...)

@@ -23,6 +23,7 @@ import (
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
+	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
@@ -48,6 +49,8 @@ type Server struct {
 	// covered by them.
 	Arrangements *arrangement.Service
 	Coverage     *coverage.Service
+	// Estate is the installed estate: Devices, supply history, portfolio.
+	Estate *estate.Service
 	// Reports are the SSC's monthly mailings and standing reports.
 	Reports *report.Service
 
@@ -91,6 +94,7 @@ func New(cfg Config) (*Server, error) {
 		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
+		Estate:        estate.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,

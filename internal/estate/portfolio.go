@@ -1,0 +1,96 @@
+package estate
+
+import (
+	"context"
+	"strings"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// portfolioVisible is the condition, on a portfolio row p joined to its
+// model m, that the caller may see it: a Supplier its own rows, a
+// manufacturer the rows of its models (which Suppliers operate them, how
+// many), a MAP the rows of Devices it owns, the DCC the SMETS2+
+// Communications Hub and Gas Proxy Function rows, and the SSC, the
+// secretariat and the system all. The same rule as for single Devices.
+func portfolioVisible(c access.Caller, args *access.Args) string {
+	return estateVisible(c, args, "p.supplier_id", "p.map_id", "p.generation", "p.device_type")
+}
+
+// portfolioWhere builds the WHERE clause of a portfolio query.
+func portfolioWhere(c access.Caller, q PortfolioQuery, args *access.Args) string {
+	where := []string{"p.devices <> 0", portfolioVisible(c, args)}
+	if v := strings.ToUpper(strings.TrimSpace(q.Supplier)); v != "" {
+		where = append(where, "so.code = "+args.Add(v))
+	}
+	if v := strings.ToUpper(strings.TrimSpace(q.Manufacturer)); v != "" {
+		where = append(where, "mo.code = "+args.Add(v))
+	}
+	if v := strings.ToUpper(strings.TrimSpace(q.MAP)); v != "" {
+		where = append(where, "mp.code = "+args.Add(v))
+	}
+	return strings.Join(where, " AND ")
+}
+
+const portfolioFrom = ` FROM portfolio p
+	JOIN organisations so ON so.id = p.supplier_id
+	JOIN device_models m ON m.id = p.model_id
+	JOIN organisations mo ON mo.id = m.manufacturer_id
+	JOIN firmware_versions f ON f.id = p.firmware_id
+	LEFT JOIN organisations mp ON mp.id = p.map_id`
+
+// Portfolio is the portfolio aggregates the caller may see, narrowed by q,
+// by Supplier, manufacturer, model, firmware and MAP. Organisation codes in
+// q match whatever the caller may see; an unknown code matches nothing.
+func (s *Service) Portfolio(ctx context.Context, c access.Caller, q PortfolioQuery) ([]PortfolioRow, error) {
+	args := access.Args{}
+	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, mo.code, m.code, f.version, p.generation, p.device_type, COALESCE(mp.code, ''), p.devices`+
+		portfolioFrom+" WHERE "+portfolioWhere(c, q, &args)+
+		" ORDER BY so.code, mo.code, m.code, f.version, COALESCE(mp.code, '')", args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "read portfolio")
+	}
+	defer rows.Close()
+	out := []PortfolioRow{}
+	for rows.Next() {
+		var r PortfolioRow
+		if err := rows.Scan(&r.Supplier, &r.Manufacturer, &r.Model, &r.Firmware, &r.Generation, &r.DeviceType, &r.MAP, &r.Devices); err != nil {
+			return nil, errs.Wrap(err, "read portfolio")
+		}
+		out = append(out, r)
+	}
+	return out, errs.Wrap(rows.Err(), "read portfolio")
+}
+
+// PortfolioTotal is the installed Devices of one Supplier, generation and
+// device type.
+type PortfolioTotal struct {
+	Supplier   string         `json:"supplier"`
+	Generation sec.Generation `json:"generation"`
+	DeviceType sec.DeviceType `json:"device_type"`
+	Devices    int64          `json:"devices"`
+}
+
+// PortfolioTotals sums the portfolio the caller may see, narrowed by q, by
+// Supplier, generation and device type, in SQL.
+func (s *Service) PortfolioTotals(ctx context.Context, c access.Caller, q PortfolioQuery) ([]PortfolioTotal, error) {
+	args := access.Args{}
+	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, p.generation, p.device_type, SUM(p.devices)`+
+		portfolioFrom+" WHERE "+portfolioWhere(c, q, &args)+
+		" GROUP BY so.code, p.generation, p.device_type ORDER BY so.code, p.generation, p.device_type", args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "sum portfolio")
+	}
+	defer rows.Close()
+	out := []PortfolioTotal{}
+	for rows.Next() {
+		var t PortfolioTotal
+		if err := rows.Scan(&t.Supplier, &t.Generation, &t.DeviceType, &t.Devices); err != nil {
+			return nil, errs.Wrap(err, "sum portfolio")
+		}
+		out = append(out, t)
+	}
+	return out, errs.Wrap(rows.Err(), "sum portfolio")
+}

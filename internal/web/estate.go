@@ -1,0 +1,710 @@
+package web
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// maxEstateUpload bounds a devices or churn file: the national estate is
+// some 50 million rows of under 200 bytes, and a gzip upload of it much
+// less.
+const maxEstateUpload = 16 << 30
+
+func (s *Server) estateRoutes() []Route {
+	filter := []Param{
+		{Name: "supplier", Description: "only this Supplier (organisation code)"},
+		{Name: "manufacturer", Description: "only this manufacturer's models (organisation code)"},
+		{Name: "map", Description: "only Devices this MAP owns (organisation code)"},
+	}
+	return []Route{
+		{Method: "GET", Path: "/api/v1/devices/{id}", Name: "getDevice", Summary: "A Device with its supply history (current period first) and firmware history, if the caller may see it: its Supplier, MAP, manufacturer, the DCC for SMETS2+ CHF/GPF, the SSC.",
+			Tag: "estate", API: true, Response: estate.Device{}, Handle: s.apiGetDevice},
+		{Method: "GET", Path: "/api/v1/devices/{id}/responsible", Name: "getResponsibleSupplier", Summary: "Who was the Device's Responsible Supplier on a day (periods include their first day, not their last).",
+			Tag: "estate", API: true, Params: []Param{{Name: "date", Description: "the day (YYYY-MM-DD)", Required: true}}, Response: estate.SupplyPeriod{}, Handle: s.apiResponsibleOn},
+		{Method: "POST", Path: "/api/v1/devices/{id}/firmware", Name: "setDeviceFirmware", Summary: "Record that a Device runs another catalogue firmware version of its model from a day (today by default); downgrades are recorded too.",
+			Tag: "estate", API: true, Request: firmwareIn{}, Response: estate.Device{}, Handle: s.apiSetFirmware},
+		{Method: "POST", Path: "/api/v1/devices/{id}/status", Name: "setDeviceStatus", Summary: "Move a Device to installed, removed, in_triage or disposed (final), as the status lifecycle allows.",
+			Tag: "estate", API: true, Request: statusIn{}, Response: estate.Device{}, Handle: s.apiSetStatus},
+		{Method: "POST", Path: "/api/v1/devices/{id}/supplier", Name: "changeDeviceSupplier", Summary: "Change a Device's Responsible Supplier from a day.",
+			Tag: "estate", API: true, Request: supplierIn{}, Response: estate.ChurnResult{}, Handle: s.apiChangeSupplier},
+		{Method: "POST", Path: "/api/v1/estate/devices", Name: "importDevices", Summary: "Import a devices CSV file (CSV or CSV.gz, streamed): all rows or none; the same file again adds nothing.",
+			Tag: "estate", API: true, Upload: true, Scope: "import", Response: estate.ImportResult{}, Handle: s.apiImportDevices},
+		{Method: "POST", Path: "/api/v1/estate/churn", Name: "importChurn", Summary: "Import a churn CSV file of changes of supplier (CSV or CSV.gz, streamed): all rows or none.",
+			Tag: "estate", API: true, Upload: true, Scope: "import", Response: estate.ChurnResult{}, Handle: s.apiImportChurn},
+		{Method: "POST", Path: "/api/v1/estate/transfers", Name: "transferDevices", Summary: "Move every Device of a failed Supplier to a Supplier of Last Resort on one day.",
+			Tag: "estate", API: true, Request: transferIn{}, Response: estate.TransferResult{}, Handle: s.apiTransfer},
+		{Method: "GET", Path: "/api/v1/portfolio", Name: "getPortfolio", Summary: "Installed Devices by Supplier, model, firmware and MAP, as the caller may see them.",
+			Tag: "estate", API: true, Params: filter, Response: listOf([]estate.PortfolioRow{}), Handle: s.apiPortfolio},
+		{Method: "GET", Path: "/api/v1/estate/verify", Name: "verifyEstate", Summary: "Recount the portfolio aggregates from the Devices and report drift (SSC and secretariat).",
+			Tag: "estate", API: true, Response: estate.VerifyReport{}, Handle: s.apiVerifyEstate},
+
+		{Method: "GET", Path: "/estate", Name: "estatePage", Summary: "Look up a Device; the caller's portfolio in summary.", Tag: "ui", Handle: s.estatePage},
+		{Method: "GET", Path: "/devices/{id}", Name: "devicePage", Summary: "A Device, its supply timeline and firmware history.", Tag: "ui", Handle: s.devicePage},
+		{Method: "POST", Path: "/devices/{id}/firmware", Name: "setFirmwareForm", Summary: "Record a Device's firmware.", Tag: "ui", Handle: s.setFirmwareForm},
+		{Method: "POST", Path: "/devices/{id}/status", Name: "setStatusForm", Summary: "Change a Device's status.", Tag: "ui", Handle: s.setStatusForm},
+		{Method: "POST", Path: "/devices/{id}/supplier", Name: "changeSupplierForm", Summary: "Change a Device's Responsible Supplier.", Tag: "ui", Handle: s.changeSupplierForm},
+		{Method: "GET", Path: "/portfolio", Name: "portfolioPage", Summary: "The portfolio the caller may see, with filters.", Tag: "ui", Handle: s.portfolioPage},
+		{Method: "GET", Path: "/portfolio.csv", Name: "portfolioCSV", Summary: "The portfolio the caller may see as CSV.", Tag: "ui", Handle: s.portfolioCSV},
+		{Method: "GET", Path: "/estate/import", Name: "estateImportPage", Summary: "Import devices and churn files.", Tag: "ui", Handle: s.estateImportPage},
+		{Method: "POST", Path: "/estate/import/devices", Name: "importDevicesForm", Summary: "Import a devices file.", Tag: "ui", Upload: true, Scope: "import", Handle: s.importDevicesForm},
+		{Method: "POST", Path: "/estate/import/churn", Name: "importChurnForm", Summary: "Import a churn file.", Tag: "ui", Upload: true, Scope: "import", Handle: s.importChurnForm},
+	}
+}
+
+// firmwareIn is the body of a firmware change.
+type firmwareIn struct {
+	Firmware string `json:"firmware"`
+	Since    string `json:"since,omitempty"`
+}
+
+// statusIn is the body of a status change.
+type statusIn struct {
+	Status string `json:"status"`
+}
+
+// supplierIn is the body of a change of supplier.
+type supplierIn struct {
+	NewSupplier string `json:"new_supplier"`
+	Effective   string `json:"effective_date,omitempty"`
+}
+
+// transferIn is the body of a bulk transfer.
+type transferIn struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Effective string `json:"effective_date,omitempty"`
+}
+
+// deviceID reads the Device ID from the path.
+func deviceID(r *http.Request) (estate.DeviceID, error) {
+	return parseDeviceID(r.PathValue("id"))
+}
+
+func parseDeviceID(v string) (estate.DeviceID, error) {
+	id, err := estate.ParseDeviceID(strings.TrimSpace(v))
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "device id ")
+		return 0, errs.FieldError("device_id", "%s", msg)
+	}
+	return id, nil
+}
+
+// optDate reads an optional date field.
+func optDate(field, v string) (sec.Date, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return sec.Date{}, nil
+	}
+	d, err := sec.ParseDate(v)
+	if err != nil {
+		return d, errs.FieldError(field, "%q is not a date: want YYYY-MM-DD, for example 2025-06-15", v)
+	}
+	return d, nil
+}
+
+func (s *Server) apiGetDevice(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.Estate.Device(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiResponsibleOn(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	d, err := optDate("date", r.URL.Query().Get("date"))
+	if err != nil {
+		return err
+	}
+	if d.IsZero() {
+		return errs.FieldError("date", "is required: the day to ask about (YYYY-MM-DD)")
+	}
+	p, err := s.Estate.ResponsibleOn(r.Context(), callerOf(r), id, d)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiSetFirmware(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	var in firmwareIn
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	since, err := optDate("since", in.Since)
+	if err != nil {
+		return err
+	}
+	d, err := s.Estate.UpgradeFirmware(r.Context(), callerOf(r), id, in.Firmware, since)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiSetStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	var in statusIn
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	st, err := estate.ParseStatus(strings.TrimSpace(in.Status))
+	if err != nil {
+		return err
+	}
+	d, err := s.Estate.SetStatus(r.Context(), callerOf(r), id, st)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+// change checks a change of supplier's fields.
+func change(id estate.DeviceID, newSupplier, effective string) (estate.Change, error) {
+	ch := estate.Change{DeviceID: id, NewSupplier: strings.ToUpper(strings.TrimSpace(newSupplier))}
+	var fields []errs.Field
+	if ch.NewSupplier == "" {
+		fields = append(fields, errs.Field{Field: "new_supplier", Message: "is required: the organisation code of the new Responsible Supplier"})
+	}
+	d, err := optDate("effective_date", effective)
+	if err != nil {
+		fields = append(fields, errs.As(err).Fields...)
+	}
+	ch.Effective = d
+	if len(fields) > 0 {
+		return ch, errs.Fields("the change of supplier is not valid", fields...)
+	}
+	return ch, nil
+}
+
+func (s *Server) apiChangeSupplier(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	var in supplierIn
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	ch, err := change(id, in.NewSupplier, in.Effective)
+	if err != nil {
+		return err
+	}
+	res, err := s.Estate.ChangeSupplier(r.Context(), callerOf(r), ch)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// estateBody is the body of an estate file upload: refused when empty,
+// limited in size and un-gzipped.
+func estateBody(w http.ResponseWriter, r *http.Request, what string) (io.ReadCloser, error) {
+	if r.ContentLength == 0 {
+		return nil, errs.E(errs.Invalid, "send the %s CSV file (or the same gzip-compressed) as the request body", what)
+	}
+	return uploadBody(w, r, maxEstateUpload)
+}
+
+func (s *Server) apiImportDevices(w http.ResponseWriter, r *http.Request) error {
+	body, err := estateBody(w, r, "devices")
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	res, err := s.Estate.ImportDevices(r.Context(), callerOf(r), body, estate.ImportOptions{})
+	if err != nil {
+		return tooLarge(err)
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) apiImportChurn(w http.ResponseWriter, r *http.Request) error {
+	body, err := estateBody(w, r, "churn")
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	res, err := s.Estate.ImportChurn(r.Context(), callerOf(r), body, estate.ImportOptions{})
+	if err != nil {
+		return tooLarge(err)
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request) error {
+	var in transferIn
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	t := estate.Transfer{From: strings.ToUpper(strings.TrimSpace(in.From)), To: strings.ToUpper(strings.TrimSpace(in.To))}
+	var fields []errs.Field
+	if t.From == "" {
+		fields = append(fields, errs.Field{Field: "from", Message: "is required: the organisation code of the failed Supplier"})
+	}
+	if t.To == "" {
+		fields = append(fields, errs.Field{Field: "to", Message: "is required: the organisation code of the Supplier of Last Resort"})
+	}
+	d, err := optDate("effective_date", in.Effective)
+	if err != nil {
+		fields = append(fields, errs.As(err).Fields...)
+	}
+	if len(fields) > 0 {
+		return errs.Fields("the transfer is not valid", fields...)
+	}
+	t.Effective = d
+	res, err := s.Estate.TransferAll(r.Context(), callerOf(r), t)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func portfolioQuery(r *http.Request) estate.PortfolioQuery {
+	q := r.URL.Query()
+	return estate.PortfolioQuery{Supplier: strings.TrimSpace(q.Get("supplier")), Manufacturer: strings.TrimSpace(q.Get("manufacturer")),
+		MAP: strings.TrimSpace(q.Get("map"))}
+}
+
+func (s *Server) apiPortfolio(w http.ResponseWriter, r *http.Request) error {
+	rows, err := s.Estate.Portfolio(r.Context(), callerOf(r), portfolioQuery(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(rows))
+}
+
+func (s *Server) apiVerifyEstate(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	if !c.System && !c.IsSSC() {
+		return errs.E(errs.Forbidden, "only the SSC and the secretariat may verify the estate's aggregates")
+	}
+	rep, err := s.Estate.Verify(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+// estateData is the /estate page.
+type estateData struct {
+	Device string
+	Totals []estate.PortfolioTotal
+	Sum    int64
+	Chart  template.HTML
+}
+
+func (s *Server) estatePage(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	data := estateData{Device: strings.TrimSpace(r.URL.Query().Get("device"))}
+	pg := s.newPage(r, "Estate", nil)
+	status := http.StatusOK
+	if data.Device != "" {
+		id, err := parseDeviceID(data.Device)
+		if err == nil {
+			http.Redirect(w, r, "/devices/"+url.PathEscape(id.String()), http.StatusSeeOther)
+			return nil
+		}
+		pg.formErrors(err)
+		status = http.StatusUnprocessableEntity
+	}
+	tot, err := s.Estate.PortfolioTotals(r.Context(), c, estate.PortfolioQuery{})
+	if err != nil {
+		return err
+	}
+	data.Totals = tot
+	for _, t := range tot {
+		data.Sum += t.Devices
+	}
+	data.Chart = estateChart(tot)
+	pg.Data = data
+	return s.render(w, r, status, "estate", pg)
+}
+
+// estateChart draws installed Devices by device type as horizontal bars,
+// each split by generation, with the numbers in titles and an aria-label.
+func estateChart(tot []estate.PortfolioTotal) template.HTML {
+	type key struct {
+		t sec.DeviceType
+		g sec.Generation
+	}
+	counts := map[key]int64{}
+	byType := map[sec.DeviceType]int64{}
+	var most int64
+	for _, t := range tot {
+		counts[key{t.DeviceType, t.Generation}] += t.Devices
+		byType[t.DeviceType] += t.Devices
+		most = max(most, byType[t.DeviceType])
+	}
+	if most == 0 {
+		return ""
+	}
+	var types []sec.DeviceType
+	for _, t := range sec.DeviceTypes {
+		if byType[t] > 0 {
+			types = append(types, t)
+		}
+	}
+	colours := map[sec.Generation]string{sec.SMETS1: "#a35a00", sec.SMETS2: "#1d5fa7"}
+	const left, barW, rowH, top = 70, 480, 28, 30
+	width, height := left+barW+120, top+rowH*len(types)+10
+	esc := template.HTMLEscapeString
+	var b strings.Builder
+	var desc []string
+	for _, t := range types {
+		desc = append(desc, fmt.Sprintf("%s %d (SMETS1 %d, SMETS2+ %d)", t, byType[t], counts[key{t, sec.SMETS1}], counts[key{t, sec.SMETS2}]))
+	}
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" class="estate-chart">`,
+		width, height, width, height, esc("Installed Devices by type and generation: "+strings.Join(desc, "; ")))
+	lx := left
+	for _, g := range sec.Generations {
+		fmt.Fprintf(&b, `<rect x="%d" y="4" width="14" height="14" fill="%s"/><text x="%d" y="15" font-size="12">%s</text>`, lx, colours[g], lx+18, esc(string(g)))
+		lx += 100
+	}
+	for i, t := range types {
+		y := top + i*rowH
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="end"><title>%s</title>%s</text>`, left-8, y+rowH/2+4, esc(t.Label()), esc(string(t)))
+		x := float64(left)
+		for _, g := range sec.Generations {
+			n := counts[key{t, g}]
+			if n == 0 {
+				continue
+			}
+			bw := float64(barW) * float64(n) / float64(most)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %s: %s Devices</title></rect>`,
+				x, y+4, max(bw, 1), rowH-8, colours[g], esc(string(t)), esc(string(g)), thousands(strconv.FormatInt(n, 10)))
+			x += bw
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12">%s</text>`, x+6, y+rowH/2+4, thousands(strconv.FormatInt(byType[t], 10)))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// deviceData is the /devices/{id} page.
+type deviceData struct {
+	Device      estate.Device
+	Date        string
+	Day         sec.Date
+	Responsible *estate.SupplyPeriod
+	NotOnDate   string
+	MayChange   bool
+	MayChurn    bool
+	Choices     []estate.Status
+	Timeline    template.HTML
+	Open        string
+}
+
+func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) error {
+	return s.showDevice(w, r, http.StatusOK, "", nil)
+}
+
+// showDevice renders the device page, with a form's error when err is set.
+func (s *Server) showDevice(w http.ResponseWriter, r *http.Request, status int, open string, formErr error) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	d, err := s.Estate.Device(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	data := deviceData{Device: d, MayChange: estate.MayChange(c, d), MayChurn: c.System || c.IsSSC() || estate.MayChange(c, d),
+		Choices: estate.StatusChoices(c, d), Open: open}
+	today := s.Estate.Today(s.DB.Now())
+	data.Timeline = supplyTimeline(d, today)
+	pg := s.newPage(r, "Device "+d.ID.String(), nil)
+	pg.Form = map[string]string{}
+	if formErr != nil {
+		pg.formErrors(formErr)
+		pg.Form = formValues(r)
+	} else if v := strings.TrimSpace(r.URL.Query().Get("date")); v != "" {
+		data.Date = v
+		day, err := optDate("date", v)
+		if err != nil {
+			pg.formErrors(err)
+			status = http.StatusUnprocessableEntity
+		} else if p, err := s.Estate.ResponsibleOn(r.Context(), c, id, day); err == nil {
+			data.Day = day
+			data.Responsible = &p
+		} else if errs.CodeOf(err) == errs.NotFound {
+			data.NotOnDate = errs.As(err).Message
+		} else {
+			return err
+		}
+	}
+	pg.Data = data
+	return s.render(w, r, status, "device", pg)
+}
+
+// supplyTimeline draws the supply periods from the first start to today as
+// one bar, a segment per period, oldest on the left.
+func supplyTimeline(d estate.Device, today sec.Date) template.HTML {
+	if len(d.Supply) == 0 {
+		return ""
+	}
+	periods := slices.Clone(d.Supply)
+	slices.Reverse(periods)
+	first := periods[0].Start
+	end := today
+	if end.Before(periods[len(periods)-1].Start) {
+		end = periods[len(periods)-1].Start.AddDays(1)
+	}
+	span := float64(max(end.Sub(first), 1))
+	const w, h, barY, barH = 640, 56, 4, 26
+	esc := template.HTMLEscapeString
+	fills := []string{"#1d5fa7", "#5b8fc9"}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" class="timeline">`,
+		w, h, w, h, esc(fmt.Sprintf("Supply timeline: %d periods from %s", len(periods), first)))
+	for i, p := range periods {
+		pe := p.End
+		if pe.IsZero() {
+			pe = end
+		}
+		x := float64(w) * float64(p.Start.Sub(first)) / span
+		pw := max(float64(w)*float64(pe.Sub(p.Start))/span, 2)
+		until := "now"
+		if !p.End.IsZero() {
+			until = p.End.String()
+		}
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s" stroke="#ffffff"><title>%s: %s to %s</title></rect>`,
+			x, barY, pw, barH, fills[i%2], esc(p.Supplier), p.Start, esc(until))
+		if pw > 60 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" fill="#ffffff">%s</text>`, x+4, barY+barH/2+4, esc(p.Supplier))
+		}
+	}
+	fmt.Fprintf(&b, `<text x="0" y="%d" font-size="11">%s</text><text x="%d" y="%d" font-size="11" text-anchor="end">%s</text>`,
+		h-6, first, w, h-6, end)
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// deviceFormFailed shows the device page again with the error of a form
+// the user can fix; anything else is the error page.
+func (s *Server) deviceFormFailed(w http.ResponseWriter, r *http.Request, open string, err error) error {
+	switch errs.CodeOf(err) {
+	case errs.Invalid, errs.Conflict:
+		return s.showDevice(w, r, s.problemFor(r, err).Status, open, err)
+	}
+	return err
+}
+
+func devicePath(id estate.DeviceID) string { return "/devices/" + url.PathEscape(id.String()) }
+
+func (s *Server) setFirmwareForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	r.ParseForm()
+	since, err := optDate("since", r.PostFormValue("since"))
+	if err != nil {
+		return s.deviceFormFailed(w, r, "firmware", err)
+	}
+	d, err := s.Estate.UpgradeFirmware(r.Context(), callerOf(r), id, r.PostFormValue("firmware"), since)
+	if err != nil {
+		return s.deviceFormFailed(w, r, "firmware", err)
+	}
+	return s.redirect(w, r, devicePath(id), "Firmware "+d.Firmware+" recorded from "+d.FirmwareSince.String()+".")
+}
+
+func (s *Server) setStatusForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	r.ParseForm()
+	st, err := estate.ParseStatus(strings.TrimSpace(r.PostFormValue("status")))
+	if err != nil {
+		return s.deviceFormFailed(w, r, "status", err)
+	}
+	d, err := s.Estate.SetStatus(r.Context(), callerOf(r), id, st)
+	if err != nil {
+		return s.deviceFormFailed(w, r, "status", err)
+	}
+	return s.redirect(w, r, devicePath(id), "The Device is now "+string(d.Status)+".")
+}
+
+func (s *Server) changeSupplierForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	r.ParseForm()
+	ch, err := change(id, r.PostFormValue("new_supplier"), r.PostFormValue("effective_date"))
+	if err != nil {
+		return s.deviceFormFailed(w, r, "supplier", err)
+	}
+	res, err := s.Estate.ChangeSupplier(r.Context(), callerOf(r), ch)
+	if err != nil {
+		return s.deviceFormFailed(w, r, "supplier", err)
+	}
+	msg := "The Responsible Supplier is now " + ch.NewSupplier + "."
+	if res.Changed == 0 {
+		msg = "Nothing changed: the Device already had that Supplier."
+	}
+	return s.redirect(w, r, devicePath(id), msg)
+}
+
+// portfolioData is the /portfolio page.
+type portfolioData struct {
+	Query estate.PortfolioQuery
+	Rows  []estate.PortfolioRow
+	Sum   int64
+	CSV   template.URL
+}
+
+func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
+	q := portfolioQuery(r)
+	rows, err := s.Estate.Portfolio(r.Context(), callerOf(r), q)
+	if err != nil {
+		return err
+	}
+	data := portfolioData{Query: q, Rows: rows}
+	for _, row := range rows {
+		data.Sum += row.Devices
+	}
+	data.CSV = template.URL("/portfolio.csv")
+	if r.URL.RawQuery != "" {
+		data.CSV = template.URL("/portfolio.csv?" + r.URL.Query().Encode())
+	}
+	return s.render(w, r, http.StatusOK, "portfolio", s.newPage(r, "Portfolio", data))
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula.
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+func (s *Server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
+	rows, err := s.Estate.Portfolio(r.Context(), callerOf(r), portfolioQuery(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="portfolio.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"supplier", "manufacturer", "model", "firmware", "generation", "device_type", "map", "devices"})
+	for _, row := range rows {
+		cw.Write([]string{csvSafe(row.Supplier), csvSafe(row.Manufacturer), csvSafe(row.Model), csvSafe(row.Firmware),
+			string(row.Generation), string(row.DeviceType), csvSafe(row.MAP), strconv.FormatInt(row.Devices, 10)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// estateImportData is the /estate/import page.
+type estateImportData struct {
+	DeviceHeader, ChurnHeader string
+	Kind                      string // the form the result or errors belong to
+	Devices                   *estate.ImportResult
+	Churn                     *estate.ChurnResult
+	Fields                    []errs.Field
+	More                      int
+}
+
+func newEstateImportData() estateImportData {
+	return estateImportData{DeviceHeader: strings.Join(estate.DeviceHeader, ","), ChurnHeader: strings.Join(estate.ChurnHeader, ",")}
+}
+
+func (s *Server) estateImportPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "estate_import", s.newPage(r, "Import the estate", newEstateImportData()))
+}
+
+// estateUploadForm streams the file part of a multipart upload to load,
+// never holding the file whole, and shows the result or the problems.
+func (s *Server) estateUploadForm(w http.ResponseWriter, r *http.Request, kind string, load func(io.Reader, *estateImportData) error) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxEstateUpload)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return errs.E(errs.Invalid, "send the file from the import form (multipart/form-data)")
+	}
+	data := newEstateImportData()
+	data.Kind = kind
+	found := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return tooLarge(errs.E(errs.Invalid, "the upload could not be read: %v", err))
+		}
+		if part.FormName() == "file" {
+			found = true
+			body, err := maybeGunzip(io.NopCloser(part))
+			if err != nil {
+				return err
+			}
+			if err := load(body, &data); err != nil {
+				err = tooLarge(err)
+				if errs.CodeOf(err) != errs.Invalid {
+					return err
+				}
+				pg := s.newPage(r, "Import the estate", nil)
+				e := errs.As(err)
+				data.Fields, data.More = e.Fields, e.More
+				pg.Error = e.Message
+				pg.Data = data
+				return s.render(w, r, http.StatusUnprocessableEntity, "estate_import", pg)
+			}
+		}
+		part.Close()
+	}
+	if !found {
+		return errs.E(errs.Invalid, "choose a %s file to import", kind)
+	}
+	return s.render(w, r, http.StatusOK, "estate_import", s.newPage(r, "Import the estate", data))
+}
+
+func (s *Server) importDevicesForm(w http.ResponseWriter, r *http.Request) error {
+	return s.estateUploadForm(w, r, "devices", func(body io.Reader, data *estateImportData) error {
+		res, err := s.Estate.ImportDevices(r.Context(), callerOf(r), body, estate.ImportOptions{})
+		if err == nil {
+			data.Devices = &res
+		}
+		return err
+	})
+}
+
+func (s *Server) importChurnForm(w http.ResponseWriter, r *http.Request) error {
+	return s.estateUploadForm(w, r, "churn", func(body io.Reader, data *estateImportData) error {
+		res, err := s.Estate.ImportChurn(r.Context(), callerOf(r), body, estate.ImportOptions{})
+		if err == nil {
+			data.Churn = &res
+		}
+		return err
+	})
+}
