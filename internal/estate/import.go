@@ -1,0 +1,223 @@
+package estate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/store"
+)
+
+// The devices staging table. On SQLite it is keyed by (id, line), WITHOUT
+// ROWID: staging then sorts the rows by Device ID as it goes, so finding
+// duplicates is a walk of the key, looking Devices up is a merge, and the
+// INSERT into devices (whose key is the Device ID) appends in key order
+// instead of writing all over the table. Measured on 1M rows this beat a
+// heap table plus GROUP BY. PostgreSQL stages into a plain table (COPY is
+// fastest without an index) and hashes.
+const (
+	devStage        = "estate_import_devices"
+	devStageSQLite  = "(line INTEGER NOT NULL, id INTEGER NOT NULL, model_id INTEGER NOT NULL, firmware_id INTEGER NOT NULL, map_id INTEGER, premises TEXT NOT NULL, supplier_id INTEGER NOT NULL, supply_start TEXT NOT NULL, PRIMARY KEY (id, line)) WITHOUT ROWID"
+	devStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start DATE NOT NULL"
+)
+
+var devStageCols = []string{"line", "id", "model_id", "firmware_id", "map_id", "premises", "supplier_id", "supply_start"}
+
+// ImportDevices loads a devices CSV file (DeviceHeader), all or nothing, in
+// one transaction, streaming: memory does not grow with the file.
+//
+// Each row must name a catalogue model and firmware of its manufacturer, with
+// the model's type and generation; a Supplier, a MAP (or none) and a
+// manufacturer that hold those roles; no Device twice; and no Device already
+// in the estate as another model. Any problem rejects the file, and the error
+// lists the first 100 with their line numbers and counts the rest. Devices
+// already in the estate as the file describes them count as Unchanged, so
+// importing a file twice changes nothing. A Device is installed, and its
+// firmware and its current supply both date from supply_start.
+//
+// A Supplier's users import only their own organisation's Devices; SSC
+// members, the secretariat, administrators and the system import anything.
+func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reader, opts ImportOptions) (ImportResult, error) {
+	own, err := bulkScope(c)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	h := sha256.New()
+	var probs errs.Collector
+	f, err := openCSV(io.TeeReader(r, h), DeviceHeader, CheckDeviceHeader, opts, &probs)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	var res ImportResult
+	attempted := false
+	err = s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		// The file is a stream read once: a transaction retried after a
+		// clash with another writer cannot read it again.
+		if attempted {
+			return errs.E(errs.Conflict, "the import clashed with another change to the estate; send the file again")
+		}
+		attempted = true
+		ix, err := catalogue.LoadIndex(ctx, tx)
+		if err != nil {
+			return err
+		}
+		os, err := loadOrgs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := createTemp(ctx, tx, devStage, devStageSQLite, devStagePostgre); err != nil {
+			return err
+		}
+		next := func() ([]any, error) {
+			for {
+				rec, line := f.read()
+				if rec == nil {
+					return nil, nil
+				}
+				if vals := resolveDevice(tx.Dialect, ix, os, own, &probs, line, rec); vals != nil {
+					return vals, nil
+				}
+			}
+		}
+		if _, err := stage(ctx, tx, devStage, devStageCols, next); err != nil {
+			return err
+		}
+		res.Rows = f.rows
+		if opts.Progress != nil {
+			opts.Progress(f.rows, f.counter.n)
+		}
+		if err := analyze(ctx, tx, devStage); err != nil {
+			return err
+		}
+		if err := checkDevices(ctx, tx, ix, &probs); err != nil {
+			return err
+		}
+		if err := probs.Err(fmt.Sprintf("the file was not imported: %s", plural(int64(probs.Count()), "problem"))); err != nil {
+			return err
+		}
+		// The aggregates first: they count the staged Devices not yet in
+		// the estate, which the INSERT then adds.
+		if err := exec(ctx, tx, "estate: import portfolio", nil,
+			`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
+			SELECT s.supplier_id, s.model_id, s.firmware_id, COALESCE(s.map_id, 0), m.generation, m.device_type, COUNT(*)
+			FROM `+devStage+` s JOIN device_models m ON m.id = s.model_id
+			WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id)
+			GROUP BY s.supplier_id, s.model_id, s.firmware_id, COALESCE(s.map_id, 0), m.generation, m.device_type
+			ON CONFLICT (supplier_id, model_id, firmware_id, map_id) DO UPDATE SET devices = portfolio.devices + excluded.devices`); err != nil {
+			return err
+		}
+		ins, err := tx.ExecContext(ctx, `INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
+			SELECT s.id, s.model_id, s.firmware_id, s.map_id, s.premises, 'installed', s.supplier_id, s.supply_start, FALSE, s.supply_start
+			FROM `+devStage+` s WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.id`)
+		if err != nil {
+			return errs.Wrap(err, "estate: import devices")
+		}
+		if res.Created, err = ins.RowsAffected(); err != nil {
+			return errs.Wrap(err, "estate: import devices")
+		}
+		res.Unchanged = res.Rows - res.Created
+		res.SHA256 = hex.EncodeToString(h.Sum(nil))
+		if err := dropTemp(ctx, tx, devStage); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "estate.import_devices", "estate", res.SHA256[:16], res)
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// resolveDevice parses one record and resolves its codes to the values of a
+// staging row; nil when the row has problems, which it records.
+func resolveDevice(d store.Dialect, ix *catalogue.Index, os *orgs, own int64, probs *errs.Collector, line int, rec []string) []any {
+	row, fes := ParseDeviceRow(rec)
+	if fes != nil {
+		addFieldErrors(probs, line, fes)
+		return nil
+	}
+	bad := false
+	problem := func(field, value, format string, args ...any) {
+		bad = true
+		probs.Add(errs.Field{Line: line, Field: field, Message: fmt.Sprintf("%q: ", value) + fmt.Sprintf(format, args...)})
+	}
+	if mf := os.byCode[upper(row.Manufacturer)]; mf == nil {
+		problem("manufacturer", row.Manufacturer, "no such organisation")
+	} else if !mf.maker {
+		problem("manufacturer", row.Manufacturer, "the organisation is not a manufacturer")
+	}
+	m, ok := ix.Model(row.Manufacturer, row.Model)
+	var fw catalogue.FirmwareRef
+	if !ok {
+		problem("model", row.Model, "no such model of %s in the catalogue", row.Manufacturer)
+	} else {
+		if m.DeviceType != row.Type {
+			problem("device_type", string(row.Type), "model %s of %s is a %s", m.Code, m.Manufacturer, m.DeviceType)
+		}
+		if m.Generation != row.Generation {
+			problem("generation", string(row.Generation), "model %s of %s is %s", m.Code, m.Manufacturer, m.Generation)
+		}
+		if fw, ok = ix.Firmware(m.ID, row.Firmware.String()); !ok {
+			problem("firmware", row.Firmware.String(), "no such firmware of model %s of %s in the catalogue", m.Code, m.Manufacturer)
+		}
+	}
+	sup, msg := os.supplier(row.Supplier)
+	switch {
+	case msg != "":
+		problem("supplier", row.Supplier, "%s", msg)
+	case own != 0 && sup != own:
+		problem("supplier", row.Supplier, "not your organisation: a Supplier imports only its own Devices")
+	}
+	var mapID any
+	if row.MAP != "" {
+		switch mp := os.byCode[upper(row.MAP)]; {
+		case mp == nil:
+			problem("map", row.MAP, "no such organisation")
+		case !mp.mapRole:
+			problem("map", row.MAP, "the organisation is not a Meter Asset Provider")
+		default:
+			mapID = mp.id
+		}
+	}
+	if bad {
+		return nil
+	}
+	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, dateValue(d, row.SupplyStart)}
+}
+
+// checkDevices records what is wrong with the staged rows taken together and
+// against the estate: a Device twice in the file, or already in the estate
+// as another model.
+func checkDevices(ctx context.Context, tx *store.Tx, ix *catalogue.Index, probs *errs.Collector) error {
+	err := collect(ctx, tx, probs, `SELECT s.line, s.id, f.first FROM `+devStage+` s
+		JOIN (SELECT id, MIN(line) AS first FROM `+devStage+` GROUP BY id HAVING COUNT(*) > 1) f ON f.id = s.id
+		WHERE s.line > f.first ORDER BY s.line`, nil, func(r *sqlRows) (errs.Field, error) {
+		var line, id, first int64
+		err := r.Scan(&line, &id, &first)
+		return errs.Field{Line: int(line), Field: "device_id",
+			Message: fmt.Sprintf("%q: the Device is also on line %d", DeviceIDFromInt64(id).String(), first)}, err
+	})
+	if err != nil {
+		return err
+	}
+	return collect(ctx, tx, probs, `SELECT s.line, s.id, d.model_id FROM `+devStage+` s JOIN devices d ON d.id = s.id
+		WHERE d.model_id <> s.model_id ORDER BY s.line`, nil, func(r *sqlRows) (errs.Field, error) {
+		var line, id, model int64
+		err := r.Scan(&line, &id, &model)
+		what := fmt.Sprint("model ", model)
+		if m, ok := ix.ModelByID(model); ok {
+			what = fmt.Sprintf("model %s of %s", m.Code, m.Manufacturer)
+		}
+		return errs.Field{Line: int(line), Field: "device_id",
+			Message: fmt.Sprintf("%q: the Device is already in the estate as %s", DeviceIDFromInt64(id).String(), what)}, err
+	})
+}
+
+func upper(s string) string { return strings.ToUpper(s) }
