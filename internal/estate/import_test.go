@@ -371,11 +371,11 @@ func TestImportDevicesRejectsBadRows(t *testing.T) {
 				}
 			}},
 			{"supplier", func(r []string) { r[6] = "NOSUCH" }},
-			{"supplier", func(r []string) { r[6] = makers[0] }},     // not a Supplier
-			{"map", func(r []string) { r[8] = sups[0] }},            // not a MAP
+			{"supplier", func(r []string) { r[6] = makers[0] }},       // not a Supplier
+			{"map", func(r []string) { r[8] = sups[0] }},              // not a MAP
 			{"manufacturer", func(r []string) { r[3] = mapCodes[0] }}, // not a manufacturer (nor its model)
 			{"supply_start", func(r []string) { r[7] = "2025-02-30" }},
-			{"device_id", func(r []string) { copy(r, recs[0]) }}, // duplicate of line 2
+			{"device_id", func(r []string) { copy(r, recs[0]) }},                                  // duplicate of line 2
 			{"device_id", func(r []string) { copy(r, w.devices[other]); r[0] = w.devices[0][0] }}, // in the estate as another model
 		}
 		var want []string
