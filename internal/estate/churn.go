@@ -62,7 +62,7 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 			return errs.E(errs.Conflict, "the import clashed with another change to the estate; send the file again")
 		}
 		attempted = true
-		os, err := loadOrgs(ctx, tx)
+		og, err := loadOrgs(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 					addFieldErrors(&probs, line, fes)
 					continue
 				}
-				sup, msg := os.supplier(row.NewSupplier)
+				sup, msg := og.supplier(row.NewSupplier)
 				if msg == "" && own != 0 && sup != own {
 					msg = "not your organisation: a Supplier imports only the changes that make it responsible"
 				}
@@ -88,7 +88,7 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 				return churnValues(tx.Dialect, int64(line), row.DeviceID, sup, row.EffectiveDate), nil
 			}
 		}
-		changed, err := applyChurn(ctx, tx, os, &probs, next, func() {
+		changed, err := applyChurn(ctx, tx, og, &probs, next, func() {
 			res.Rows = f.rows
 			if opts.Progress != nil {
 				opts.Progress(f.rows, f.counter.n)
@@ -124,11 +124,11 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 		if eff.IsZero() {
 			eff = s.Today(tx.Now)
 		}
-		os, err := loadOrgs(ctx, tx)
+		og, err := loadOrgs(ctx, tx)
 		if err != nil {
 			return err
 		}
-		sup, msg := os.supplier(ch.NewSupplier)
+		sup, msg := og.supplier(ch.NewSupplier)
 		if msg == "" && own != 0 && sup != own {
 			msg = "not your organisation: a Supplier makes only the changes that make it responsible"
 		}
@@ -144,7 +144,7 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 			done = true
 			return churnValues(tx.Dialect, 0, ch.DeviceID, sup, eff.Time()), nil
 		}
-		changed, err := applyChurn(ctx, tx, os, &probs, next, nil)
+		changed, err := applyChurn(ctx, tx, og, &probs, next, nil)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 		}
 		res.Changed, res.Unchanged = changed, 1-changed
 		return audit.Record(ctx, tx, "estate.change_supplier", "device", ch.DeviceID.String(),
-			Change{DeviceID: ch.DeviceID, NewSupplier: os.code(sup), Effective: eff})
+			Change{DeviceID: ch.DeviceID, NewSupplier: og.code(sup), Effective: eff})
 	})
 	if err != nil {
 		return ChurnResult{}, err
@@ -173,7 +173,7 @@ func churnValues(d store.Dialect, line int64, id DeviceID, supplier int64, eff t
 // is wrong, applies them with the aggregates. It returns how many changed a
 // Device; rows matching a supply period already recorded change nothing.
 // staged runs once the rows are staged.
-func applyChurn(ctx context.Context, tx *store.Tx, os *orgs, probs *errs.Collector, next func() ([]any, error), staged func()) (int64, error) {
+func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func()) (int64, error) {
 	if err := createTemp(ctx, tx, churnStage, churnStageSQLite, churnStagePostgre); err != nil {
 		return 0, err
 	}
@@ -230,7 +230,7 @@ func applyChurn(ctx context.Context, tx *store.Tx, os *orgs, probs *errs.Collect
 		return 0, errs.Wrap(err, "estate: churn rounds")
 	}
 	for k := int64(1); k <= rounds; k++ {
-		if err := churnRound(ctx, tx, os, probs, k); err != nil {
+		if err := churnRound(ctx, tx, og, probs, k); err != nil {
 			return 0, err
 		}
 		if probs.Count() > 0 {
@@ -264,7 +264,7 @@ const (
 
 // churnRound checks and applies the k-th change of each Device. The
 // aggregates move first, while devices still say where each Device was.
-func churnRound(ctx context.Context, tx *store.Tx, os *orgs, probs *errs.Collector, k int64) error {
+func churnRound(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collector, k int64) error {
 	err := collect(ctx, tx, probs, `SELECT r.line, r.eff, d.supply_start, r.supplier_id FROM `+churnRounds+` r
 		JOIN devices d ON d.id = r.id
 		WHERE r.rnd = $1 AND (r.eff <= d.supply_start OR r.supplier_id = d.supplier_id) ORDER BY r.line`, []any{k},
@@ -279,7 +279,7 @@ func churnRound(ctx context.Context, tx *store.Tx, os *orgs, probs *errs.Collect
 					"%s is not after the Device's current supply start %s: supply periods cannot overlap or go backwards", eff, start)}, nil
 			}
 			return errs.Field{Line: int(line), Field: "new_supplier", Message: fmt.Sprintf(
-				"%q: already the Device's Responsible Supplier", os.code(sup))}, nil
+				"%q: already the Device's Responsible Supplier", og.code(sup))}, nil
 		})
 	if err != nil || probs.Count() > 0 {
 		return err
@@ -330,22 +330,22 @@ func (s *Service) TransferAll(ctx context.Context, c access.Caller, t Transfer) 
 		if t.Effective.IsZero() {
 			t.Effective = s.Today(tx.Now)
 		}
-		os, err := loadOrgs(ctx, tx)
+		og, err := loadOrgs(ctx, tx)
 		if err != nil {
 			return err
 		}
-		from, msg := os.supplier(t.From)
+		from, msg := og.supplier(t.From)
 		if msg != "" {
 			return errs.FieldError("from", "%q: %s", t.From, msg)
 		}
-		to, msg := os.supplier(t.To)
+		to, msg := og.supplier(t.To)
 		if msg != "" {
 			return errs.FieldError("to", "%q: %s", t.To, msg)
 		}
 		if from == to {
 			return errs.FieldError("to", "%q: the Devices are already that Supplier's", t.To)
 		}
-		t.From, t.To = os.code(from), os.code(to)
+		t.From, t.To = og.code(from), og.code(to)
 		var late int64
 		var example sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(id) FROM devices WHERE supplier_id = $1 AND supply_start >= $2`,

@@ -28,6 +28,11 @@ const (
 	devStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start DATE NOT NULL"
 )
 
+// analyzeAfter is how many new Devices make an import refresh the planner's
+// statistics of devices (ANALYZE samples a fixed number of rows: a second or
+// two whatever the size).
+const analyzeAfter = 100_000
+
 var devStageCols = []string{"line", "id", "model_id", "firmware_id", "map_id", "premises", "supplier_id", "supply_start"}
 
 // ImportDevices loads a devices CSV file (DeviceHeader), all or nothing, in
@@ -68,7 +73,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		if err != nil {
 			return err
 		}
-		os, err := loadOrgs(ctx, tx)
+		og, err := loadOrgs(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -81,7 +86,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 				if rec == nil {
 					return nil, nil
 				}
-				if vals := resolveDevice(tx.Dialect, ix, os, own, &probs, line, rec); vals != nil {
+				if vals := resolveDevice(tx.Dialect, ix, og, own, &probs, line, rec); vals != nil {
 					return vals, nil
 				}
 			}
@@ -123,6 +128,14 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			return errs.Wrap(err, "estate: import devices")
 		}
 		res.Unchanged = res.Rows - res.Created
+		// PostgreSQL plans the next change (a churn file, typically) from
+		// statistics autovacuum gathers only later: a first load would
+		// leave it planning for an empty estate.
+		if tx.Dialect == store.Postgres && res.Created >= analyzeAfter {
+			if err := exec(ctx, tx, "estate: analyze devices", nil, "ANALYZE devices"); err != nil {
+				return err
+			}
+		}
 		res.SHA256 = hex.EncodeToString(h.Sum(nil))
 		if err := dropTemp(ctx, tx, devStage); err != nil {
 			return err
@@ -137,7 +150,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 
 // resolveDevice parses one record and resolves its codes to the values of a
 // staging row; nil when the row has problems, which it records.
-func resolveDevice(d store.Dialect, ix *catalogue.Index, os *orgs, own int64, probs *errs.Collector, line int, rec []string) []any {
+func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, probs *errs.Collector, line int, rec []string) []any {
 	row, fes := ParseDeviceRow(rec)
 	if fes != nil {
 		addFieldErrors(probs, line, fes)
@@ -148,7 +161,7 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, os *orgs, own int64, pr
 		bad = true
 		probs.Add(errs.Field{Line: line, Field: field, Message: fmt.Sprintf("%q: ", value) + fmt.Sprintf(format, args...)})
 	}
-	if mf := os.byCode[upper(row.Manufacturer)]; mf == nil {
+	if mf := og.byCode[upper(row.Manufacturer)]; mf == nil {
 		problem("manufacturer", row.Manufacturer, "no such organisation")
 	} else if !mf.maker {
 		problem("manufacturer", row.Manufacturer, "the organisation is not a manufacturer")
@@ -168,7 +181,7 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, os *orgs, own int64, pr
 			problem("firmware", row.Firmware.String(), "no such firmware of model %s of %s in the catalogue", m.Code, m.Manufacturer)
 		}
 	}
-	sup, msg := os.supplier(row.Supplier)
+	sup, msg := og.supplier(row.Supplier)
 	switch {
 	case msg != "":
 		problem("supplier", row.Supplier, "%s", msg)
@@ -177,7 +190,7 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, os *orgs, own int64, pr
 	}
 	var mapID any
 	if row.MAP != "" {
-		switch mp := os.byCode[upper(row.MAP)]; {
+		switch mp := og.byCode[upper(row.MAP)]; {
 		case mp == nil:
 			problem("map", row.MAP, "no such organisation")
 		case !mp.mapRole:
