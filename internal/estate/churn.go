@@ -26,6 +26,7 @@ import (
 const (
 	churnStage        = "estate_import_churn"
 	churnRounds       = "estate_churn_rounds"
+	churnMoves        = "estate_churn_moves"
 	churnStageSQLite  = "(line INTEGER NOT NULL, id INTEGER NOT NULL, supplier_id INTEGER NOT NULL, eff TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (id, eff, line)) WITHOUT ROWID"
 	churnStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, supplier_id BIGINT NOT NULL, eff DATE NOT NULL, month TEXT NOT NULL"
 )
@@ -174,6 +175,9 @@ func churnValues(d store.Dialect, line int64, id DeviceID, supplier int64, eff t
 // Device; rows matching a supply period already recorded change nothing.
 // staged runs once the rows are staged.
 func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func()) (int64, error) {
+	if err := tune(ctx, tx); err != nil {
+		return 0, err
+	}
 	if err := createTemp(ctx, tx, churnStage, churnStageSQLite, churnStagePostgre); err != nil {
 		return 0, err
 	}
@@ -262,12 +266,27 @@ const (
 	churnKey      = "month, from_supplier, to_supplier"
 )
 
-// churnRound checks and applies the k-th change of each Device. The
-// aggregates move first, while devices still say where each Device was.
+// churnRound checks and applies the k-th change of each Device. The round's
+// changes are first joined once with the Devices as they stand into a small
+// table of moves (old and new Supplier, model, firmware, MAP, status), which
+// the checks and every aggregate then read without going back to devices:
+// on PostgreSQL each join with devices is a scan of the whole estate.
 func churnRound(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collector, k int64) error {
-	err := collect(ctx, tx, probs, `SELECT r.line, r.eff, d.supply_start, r.supplier_id FROM `+churnRounds+` r
-		JOIN devices d ON d.id = r.id
-		WHERE r.rnd = $1 AND (r.eff <= d.supply_start OR r.supplier_id = d.supplier_id) ORDER BY r.line`, []any{k},
+	if err := dropTemp(ctx, tx, churnMoves); err != nil {
+		return err
+	}
+	if err := exec(ctx, tx, "estate: change supplier", []any{k},
+		`CREATE TEMP TABLE `+churnMoves+` AS
+		SELECT r.line, r.id, r.supplier_id AS new_supplier, r.eff, r.month, d.supplier_id AS old_supplier, d.supply_start,
+			d.model_id, d.firmware_id, COALESCE(d.map_id, 0) AS map_id, d.status = 'installed' AS installed, d.inherited
+		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id WHERE r.rnd = $1`); err != nil {
+		return err
+	}
+	if err := analyze(ctx, tx, churnMoves); err != nil {
+		return err
+	}
+	err := collect(ctx, tx, probs, `SELECT line, eff, supply_start, new_supplier FROM `+churnMoves+`
+		WHERE eff <= supply_start OR new_supplier = old_supplier ORDER BY line`, nil,
 		func(r *sqlRows) (errs.Field, error) {
 			var line, sup int64
 			var eff, start sec.Date
@@ -284,31 +303,36 @@ func churnRound(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 	if err != nil || probs.Count() > 0 {
 		return err
 	}
-	from := ` FROM ` + churnRounds + ` r JOIN devices d ON d.id = r.id `
-	installed := ` WHERE r.rnd = $1 AND d.status = 'installed' AND d.supplier_id IS NOT NULL `
-	return exec(ctx, tx, "estate: change supplier", []any{k},
+	mv := ` FROM ` + churnMoves + ` v `
+	installed := ` WHERE v.installed AND v.old_supplier IS NOT NULL `
+	withModel := mv + `JOIN device_models m ON m.id = v.model_id` + installed
+	if err := exec(ctx, tx, "estate: change supplier", nil,
 		upsert("portfolio", portfolioCols, portfolioKey,
-			`SELECT d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type, -COUNT(*)`+from+
-				`JOIN device_models m ON m.id = d.model_id`+installed+
-				`GROUP BY d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type`),
+			`SELECT v.old_supplier, v.model_id, v.firmware_id, v.map_id, m.generation, m.device_type, -COUNT(*)`+withModel+
+				`GROUP BY v.old_supplier, v.model_id, v.firmware_id, v.map_id, m.generation, m.device_type`),
 		upsert("portfolio", portfolioCols, portfolioKey,
-			`SELECT r.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type, COUNT(*)`+from+
-				`JOIN device_models m ON m.id = d.model_id`+installed+
-				`GROUP BY r.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type`),
+			`SELECT v.new_supplier, v.model_id, v.firmware_id, v.map_id, m.generation, m.device_type, COUNT(*)`+withModel+
+				`GROUP BY v.new_supplier, v.model_id, v.firmware_id, v.map_id, m.generation, m.device_type`),
 		upsert("portfolio_inherited", inheritedCols, inheritedKey,
-			`SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start, -COUNT(*)`+from+installed+
-				`AND d.inherited GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start`),
+			`SELECT v.old_supplier, v.model_id, v.map_id, v.supply_start, -COUNT(*)`+mv+installed+
+				`AND v.inherited GROUP BY v.old_supplier, v.model_id, v.map_id, v.supply_start`),
 		upsert("portfolio_inherited", inheritedCols, inheritedKey,
-			`SELECT r.supplier_id, d.model_id, COALESCE(d.map_id, 0), r.eff, COUNT(*)`+from+installed+
-				`GROUP BY r.supplier_id, d.model_id, COALESCE(d.map_id, 0), r.eff`),
+			`SELECT v.new_supplier, v.model_id, v.map_id, v.eff, COUNT(*)`+mv+installed+
+				`GROUP BY v.new_supplier, v.model_id, v.map_id, v.eff`),
 		upsert("churn_monthly", churnCols, churnKey,
-			`SELECT r.month, COALESCE(d.supplier_id, 0), r.supplier_id, COUNT(*)`+from+
-				`WHERE r.rnd = $1 GROUP BY r.month, COALESCE(d.supplier_id, 0), r.supplier_id`),
+			`SELECT v.month, COALESCE(v.old_supplier, 0), v.new_supplier, COUNT(*)`+mv+
+				`WHERE TRUE GROUP BY v.month, COALESCE(v.old_supplier, 0), v.new_supplier`),
 		`INSERT INTO supply_periods (device_id, start, "end", supplier_id)
-			SELECT d.id, d.supply_start, r.eff, d.supplier_id`+from+`WHERE r.rnd = $1 AND d.supplier_id IS NOT NULL`,
+			SELECT v.id, v.supply_start, v.eff, v.old_supplier`+mv+`WHERE v.old_supplier IS NOT NULL`,
+	); err != nil {
+		return err
+	}
+	if err := exec(ctx, tx, "estate: change supplier", []any{k},
 		`UPDATE devices SET supplier_id = r.supplier_id, supply_start = r.eff, inherited = TRUE
-			FROM `+churnRounds+` r WHERE r.rnd = $1 AND devices.id = r.id`,
-	)
+			FROM `+churnRounds+` r WHERE r.rnd = $1 AND devices.id = r.id`); err != nil {
+		return err
+	}
+	return dropTemp(ctx, tx, churnMoves)
 }
 
 // TransferAll moves every Device of a failed Supplier to a Supplier of Last
@@ -346,6 +370,9 @@ func (s *Service) TransferAll(ctx context.Context, c access.Caller, t Transfer) 
 			return errs.FieldError("to", "%q: the Devices are already that Supplier's", t.To)
 		}
 		t.From, t.To = og.code(from), og.code(to)
+		if err := tune(ctx, tx); err != nil {
+			return err
+		}
 		var late int64
 		var example sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(id) FROM devices WHERE supplier_id = $1 AND supply_start >= $2`,

@@ -77,6 +77,9 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		if err != nil {
 			return err
 		}
+		if err := tune(ctx, tx); err != nil {
+			return err
+		}
 		if err := createTemp(ctx, tx, devStage, devStageSQLite, devStagePostgre); err != nil {
 			return err
 		}

@@ -69,13 +69,29 @@ func createTemp(ctx context.Context, tx *store.Tx, name, sqliteDDL, postgresCols
 	return nil
 }
 
-// dropTemp removes a staging table on SQLite (PostgreSQL drops it at commit).
-func dropTemp(ctx context.Context, tx *store.Tx, names ...string) error {
-	if tx.Dialect == store.Postgres {
+// tune sets PostgreSQL up for one bulk change, for this transaction only:
+// the planner guesses groups of staged rows by the million (it cannot know
+// that a million Devices fall into a few thousand portfolio groups), so with
+// the default 4 MB of work_mem it plans hash aggregates that spill to disk,
+// and it JIT-compiles every such statement, which costs more than it saves
+// on statements that each run once.
+func tune(ctx context.Context, tx *store.Tx) error {
+	if tx.Dialect != store.Postgres {
 		return nil
 	}
+	return exec(ctx, tx, "estate: tune", nil, "SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+}
+
+// dropTemp removes staging tables: on SQLite before commit, on PostgreSQL
+// (which drops them at commit) when a table is made again in one
+// transaction.
+func dropTemp(ctx context.Context, tx *store.Tx, names ...string) error {
 	for _, n := range names {
-		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+n); err != nil {
+		q := "DROP TABLE IF EXISTS temp." + n
+		if tx.Dialect == store.Postgres {
+			q = "DROP TABLE IF EXISTS pg_temp." + n
+		}
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return errs.Wrap(err, "estate: staging table")
 		}
 	}
