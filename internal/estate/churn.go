@@ -216,7 +216,7 @@ func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 		FROM ` + churnStage + ` s
 		WHERE NOT EXISTS (SELECT 1 FROM supply_periods p WHERE p.device_id = s.id AND p.start = s.eff AND p.supplier_id = s.supplier_id)
 		AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id AND d.supply_start = s.eff AND d.supplier_id = s.supplier_id)`
-	create := "CREATE TEMP TABLE " + churnRounds + " AS " + sel
+	create := "CREATE TABLE " + churnRounds + " AS " + sel
 	if tx.Dialect == store.Postgres {
 		create = "CREATE TEMP TABLE " + churnRounds + " ON COMMIT DROP AS " + sel
 	} else if err := dropTemp(ctx, tx, churnRounds); err != nil {
@@ -275,8 +275,12 @@ func churnRound(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 	if err := dropTemp(ctx, tx, churnMoves); err != nil {
 		return err
 	}
+	create := "CREATE TABLE "
+	if tx.Dialect == store.Postgres {
+		create = "CREATE TEMP TABLE "
+	}
 	if err := exec(ctx, tx, "estate: change supplier", []any{k},
-		`CREATE TEMP TABLE `+churnMoves+` AS
+		create+churnMoves+` AS
 		SELECT r.line, r.id, r.supplier_id AS new_supplier, r.eff, r.month, d.supplier_id AS old_supplier, d.supply_start,
 			d.model_id, d.firmware_id, COALESCE(d.map_id, 0) AS map_id, d.status = 'installed' AS installed, d.inherited
 		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id WHERE r.rnd = $1`); err != nil {

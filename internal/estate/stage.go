@@ -25,8 +25,8 @@ import (
 //
 //  1. Each row is parsed and its codes resolved to ids in Go, against small
 //     maps of organisations and the catalogue (thousands of entries).
-//  2. The resolved rows are staged, streaming, in a TEMP table of the
-//     transaction: on PostgreSQL through COPY (one COPY for the whole file),
+//  2. The resolved rows are staged, streaming, in a table of the
+//     transaction (see createTemp): on PostgreSQL through COPY (one COPY for the whole file),
 //     on SQLite through a prepared multi-row INSERT (stageBatch rows to a
 //     statement, which is several times faster than one row to a statement
 //     because database/sql costs more per call than SQLite per row).
@@ -48,20 +48,23 @@ const stageBatch = 200
 // progressEvery is how often, in rows, a bulk change reports progress.
 const progressEvery = 100_000
 
-// createTemp makes an empty TEMP table for this transaction. On PostgreSQL it
-// goes at commit; on SQLite, where temporary tables belong to the (single,
-// reused) writer connection, dropTemp removes it before commit and a
-// rollback undoes its creation.
+// createTemp makes an empty staging table for this transaction. On
+// PostgreSQL it is TEMP and goes at commit. On SQLite it is an ordinary
+// table that dropTemp removes before commit (and a rollback never made):
+// SQLite keeps TEMP tables in memory (this build's temp_store), where a
+// staged file would grow the process by its size, 100 MB a million rows,
+// whereas the main database pages through its bounded cache. No other
+// connection sees it: SQLite has one writer and readers see only commits.
 // sqliteDDL is the whole definition after the name, postgresCols the columns.
 func createTemp(ctx context.Context, tx *store.Tx, name, sqliteDDL, postgresCols string) error {
 	var q string
 	if tx.Dialect == store.Postgres {
 		q = fmt.Sprintf("CREATE TEMP TABLE %s (%s) ON COMMIT DROP", name, postgresCols)
 	} else {
-		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+name); err != nil {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS main."+name); err != nil {
 			return errs.Wrap(err, "estate: staging table")
 		}
-		q = fmt.Sprintf("CREATE TEMP TABLE %s %s", name, sqliteDDL)
+		q = fmt.Sprintf("CREATE TABLE %s %s", name, sqliteDDL)
 	}
 	if _, err := tx.ExecContext(ctx, q); err != nil {
 		return errs.Wrap(err, "estate: staging table")
@@ -87,7 +90,7 @@ func tune(ctx context.Context, tx *store.Tx) error {
 // transaction.
 func dropTemp(ctx context.Context, tx *store.Tx, names ...string) error {
 	for _, n := range names {
-		q := "DROP TABLE IF EXISTS temp." + n
+		q := "DROP TABLE IF EXISTS main." + n
 		if tx.Dialect == store.Postgres {
 			q = "DROP TABLE IF EXISTS pg_temp." + n
 		}
@@ -395,6 +398,21 @@ func collect(ctx context.Context, tx *store.Tx, probs *errs.Collector, q string,
 }
 
 type sqlRows = sql.Rows
+
+// each runs a query and calls fn on each row.
+func each(ctx context.Context, tx *store.Tx, q string, fn func(*sqlRows) error) error {
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return errs.Wrap(err, "estate: read staged rows")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return errs.Wrap(err, "estate: read staged rows")
+		}
+	}
+	return errs.Wrap(rows.Err(), "estate: read staged rows")
+}
 
 // exec runs statements in order.
 func exec(ctx context.Context, tx *store.Tx, what string, args []any, qs ...string) error {
