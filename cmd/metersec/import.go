@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/metersec/metersec/internal/cli"
+	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/party"
 )
 
@@ -17,7 +19,7 @@ func importCmd() *cli.Command {
 		Help: `Each file is loaded whole or not at all: a bad row rejects the file, and the error lists the
 first 100 problems with their line numbers. Files may be gzip-compressed. Importing the same
 file again changes nothing. Load a generated world in order: parties, catalogue, devices, churn.`,
-		Subs: []*cli.Command{importPartiesCmd(), importCatalogueCmd()},
+		Subs: []*cli.Command{importPartiesCmd(), importCatalogueCmd(), importDevicesCmd(), importChurnCmd()},
 	}
 }
 
@@ -69,4 +71,117 @@ func openInput(args []string) (io.Reader, func(), error) {
 		return nil, nil, err
 	}
 	return r, func() { f.Close() }, nil
+}
+
+func importDevicesCmd() *cli.Command {
+	return &cli.Command{
+		Name:    "devices",
+		Args:    "FILE",
+		Summary: "load the Device estate (devices.csv)",
+		Help: `The header is:
+  device_id,device_type,generation,manufacturer,model,firmware,supplier,supply_start,map,premises
+one row per installed Device. Import the parties and the catalogue first: every row must name a
+catalogue model and firmware of its manufacturer, a Supplier and (or empty) a MAP. Devices already
+in the estate as the file describes them are left alone. The file streams: tens of millions of rows
+need no more memory than a few.`,
+		Flags: cli.FormatFlag,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			r, closeFn, err := openInput(args)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			db, err := openDB(ctx, env, true)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p := newProgress(env.Stderr)
+			res, err := estate.NewService(db).ImportDevices(ctx, operator(env), r, estate.ImportOptions{Progress: p.report})
+			p.done()
+			if err != nil {
+				return err
+			}
+			return env.Print(res, func(w io.Writer) error {
+				fmt.Fprintf(w, "%d rows: %d Devices created, %d unchanged (%s)\n", res.Rows, res.Created, res.Unchanged, p.rate(res.Rows))
+				return nil
+			})
+		},
+	}
+}
+
+func importChurnCmd() *cli.Command {
+	return &cli.Command{
+		Name:    "churn",
+		Args:    "FILE",
+		Summary: "load changes of supplier (churn.csv)",
+		Help: `The header is:
+  device_id,new_supplier,effective_date
+one row per change of Responsible Supplier, in date order; a Device may change more than once.
+Each change closes the Device's supply period and opens the next on the effective date, which must
+be after the current one began. Changes already recorded are left alone.`,
+		Flags: cli.FormatFlag,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			r, closeFn, err := openInput(args)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			db, err := openDB(ctx, env, true)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p := newProgress(env.Stderr)
+			res, err := estate.NewService(db).ImportChurn(ctx, operator(env), r, estate.ImportOptions{Progress: p.report})
+			p.done()
+			if err != nil {
+				return err
+			}
+			return env.Print(res, func(w io.Writer) error {
+				fmt.Fprintf(w, "%d rows: %d changes made, %d unchanged (%s)\n", res.Rows, res.Changed, res.Unchanged, p.rate(res.Rows))
+				return nil
+			})
+		},
+	}
+}
+
+// progress shows how far a long import has read: a line redrawn in place on
+// a terminal, plain lines otherwise (logs).
+type progress struct {
+	w     io.Writer
+	tty   bool
+	start time.Time
+	drawn bool
+}
+
+func newProgress(w io.Writer) *progress {
+	return &progress{w: w, tty: isTerminal(w), start: time.Now()}
+}
+
+func (p *progress) report(rows, bytes int64) {
+	secs := time.Since(p.start).Seconds()
+	p.reportf("read %d rows, %.1f MB in %.0fs (%.0f rows/s)", rows, float64(bytes)/1e6, secs, float64(rows)/max(secs, 1e-3))
+}
+
+func (p *progress) reportf(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.drawn = true
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// done ends the progress line (the checks and the writing follow the read).
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func (p *progress) rate(rows int64) string {
+	secs := time.Since(p.start).Seconds()
+	return fmt.Sprintf("%.1fs, %.0f rows/s", secs, float64(rows)/max(secs, 1e-3))
 }

@@ -35,6 +35,8 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			demoCmd(),
 			migrateCmd(),
 			importCmd(),
+			generateCmd(),
+			estateCmd(),
 			vulnCmd(),
 			reportCmd(),
 			catalogueCmd(),

@@ -277,10 +277,10 @@ func (s *Service) UpgradeFirmware(ctx context.Context, c access.Caller, id Devic
 			return errs.Wrap(err, "record firmware")
 		}
 		if r.Status == Installed && r.supplierID != 0 {
-			if err := addPortfolio(ctx, tx, r, r.firmwareID, -1); err != nil {
+			if err := addDevicePortfolio(ctx, tx, r, r.firmwareID, -1); err != nil {
 				return err
 			}
-			if err := addPortfolio(ctx, tx, r, fwID, 1); err != nil {
+			if err := addDevicePortfolio(ctx, tx, r, fwID, 1); err != nil {
 				return err
 			}
 		}
@@ -305,9 +305,9 @@ func (s *Service) today(tx *store.Tx) sec.Date {
 	return sec.DateOf(tx.Now)
 }
 
-// addPortfolio adds delta Devices of r (with firmware fw) to its portfolio
+// addDevicePortfolio adds delta Devices of r (with firmware fw) to its portfolio
 // group, dropping the group when it empties.
-func addPortfolio(ctx context.Context, tx *store.Tx, r deviceRow, fw int64, delta int64) error {
+func addDevicePortfolio(ctx context.Context, tx *store.Tx, r deviceRow, fw int64, delta int64) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (supplier_id, model_id, firmware_id, map_id) DO UPDATE SET devices = portfolio.devices + excluded.devices`,

@@ -135,7 +135,7 @@ func (s *Service) SetStatus(ctx context.Context, c access.Caller, id DeviceID, s
 			delta = -1
 		}
 		if delta != 0 && r.supplierID != 0 {
-			if err := addPortfolio(ctx, tx, r, r.firmwareID, delta); err != nil {
+			if err := addDevicePortfolio(ctx, tx, r, r.firmwareID, delta); err != nil {
 				return err
 			}
 			if r.Inherited {
