@@ -19,20 +19,28 @@ import (
 func demoCmd() *cli.Command {
 	var f serveFlags
 	var reset, seedOnly bool
+	var devices int64
 	return &cli.Command{
 		Name:      "demo",
 		Summary:   "seed a demonstration world and serve it",
 		DBDefault: "./metersec-demo.db",
 		Help: `Creates (or reuses) a local SQLite database, migrates it, seeds a deterministic synthetic
-GB world (fictional organisations in every role, a user for each role) and serves it. Prints
+GB world and serves it: a generated market (25 Suppliers, 15 manufacturers, 6 MAPs, the DCC,
+a catalogue of a few hundred models, an estate of Devices and a year of churn ending today,
+loaded through the importers), governance bodies, a user for each role, arrangements of every
+kind, vulnerabilities at every stage, coverage snapshots and last month's reports. Prints
 the URL and every demo user's sign-in; users who need a second factor get a fixed TOTP secret:
 add it to an authenticator app, or run "metersec totp SECRET" for the current code.`,
 		Flags: func(fs *flag.FlagSet) {
 			f.define(fs)
 			fs.BoolVar(&reset, "reset", false, "delete the demo database first and seed a fresh one")
 			fs.BoolVar(&seedOnly, "seed-only", false, "seed and print the sign-ins, then exit without serving")
+			fs.Int64Var(&devices, "devices", demo.DefaultDevices, "Devices in the generated estate of a new demo world (at most 5,000,000)")
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if devices < 1000 || devices > 5_000_000 {
+				return cli.Usagef("--devices: want 1000 to 5,000,000 (the demo's default is %d)", demo.DefaultDevices)
+			}
 			if store.IsPostgres(env.DB) {
 				return cli.Usagef("the demo runs on a local SQLite file; to try PostgreSQL, migrate it and use `metersec serve`")
 			}
@@ -58,7 +66,10 @@ add it to an authenticator app, or run "metersec totp SECRET" for the current co
 			if !seeded {
 				fmt.Fprintf(env.Stderr, "seeding the demo world into %s …\n", db.Location)
 				start := time.Now()
-				if err := demo.Seed(ctx, db); err != nil {
+				logf := func(format string, args ...any) {
+					fmt.Fprintf(env.Stderr, "  "+format+"\n", args...)
+				}
+				if err := demo.Seed(ctx, db, demo.Options{Devices: devices, Log: logf}); err != nil {
 					return err
 				}
 				fmt.Fprintf(env.Stderr, "seeded in %s\n", time.Since(start).Round(time.Millisecond))

@@ -17,7 +17,7 @@ func estateCmd() *cli.Command {
 	return &cli.Command{
 		Name:    "estate",
 		Summary: "look up Devices, the portfolio, and check the aggregates",
-		Subs:    []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd()},
+		Subs:    []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd(), estateBenchCmd()},
 	}
 }
 

@@ -25,22 +25,14 @@ type Org struct {
 	Contact    party.ContactInput
 }
 
-// Orgs is the demo world's organisations.
+// Orgs is the demo world's governance and service organisations. The market
+// (Suppliers, manufacturers, MAPs and the DCC) comes from the synthetic world
+// generator (see world.go).
 var Orgs = []Org{
 	{"OPS", "metersec Operations", []string{"operator"}, party.ContactInput{Name: "Platform Desk", Email: "desk@ops.example.org"}},
 	{"SSC", "Security Sub-Committee", []string{"ssc"}, party.ContactInput{Name: "SSC Chair", Email: "chair@ssc.example.org"}},
 	{"SECAS", "Code Secretariat", []string{"secretariat"}, party.ContactInput{Name: "Secretariat Security Team", Email: "security@secas.example.org", Phone: "+44 20 7946 0100"}},
 	{"UCIO", "Halden Assurance LLP", []string{"user_cio"}, party.ContactInput{Name: "Assessment Lead", Email: "lead@halden.example.org"}},
-	{"DCC", "Data Communications Company", []string{"dcc"}, party.ContactInput{Name: "DCC Security Operations", Email: "soc@dcc.example.org", Phone: "+44 20 7946 0200"}},
-	{"BWE", "Brightwater Energy", []string{"large_supplier"}, party.ContactInput{Name: "Priya Natarajan", Email: "psirt@brightwater.example.org", Phone: "+44 161 496 0300"}},
-	{"NGP", "Northgate Power", []string{"large_supplier"}, party.ContactInput{Name: "Tom Ashdown", Email: "security@northgate.example.org"}},
-	{"KHE", "Kestrel Home Energy", []string{"small_supplier"}, party.ContactInput{Name: "Ola Brennan", Email: "security@kestrel.example.org"}},
-	{"LGP", "Lumen Gas & Power", []string{"small_supplier"}, party.ContactInput{Name: "Sam Idowu", Email: "infosec@lumen.example.org"}},
-	{"ARDM", "Ardent Metering", []string{"manufacturer"}, party.ContactInput{Name: "Ardent PSIRT", Email: "psirt@ardent.example.org", Phone: "+44 118 496 0400"}},
-	{"CRVD", "Corvid Devices", []string{"manufacturer"}, party.ContactInput{Name: "Corvid Product Security", Email: "security@corvid.example.org"}},
-	{"HLBD", "Halberd Communications", []string{"manufacturer"}, party.ContactInput{Name: "Halberd Security Response", Email: "response@halberd.example.org"}},
-	{"MMA", "Meridian Meter Assets", []string{"map"}, party.ContactInput{Name: "Asset Security Desk", Email: "assets@meridian.example.org"}},
-	{"OAF", "Oakline Asset Finance", []string{"map"}, party.ContactInput{Name: "Oakline Risk", Email: "risk@oakline.example.org"}},
 	{"RTL", "Renew Triage Ltd", []string{"triage_facility_provider"}, party.ContactInput{Name: "Facility Manager", Email: "facility@renew.example.org"}},
 	{"WMN", "Westmarch Networks", []string{"network_party"}, party.ContactInput{Name: "Network Security", Email: "security@westmarch.example.org"}},
 }
@@ -56,17 +48,19 @@ type User struct {
 }
 
 // Users is a user for every role (two Suppliers, so one can fail to see the
-// other's records).
+// other's records). The market's users belong to organisations of the
+// generated world (seed 1): ALDM is its largest Supplier, LRKL a small one (KSTM, smaller, fails during the year),
+// AURV a meter manufacturer, ANCM a MAP.
 var Users = []User{
 	{Email: "chair@ssc.example.org", Name: "Sasha Chair (SSC member)", Org: "SSC", Roles: []sec.Role{sec.RoleSSCMember}},
 	{Email: "member@ssc.example.org", Name: "Morgan Member (SSC member)", Org: "SSC", Roles: []sec.Role{sec.RoleSSCMember}},
 	{Email: "secretariat@secas.example.org", Name: "Robin Clerk (secretariat)", Org: "SECAS", Roles: []sec.Role{sec.RoleSecretariat}},
 	{Email: "assessor@halden.example.org", Name: "Ari Assessor (User CIO)", Org: "UCIO", Roles: []sec.Role{sec.RoleUserCIO}, RedCleared: true},
-	{Email: "ops@brightwater.example.org", Name: "Bea Brightwater (Supplier)", Org: "BWE", Roles: []sec.Role{sec.RoleSupplier}},
-	{Email: "ops@kestrel.example.org", Name: "Kit Kestrel (Supplier)", Org: "KHE", Roles: []sec.Role{sec.RoleSupplier}},
-	{Email: "psirt@ardent.example.org", Name: "Ada Ardent (Manufacturer)", Org: "ARDM", Roles: []sec.Role{sec.RoleManufacturer}},
-	{Email: "assets@meridian.example.org", Name: "Max Meridian (MAP)", Org: "MMA", Roles: []sec.Role{sec.RoleMAP}},
-	{Email: "soc@dcc.example.org", Name: "Dee Comms (DCC)", Org: "DCC", Roles: []sec.Role{sec.RoleDCC}},
+	{Email: "ops@aldm.example", Name: "Alys Aldermoor (Supplier)", Org: "ALDM", Roles: []sec.Role{sec.RoleSupplier}},
+	{Email: "ops@lrkl.example", Name: "Lee Larkspur (Supplier)", Org: "LRKL", Roles: []sec.Role{sec.RoleSupplier}},
+	{Email: "psirt@aurv.example", Name: "Ada Aurivolt (Manufacturer)", Org: "AURV", Roles: []sec.Role{sec.RoleManufacturer}},
+	{Email: "assets@ancm.example", Name: "Max Anchorpoint (MAP)", Org: "ANCM", Roles: []sec.Role{sec.RoleMAP}},
+	{Email: "soc@dcc.example", Name: "Dee Comms (DCC)", Org: "DCC", Roles: []sec.Role{sec.RoleDCC}},
 	{Email: "facility@renew.example.org", Name: "Tay Triage (Triage Facility)", Org: "RTL", Roles: []sec.Role{sec.RoleTriage}},
 	{Email: "security@westmarch.example.org", Name: "Nia Network (Network Party)", Org: "WMN", Roles: []sec.Role{sec.RoleNetworkParty}},
 	{Email: "admin@ops.example.org", Name: "Pat Platform (administrator)", Org: "OPS", Roles: []sec.Role{sec.RoleAdmin}},
@@ -96,9 +90,36 @@ func Seeded(ctx context.Context, db *store.DB) (bool, error) {
 	return n > 0, errs.Wrap(err, "check demo world")
 }
 
-// Seed creates the demo organisations and users. It refuses a database that
-// already has organisations, so it never mixes with real data.
-func Seed(ctx context.Context, db *store.DB) error {
+// Options tune the demo world.
+type Options struct {
+	// Devices is the size of the generated estate (30,000 when zero).
+	Devices int64
+	// Today is the last day of the simulated year (today when zero).
+	Today sec.Date
+	// Log, when set, hears what the seed is doing.
+	Log func(format string, args ...any)
+}
+
+// DefaultDevices is the demo estate's size: big enough for every page to have
+// something to say, small enough to seed in a few seconds.
+const DefaultDevices = 30_000
+
+// Seed creates the demo world: the governance organisations, a generated GB
+// market (parties, catalogue, estate and a year of churn, imported through
+// the same importers an operator uses), a user for every role, arrangements
+// of every kind, vulnerabilities at every stage of their lifecycle, coverage
+// snapshots and the last month's reports. It refuses a database that already
+// has organisations, so it never mixes with real data.
+func Seed(ctx context.Context, db *store.DB, opts Options) error {
+	if opts.Devices == 0 {
+		opts.Devices = DefaultDevices
+	}
+	if opts.Today.IsZero() {
+		opts.Today = sec.DateOf(db.Now())
+	}
+	if opts.Log == nil {
+		opts.Log = func(string, ...any) {}
+	}
 	var n int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM organisations").Scan(&n); err != nil {
 		return errs.Wrap(err, "check database")
@@ -114,6 +135,26 @@ func Seed(ctx context.Context, db *store.DB) error {
 			return fmt.Errorf("demo organisation %s: %w", o.Code, err)
 		}
 	}
+	if err := seedMarket(ctx, db, sys, opts); err != nil {
+		return err
+	}
+	callers, err := seedUsers(ctx, db, sys)
+	if err != nil {
+		return err
+	}
+	opts.Log("arrangements")
+	if err := seedArrangements(ctx, db, sys, opts.Today); err != nil {
+		return err
+	}
+	opts.Log("vulnerabilities")
+	if err := seedVulnerabilities(ctx, db, callers); err != nil {
+		return err
+	}
+	opts.Log("coverage snapshots and reports")
+	return seedOversight(ctx, db, sys, opts.Today)
+}
+
+func seedUsers(ctx context.Context, db *store.DB, sys access.Caller) (map[string]access.Caller, error) {
 	accounts := account.NewService(db)
 	callers := map[string]access.Caller{}
 	for _, u := range Users {
@@ -124,14 +165,14 @@ func Seed(ctx context.Context, db *store.DB) error {
 		nu, err := accounts.AddUser(ctx, sys, account.NewUser{Email: u.Email, Name: u.Name, Org: u.Org, Roles: roles,
 			Password: u.Password, RedCleared: u.RedCleared})
 		if err != nil {
-			return fmt.Errorf("demo user %s: %w", u.Email, err)
+			return nil, fmt.Errorf("demo user %s: %w", u.Email, err)
 		}
 		if u.TOTPSecret != "" {
 			if err := accounts.SetTOTPSecret(ctx, sys, nu.ID, u.TOTPSecret); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		callers[u.Email] = nu.Caller("demo", nil)
 	}
-	return seedVulnerabilities(ctx, db, callers)
+	return callers, nil
 }

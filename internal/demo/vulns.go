@@ -14,109 +14,6 @@ import (
 	"github.com/metersec/metersec/internal/vuln"
 )
 
-// demoModel is a Device Model the demo adds when the catalogue is empty.
-type demoModel struct {
-	Manufacturer, Code, Name string
-	Type                     sec.DeviceType
-	Gen                      sec.Generation
-	Firmware                 []string
-	// Estate: Devices per Supplier code on firmware index, with the MAP.
-	Estate []demoHolding
-}
-
-type demoHolding struct {
-	Supplier, MAP string
-	Firmware      int
-	Devices       int64
-}
-
-// demoCatalogue is a few models of the demo's manufacturers, with an estate
-// to match, for a database with no catalogue or estate of its own yet.
-var demoCatalogue = []demoModel{
-	{"ARDM", "4A1F", "AM200 Electricity Meter", sec.ESME, sec.SMETS2, []string{"2.2.9", "2.3.0", "2.3.1", "2.4.1"}, []demoHolding{
-		{"BWE", "MMA", 1, 1200000}, {"BWE", "MMA", 3, 300000}, {"NGP", "OAF", 2, 800000}, {"KHE", "MMA", 1, 150000}, {"LGP", "", 0, 40000}}},
-	{"ARDM", "4A20", "AG100 Gas Meter", sec.GSME, sec.SMETS2, []string{"1.2.0", "1.3.0"}, []demoHolding{
-		{"BWE", "MMA", 0, 900000}, {"NGP", "OAF", 0, 500000}, {"LGP", "", 1, 30000}}},
-	{"HLBD", "HC40", "HC4 Communications Hub", sec.CHF, sec.SMETS2, []string{"4.0", "4.1"}, []demoHolding{
-		{"BWE", "", 0, 1100000}, {"NGP", "", 0, 700000}, {"KHE", "", 1, 90000}}},
-	{"CRVD", "CK50", "Corvid Keypad", sec.PPMID, sec.SMETS2, []string{"5.0.2", "5.1.0"}, []demoHolding{
-		{"KHE", "", 0, 60000}, {"LGP", "", 0, 20000}}},
-	{"CRVD", "CS1E", "Corvid S1 Electricity Meter", sec.ESME, sec.SMETS1, []string{"1.0", "1.1"}, []demoHolding{
-		{"NGP", "OAF", 0, 400000}, {"LGP", "", 1, 25000}}},
-}
-
-// seedCatalogue adds the demo models when the catalogue is empty, and the
-// demo estate's portfolio aggregates when there are none. The aggregates
-// stand alone (no Device rows behind them): enough for the fan-out, which
-// reads only aggregates, until the generator loads a real synthetic estate.
-func seedCatalogue(ctx context.Context, db *store.DB, sys access.Caller) error {
-	var models, holdings int
-	if err := db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM device_models), (SELECT count(*) FROM portfolio)").Scan(&models, &holdings); err != nil {
-		return errs.Wrap(err, "demo catalogue")
-	}
-	if holdings > 0 {
-		return nil
-	}
-	cat := &catalogue.Service{DB: db}
-	orgs := map[string]int64{}
-	rows, err := db.QueryContext(ctx, "SELECT code, id FROM organisations")
-	if err != nil {
-		return errs.Wrap(err, "demo catalogue")
-	}
-	for rows.Next() {
-		var code string
-		var id int64
-		rows.Scan(&code, &id)
-		orgs[code] = id
-	}
-	rows.Close()
-	for _, m := range demoCatalogue {
-		var modelID int64
-		fw := map[string]int64{}
-		if models == 0 {
-			mm, err := cat.CreateModel(ctx, sys, catalogue.ModelInput{Manufacturer: m.Manufacturer, Code: m.Code, Name: m.Name,
-				DeviceType: string(m.Type), Generation: string(m.Gen), Hardware: "1"})
-			if err != nil {
-				return fmt.Errorf("demo model %s: %w", m.Code, err)
-			}
-			modelID = mm.ID
-			for _, v := range m.Firmware {
-				f, err := cat.AddFirmware(ctx, sys, modelID, catalogue.FirmwareInput{Version: v})
-				if err != nil {
-					return fmt.Errorf("demo firmware %s %s: %w", m.Code, v, err)
-				}
-				fw[v] = f.ID
-			}
-		} else if err := db.QueryRowContext(ctx, "SELECT id FROM device_models WHERE manufacturer_id = $1 AND code = $2", orgs[m.Manufacturer], m.Code).Scan(&modelID); err != nil {
-			continue // a catalogue of its own, without the demo's models: leave its estate to the generator
-		} else {
-			for _, v := range m.Firmware {
-				var id int64
-				if db.QueryRowContext(ctx, "SELECT id FROM firmware_versions WHERE model_id = $1 AND version = $2", modelID, v).Scan(&id) == nil {
-					fw[v] = id
-				}
-			}
-		}
-		err := db.Write(ctx, sys, func(tx *store.Tx) error {
-			for _, h := range m.Estate {
-				id, ok := fw[m.Firmware[h.Firmware]]
-				if !ok {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
-					VALUES ($1, $2, $3, $4, $5, $6, $7)`, orgs[h.Supplier], modelID, id, orgs[h.MAP], string(m.Gen), string(m.Type), h.Devices); err != nil {
-					return errs.Wrap(err, "demo portfolio")
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // candidate is a model with installed Devices, for a demo vulnerability.
 type candidate struct {
 	ID           int64
@@ -198,22 +95,23 @@ func yes() *bool { b := true; return &b }
 func no() *bool  { b := false; return &b }
 
 const (
-	chair   = "chair@ssc.example.org"
-	ardent  = "psirt@ardent.example.org"
-	bwe     = "ops@brightwater.example.org"
-	kestrel = "ops@kestrel.example.org"
+	chair    = "chair@ssc.example.org"
+	maker    = "psirt@aurv.example"
+	large    = "ops@aldm.example"
+	small    = "ops@lrkl.example"
+	makerOrg = "AURV"
 )
 
 // stories cover every state of the vulnerability lifecycle (sec.VulnLifecycle)
 // and every classification.
 var stories = []story{
 	{Title: "Gas meter valve command accepted without a fresh counter", Prefer: sec.GSME, Description: "A replayed valve-close command is accepted if sent within the same HAN session.",
-		Reporter: ardent, Class: sec.White, CVSS: "CVSS:3.1/AV:A/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:H", Material: yes(),
+		Reporter: maker, Class: sec.White, CVSS: "CVSS:3.1/AV:A/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:H", Material: yes(),
 		Rationale: "Remote disconnection of supply to vulnerable customers.", DaysAgo: 120,
 		Steps: []step{{115, "ack", ""}, {114, "plan", ""}, {110, "agree", ""}, {100, "start_remediation", ""}, {70, "rectify", "Firmware 1.3.0 deployed."},
 			{68, "complete", ""}, {65, "close", "Rectified across the estate."}}},
 	{Title: "Keypad debug port enabled on early builds", Prefer: sec.PPMID, Description: "A debug UART is reachable after removing the case.",
-		Reporter: ardent, Class: sec.Green, CVSS: "CVSS:3.1/AV:P/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N", Material: no(),
+		Reporter: maker, Class: sec.Green, CVSS: "CVSS:3.1/AV:P/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N", Material: no(),
 		Rationale: "Needs physical access and a broken tamper seal; no remote exploitation.", DaysAgo: 90},
 	{Title: "Communications Hub accepts a downgraded key agreement", Prefer: sec.CHF, Description: "The hub falls back to a weaker curve when the head end offers it.",
 		Reporter: chair, Class: sec.Amber, CVSS: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:H/A:N", Material: yes(),
@@ -221,37 +119,32 @@ var stories = []story{
 		Steps: []step{{78, "ack", ""}, {76, "plan", ""}, {74, "note", ""}, {70, "start_remediation", ""}, {22, "complete", ""},
 			{20, "rectify", "Hub firmware updated over the air."}}},
 	{Title: "Meter accepts unsigned tariff tables", Prefer: sec.ESME, PreferGen: sec.SMETS2, Description: "Tariff updates are applied before their signature is checked.",
-		Reporter: ardent, Class: sec.Amber, CVSS: "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:N/VI:H/VA:L/SC:N/SI:N/SA:N", Material: yes(),
+		Reporter: maker, Class: sec.Amber, CVSS: "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:N/VI:H/VA:L/SC:N/SI:N/SA:N", Material: yes(),
 		Rationale: "Billing integrity for prepayment customers.", DaysAgo: 60, Mitigation: "The DCC filters unsigned tariff commands at the head end.",
 		Steps: []step{{58, "ack", ""}, {57, "plan", ""}, {55, "agree", ""}, {50, "start_remediation", ""}, {12, "complete", ""},
 			{10, "mitigate", "Head-end filtering in place; firmware fix pending."}}},
 	{Title: "HAN join replay", Prefer: sec.ESME, PreferGen: sec.SMETS2, Description: "A replayed ZigBee join request lets a device in radio range join the HAN.",
-		Reporter: bwe, Class: sec.Amber, CVSS: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N", Material: yes(),
+		Reporter: large, Class: sec.Amber, CVSS: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N", Material: yes(),
 		Rationale: "Any device in radio range can join the HAN.", DaysAgo: 45,
 		Steps: []step{{44, "ack", ""}, {43, "plan", ""}, {40, "agree", ""}, {30, "start_remediation", ""}}},
 	{Title: "Display buffer overflow on long supplier names", Prefer: sec.ESME, Description: "A crafted supplier name crashes the meter display task.",
-		Reporter: ardent, Class: sec.Amber, CVSS: "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:N/I:N/A:H", Material: yes(),
+		Reporter: maker, Class: sec.Amber, CVSS: "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:N/I:N/A:H", Material: yes(),
 		Rationale: "A Supplier-side mistake could brick displays fleet-wide.", DaysAgo: 20,
 		Steps: []step{{19, "ack", ""}, {18, "plan", ""}}},
 	{Title: "SMETS1 meter leaks its network key in a diagnostic frame", Prefer: sec.ESME, PreferGen: sec.SMETS1, Description: "A diagnostic frame carries the network key in clear.",
-		Reporter: bwe, Class: sec.Amber, CVSS: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:L/A:N", Material: yes(),
+		Reporter: large, Class: sec.Amber, CVSS: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:L/A:N", Material: yes(),
 		Rationale: "Key disclosure to anyone in radio range.", DaysAgo: 8},
 	{Title: "Keypad shows credit from a stale balance", Prefer: sec.PPMID, Description: "After a reboot the keypad shows the balance before the last top-up.",
-		Reporter: kestrel, Class: sec.Amber, DaysAgo: 2},
+		Reporter: small, Class: sec.Amber, DaysAgo: 2},
 	{Title: "Hub firmware signing key possibly exposed", Prefer: sec.CHF, Description: "A build server holding the signing key was compromised; under investigation.",
 		Reporter: chair, Class: sec.Red, CVSS: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:H/A:H", Material: yes(),
 		Rationale: "If confirmed, any firmware could be signed.", DaysAgo: 1},
 }
 
-// seedVulnerabilities tells the demo's vulnerability stories on whatever
-// models have installed Devices (adding a small catalogue and estate when
-// there are none), with a clock set back so the timelines look lived in, then
+// seedVulnerabilities tells the demo's vulnerability stories on the models
+// with the most installed Devices, with a clock set back so the timelines look lived in, then
 // runs the periodic work once as of now (reminders, overdue plans).
 func seedVulnerabilities(ctx context.Context, db *store.DB, users map[string]access.Caller) error {
-	sys := access.SystemCaller("demo seed")
-	if err := seedCatalogue(ctx, db, sys); err != nil {
-		return err
-	}
 	cands, err := candidates(ctx, db)
 	if err != nil || len(cands) == 0 {
 		return err
@@ -293,9 +186,9 @@ func seedVulnerabilities(ctx context.Context, db *store.DB, users map[string]acc
 // manufacturer), else the models with Devices in turn.
 func pick(cands []candidate, i int, st story) candidate {
 	fits := func(c candidate, own bool) bool {
-		return c.Type == st.Prefer && (st.PreferGen == "" || c.Gen == st.PreferGen) && (!own || c.Manufacturer == "ARDM")
+		return c.Type == st.Prefer && (st.PreferGen == "" || c.Gen == st.PreferGen) && (!own || c.Manufacturer == makerOrg)
 	}
-	for _, own := range []bool{st.Reporter == ardent, false} {
+	for _, own := range []bool{st.Reporter == maker, false} {
 		for _, c := range cands {
 			if fits(c, own) {
 				return c
@@ -397,7 +290,7 @@ func play(ctx context.Context, svc *vuln.Service, users map[string]access.Caller
 			return err
 		}
 		who := users[chair]
-		if u, ok := users[ardent]; ok && u.OrgCode == v.Manufacturer.Code && ev != sec.VulnEventClose && ev != sec.VulnEventStartRemediation {
+		if u, ok := users[maker]; ok && u.OrgCode == v.Manufacturer.Code && ev != sec.VulnEventClose && ev != sec.VulnEventStartRemediation {
 			who = u
 		}
 		if ev == sec.VulnEventStartRemediation {
