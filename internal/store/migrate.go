@@ -103,7 +103,12 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	case st.Current > st.Latest:
 		return fmt.Errorf("the database schema (version %d) is newer than this metersec (version %d): upgrade metersec", st.Current, st.Latest)
 	case !st.OK():
-		return fmt.Errorf("the database schema is at version %d but this metersec needs %d: run `metersec migrate --db %s` first", st.Current, st.Latest, db.Location)
+		pending := make([]string, len(st.Pending))
+		for i, n := range st.Pending {
+			pending[i] = fmt.Sprintf("%04d", n)
+		}
+		return fmt.Errorf("the database schema is at version %d and lacks migrations %s of this metersec (latest %d): run `metersec migrate --db %s` first",
+			st.Current, strings.Join(pending, ", "), st.Latest, db.Location)
 	}
 	return nil
 }
