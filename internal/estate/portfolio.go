@@ -94,3 +94,39 @@ func (s *Service) PortfolioTotals(ctx context.Context, c access.Caller, q Portfo
 	}
 	return out, errs.Wrap(rows.Err(), "sum portfolio")
 }
+
+// Operator is a Supplier operating Devices of one of a manufacturer's
+// models: the answer a manufacturer needs to know whom to tell.
+type Operator struct {
+	Supplier   string         `json:"supplier"`
+	Model      string         `json:"model"`
+	Generation sec.Generation `json:"generation"`
+	DeviceType sec.DeviceType `json:"device_type"`
+	Devices    int64          `json:"devices"`
+}
+
+// Operators lists, for the manufacturer's models the caller may see, which
+// Suppliers operate them and how many installed Devices each has, summed
+// over firmware and MAP in SQL.
+func (s *Service) Operators(ctx context.Context, c access.Caller, manufacturer string) ([]Operator, error) {
+	if strings.TrimSpace(manufacturer) == "" {
+		return nil, errs.FieldError("manufacturer", "required: an organisation code")
+	}
+	args := access.Args{}
+	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, m.code, p.generation, p.device_type, SUM(p.devices)`+
+		portfolioFrom+" WHERE "+portfolioWhere(c, PortfolioQuery{Manufacturer: manufacturer}, &args)+
+		" GROUP BY so.code, m.code, p.generation, p.device_type ORDER BY so.code, m.code", args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "read operators")
+	}
+	defer rows.Close()
+	out := []Operator{}
+	for rows.Next() {
+		var o Operator
+		if err := rows.Scan(&o.Supplier, &o.Model, &o.Generation, &o.DeviceType, &o.Devices); err != nil {
+			return nil, errs.Wrap(err, "read operators")
+		}
+		out = append(out, o)
+	}
+	return out, errs.Wrap(rows.Err(), "read operators")
+}

@@ -365,6 +365,19 @@ func TestPortfolioVisibility(t *testing.T) {
 		if len(tot) != 1 || tot[0].DeviceType != sec.CHF {
 			t.Errorf("DCC totals = %v", tot)
 		}
+
+		// A manufacturer's operators: its own models only, summed over
+		// firmware and MAP; a Supplier sees itself among them at most.
+		wantOps := []Operator{{"SUPA", "E1", sec.SMETS2, sec.ESME, 2}, {"SUPB", "E1", sec.SMETS2, sec.ESME, 1}}
+		for who, want := range map[string][]Operator{"MFA": wantOps, "SSC": wantOps, "SUPA": wantOps[:1], "MFB": {}, "OTH": {}} {
+			ops, err := f.svc.Operators(f.ctx, f.callers[who], "MFA")
+			if err != nil || !slices.Equal(ops, want) {
+				t.Errorf("%s asking for MFA's operators: %v, %v; want %v", who, ops, err, want)
+			}
+		}
+		if _, err := f.svc.Operators(f.ctx, ssc, " "); !errs.Is(err, errs.Invalid) {
+			t.Errorf("no manufacturer: %v", err)
+		}
 	})
 }
 

@@ -1,10 +1,13 @@
 package estate
 
 import (
+	"cmp"
 	"context"
+	"slices"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -15,7 +18,15 @@ import (
 // show as drift. Each table takes one statement: the stored rows and the
 // recount meet in a UNION ALL grouped once, so the Devices are read once
 // per aggregate.
+//
+// SQLite has no hash aggregation: grouping 35 million Devices by a key no
+// index holds sorts them all through a temporary B-tree (12 minutes on the
+// benchmark world). There the Devices are read once, unsorted, and counted in
+// Go maps (a few hundred bytes per group), about ten times faster.
 func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
+	if s.DB.Dialect == store.SQLite {
+		return s.verifyByScan(ctx)
+	}
 	rep := VerifyReport{Drift: []Drift{}, Inherited: []Drift{}}
 	err := s.DB.Read(ctx, access.SystemCaller("estate verify"), func(tx *store.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT supplier_id, model_id, firmware_id, map_id, SUM(stored), SUM(counted) FROM (
@@ -72,4 +83,110 @@ func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
 		return errs.Wrap(rows.Err(), "verify inherited portfolio")
 	})
 	return rep, err
+}
+
+type verifyKey struct{ supplier, model, firmware, mapID int64 }
+
+type inhGroupKey struct {
+	supplier, model, mapID int64
+	start                  sec.Date
+}
+
+// verifyByScan is Verify reading every installed Device once and counting in
+// Go, then comparing with the stored rows both ways.
+func (s *Service) verifyByScan(ctx context.Context) (VerifyReport, error) {
+	rep := VerifyReport{Drift: []Drift{}, Inherited: []Drift{}}
+	err := s.DB.Read(ctx, access.SystemCaller("estate verify"), func(tx *store.Tx) error {
+		counted := map[verifyKey]int64{}
+		inherited := map[inhGroupKey]int64{}
+		rows, err := tx.QueryContext(ctx, `SELECT supplier_id, model_id, firmware_id, COALESCE(map_id, 0), inherited, supply_start
+			FROM devices WHERE status = 'installed' AND supplier_id IS NOT NULL`)
+		if err != nil {
+			return errs.Wrap(err, "verify portfolio")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k verifyKey
+			var inh bool
+			var start sec.Date
+			if err := rows.Scan(&k.supplier, &k.model, &k.firmware, &k.mapID, &inh, &start); err != nil {
+				return errs.Wrap(err, "verify portfolio")
+			}
+			counted[k]++
+			if inh {
+				inherited[inhGroupKey{k.supplier, k.model, k.mapID, start}]++
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return errs.Wrap(err, "verify portfolio")
+		}
+		rows.Close()
+
+		stored := map[verifyKey]int64{}
+		if rows, err = tx.QueryContext(ctx, "SELECT supplier_id, model_id, firmware_id, map_id, devices FROM portfolio"); err != nil {
+			return errs.Wrap(err, "verify portfolio")
+		}
+		for rows.Next() {
+			var k verifyKey
+			var n int64
+			if err := rows.Scan(&k.supplier, &k.model, &k.firmware, &k.mapID, &n); err != nil {
+				return errs.Wrap(err, "verify portfolio")
+			}
+			stored[k] += n
+		}
+		if err := rows.Err(); err != nil {
+			return errs.Wrap(err, "verify portfolio")
+		}
+		rows.Close()
+		for k, n := range counted {
+			rep.Groups++
+			rep.Devices += n
+			if stored[k] != n {
+				rep.Drift = append(rep.Drift, Drift{SupplierID: k.supplier, ModelID: k.model, FirmwareID: k.firmware, MAPID: k.mapID, Stored: stored[k], Counted: n})
+			}
+		}
+		for k, n := range stored {
+			if _, ok := counted[k]; !ok && n != 0 {
+				rep.Drift = append(rep.Drift, Drift{SupplierID: k.supplier, ModelID: k.model, FirmwareID: k.firmware, MAPID: k.mapID, Stored: n})
+			}
+		}
+
+		storedInh := map[inhGroupKey]int64{}
+		if rows, err = tx.QueryContext(ctx, "SELECT supplier_id, model_id, map_id, supply_start, devices FROM portfolio_inherited"); err != nil {
+			return errs.Wrap(err, "verify inherited portfolio")
+		}
+		for rows.Next() {
+			var k inhGroupKey
+			var n int64
+			if err := rows.Scan(&k.supplier, &k.model, &k.mapID, &k.start, &n); err != nil {
+				return errs.Wrap(err, "verify inherited portfolio")
+			}
+			storedInh[k] += n
+		}
+		if err := rows.Err(); err != nil {
+			return errs.Wrap(err, "verify inherited portfolio")
+		}
+		for k, n := range inherited {
+			if storedInh[k] != n {
+				rep.Inherited = append(rep.Inherited, Drift{SupplierID: k.supplier, ModelID: k.model, MAPID: k.mapID, SupplyStart: k.start, Stored: storedInh[k], Counted: n})
+			}
+		}
+		for k, n := range storedInh {
+			if _, ok := inherited[k]; !ok && n != 0 {
+				rep.Inherited = append(rep.Inherited, Drift{SupplierID: k.supplier, ModelID: k.model, MAPID: k.mapID, SupplyStart: k.start, Stored: n})
+			}
+		}
+		sortDrift(rep.Drift)
+		sortDrift(rep.Inherited)
+		return nil
+	})
+	return rep, err
+}
+
+// sortDrift orders drift as the SQL path does.
+func sortDrift(ds []Drift) {
+	slices.SortFunc(ds, func(a, b Drift) int {
+		return cmp.Or(cmp.Compare(a.SupplierID, b.SupplierID), cmp.Compare(a.ModelID, b.ModelID),
+			cmp.Compare(a.FirmwareID, b.FirmwareID), cmp.Compare(a.MAPID, b.MAPID), a.SupplyStart.Compare(b.SupplyStart))
+	})
 }

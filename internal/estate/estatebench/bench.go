@@ -144,13 +144,13 @@ func Run(ctx context.Context, db *store.DB, o Options) (Result, error) {
 	res.SupplierRatio = res.SupplierNaiveMS / res.SupplierMedianMS
 	o.Progress("a manufacturer's operators")
 	if res.ManufacturerMedian, res.ManufacturerMaxMS, res.ManufacturerRows, err = series(func() (int, error) {
-		rows, err := svc.Portfolio(ctx, sys, estate.PortfolioQuery{Manufacturer: res.Manufacturer})
+		rows, err := svc.Operators(ctx, sys, res.Manufacturer)
 		return len(rows), err
 	}); err != nil {
 		return res, err
 	}
 	if res.ManufacturerNaiveMS, err = naive(`SELECT d.supplier_id, d.model_id, COUNT(*) FROM devices d JOIN device_models m ON m.id = d.model_id
-		WHERE m.manufacturer_id = $1 AND d.status = 'installed' GROUP BY d.supplier_id, d.model_id`, manufacturerID); err != nil {
+		WHERE m.manufacturer_id = $1 AND d.status = 'installed' GROUP BY d.supplier_id, d.model_id, m.generation, m.device_type`, manufacturerID); err != nil {
 		return res, err
 	}
 	res.ManufacturerRatio = res.ManufacturerNaiveMS / res.ManufacturerMedian
