@@ -1,0 +1,20 @@
+-- A Supplier's portfolio is read by its key's first column: on SQLite a
+-- WITHOUT ROWID table keeps each Supplier's rows together in the primary
+-- key's B-tree, so reading the largest Supplier's 7,000 rows is one range
+-- scan rather than 7,000 lookups from the index into the table. PostgreSQL
+-- keeps its heap table: its index-only scans already read the key.
+--sqlite: CREATE TABLE portfolio_clustered (
+--sqlite:     supplier_id BIGINT NOT NULL,
+--sqlite:     model_id    BIGINT NOT NULL,
+--sqlite:     firmware_id BIGINT NOT NULL,
+--sqlite:     map_id      BIGINT NOT NULL DEFAULT 0,
+--sqlite:     generation  TEXT NOT NULL,
+--sqlite:     device_type TEXT NOT NULL,
+--sqlite:     devices     BIGINT NOT NULL,
+--sqlite:     PRIMARY KEY (supplier_id, model_id, firmware_id, map_id)
+--sqlite: ) WITHOUT ROWID;
+--sqlite: INSERT INTO portfolio_clustered (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
+--sqlite:     SELECT supplier_id, model_id, firmware_id, map_id, generation, device_type, devices FROM portfolio;
+--sqlite: DROP TABLE portfolio;
+--sqlite: ALTER TABLE portfolio_clustered RENAME TO portfolio;
+--sqlite: CREATE INDEX portfolio_by_model ON portfolio (model_id, supplier_id);
