@@ -312,41 +312,32 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 	if err != nil || probs.Count() > 0 {
 		return err
 	}
-	// The aggregates, counted in Go from the moves as they stream past
-	// (groups are bounded by the catalogue, the organisations and the
-	// calendar, not by the file): SQLite would sort the round's moves in
-	// memory for each GROUP BY.
+	// The portfolio and the monthly churn, counted in Go from the moves as
+	// they stream past: their groups are bounded by the catalogue and the
+	// organisations, not by the file, and SQLite would sort the round's
+	// moves in memory for each GROUP BY. portfolio_inherited is not: its
+	// groups are by day, nearly one a move on a large file (a Go map of
+	// them took 700 MB for 1.3M moves), so SQL groups it.
 	port := map[group]int64{}
-	type inhKey struct {
-		supplier, model, mapID int64
-		start                  sec.Date
-	}
-	inh := map[inhKey]int64{}
 	type monthKey struct {
 		month    string
 		from, to int64
 	}
 	months := map[monthKey]int64{}
-	err = each(ctx, tx, `SELECT new_supplier, old_supplier, model_id, firmware_id, map_id, installed, inherited, supply_start, eff, month
+	err = each(ctx, tx, `SELECT new_supplier, old_supplier, model_id, firmware_id, map_id, installed, month
 		FROM `+churnMoves, func(r *sqlRows) error {
 		var to, model, fw, mapID int64
 		var from sql.NullInt64
-		var installed, inherited bool
-		var start, eff sec.Date
+		var installed bool
 		var month string
-		if err := r.Scan(&to, &from, &model, &fw, &mapID, &installed, &inherited, &start, &eff, &month); err != nil {
+		if err := r.Scan(&to, &from, &model, &fw, &mapID, &installed, &month); err != nil {
 			return err
 		}
 		months[monthKey{month, from.Int64, to}]++
-		if !installed || !from.Valid {
-			return nil
+		if installed && from.Valid {
+			port[group{from.Int64, model, fw, mapID}]--
+			port[group{to, model, fw, mapID}]++
 		}
-		port[group{from.Int64, model, fw, mapID}]--
-		port[group{to, model, fw, mapID}]++
-		if inherited {
-			inh[inhKey{from.Int64, model, mapID, start}]--
-		}
-		inh[inhKey{to, model, mapID, eff}]++
 		return nil
 	})
 	if err != nil {
@@ -355,16 +346,17 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 	if err := addPortfolio(ctx, tx, ix, port); err != nil {
 		return err
 	}
-	var args []any
-	for g, n := range inh {
-		if n != 0 {
-			args = append(args, g.supplier, g.model, g.mapID, g.start, n)
-		}
-	}
-	if err := upsertRows(ctx, tx, "portfolio_inherited", inheritedCols, inheritedKey, 5, args); err != nil {
+	mv := ` FROM ` + churnMoves + ` v WHERE v.installed AND v.old_supplier IS NOT NULL `
+	if err := exec(ctx, tx, "estate: change supplier", nil,
+		upsert("portfolio_inherited", inheritedCols, inheritedKey,
+			`SELECT v.old_supplier, v.model_id, v.map_id, v.supply_start, -COUNT(*)`+mv+
+				`AND v.inherited GROUP BY v.old_supplier, v.model_id, v.map_id, v.supply_start`),
+		upsert("portfolio_inherited", inheritedCols, inheritedKey,
+			`SELECT v.new_supplier, v.model_id, v.map_id, v.eff, COUNT(*)`+mv+
+				`GROUP BY v.new_supplier, v.model_id, v.map_id, v.eff`)); err != nil {
 		return err
 	}
-	args = args[:0]
+	var args []any
 	for g, n := range months {
 		args = append(args, g.month, g.from, g.to, n)
 	}
