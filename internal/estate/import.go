@@ -176,39 +176,45 @@ func groupOf(vals []any) group {
 	return g
 }
 
-// addPortfolio adds counts to the portfolio, a few hundred groups to a
-// statement.
+// addPortfolio adds counts to the portfolio.
 func addPortfolio(ctx context.Context, tx *store.Tx, ix *catalogue.Index, agg map[group]int64) error {
-	const batch = 200
 	var args []any
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		var b strings.Builder
-		for i := 0; i < len(args); i += 7 {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", i+1, i+2, i+3, i+4, i+5, i+6, i+7)
-		}
-		_, err := tx.ExecContext(ctx, upsert("portfolio", portfolioCols, portfolioKey, "VALUES "+b.String()), args...)
-		args = args[:0]
-		return errs.Wrap(err, "estate: import portfolio")
-	}
 	for g, n := range agg {
 		if n == 0 {
 			continue
 		}
 		m, _ := ix.ModelByID(g.model)
 		args = append(args, g.supplier, g.model, g.firmware, g.mapID, string(m.Generation), string(m.DeviceType), n)
-		if len(args) == 7*batch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
 	}
-	return flush()
+	return upsertRows(ctx, tx, "portfolio", portfolioCols, portfolioKey, 7, args)
+}
+
+// upsertRows adds counts (each row's last value) to an aggregate table,
+// a few hundred rows to a statement; args holds width values a row.
+func upsertRows(ctx context.Context, tx *store.Tx, table, cols, key string, width int, args []any) error {
+	const batch = 200
+	for len(args) > 0 {
+		k := min(len(args), width*batch)
+		var b strings.Builder
+		for i := 0; i < k; i += width {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range width {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", i+j+1)
+			}
+			b.WriteByte(')')
+		}
+		if _, err := tx.ExecContext(ctx, upsert(table, cols, key, "VALUES "+b.String()), args[:k]...); err != nil {
+			return errs.Wrap(err, "estate: "+table)
+		}
+		args = args[k:]
+	}
+	return nil
 }
 
 // resolveDevice parses one record and resolves its codes to the values of a
