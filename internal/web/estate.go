@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -347,61 +348,90 @@ func (s *Server) estatePage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, status, "estate", pg)
 }
 
-// estateChart draws installed Devices by device type as horizontal bars,
-// each split by generation, with the numbers in titles and an aria-label.
+// estateChart draws installed Devices by device type, each bar split by
+// generation.
 func estateChart(tot []estate.PortfolioTotal) template.HTML {
-	type key struct {
-		t sec.DeviceType
-		g sec.Generation
+	var bars []genBar
+	for _, t := range sec.DeviceTypes {
+		bar := genBar{Label: string(t), Title: t.Label(), By: map[sec.Generation]int64{}}
+		for _, x := range tot {
+			if x.DeviceType == t {
+				bar.By[x.Generation] += x.Devices
+			}
+		}
+		if len(bar.By) > 0 {
+			bars = append(bars, bar)
+		}
 	}
-	counts := map[key]int64{}
-	byType := map[sec.DeviceType]int64{}
+	return generationChart("Installed Devices by type and generation", bars)
+}
+
+// manufacturerChart draws a portfolio's installed Devices by manufacturer,
+// each bar split by generation, largest first.
+func manufacturerChart(rows []estate.PortfolioRow) template.HTML {
+	idx := map[string]int{}
+	var bars []genBar
+	for _, r := range rows {
+		i, ok := idx[r.Manufacturer]
+		if !ok {
+			i = len(bars)
+			idx[r.Manufacturer] = i
+			bars = append(bars, genBar{Label: r.Manufacturer, Title: r.Manufacturer, By: map[sec.Generation]int64{}})
+		}
+		bars[i].By[r.Generation] += r.Devices
+	}
+	total := func(b genBar) int64 { return b.By[sec.SMETS1] + b.By[sec.SMETS2] }
+	slices.SortStableFunc(bars, func(a, b genBar) int { return cmp.Compare(total(b), total(a)) })
+	return generationChart("Installed Devices by manufacturer and generation", bars)
+}
+
+// genBar is one bar of a generation chart.
+type genBar struct {
+	Label, Title string
+	By           map[sec.Generation]int64
+}
+
+// generationChart draws horizontal bars, each split by generation, with the
+// numbers in titles and the whole in an aria-label.
+func generationChart(caption string, bars []genBar) template.HTML {
 	var most int64
-	for _, t := range tot {
-		counts[key{t.DeviceType, t.Generation}] += t.Devices
-		byType[t.DeviceType] += t.Devices
-		most = max(most, byType[t.DeviceType])
+	for _, b := range bars {
+		most = max(most, b.By[sec.SMETS1]+b.By[sec.SMETS2])
 	}
 	if most == 0 {
 		return ""
 	}
-	var types []sec.DeviceType
-	for _, t := range sec.DeviceTypes {
-		if byType[t] > 0 {
-			types = append(types, t)
-		}
-	}
 	colours := map[sec.Generation]string{sec.SMETS1: "#a35a00", sec.SMETS2: "#1d5fa7"}
 	const left, barW, rowH, top = 70, 480, 28, 30
-	width, height := left+barW+120, top+rowH*len(types)+10
+	width, height := left+barW+120, top+rowH*len(bars)+10
 	esc := template.HTMLEscapeString
 	var b strings.Builder
 	var desc []string
-	for _, t := range types {
-		desc = append(desc, fmt.Sprintf("%s %d (SMETS1 %d, SMETS2+ %d)", t, byType[t], counts[key{t, sec.SMETS1}], counts[key{t, sec.SMETS2}]))
+	for _, bar := range bars {
+		desc = append(desc, fmt.Sprintf("%s %d (SMETS1 %d, SMETS2+ %d)", bar.Label, bar.By[sec.SMETS1]+bar.By[sec.SMETS2], bar.By[sec.SMETS1], bar.By[sec.SMETS2]))
 	}
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" class="estate-chart">`,
-		width, height, width, height, esc("Installed Devices by type and generation: "+strings.Join(desc, "; ")))
+		width, height, width, height, esc(caption+": "+strings.Join(desc, "; ")))
 	lx := left
 	for _, g := range sec.Generations {
 		fmt.Fprintf(&b, `<rect x="%d" y="4" width="14" height="14" fill="%s"/><text x="%d" y="15" font-size="12">%s</text>`, lx, colours[g], lx+18, esc(string(g)))
 		lx += 100
 	}
-	for i, t := range types {
+	for i, bar := range bars {
 		y := top + i*rowH
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="end"><title>%s</title>%s</text>`, left-8, y+rowH/2+4, esc(t.Label()), esc(string(t)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="end"><title>%s</title>%s</text>`, left-8, y+rowH/2+4, esc(bar.Title), esc(bar.Label))
 		x := float64(left)
 		for _, g := range sec.Generations {
-			n := counts[key{t, g}]
+			n := bar.By[g]
 			if n == 0 {
 				continue
 			}
 			bw := float64(barW) * float64(n) / float64(most)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %s: %s Devices</title></rect>`,
-				x, y+4, max(bw, 1), rowH-8, colours[g], esc(string(t)), esc(string(g)), thousands(strconv.FormatInt(n, 10)))
+				x, y+4, max(bw, 1), rowH-8, colours[g], esc(bar.Label), esc(string(g)), thousands(strconv.FormatInt(n, 10)))
 			x += bw
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12">%s</text>`, x+6, y+rowH/2+4, thousands(strconv.FormatInt(byType[t], 10)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12">%s</text>`, x+6, y+rowH/2+4, thousands(strconv.FormatInt(bar.By[sec.SMETS1]+bar.By[sec.SMETS2], 10)))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
@@ -580,7 +610,16 @@ type portfolioData struct {
 	Rows  []estate.PortfolioRow
 	Sum   int64
 	CSV   template.URL
+	Chart template.HTML
+	// Shown is the rows the page lists: at most portfolioPageRows; the
+	// rest are in the chart, the totals and the CSV download.
+	Shown []estate.PortfolioRow
+	More  int
 }
+
+// portfolioPageRows bounds the portfolio table: the SSC's whole portfolio is
+// 180,000 rows at national scale, for the CSV download, not a web page.
+const portfolioPageRows = 2000
 
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	q := portfolioQuery(r)
@@ -588,7 +627,8 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := portfolioData{Query: q, Rows: rows}
+	data := portfolioData{Query: q, Rows: rows, Chart: manufacturerChart(rows), Shown: rows[:min(len(rows), portfolioPageRows)]}
+	data.More = len(rows) - len(data.Shown)
 	for _, row := range rows {
 		data.Sum += row.Devices
 	}
