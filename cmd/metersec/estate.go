@@ -17,7 +17,11 @@ func estateCmd() *cli.Command {
 	return &cli.Command{
 		Name:    "estate",
 		Summary: "look up Devices, the portfolio, and check the aggregates",
-		Subs:    []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd(), estateBenchCmd()},
+		Help: `The installed estate: every Device, who was responsible for it on any day, and the portfolio
+aggregates kept exact on every change. Load it with "metersec import devices|churn"; these
+commands read it with the operator's full view, move a failed Supplier's Devices, and prove
+the aggregates by recounting them.`,
+		Subs: []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd(), estateBenchCmd()},
 	}
 }
 

@@ -49,8 +49,9 @@ type User struct {
 
 // Users is a user for every role (two Suppliers, so one can fail to see the
 // other's records). The market's users belong to organisations of the
-// generated world (seed 1): ALDM is its largest Supplier, LRKL a small one (KSTM, smaller, fails during the year),
-// AURV a meter manufacturer, ANCM a MAP.
+// generated world (seed 1): ALDM is its largest Supplier, LRKL a small one
+// (KSTM, smaller still, fails during the year and its customers pass to a
+// Supplier of Last Resort), AURV a meter manufacturer, ANCM a MAP.
 var Users = []User{
 	{Email: "chair@ssc.example.org", Name: "Sasha Chair (SSC member)", Org: "SSC", Roles: []sec.Role{sec.RoleSSCMember}},
 	{Email: "member@ssc.example.org", Name: "Morgan Member (SSC member)", Org: "SSC", Roles: []sec.Role{sec.RoleSSCMember}},
