@@ -145,14 +145,12 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			}
 			return audit.Record(ctx, tx, "estate.import_devices", "estate", res.SHA256[:16], res)
 		}
-		// The usual file is all new Devices, each once: then inserting
-		// the staged rows, skipping those whose Device is already there,
-		// creates every one, which shows there was nothing to check and
-		// nothing to take off the file's counts. Otherwise the insert is
-		// undone and the rows checked (the checks need the estate as it
-		// was) and inserted as below. Measured on 1M rows, the checks
-		// and the second pass over the staged rows were a third of the
-		// import.
+		// The usual file is all new Devices, each once: then a plain
+		// INSERT of the staged rows creates every one, which shows there
+		// was nothing to check and nothing to take off the file's counts.
+		// Otherwise (a key violation) the attempt is undone and the rows
+		// checked (the checks need the estate as it was) and inserted as
+		// below, with the same problems, counts and portfolio as ever.
 		done := false
 		if probs.Count() == 0 {
 			if done, res.Created, err = insertAllNew(ctx, tx, staged); err != nil {

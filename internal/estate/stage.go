@@ -136,7 +136,7 @@ func stage(ctx context.Context, tx *store.Tx, table string, cols []string, next 
 	// OR IGNORE spares SQLite a statement journal: a multi-row INSERT that
 	// may abort half way (a NOT NULL or key constraint) first copies every
 	// page it touches to a journal of the statement, a temporary file,
-	// which on 1M Devices staged in key order was half the import's time.
+	// which on 1M Devices was half the import's time.
 	// The staging keys hold the line, so no row can clash, and every value
 	// is set; flush still checks that each row went in, so a row is never
 	// lost in silence.
