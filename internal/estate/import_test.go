@@ -461,3 +461,68 @@ func TestImportDevicesBySupplier(t *testing.T) {
 		}
 	})
 }
+
+// A file of new Devices, each once, is inserted without the checks; a file
+// with a Device already in the estate or twice in the file goes back to
+// them. Each such problem alone, with nothing else wrong, is still found
+// with its line, and a file part new and part unchanged counts both parts
+// and leaves the aggregates exact.
+func TestImportDevicesConflictsAlone(t *testing.T) {
+	w := genWorld(t, 300)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		loadRefs(t, db, w)
+		if _, err := importDevices(t, db, sys, w.devices[:10]); err != nil {
+			t.Fatal(err)
+		}
+		unchanged := func(what string) {
+			t.Helper()
+			if n := count(t, db, "SELECT COUNT(*) FROM devices"); n != 10 {
+				t.Fatalf("%s: %d devices after a rejected file", what, n)
+			}
+			if n := count(t, db, "SELECT SUM(devices) FROM portfolio"); n != 10 {
+				t.Fatalf("%s: portfolio counts %d after a rejected file", what, n)
+			}
+		}
+
+		// Twice in the file: line 12 repeats line 4.
+		dup := clone(w.devices[10:20])
+		dup = append(dup, slices.Clone(w.devices[12]))
+		_, err := importDevices(t, db, sys, dup)
+		e, got := problems(t, err)
+		if !slices.Equal(got, []string{"12 device_id"}) || !strings.Contains(e.Fields[0].Message, "also on line 4") {
+			t.Fatalf("duplicate alone: %v", e.Fields)
+		}
+		unchanged("duplicate")
+
+		// Already in the estate as another model: line 6.
+		other := -1
+		for i, r := range w.devices {
+			if r[4] != w.devices[0][4] && r[1] == w.devices[0][1] && i >= 20 {
+				other = i
+				break
+			}
+		}
+		if other < 0 {
+			t.Fatal("no second model of the first row's type")
+		}
+		clash := clone(w.devices[10:20])
+		clash[4] = slices.Clone(w.devices[other])
+		clash[4][0] = w.devices[0][0]
+		_, err = importDevices(t, db, sys, clash)
+		e, got = problems(t, err)
+		if !slices.Equal(got, []string{"6 device_id"}) || !strings.Contains(e.Fields[0].Message, "already in the estate as") {
+			t.Fatalf("clash alone: %v", e.Fields)
+		}
+		unchanged("clash")
+
+		// Part already there, part new.
+		res, err := importDevices(t, db, sys, w.devices[5:30])
+		if err != nil || res.Rows != 25 || res.Created != 20 || res.Unchanged != 5 {
+			t.Fatalf("part new: %+v %v", res, err)
+		}
+		if n := count(t, db, "SELECT SUM(devices) FROM portfolio"); n != 30 {
+			t.Fatalf("portfolio counts %d, want 30", n)
+		}
+		checkAggregates(t, db)
+	})
+}
