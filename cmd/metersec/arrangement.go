@@ -151,16 +151,11 @@ reference exists already with the same terms is left alone, so importing the sam
 twice changes nothing.`,
 		Flags: cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			r, closeFn, err := openInput(args)
+			r, db, done, err := openInputDB(ctx, env, args)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			db, err := openDB(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			res, err := arrangement.NewService(db).Import(ctx, operator(env), r)
 			if err != nil {
 				return err

@@ -45,16 +45,11 @@ on its dates. Existing records are brought in line with the file; nothing is del
 			if err != nil {
 				return cli.Usagef("--classification: %v", err)
 			}
-			r, closeFn, err := openInput(args)
+			r, db, done, err := openInputDB(ctx, env, args)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			db, err := openDB(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			res, err := (&catalogue.Service{DB: db}).Import(ctx, operator(env), r, catalogue.ImportOptions{Classification: cl})
 			if err != nil {
 				return err

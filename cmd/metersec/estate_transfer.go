@@ -8,7 +8,6 @@ import (
 
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/estate"
-	"github.com/metersec/metersec/internal/sec"
 )
 
 func estateTransferCmd() *cli.Command {
@@ -29,12 +28,9 @@ began on or after --date.`,
 			if len(args) != 0 || from == "" || to == "" {
 				return cli.Usagef("give --from and --to")
 			}
-			var day sec.Date
-			if date != "" {
-				var err error
-				if day, err = sec.ParseDate(date); err != nil {
-					return cli.Usagef("--date: %v", err)
-				}
+			day, err := dateFlag("date", date)
+			if err != nil {
+				return err
 			}
 			db, err := openDB(ctx, env, true)
 			if err != nil {

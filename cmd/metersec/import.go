@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/store"
 )
 
 func importCmd() *cli.Command {
@@ -30,16 +31,11 @@ func importPartiesCmd() *cli.Command {
 		Summary: "load organisations: code,name,roles,contact_name,contact_email,contact_phone",
 		Flags:   cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			r, closeFn, err := openInput(args)
+			r, db, done, err := openInputDB(ctx, env, args)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			db, err := openDB(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			res, err := (&party.Service{DB: db}).Import(ctx, operator(env), r)
 			if err != nil {
 				return err
@@ -50,6 +46,21 @@ func importPartiesCmd() *cli.Command {
 			})
 		},
 	}
+}
+
+// openInputDB opens what every import command reads and writes: the one
+// FILE argument (see openInput) and the database, migrated. done closes both.
+func openInputDB(ctx context.Context, env *cli.Env, args []string) (io.Reader, *store.DB, func(), error) {
+	r, closeInput, err := openInput(args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db, err := openDB(ctx, env, true)
+	if err != nil {
+		closeInput()
+		return nil, nil, nil, err
+	}
+	return r, db, func() { db.Close(); closeInput() }, nil
 }
 
 // openInput opens the one FILE argument ("-" for standard input),
@@ -86,16 +97,11 @@ in the estate as the file describes them are left alone. The file streams: tens 
 need no more memory than a few.`,
 		Flags: cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			r, closeFn, err := openInput(args)
+			r, db, done, err := openInputDB(ctx, env, args)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			db, err := openDB(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			p := newProgress(env.Stderr)
 			res, err := estate.NewService(db).ImportDevices(ctx, operator(env), r, estate.ImportOptions{Progress: p.report})
 			p.done()
@@ -122,16 +128,11 @@ Each change closes the Device's supply period and opens the next on the effectiv
 be after the current one began. Changes already recorded are left alone.`,
 		Flags: cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			r, closeFn, err := openInput(args)
+			r, db, done, err := openInputDB(ctx, env, args)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			db, err := openDB(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			p := newProgress(env.Stderr)
 			res, err := estate.NewService(db).ImportChurn(ctx, operator(env), r, estate.ImportOptions{Progress: p.report})
 			p.done()

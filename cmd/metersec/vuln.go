@@ -257,16 +257,11 @@ nothing in it maps.`,
 			default:
 				return cli.Usagef("--material must be true or false")
 			}
-			r, closeFn, err := openInput(args)
+			r, db, done, err := openInputDB(ctx, env, args)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			db, err := openDB(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer done()
 			res, err := vulnService(db).ImportCSAF(ctx, operator(env), r, opt)
 			if err != nil {
 				return err

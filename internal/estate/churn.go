@@ -179,22 +179,13 @@ func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 	if err := tune(ctx, tx); err != nil {
 		return 0, err
 	}
-	if tx.Dialect == store.SQLite {
-		// The rounds sort the file several times (the window, the index,
-		// the GROUP BY of portfolio_inherited), and SQLite's sorter keeps
-		// as much in memory as the page cache may hold, 64 MB here, per
-		// sort: a 1.3M-row file on a 10M-Device estate peaked at 434 MB.
-		// A 16 MB cache for the change brought that to 189 MB for a
-		// quarter more time.
-		var size int64
-		if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&size); err != nil {
-			return 0, errs.Wrap(err, "estate: cache size")
-		}
-		if err := exec(ctx, tx, "estate: cache size", nil, "PRAGMA cache_size = -16384"); err != nil {
-			return 0, err
-		}
-		defer tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", size))
+	// The rounds sort the file several times (the window, the index, the
+	// GROUP BY of portfolio_inherited): capCache bounds SQLite's sorter too.
+	restore, err := capCache(ctx, tx)
+	if err != nil {
+		return 0, err
 	}
+	defer restore()
 	if err := createTemp(ctx, tx, churnStage, churnStageSQLite, churnStagePostgre); err != nil {
 		return 0, err
 	}
@@ -207,7 +198,7 @@ func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 	if err := analyze(ctx, tx, churnStage); err != nil {
 		return 0, err
 	}
-	err := collect(ctx, tx, probs, `SELECT s.line, s.id FROM `+churnStage+` s
+	err = collect(ctx, tx, probs, `SELECT s.line, s.id FROM `+churnStage+` s
 		WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.line`, nil, func(r *sqlRows) (errs.Field, error) {
 		var line, id int64
 		err := r.Scan(&line, &id)

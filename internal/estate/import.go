@@ -81,20 +81,11 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		if err := tune(ctx, tx); err != nil {
 			return err
 		}
-		// SQLite's page cache, and its sorter, which may hold as much,
-		// are most of the process's memory: with the 64 MB cache of the
-		// connection a 10M-row file peaked at 231 MB, with 16 MB at 143 MB
-		// for 15% more time (see BENCHMARKS.md).
-		if tx.Dialect == store.SQLite {
-			var size int64
-			if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&size); err != nil {
-				return errs.Wrap(err, "estate: cache size")
-			}
-			if err := exec(ctx, tx, "estate: cache size", nil, "PRAGMA cache_size = -16384"); err != nil {
-				return err
-			}
-			defer tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", size))
+		restore, err := capCache(ctx, tx)
+		if err != nil {
+			return err
 		}
+		defer restore()
 		if err := createTemp(ctx, tx, devStage, devStageSQLite, devStagePostgre); err != nil {
 			return err
 		}

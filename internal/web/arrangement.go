@@ -80,15 +80,7 @@ func arrangementFilter(r *http.Request) (arrangement.Filter, error) {
 
 // queryDate reads an optional YYYY-MM-DD query parameter.
 func queryDate(r *http.Request, name string) (sec.Date, error) {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
-	if v == "" {
-		return sec.Date{}, nil
-	}
-	d, err := sec.ParseDate(v)
-	if err != nil {
-		return d, errs.FieldError(name, "%v", err)
-	}
-	return d, nil
+	return optDate(name, r.URL.Query().Get(name))
 }
 
 func (s *Server) apiListArrangements(w http.ResponseWriter, r *http.Request) error {

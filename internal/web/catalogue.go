@@ -100,19 +100,6 @@ func catalogueFilter(r *http.Request) (catalogue.Filter, error) {
 	return f, nil
 }
 
-// dateParam reads an optional date from the query.
-func dateParam(r *http.Request, name string) (sec.Date, error) {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
-	if v == "" {
-		return sec.Date{}, nil
-	}
-	d, err := sec.ParseDate(v)
-	if err != nil {
-		return d, errs.FieldError(name, "is not a date: want YYYY-MM-DD, for example 2024-01-02")
-	}
-	return d, nil
-}
-
 func (s *Server) apiListModels(w http.ResponseWriter, r *http.Request) error {
 	f, err := catalogueFilter(r)
 	if err != nil {
@@ -142,7 +129,7 @@ func (s *Server) apiGetModel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := dateParam(r, "date")
+	d, err := queryDate(r, "date")
 	if err != nil {
 		return err
 	}
@@ -174,7 +161,7 @@ func (s *Server) apiListFirmware(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := dateParam(r, "date")
+	d, err := queryDate(r, "date")
 	if err != nil {
 		return err
 	}
@@ -222,7 +209,7 @@ func (s *Server) apiListCertificates(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	d, err := dateParam(r, "date")
+	d, err := queryDate(r, "date")
 	if err != nil {
 		return err
 	}
@@ -337,7 +324,7 @@ func (s *Server) apiExportCatalogue(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiCertReport(w http.ResponseWriter, r *http.Request) error {
-	d, err := dateParam(r, "date")
+	d, err := queryDate(r, "date")
 	if err != nil {
 		return err
 	}
@@ -464,7 +451,7 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) error {
 // showModel renders a model page, with a form's error when one failed.
 func (s *Server) showModel(w http.ResponseWriter, r *http.Request, id int64, status int, open string, formErr error) error {
 	c := callerOf(r)
-	d, err := dateParam(r, "date")
+	d, err := queryDate(r, "date")
 	if err != nil {
 		return err
 	}
@@ -678,7 +665,7 @@ type certReportData struct {
 }
 
 func (s *Server) certReportPage(w http.ResponseWriter, r *http.Request) error {
-	d, err := dateParam(r, "date")
+	d, err := queryDate(r, "date")
 	if err != nil {
 		return err
 	}

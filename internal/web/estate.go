@@ -102,7 +102,9 @@ func parseDeviceID(v string) (estate.DeviceID, error) {
 	return id, nil
 }
 
-// optDate reads an optional date field.
+// optDate reads an optional date field (query, form or JSON): empty is the
+// zero date, anything else must be YYYY-MM-DD. queryDate and formDate are
+// it for the query and the form.
 func optDate(field, v string) (sec.Date, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -110,7 +112,7 @@ func optDate(field, v string) (sec.Date, error) {
 	}
 	d, err := sec.ParseDate(v)
 	if err != nil {
-		return d, errs.FieldError(field, "%q is not a date: want YYYY-MM-DD, for example 2025-06-15", v)
+		return d, errs.FieldError(field, "%v", err)
 	}
 	return d, nil
 }

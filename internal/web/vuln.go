@@ -595,15 +595,7 @@ func (s *Server) ackForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func formDate(r *http.Request, field string) (sec.Date, error) {
-	v := strings.TrimSpace(r.PostFormValue(field))
-	if v == "" {
-		return sec.Date{}, nil
-	}
-	d, err := sec.ParseDate(v)
-	if err != nil {
-		return d, errs.FieldError(field, "%v", err)
-	}
-	return d, nil
+	return optDate(field, r.PostFormValue(field))
 }
 
 func (s *Server) planForm(w http.ResponseWriter, r *http.Request) error {
