@@ -15,9 +15,9 @@ import (
 	"github.com/metersec/metersec/internal/store"
 )
 
-// Seed1 is the generator seed of the demo market: the demo users' organisation
+// WorldSeed is the generator seed of the demo market: the demo users' organisation
 // codes (Users) are this world's.
-const Seed1 = 1
+const WorldSeed = 1
 
 // seedMarket generates a synthetic GB market whose simulated year ends on
 // opts.Today and loads it the way an operator would: parties, catalogue,
@@ -29,8 +29,8 @@ func seedMarket(ctx context.Context, db *store.DB, sys access.Caller, opts Optio
 	}
 	defer os.RemoveAll(dir)
 	end := opts.Today.Time().AddDate(0, 0, 1)
-	opts.Log("generating a market of %d Devices (seed %d, the year to %s)", opts.Devices, Seed1, opts.Today)
-	sum, err := generate.Run(ctx, generate.Options{Devices: opts.Devices, Seed: Seed1,
+	opts.Log("generating a market of %d Devices (seed %d, the year to %s)", opts.Devices, WorldSeed, opts.Today)
+	sum, err := generate.Run(ctx, generate.Options{Devices: opts.Devices, Seed: WorldSeed,
 		Start: end.AddDate(-1, 0, 0), End: end, OutDir: dir})
 	if err != nil {
 		return fmt.Errorf("demo world: %w", err)
