@@ -51,6 +51,10 @@ type Service struct {
 	// SessionTTL is how long a session lasts from sign-in; IdleTTL how long it
 	// lasts unused.
 	SessionTTL, IdleTTL time.Duration
+	// RecentMFA is how recently a session must have passed its second factor
+	// to create an API token (DefaultRecentMFA when zero); older, and the
+	// request must carry a fresh code.
+	RecentMFA time.Duration
 
 	byAccount, byAddress, byMFA *limiter
 }
@@ -62,6 +66,7 @@ func NewService(db *store.DB) *Service {
 		DB:         db,
 		SessionTTL: 12 * time.Hour,
 		IdleTTL:    2 * time.Hour,
+		RecentMFA:  DefaultRecentMFA,
 		byAccount:  newLimiter(5, 15*time.Minute),
 		byAddress:  newLimiter(30, 15*time.Minute),
 		byMFA:      newLimiter(5, 15*time.Minute),

@@ -29,6 +29,15 @@ type Session struct {
 	MFAPassed bool
 	CSRF      string
 	ExpiresAt time.Time
+	// MFAAt is when the session last passed a second factor; zero if never.
+	MFAAt time.Time
+}
+
+// Caller is the session's user as the rest of the system sees them.
+func (s Session) Caller() access.Caller {
+	c := s.User.Caller("session", nil)
+	c.SecondFactorAt = s.MFAAt
+	return c
 }
 
 // Pending reports whether the session still needs the second factor.
@@ -107,8 +116,12 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Session, err
 	var sess Session
 	var userID int64
 	var lastSeen time.Time
-	err := s.DB.QueryRowContext(ctx, "SELECT user_id, mfa_passed, csrf, expires_at, last_seen_at FROM sessions WHERE id_hash = $1",
-		hashSecret(secret)).Scan(&userID, &sess.MFAPassed, &sess.CSRF, &sess.ExpiresAt, &lastSeen)
+	var mfaAt *time.Time
+	err := s.DB.QueryRowContext(ctx, "SELECT user_id, mfa_passed, csrf, expires_at, last_seen_at, mfa_at FROM sessions WHERE id_hash = $1",
+		hashSecret(secret)).Scan(&userID, &sess.MFAPassed, &sess.CSRF, &sess.ExpiresAt, &lastSeen, &mfaAt)
+	if mfaAt != nil {
+		sess.MFAAt = mfaAt.UTC()
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errs.E(errs.Unauthenticated, "your session has ended: sign in again")
 	}
@@ -233,7 +246,7 @@ func (s *Service) CompleteEnrolment(ctx context.Context, secret, code, addr stri
 			{"UPDATE users SET mfa_secret = $1, mfa_enrolled_at = $2, mfa_last_step = $3 WHERE id = $4", []any{pending, tx.Now, step, sess.User.ID}},
 			{"DELETE FROM mfa_pending WHERE user_id = $1", []any{sess.User.ID}},
 			{"DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", []any{sess.User.ID, hashSecret(secret)}},
-			{"UPDATE sessions SET id_hash = $1, mfa_passed = TRUE WHERE id_hash = $2", []any{hashSecret(next), hashSecret(secret)}},
+			{"UPDATE sessions SET id_hash = $1, mfa_passed = TRUE, mfa_at = $3 WHERE id_hash = $2", []any{hashSecret(next), hashSecret(secret), tx.Now}},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 				return errs.Wrap(err, "enrol second factor")
@@ -268,8 +281,8 @@ func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (str
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.Unauthenticated, "that code has been used already: wait for the next one")
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE sessions SET id_hash = $1, mfa_passed = TRUE WHERE id_hash = $2",
-			hashSecret(next), hashSecret(secret)); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE sessions SET id_hash = $1, mfa_passed = TRUE, mfa_at = $3 WHERE id_hash = $2",
+			hashSecret(next), hashSecret(secret), tx.Now); err != nil {
 			return errs.Wrap(err, "verify code")
 		}
 		return audit.Record(ctx, tx, "user.mfa.pass", "user", sess.User.Email, map[string]any{"addr": addr})
