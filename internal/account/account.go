@@ -196,7 +196,7 @@ func (s *Service) AddUser(ctx context.Context, c access.Caller, in NewUser) (Use
 	if m := validate.Text(in.Name, 200); m != "" {
 		fields = append(fields, errs.Field{Field: "name", Message: m})
 	}
-	if m := CheckPassword(in.Password); m != "" {
+	if m := CheckPassword(in.Password, in.Email, in.Name, in.Org); m != "" {
 		fields = append(fields, errs.Field{Field: "password", Message: m})
 	}
 	var roles []sec.Role
@@ -311,12 +311,12 @@ func (s *Service) ChangePassword(ctx context.Context, c access.Caller, current, 
 	if c.UserID == 0 {
 		return errs.E(errs.Unauthenticated, "sign in first")
 	}
-	if m := CheckPassword(next); m != "" {
-		return errs.FieldError("new_password", "%s", m)
-	}
 	u, err := userByID(ctx, s.DB, c.UserID)
 	if err != nil {
 		return err
+	}
+	if m := CheckPassword(next, u.Email, u.Name, u.OrgCode); m != "" {
+		return errs.FieldError("new_password", "%s", m)
 	}
 	if !VerifyPassword(u.passwordHash, current) {
 		return errs.FieldError("current_password", "is not your current password")

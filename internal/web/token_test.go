@@ -178,3 +178,24 @@ func TestTokenLifetimeOutOfRange(t *testing.T) {
 		}
 	})
 }
+
+// Issue 14 (9): "aaaaaaaaaaaa" and "Password1234" were accepted as passwords.
+func TestWeakPasswordsRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorldOn(t, db)
+		add := func(pw string) string {
+			return `{"email": "new@supa.example.org", "name": "New", "org": "SUPA", "roles": ["supplier"], "password": "` + pw + `"}`
+		}
+		runAPICases(t, w, []apiCase{
+			{Name: "repeated letter", As: "admin", Method: "POST", URL: "/api/v1/users", Body: add("aaaaaaaaaaaa"), Status: 422, Contains: []string{`"password"`, "too easy to guess", `repeated`}},
+			{Name: "breached", As: "admin", Method: "POST", URL: "/api/v1/users", Body: add("Password1234"), Status: 422, Contains: []string{`"password"`, "common and breached"}},
+			{Name: "own email", As: "admin", Method: "POST", URL: "/api/v1/users", Body: add("new@supa.example.org"), Status: 422, Contains: []string{`"password"`}},
+			{Name: "passphrase", As: "admin", Method: "POST", URL: "/api/v1/users", Body: add("quiet heron copper kettle"), Status: 201, Writes: true},
+		})
+		v := w.byRole["supplierA"]
+		status, page := w.do(v, "POST", "/account/password", url.Values{"csrf": {v.csrf}, "current_password": {"correct horse battery"}, "new_password": {"aaaaaaaaaaaa"}}.Encode())
+		if status != 422 || !strings.Contains(page, "too easy to guess") {
+			t.Errorf("change to a weak password: %d", status)
+		}
+	})
+}
