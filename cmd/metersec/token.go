@@ -26,6 +26,7 @@ func tokenCreateCmd() *cli.Command {
 	var scopes, code string
 	var days int
 	var passwordStdin bool
+	var keyFile string
 	return &cli.Command{
 		Name:    "create",
 		Summary: "create an API token as yourself (printed once)",
@@ -43,6 +44,7 @@ Example:
 			fs.StringVar(&in.User, "user", "", "your email: the token acts as you")
 			fs.BoolVar(&passwordStdin, "password-stdin", false, "read your password from standard input")
 			fs.StringVar(&code, "code", "", "the current code from your authenticator, if your account has one")
+			secretKeyFlag(fs, &keyFile)
 			fs.StringVar(&in.Name, "name", "", "what the token is for, e.g. \"estate feed\"")
 			fs.StringVar(&scopes, "scopes", "read", "scopes, comma separated: "+strings.Join(account.Scopes, ", "))
 			fs.IntVar(&days, "days", account.DefaultTokenDays, fmt.Sprintf("lifetime in days (1–%d)", account.MaxTokenDays))
@@ -63,12 +65,18 @@ Example:
 				return err
 			}
 			in.Scopes, in.Days = splitList(scopes), account.Days(days)
+			box, err := loadSecretKey(env, keyFile)
+			if err != nil {
+				return err
+			}
 			db, err := openDB(ctx, env, true)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			secret, t, err := account.NewService(db).CreateTokenSignedIn(ctx, in.User, strings.TrimRight(line, "\r\n"), code, in)
+			accounts := account.NewService(db)
+			accounts.Secrets = box
+			secret, t, err := accounts.CreateTokenSignedIn(ctx, in.User, strings.TrimRight(line, "\r\n"), code, in)
 			if err != nil {
 				return err
 			}

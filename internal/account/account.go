@@ -15,6 +15,7 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/validate"
 )
@@ -55,6 +56,9 @@ type Service struct {
 	// to create an API token (DefaultRecentMFA when zero); older, and the
 	// request must carry a fresh code.
 	RecentMFA time.Duration
+	// Secrets seals TOTP seeds at rest; nil stores them in the clear (serve
+	// allows that only with --insecure-dev).
+	Secrets *secrets.Box
 
 	byAccount, byAddress, byMFA *limiter
 }

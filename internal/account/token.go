@@ -151,7 +151,11 @@ func (s *Service) CreateToken(ctx context.Context, c access.Caller, in NewToken)
 					"enter the current code from your authenticator", int(s.recentMFA().Minutes())),
 					errs.Field{Field: "code", Message: "enter the current code from your authenticator"})
 			}
-			if codeStep, err = s.checkCode("user:"+u.Email, u.mfaSecret, in.Code, u.mfaLastStep); err != nil {
+			seed, err := s.totpSecret(u)
+			if err != nil {
+				return "", Token{}, err
+			}
+			if codeStep, err = s.checkCode("user:"+u.Email, seed, in.Code, u.mfaLastStep); err != nil {
 				return "", Token{}, err
 			}
 		}

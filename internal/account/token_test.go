@@ -9,6 +9,7 @@ import (
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
 )
@@ -124,6 +125,92 @@ func TestCreateTokenSignedIn(t *testing.T) {
 		code, _ := account.CurrentCode(secret, db.Now())
 		if _, _, err := s.CreateTokenSignedIn(ctx, "ana@ardent.example.org", "correct horse battery", code, account.NewToken{Name: "x"}); err != nil {
 			t.Fatalf("with the code: %v", err)
+		}
+	})
+}
+
+// Issue 14 (11): TOTP seeds were stored in the clear. With a key they are
+// sealed, through enrolment, sign-in and token creation, and reseal under a
+// new key given the old.
+func TestTOTPSecretsSealedAtRest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		k1, _ := secrets.Parse(secrets.GenerateKey())
+		k2, _ := secrets.Parse(secrets.GenerateKey())
+		s := account.NewService(db)
+		s.Secrets = k1
+		u := addUser(t, db, "SSC", "ssc", "chair@ssc.example.org", "ssc_member")
+		cookie, _, err := s.SignIn(ctx, u.Email, "correct horse battery", "127.0.0.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		enr, err := s.BeginEnrolment(ctx, cookie)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pending string
+		db.QueryRowContext(ctx, "SELECT secret FROM mfa_pending WHERE user_id = $1", u.ID).Scan(&pending)
+		if pending == enr.Secret || secrets.KeyID(pending) != k1.ID() {
+			t.Fatalf("pending seed stored as %q", pending)
+		}
+		// Reloading the page offers the same seed.
+		if again, err := s.BeginEnrolment(ctx, cookie); err != nil || again.Secret != enr.Secret {
+			t.Fatalf("enrolment again: %v", err)
+		}
+		code, _ := account.CurrentCode(enr.Secret, now)
+		if cookie, err = s.CompleteEnrolment(ctx, cookie, code, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		stored := func() string {
+			var v string
+			db.QueryRowContext(ctx, "SELECT mfa_secret FROM users WHERE id = $1", u.ID).Scan(&v)
+			return v
+		}
+		if v := stored(); v == enr.Secret || secrets.KeyID(v) != k1.ID() {
+			t.Fatalf("seed stored as %q", v)
+		}
+		// Sign in again with the sealed seed.
+		now = now.Add(30 * time.Second)
+		cookie2, _, err := s.SignIn(ctx, u.Email, "correct horse battery", "127.0.0.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ = account.CurrentCode(enr.Secret, now)
+		if _, err := s.VerifyMFA(ctx, cookie2, code, "127.0.0.1"); err != nil {
+			t.Fatalf("second factor with a sealed seed: %v", err)
+		}
+		// Without the key, the seed cannot be used: an internal error, not
+		// a silent pass.
+		now = now.Add(30 * time.Second)
+		bare := account.NewService(db)
+		cookie3, _, _ := bare.SignIn(ctx, u.Email, "correct horse battery", "127.0.0.1", "test")
+		code, _ = account.CurrentCode(enr.Secret, now)
+		if _, err := bare.VerifyMFA(ctx, cookie3, code, "127.0.0.1"); err == nil {
+			t.Fatal("passed a sealed second factor without the key")
+		}
+		// Rotate to k2: the old key is needed, then k2 alone works.
+		if _, err := s.ResealSecrets(ctx, system, k2); err == nil {
+			t.Fatal("rotated without the old key")
+		}
+		if n, err := s.ResealSecrets(ctx, system, k2, k1); err != nil || n != 1 {
+			t.Fatalf("rotate: %d %v", n, err)
+		}
+		if secrets.KeyID(stored()) != k2.ID() {
+			t.Fatal("not under the new key")
+		}
+		s.Secrets = k2
+		if _, err := s.VerifyMFA(ctx, cookie3, code, "127.0.0.1"); err != nil {
+			t.Fatalf("after rotation: %v", err)
+		}
+		// Plain seeds (set before a key was given) are sealed by a reseal.
+		other := addUser(t, db, "SSC", "ssc", "member@ssc.example.org", "ssc_member")
+		if err := bare.SetTOTPSecret(ctx, system, other.ID, "JBSWY3DPEHPK3PXP"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ResealSecrets(ctx, system, k2); err != nil || n != 1 {
+			t.Fatalf("seal plain seeds: %d %v", n, err)
 		}
 	})
 }
