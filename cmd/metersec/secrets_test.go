@@ -110,3 +110,24 @@ func TestSecretsCommands(t *testing.T) {
 		t.Fatalf("a world-readable key: %d %q", code, errOut)
 	}
 }
+
+// Issue 14 (8): out-of-range settings fell back to defaults unseen (a
+// negative concurrency became 8). serve names the flag instead.
+func TestServeRefusesOutOfRangeSettings(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "m.db")
+	if code, _, errOut := run(t, "", nil, "migrate", "--db", dbPath); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, bad := range [][]string{
+		{"--delivery-concurrency", "-3"}, {"--delivery-concurrency", "0"}, {"--delivery-concurrency", "257"},
+		{"--smtp-port", "0"}, {"--smtp-port", "65536"},
+		{"--delivery-timeout", "-1s"}, {"--delivery-lease", "0s"}, {"--delivery-backoff", "-5s"},
+		{"--shutdown-grace", "-1s"}, {"--tick", "0s"}, {"--token-mfa-window", "59s"}, {"--token-mfa-window", "12h1m"},
+	} {
+		args := append([]string{"serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--insecure-dev"}, bad...)
+		code, _, errOut := run(t, "", nil, args...)
+		if code != 2 || !strings.Contains(errOut, bad[0]+" must be from") || !strings.Contains(errOut, "not "+strings.TrimPrefix(bad[1], "+")) {
+			t.Errorf("serve %s %s: exit %d, %q", bad[0], bad[1], code, errOut)
+		}
+	}
+}

@@ -72,6 +72,36 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.tokenMFA, "token-mfa-window", account.DefaultRecentMFA, "how recent a session's second factor must be to create an API token without entering a code (1m to 12h)")
 }
 
+// check refuses settings out of range, naming the flag, rather than letting
+// a zero or negative value fall back to a default unseen (issue 14: a token
+// lifetime of -5 days became 90).
+func (f *serveFlags) check() error {
+	durations := []struct {
+		flag     string
+		v        time.Duration
+		min, max time.Duration
+	}{
+		{"shutdown-grace", f.grace, 0, 10 * time.Minute},
+		{"tick", f.tick, time.Second, 24 * time.Hour},
+		{"delivery-timeout", f.deliveryTimeout, 100 * time.Millisecond, 10 * time.Minute},
+		{"delivery-lease", f.deliveryLease, time.Second, 24 * time.Hour},
+		{"delivery-backoff", f.deliveryBackoff, 10 * time.Millisecond, time.Hour},
+		{"token-mfa-window", f.tokenMFA, time.Minute, 12 * time.Hour},
+	}
+	for _, d := range durations {
+		if d.v < d.min || d.v > d.max {
+			return cli.Usagef("--%s must be from %s to %s, not %s", d.flag, d.min, d.max, d.v)
+		}
+	}
+	switch {
+	case f.smtpPort < 1 || f.smtpPort > 65535:
+		return cli.Usagef("--smtp-port must be from 1 to 65535, not %d", f.smtpPort)
+	case f.concurrency < 1 || f.concurrency > 256:
+		return cli.Usagef("--delivery-concurrency must be from 1 to 256, not %d", f.concurrency)
+	}
+	return nil
+}
+
 func serveCmd() *cli.Command {
 	var f serveFlags
 	return &cli.Command{
@@ -107,8 +137,8 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if f.reports, err = report.LoadSchedule(f.reportSchedule, f.bankHolidays); err != nil {
 		return cli.Usagef("%v", err)
 	}
-	if f.tokenMFA < time.Minute || f.tokenMFA > 12*time.Hour {
-		return cli.Usagef("--token-mfa-window must be from 1m to 12h, not %s", f.tokenMFA)
+	if err := f.check(); err != nil {
+		return err
 	}
 	box, err := loadSecretKey(env, f.secretKeyFile)
 	if err != nil {
