@@ -217,6 +217,7 @@ func (s *Service) CreateTokenSignedIn(ctx context.Context, email, password, code
 		s.byAccount.fail(email, now)
 		return "", Token{}, errBadCredentials
 	}
+	s.byAccount.reset(email)
 	if u.MFARequired && !u.MFAEnrolled {
 		return "", Token{}, errs.E(errs.Forbidden, "%s must set up an authenticator (at sign-in) before creating tokens", u.Email)
 	}
