@@ -135,6 +135,18 @@ func TestTokenNeedsRecentSecondFactor(t *testing.T) {
 		runAPICases(t, w, []apiCase{
 			{Name: "15 minutes and a second", As: "ssc", Method: "POST", URL: "/api/v1/tokens", Body: `{"name": "x"}`, Status: 422, Contains: []string{"code"}},
 		})
+		// The form asks for the code, and takes it.
+		if status, page := w.do(v, "GET", "/account", ""); status != 200 || !strings.Contains(page, `name="code"`) {
+			t.Fatalf("the account page has no code field: %d", status)
+		}
+		if status, page := w.do(v, "POST", "/account/tokens", url.Values{"csrf": {v.csrf}, "name": {"form"}}.Encode()); status != 422 || !strings.Contains(page, "authenticator") {
+			t.Errorf("form without a code: %d", status)
+		}
+		now = now.Add(30 * time.Second)
+		code, _ = account.CurrentCode(secret, now)
+		if status, page := w.do(v, "POST", "/account/tokens", url.Values{"csrf": {v.csrf}, "name": {"form"}, "code": {code}}.Encode()); status != 201 || !strings.Contains(page, "mst_") {
+			t.Errorf("form with a code: %d", status)
+		}
 		// The setting moves the boundary.
 		w.srv.Accounts.RecentMFA = time.Hour
 		createToken(t, w, v, `{"name": "within the hour"}`)
