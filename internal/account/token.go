@@ -89,32 +89,10 @@ func (s *Service) CreateToken(ctx context.Context, c access.Caller, in NewToken)
 	case c.UserID == 0:
 		return "", Token{}, errs.E(errs.Unauthenticated, "sign in first")
 	}
-	in.Name = strings.TrimSpace(in.Name)
-	var fields []errs.Field
-	if m := validate.Text(in.Name, 100); m != "" {
-		fields = append(fields, errs.Field{Field: "name", Message: m})
+	ttl, err := in.check()
+	if err != nil {
+		return "", Token{}, err
 	}
-	days := DefaultTokenDays
-	if in.Days != nil {
-		days = *in.Days
-		if days < 1 || days > MaxTokenDays {
-			fields = append(fields, errs.Field{Field: "days",
-				Message: fmt.Sprintf("must be a whole number of days from 1 to %d, not %d", MaxTokenDays, days)})
-		}
-	}
-	if len(in.Scopes) == 0 {
-		in.Scopes = []string{ScopeRead}
-	}
-	for _, sc := range in.Scopes {
-		if !slices.Contains(Scopes, sc) {
-			fields = append(fields, errs.Field{Field: "scopes", Message: "unknown scope " + sc + " (one of " + strings.Join(Scopes, ", ") + ")"})
-		}
-	}
-	if len(fields) > 0 {
-		return "", Token{}, errs.Fields("the token request is not valid", fields...)
-	}
-	slices.Sort(in.Scopes)
-	in.Scopes = slices.Compact(in.Scopes)
 	u, err := userByID(ctx, s.DB, c.UserID)
 	if err != nil {
 		return "", Token{}, err
@@ -126,39 +104,9 @@ func (s *Service) CreateToken(ctx context.Context, c access.Caller, in NewToken)
 	if u.Disabled {
 		return "", Token{}, errs.E(errs.Conflict, "%s is disabled", u.Email)
 	}
-	now := s.DB.Now()
-	ttl := time.Duration(days) * 24 * time.Hour
-	var codeStep int64
-	switch c.Via {
-	case "token":
-		if !slices.Contains(c.Scopes, ScopeTokens) {
-			return "", Token{}, errs.E(errs.Forbidden, "this API token lacks the %q scope that creating a token needs", ScopeTokens)
-		}
-		for _, sc := range in.Scopes {
-			if !slices.Contains(c.Scopes, sc) {
-				return "", Token{}, errs.FieldError("scopes", "a token may not create one with a scope it lacks (%s; it has %s)",
-					sc, strings.Join(c.Scopes, ", "))
-			}
-		}
-		if limit := c.TokenExpiresAt; now.Add(ttl).After(limit) {
-			return "", Token{}, errs.FieldError("days", "a token may not create one that outlives it: this one expires on %s, "+
-				"so at most %d days", limit.UTC().Format("2006-01-02"), int(limit.Sub(now)/(24*time.Hour)))
-		}
-	default:
-		if u.MFAEnrolled && (c.SecondFactorAt.IsZero() || now.Sub(c.SecondFactorAt) > s.recentMFA()) {
-			if strings.TrimSpace(in.Code) == "" {
-				return "", Token{}, errs.Fields(fmt.Sprintf("creating an API token needs a second factor from the last %d minutes: "+
-					"enter the current code from your authenticator", int(s.recentMFA().Minutes())),
-					errs.Field{Field: "code", Message: "enter the current code from your authenticator"})
-			}
-			seed, err := s.totpSecret(u)
-			if err != nil {
-				return "", Token{}, err
-			}
-			if codeStep, err = s.checkCode("user:"+u.Email, seed, in.Code, u.mfaLastStep); err != nil {
-				return "", Token{}, err
-			}
-		}
+	codeStep, err := s.mayCreateToken(c, u, in, ttl)
+	if err != nil {
+		return "", Token{}, err
 	}
 	secret := TokenPrefix + newSecret()
 	t := Token{User: u.Email, Name: in.Name, Prefix: secret[:len(TokenPrefix)+6], Scopes: in.Scopes}
@@ -186,6 +134,76 @@ func (s *Service) CreateToken(ctx context.Context, c access.Caller, in NewToken)
 		return audit.Record(ctx, tx, "token.create", "token", t.ID, t)
 	})
 	return secret, t, err
+}
+
+// check validates a token request, fills in its defaults and returns the
+// lifetime.
+func (in *NewToken) check() (time.Duration, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	var fields []errs.Field
+	if m := validate.Text(in.Name, 100); m != "" {
+		fields = append(fields, errs.Field{Field: "name", Message: m})
+	}
+	days := DefaultTokenDays
+	if in.Days != nil {
+		days = *in.Days
+		if days < 1 || days > MaxTokenDays {
+			fields = append(fields, errs.Field{Field: "days",
+				Message: fmt.Sprintf("must be a whole number of days from 1 to %d, not %d", MaxTokenDays, days)})
+		}
+	}
+	if len(in.Scopes) == 0 {
+		in.Scopes = []string{ScopeRead}
+	}
+	for _, sc := range in.Scopes {
+		if !slices.Contains(Scopes, sc) {
+			fields = append(fields, errs.Field{Field: "scopes", Message: "unknown scope " + sc + " (one of " + strings.Join(Scopes, ", ") + ")"})
+		}
+	}
+	if len(fields) > 0 {
+		return 0, errs.Fields("the token request is not valid", fields...)
+	}
+	slices.Sort(in.Scopes)
+	in.Scopes = slices.Compact(in.Scopes)
+	return time.Duration(days) * 24 * time.Hour, nil
+}
+
+// mayCreateToken decides whether c, acting as u, may create the token: a
+// token needs the tokens scope and yields nothing beyond itself; a session
+// (or the command line) needs a recent second factor where the account has
+// one, or a current code in the request. It returns the code's time step
+// to spend, or 0.
+func (s *Service) mayCreateToken(c access.Caller, u User, in NewToken, ttl time.Duration) (int64, error) {
+	now := s.DB.Now()
+	if c.Via == "token" {
+		if !slices.Contains(c.Scopes, ScopeTokens) {
+			return 0, errs.E(errs.Forbidden, "this API token lacks the %q scope that creating a token needs", ScopeTokens)
+		}
+		for _, sc := range in.Scopes {
+			if !slices.Contains(c.Scopes, sc) {
+				return 0, errs.FieldError("scopes", "a token may not create one with a scope it lacks (%s; it has %s)",
+					sc, strings.Join(c.Scopes, ", "))
+			}
+		}
+		if limit := c.TokenExpiresAt; now.Add(ttl).After(limit) {
+			return 0, errs.FieldError("days", "a token may not create one that outlives it: this one expires on %s, "+
+				"so at most %d days", limit.UTC().Format("2006-01-02"), int(limit.Sub(now)/(24*time.Hour)))
+		}
+		return 0, nil
+	}
+	if !u.MFAEnrolled || (!c.SecondFactorAt.IsZero() && now.Sub(c.SecondFactorAt) <= s.recentMFA()) {
+		return 0, nil
+	}
+	if strings.TrimSpace(in.Code) == "" {
+		return 0, errs.Fields(fmt.Sprintf("creating an API token needs a second factor from the last %d minutes: "+
+			"enter the current code from your authenticator", int(s.recentMFA().Minutes())),
+			errs.Field{Field: "code", Message: "enter the current code from your authenticator"})
+	}
+	seed, err := s.totpSecret(u)
+	if err != nil {
+		return 0, err
+	}
+	return s.checkCode("user:"+u.Email, seed, in.Code, u.mfaLastStep)
 }
 
 func (s *Service) recentMFA() time.Duration {
