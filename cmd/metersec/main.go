@@ -46,6 +46,7 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			obligationsCmd(),
 			userCmd(),
 			tokenCmd(),
+			secretsCmd(),
 			auditCmd(),
 			backupCmd(),
 			totpCmd(),
