@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/url"
 
@@ -61,7 +62,11 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent s
 		lim *limiter
 		key string
 	}{{s.byAccount, email}, {s.byAddress, addr}} {
-		if blocked, wait := l.lim.blocked(l.key, now); blocked {
+		blocked, wait, err := l.lim.blocked(ctx, l.key, now)
+		if err != nil {
+			return "", Session{}, err
+		}
+		if blocked {
 			return "", Session{}, errs.E(errs.RateLimited, "too many failed sign-in attempts: try again in %d minutes", int(wait.Minutes())+1)
 		}
 	}
@@ -74,11 +79,14 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent s
 		hash = dummyHash
 	}
 	if !VerifyPassword(hash, password) || err != nil || u.Disabled {
-		s.byAccount.fail(email, now)
-		s.byAddress.fail(addr, now)
+		if err := errors.Join(s.byAccount.fail(ctx, email, now), s.byAddress.fail(ctx, addr, now)); err != nil {
+			return "", Session{}, err
+		}
 		return "", Session{}, errBadCredentials
 	}
-	s.byAccount.reset(email)
+	if err := s.byAccount.reset(ctx, email); err != nil {
+		return "", Session{}, err
+	}
 	secret := newSecret()
 	sess := Session{User: u, MFAPassed: !u.MFARequired && !u.MFAEnrolled, CSRF: newSecret(), ExpiresAt: now.Add(s.SessionTTL)}
 	err = s.DB.Write(ctx, u.Caller("session", nil), func(tx *store.Tx) error {
@@ -220,7 +228,7 @@ func (s *Service) CompleteEnrolment(ctx context.Context, secret, code, addr stri
 	if err != nil {
 		return "", errs.Wrap(err, "read TOTP secret")
 	}
-	step, err := s.checkCode(secret, pending, code, 0)
+	step, err := s.checkCode(ctx, secret, pending, code, 0)
 	if err != nil {
 		return "", err
 	}
@@ -254,7 +262,7 @@ func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (str
 	if !sess.User.MFAEnrolled {
 		return "", errs.E(errs.Conflict, "set up your authenticator first")
 	}
-	step, err := s.checkCode(secret, sess.User.mfaSecret, code, sess.User.mfaLastStep)
+	step, err := s.checkCode(ctx, secret, sess.User.mfaSecret, code, sess.User.mfaLastStep)
 	if err != nil {
 		return "", err
 	}
@@ -281,15 +289,21 @@ func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (str
 // clock drift either way, and returns the time step it matched. Codes of
 // steps at or before lastStep were used already. Wrong codes count against
 // the session.
-func (s *Service) checkCode(sessionSecret, secret, code string, lastStep int64) (int64, error) {
+func (s *Service) checkCode(ctx context.Context, sessionSecret, secret, code string, lastStep int64) (int64, error) {
 	now := s.DB.Now()
-	key := string(hashSecret(sessionSecret))
-	if blocked, _ := s.byMFA.blocked(key, now); blocked {
+	key := hex.EncodeToString(hashSecret(sessionSecret))
+	blocked, _, err := s.byMFA.blocked(ctx, key, now)
+	if err != nil {
+		return 0, err
+	}
+	if blocked {
 		return 0, errs.E(errs.RateLimited, "too many wrong codes: sign in again in a few minutes")
 	}
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		s.byMFA.fail(key, now)
+		if err := s.byMFA.fail(ctx, key, now); err != nil {
+			return 0, err
+		}
 		return 0, errs.FieldError("code", "enter the 6 digits your authenticator shows")
 	}
 	step := now.Unix() / 30
@@ -305,7 +319,9 @@ func (s *Service) checkCode(sessionSecret, secret, code string, lastStep int64) 
 			return step + d, nil
 		}
 	}
-	s.byMFA.fail(key, now)
+	if err := s.byMFA.fail(ctx, key, now); err != nil {
+		return 0, err
+	}
 	return 0, errs.FieldError("code", "that code is not right: check your authenticator's clock and try the next code")
 }
 
