@@ -142,7 +142,9 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 		}()
 		go func() {
 			defer wg.Done()
-			schedule.Run(ctx, log, db.Now, tasks(db, f)...)
+			// Every server runs the scheduler; Shared lets each slot of each
+			// task run on one of them only.
+			schedule.Run(ctx, log, db.Now, schedule.Shared(db, serverID(f.addr), tasks(db, f)...)...)
 		}()
 	}
 	log.Info("serving", "addr", f.addr, "database", db.Location, "engine", string(db.Dialect), "version", version,
@@ -218,4 +220,11 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		}})
 	}
 	return ts
+}
+
+// serverID names this process in the records of scheduled runs: host,
+// process and address, enough to find which of several servers ran what.
+func serverID(addr string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), addr)
 }
