@@ -57,10 +57,8 @@ func (l *limiter) fail(ctx context.Context, key string, now time.Time) error {
 	})
 }
 
-// reset forgets key's failures (after a successful sign-in).
-func (l *limiter) reset(ctx context.Context, key string) error {
-	return l.db.Write(ctx, access.SystemCaller("sign-in limit"), func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM signin_failures WHERE scope = $1 AND key = $2", l.scope, key)
-		return errs.Wrap(err, "sign-in limit")
-	})
+// reset forgets key's failures, in tx (the successful sign-in's).
+func (l *limiter) reset(ctx context.Context, tx *store.Tx, key string) error {
+	_, err := tx.ExecContext(ctx, "DELETE FROM signin_failures WHERE scope = $1 AND key = $2", l.scope, key)
+	return errs.Wrap(err, "sign-in limit")
 }

@@ -84,9 +84,6 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent s
 		}
 		return "", Session{}, errBadCredentials
 	}
-	if err := s.byAccount.reset(ctx, email); err != nil {
-		return "", Session{}, err
-	}
 	secret := newSecret()
 	sess := Session{User: u, MFAPassed: !u.MFARequired && !u.MFAEnrolled, CSRF: newSecret(), ExpiresAt: now.Add(s.SessionTTL)}
 	err = s.DB.Write(ctx, u.Caller("session", nil), func(tx *store.Tx) error {
@@ -94,6 +91,9 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent s
 			VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8)`, hashSecret(secret), u.ID, sess.CSRF, sess.MFAPassed, tx.Now,
 			sess.ExpiresAt, addr, truncate(userAgent, 200)); err != nil {
 			return errs.Wrap(err, "open session")
+		}
+		if err := s.byAccount.reset(ctx, tx, email); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, "user.signin", "user", u.Email, map[string]any{"addr": addr, "mfa_pending": !sess.MFAPassed})
 	})
