@@ -213,9 +213,11 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 	}
 	if f.auditKey != nil {
 		// The audit trail's head, signed with a key outside the database and
-		// sent to the SSC: what makes a rewrite of the trail detectable.
+		// sent to the SSC: what makes a rewrite of the trail detectable. A
+		// trail with nothing new since the last checkpoint is not signed
+		// (and mailed) again.
 		ts = append(ts, schedule.Task{Name: "audit checkpoint", Every: f.auditCheckpointEvery, Run: func(ctx context.Context, now time.Time) error {
-			_, err := audit.WriteCheckpoint(ctx, db, f.auditKey, notifySSCOfCheckpoint)
+			_, _, err := audit.WriteCheckpointIfChanged(ctx, db, f.auditKey, notifySSCOfCheckpoint)
 			return err
 		}})
 	}

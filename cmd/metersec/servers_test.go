@@ -148,6 +148,35 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	}
 	started := time.Now()
 	notify(1) // 60 more while both run
+	// Something new in the trail every 100 ms, so that every one-second
+	// slot has a head to sign (a quiet trail is not signed again).
+	ticking := make(chan struct{})
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		for i := 0; ; i++ {
+			select {
+			case <-ticking:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if err := db.Write(ctx, sys, func(tx *store.Tx) error {
+				return audit.Record(ctx, tx, "test.tick", "test", i, nil)
+			}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	stopTicking := func() {
+		select {
+		case <-ticking:
+		default:
+			close(ticking)
+			<-ticked
+		}
+	}
+	defer stopTicking()
 
 	// Sessions live in the database: signed in at one, known at the other.
 	resp := signInAt(t, bases[0], "bo@s00.example.org", password)
@@ -184,12 +213,15 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	// Let the schedule fire at both, every second, for a while.
 	time.Sleep(7*time.Second - time.Since(started))
 	stop()
+	stopTicking()
 	elapsed := time.Since(started) + 3*time.Second // the first run waits 2 s after each start
 
 	var checkpoints, runs, holders int
 	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_checkpoints").Scan(&checkpoints)
 	db.QueryRowContext(ctx, "SELECT COUNT(*), COUNT(DISTINCT holder) FROM schedule_runs WHERE task = 'audit checkpoint'").Scan(&runs, &holders)
-	if checkpoints != runs || checkpoints < 3 || float64(checkpoints) > elapsed.Seconds()+1 {
+	// Each claimed run signs at most once (a run that finds nothing new since
+	// the last checkpoint signs nothing), and there is one slot a second.
+	if checkpoints > runs || checkpoints < 3 || float64(runs) > elapsed.Seconds()+1 {
 		t.Fatalf("%d checkpoints from %d claimed runs in about %.0f s of one-second slots over two servers: want one per slot",
 			checkpoints, runs, elapsed.Seconds())
 	}

@@ -226,11 +226,26 @@ type NotifyFunc func(ctx context.Context, tx *store.Tx, cp Checkpoint) error
 // checkpoint, audits it and calls notify (if not nil), all in one
 // transaction. The checkpoint covers the head before its own audit entry.
 func WriteCheckpoint(ctx context.Context, db *store.DB, key *Key, notify NotifyFunc) (Checkpoint, error) {
+	cp, _, err := writeCheckpoint(ctx, db, key, notify, false)
+	return cp, err
+}
+
+// WriteCheckpointIfChanged is WriteCheckpoint unless nothing has been
+// written to the trail since the last checkpoint's own transaction; then it
+// returns the last checkpoint and false. The server's periodic checkpoint
+// uses it.
+func WriteCheckpointIfChanged(ctx context.Context, db *store.DB, key *Key, notify NotifyFunc) (Checkpoint, bool, error) {
+	return writeCheckpoint(ctx, db, key, notify, true)
+}
+
+func writeCheckpoint(ctx context.Context, db *store.DB, key *Key, notify NotifyFunc, ifChanged bool) (Checkpoint, bool, error) {
 	if key == nil {
-		return Checkpoint{}, errs.E(errs.Invalid, "no audit key: give --audit-key-file (METERSEC_AUDIT_KEY_FILE); `metersec audit keygen` makes one")
+		return Checkpoint{}, false, errs.E(errs.Invalid, "no audit key: give --audit-key-file (METERSEC_AUDIT_KEY_FILE); `metersec audit keygen` makes one")
 	}
 	var cp Checkpoint
+	wrote := false
 	err := db.Write(ctx, access.SystemCaller("audit checkpoint"), func(tx *store.Tx) error {
+		wrote = false
 		// The head row's lock orders this after every writer that got it
 		// first, so the (seq, hash) pair is a committed, linked state.
 		if err := tx.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash").
@@ -240,6 +255,22 @@ func WriteCheckpoint(ctx context.Context, db *store.DB, key *Key, notify NotifyF
 		if cp.Seq == 0 {
 			return errs.E(errs.Conflict, "the audit trail is empty: there is nothing to sign yet")
 		}
+		if ifChanged {
+			var last Checkpoint
+			var quiet int64
+			err := tx.QueryRowContext(ctx, `SELECT seq, hash, at, key_id, signature, quiet_seq FROM audit_checkpoints
+				WHERE key_id = $1 ORDER BY id DESC LIMIT 1`, KeyID(key.Public())).
+				Scan(&last.Seq, &last.Hash, &last.At, &last.KeyID, &last.Signature, &quiet)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return errs.Wrap(err, "read checkpoint")
+			}
+			if err == nil && quiet == cp.Seq {
+				last.At = last.At.UTC()
+				cp = last
+				return nil
+			}
+		}
+		wrote = true
 		cp.At, cp.KeyID = tx.Now, KeyID(key.Public())
 		cp.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(key.priv, cp.message()))
 		var id int64
@@ -251,11 +282,14 @@ func WriteCheckpoint(ctx context.Context, db *store.DB, key *Key, notify NotifyF
 			return err
 		}
 		if notify != nil {
-			return notify(ctx, tx, cp)
+			if err := notify(ctx, tx, cp); err != nil {
+				return err
+			}
 		}
-		return nil
+		_, err := tx.ExecContext(ctx, "UPDATE audit_checkpoints SET quiet_seq = (SELECT seq FROM audit_head WHERE id = 1) WHERE id = $1", id)
+		return errs.Wrap(err, "store checkpoint")
 	})
-	return cp, err
+	return cp, wrote, err
 }
 
 // MayReadCheckpoints reports whether c may read the checkpoints: the same

@@ -230,3 +230,47 @@ func TestACheckpointFromElsewhereProvesNothing(t *testing.T) {
 		t.Fatalf("incomplete checkpoint: fields %+v", e.Fields)
 	}
 }
+
+// TestPeriodicCheckpointSkipsAQuietTrail: the server's periodic checkpoint
+// is not written again while nothing but the last checkpoint's own entries
+// have been added, and is as soon as anything else is; on demand, one is
+// always written.
+func TestPeriodicCheckpointSkipsAQuietTrail(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := GenerateKey(filepath.Join(dir, "k"), filepath.Join(dir, "k.pub")); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := LoadKey(filepath.Join(dir, "k"))
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		writeEntries(t, db, 1, 2)
+		// The notice the real server sends writes an entry of its own too.
+		notify := func(ctx context.Context, tx *store.Tx, cp Checkpoint) error {
+			return Record(ctx, tx, "delivery.notify", "notice", cp.Seq, nil)
+		}
+		first, wrote, err := WriteCheckpointIfChanged(ctx, db, key, notify)
+		if err != nil || !wrote || first.Seq != 2 {
+			t.Fatalf("first: %+v %v %v", first, wrote, err)
+		}
+		again, wrote, err := WriteCheckpointIfChanged(ctx, db, key, notify)
+		if err != nil || wrote || again != first {
+			t.Fatalf("nothing changed, yet: %+v %v %v", again, wrote, err)
+		}
+		writeEntries(t, db, 5, 5)
+		next, wrote, err := WriteCheckpointIfChanged(ctx, db, key, notify)
+		if err != nil || !wrote || next.Seq != 5 {
+			t.Fatalf("after a change: %+v %v %v", next, wrote, err)
+		}
+		if cp, err := WriteCheckpoint(ctx, db, key, notify); err != nil || cp.Seq != 7 {
+			t.Fatalf("on demand: %+v %v", cp, err)
+		}
+		var n int
+		db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_checkpoints").Scan(&n)
+		if n != 3 {
+			t.Fatalf("%d checkpoints stored, want 3", n)
+		}
+		if rep, err := VerifySigned(ctx, db, key.Public(), nil); err != nil || !rep.OK() || rep.Anchored != 7 {
+			t.Fatalf("verify: %+v %v", rep, err)
+		}
+	})
+}
