@@ -292,8 +292,8 @@ func writeCheckpoint(ctx context.Context, db *store.DB, key *Key, notify NotifyF
 	return cp, wrote, err
 }
 
-// MayReadCheckpoints reports whether c may read the checkpoints: the same
-// people who may read the trail.
+// mayRead reports whether c may read the checkpoints: the same people who
+// may read the trail.
 func mayRead(c access.Caller) bool {
 	return c.System || c.HasAny(sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat)
 }

@@ -110,7 +110,11 @@ func Restore(ctx context.Context, from, dsn string, stderr io.Writer) error {
 }
 
 func sqliteRestore(ctx context.Context, from, dsn string) error {
-	target, err := filepath.Abs(strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:"))
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	target, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
