@@ -212,3 +212,72 @@ func restoreTarget(t *testing.T, engine store.Dialect, source string, i int) str
 	u.Path = "/" + name
 	return u.String()
 }
+
+// TestRestoreRefusesTheWrongPlace: a restore writes nothing when the target
+// is not new, the file holds no metersec database, or (PostgreSQL) the
+// backup's schema is not the one the target URL names.
+func TestRestoreRefusesTheWrongPlace(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	if code, out, errOut := run(t, "", nil, "migrate", "--db", src); code != 0 {
+		t.Fatalf("migrate: %d %s %s", code, out, errOut)
+	}
+	bak := filepath.Join(dir, "src.bak")
+	if code, out, errOut := run(t, "", nil, "backup", "--db", src, "--out", bak); code != 0 {
+		t.Fatalf("backup: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "", nil, "restore", "--from", bak, "--db", src); code != 1 || !strings.Contains(errOut, "exists already") {
+		t.Fatalf("restore over the live file: %d %q", code, errOut)
+	}
+	plain := filepath.Join(dir, "plain.db")
+	raw, err := sql.Open("sqlite", plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Exec("CREATE TABLE t (x INTEGER)")
+	raw.Close()
+	target := filepath.Join(dir, "target.db")
+	if code, _, errOut := run(t, "", nil, "restore", "--from", plain, "--db", target); code != 1 || !strings.Contains(errOut, "holds no metersec schema") {
+		t.Fatalf("restore of a SQLite file that is not metersec's: %d %q", code, errOut)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Fatal("a refused restore left a file behind")
+	}
+	if code, _, errOut := run(t, "", nil, "restore", "--db", target); code != 2 || !strings.Contains(errOut, "--from") {
+		t.Fatalf("restore without --from: %d %q", code, errOut)
+	}
+
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		return
+	}
+	dsn := storetest.DSN(t, store.Postgres)
+	pgBak := filepath.Join(dir, "pg.bak")
+	for _, args := range [][]string{{"migrate", "--db", dsn}, {"backup", "--db", dsn, "--out", pgBak}} {
+		if code, out, errOut := run(t, "", nil, args...); code != 0 {
+			t.Fatalf("%v: %d %s %s", args, code, out, errOut)
+		}
+	}
+	empty := restoreTarget(t, store.Postgres, dsn, 0)
+	u, _ := url.Parse(empty)
+	q := u.Query()
+	q.Set("search_path", "elsewhere")
+	u.RawQuery = q.Encode()
+	code, _, errOut := run(t, "", nil, "restore", "--from", pgBak, "--db", u.String())
+	if code != 1 || !strings.Contains(errOut, "the backup holds schema") {
+		t.Fatalf("restore into another schema: %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, "", nil, "restore", "--from", bak, "--db", empty); code != 1 || !strings.Contains(errOut, "not a PostgreSQL backup") {
+		t.Fatalf("a SQLite backup into PostgreSQL: %d %q", code, errOut)
+	}
+	db, err := store.Open(context.Background(), empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if tables, err := db.Tables(context.Background(), db); err != nil || len(tables) != 0 {
+		t.Fatalf("refused restores wrote %v (%v)", tables, err)
+	}
+	if code, out, errOut := run(t, "", nil, "restore", "--from", pgBak, "--db", empty); code != 0 || !strings.Contains(out, "audit trail intact") {
+		t.Fatalf("the right place: %d %s %s", code, out, errOut)
+	}
+}
