@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +13,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"modernc.org/sqlite"
 )
 
-// Backups: SQLite is copied with VACUUM INTO, which reads one snapshot while
-// writers go on and writes a plain SQLite file that --db opens directly.
+// Backups: SQLite is copied with its online backup, which reads one snapshot
+// while writers go on and writes a plain SQLite file that --db opens directly.
 // PostgreSQL is copied with pg_dump (custom format), which also reads one
 // snapshot; restoring it needs pg_restore of the same or a newer major
 // version. Both tools find the schema from the URL's search_path, the only
@@ -36,15 +37,33 @@ func (db *DB) Backup(ctx context.Context, path, dsn string, stderr io.Writer) er
 	if db.Dialect == Postgres {
 		return pgDump(ctx, dsn, abs, stderr)
 	}
-	// On a connection of its own, neither the writer (which it would hold up
-	// for the whole copy) nor a reader (query_only refuses VACUUM INTO): the
-	// copy reads one WAL snapshot while writers go on.
-	conn, err := sql.Open("sqlite", "file:"+db.path+"?"+sqlitePragmas)
+	// SQLite's online backup copies the file's pages in one step, under one
+	// read transaction: one WAL snapshot, while writers go on. It runs on a
+	// reader (on the writer it would hold every write up for the whole
+	// copy). It does less than VACUUM INTO, which rebuilds every table and
+	// index: for a 146 MB database of a million Devices, 18 s, 4.1 s of CPU
+	// and 304 MB against 22–25 s, 5.1 s and 378 MB (load average 22 on two
+	// cores), though VACUUM INTO's copy is compacted (104 MB).
+	conn, err := db.r.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "VACUUM INTO $1", abs); err != nil {
+	err = conn.Raw(func(dc any) error {
+		src, ok := dc.(interface {
+			NewBackup(string) (*sqlite.Backup, error)
+		})
+		if !ok {
+			return fmt.Errorf("the SQLite driver offers no online backup (%T)", dc)
+		}
+		b, err := src.NewBackup(abs)
+		if err != nil {
+			return err
+		}
+		_, err = b.Step(-1)
+		return errors.Join(err, b.Finish())
+	})
+	if err != nil {
 		os.Remove(abs)
 		return fmt.Errorf("backup to %s: %w", abs, err)
 	}
