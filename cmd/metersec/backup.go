@@ -20,8 +20,8 @@ func backupCmd() *cli.Command {
 	return &cli.Command{
 		Name:    "backup",
 		Summary: "write an online, consistent copy of the database",
-		Help: `SQLite: writes a consistent copy with VACUUM INTO from one snapshot while the server keeps
-running (writers are not held up); the copy is a SQLite file that --db can open directly.
+		Help: `SQLite: writes a consistent copy with SQLite's online backup, from one snapshot, while the
+server keeps running (writers are not held up); the copy is a SQLite file that --db can open directly.
 PostgreSQL: runs pg_dump (custom format) of the schema --db names, which reads one consistent
 snapshot. Either restores with "metersec restore --from FILE".`,
 		Flags: func(fs *flag.FlagSet) {
