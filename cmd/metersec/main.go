@@ -49,6 +49,7 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			secretsCmd(),
 			auditCmd(),
 			backupCmd(),
+			restoreCmd(),
 			totpCmd(),
 			versionCmd(),
 		},

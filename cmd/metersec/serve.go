@@ -15,6 +15,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
@@ -37,6 +38,11 @@ type serveFlags struct {
 	reportSchedule, bankHolidays string
 	reports                      report.Schedule
 
+	// Signed checkpoints of the audit trail (audit.WriteCheckpoint).
+	auditKeyFile         string
+	auditCheckpointEvery time.Duration
+	auditKey             *audit.Key
+
 	smtpHost, smtpFrom, smtpUser, smtpTLS, smtpCAFile string
 	smtpPort, concurrency                             int
 	deliveryTimeout, deliveryLease, deliveryBackoff   time.Duration
@@ -57,6 +63,8 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.tick, "tick", time.Minute, "how often scheduled tasks (re-fan-out, reminders, reports) run")
 	fs.StringVar(&f.reportSchedule, "report-schedule", "", "when the monthly reports go out: first-working-day, working-day:N or day:N, optionally @HH:MM UK time (default first-working-day@06:00)")
 	fs.StringVar(&f.bankHolidays, "bank-holidays", "", "a file of YYYY-MM-DD[,name] lines replacing the built-in England and Wales bank holidays (2025-2027)")
+	fs.StringVar(&f.auditKeyFile, "audit-key-file", "", "the ed25519 private key (PEM, `metersec audit keygen`) that signs checkpoints of the audit trail; keep it out of the database and its backups")
+	fs.DurationVar(&f.auditCheckpointEvery, "audit-checkpoint-every", time.Hour, "how often the audit trail's head is signed and sent to the SSC (with --audit-key-file)")
 	fs.StringVar(&f.smtpHost, "smtp-host", "", "the SMTP server for email; without it email waits in the queue and webhooks and the inbox still work")
 	fs.IntVar(&f.smtpPort, "smtp-port", 587, "the SMTP server's port")
 	fs.StringVar(&f.smtpFrom, "smtp-from", "metersec <noreply@metersec.invalid>", "the sender of email")
@@ -169,6 +177,16 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err := srv.Register(delivery.Collectors(db)...); err != nil {
 		return err
 	}
+	if f.auditKeyFile != "" {
+		if f.auditKey, err = audit.LoadKey(f.auditKeyFile); err != nil {
+			return cli.Usagef("--audit-key-file: %v", err)
+		}
+		if f.auditCheckpointEvery < time.Second {
+			return cli.Usagef("--audit-checkpoint-every must be at least 1s, not %s", f.auditCheckpointEvery)
+		}
+	} else {
+		log.Warn("no --audit-key-file: the audit trail is not being signed, so a rewrite with recomputed hashes would pass `audit verify`")
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -189,7 +207,9 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 		}()
 		go func() {
 			defer wg.Done()
-			schedule.Run(ctx, log, db.Now, tasks(db, f)...)
+			// Every server runs the scheduler; Shared lets each slot of each
+			// task run on one of them only.
+			schedule.Run(ctx, log, db.Now, schedule.Shared(db, serverID(f.addr), tasks(db, f)...)...)
 		}()
 	}
 	log.Info("serving", "addr", f.addr, "database", db.Location, "engine", string(db.Dialect), "version", version,
@@ -240,7 +260,7 @@ func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger, box *
 // tasks lists the scheduled work each area asks for. Every task is
 // idempotent.
 func tasks(db *store.DB, f serveFlags) []schedule.Task {
-	return []schedule.Task{
+	ts := []schedule.Task{
 		// Re-fan-out of open vulnerabilities from the portfolio aggregates,
 		// acknowledgement reminders, overdue rectification plans.
 		{Name: "vulnerabilities", Every: time.Minute, Run: vulnService(db).Tick},
@@ -256,4 +276,22 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// schedule's day. Runs already made are not made again.
 		reportTask(db, f.reports, 5*time.Minute),
 	}
+	if f.auditKey != nil {
+		// The audit trail's head, signed with a key outside the database and
+		// sent to the SSC: what makes a rewrite of the trail detectable. A
+		// trail with nothing new since the last checkpoint is not signed
+		// (and mailed) again.
+		ts = append(ts, schedule.Task{Name: "audit checkpoint", Every: f.auditCheckpointEvery, Run: func(ctx context.Context, now time.Time) error {
+			_, _, err := audit.WriteCheckpointIfChanged(ctx, db, f.auditKey, notifySSCOfCheckpoint)
+			return err
+		}})
+	}
+	return ts
+}
+
+// serverID names this process in the records of scheduled runs: host,
+// process and address, enough to find which of several servers ran what.
+func serverID(addr string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), addr)
 }

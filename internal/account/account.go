@@ -71,9 +71,9 @@ func NewService(db *store.DB) *Service {
 		SessionTTL: 12 * time.Hour,
 		IdleTTL:    2 * time.Hour,
 		RecentMFA:  DefaultRecentMFA,
-		byAccount:  newLimiter(5, 15*time.Minute),
-		byAddress:  newLimiter(30, 15*time.Minute),
-		byMFA:      newLimiter(5, 15*time.Minute),
+		byAccount:  newLimiter(db, "account", 5, 15*time.Minute),
+		byAddress:  newLimiter(db, "address", 30, 15*time.Minute),
+		byMFA:      newLimiter(db, "mfa", 5, 15*time.Minute),
 	}
 }
 

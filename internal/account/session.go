@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/url"
 
@@ -71,7 +72,11 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent s
 		lim *limiter
 		key string
 	}{{s.byAccount, email}, {s.byAddress, addr}} {
-		if blocked, wait := l.lim.blocked(l.key, now); blocked {
+		blocked, wait, err := l.lim.blocked(ctx, l.key, now)
+		if err != nil {
+			return "", Session{}, err
+		}
+		if blocked {
 			return "", Session{}, errs.E(errs.RateLimited, "too many failed sign-in attempts: try again in %d minutes", int(wait.Minutes())+1)
 		}
 	}
@@ -84,11 +89,11 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent s
 		hash = dummyHash
 	}
 	if !VerifyPassword(hash, password) || err != nil || u.Disabled {
-		s.byAccount.fail(email, now)
-		s.byAddress.fail(addr, now)
+		if err := errors.Join(s.byAccount.fail(ctx, email, now), s.byAddress.fail(ctx, addr, now)); err != nil {
+			return "", Session{}, err
+		}
 		return "", Session{}, errBadCredentials
 	}
-	s.byAccount.reset(email)
 	secret := newSecret()
 	sess := Session{User: u, MFAPassed: !u.MFARequired && !u.MFAEnrolled, CSRF: newSecret(), ExpiresAt: now.Add(s.SessionTTL)}
 	err = s.DB.Write(ctx, u.Caller("session", nil), func(tx *store.Tx) error {
@@ -96,6 +101,9 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr, userAgent s
 			VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8)`, hashSecret(secret), u.ID, sess.CSRF, sess.MFAPassed, tx.Now,
 			sess.ExpiresAt, addr, truncate(userAgent, 200)); err != nil {
 			return errs.Wrap(err, "open session")
+		}
+		if err := s.byAccount.reset(ctx, tx, email); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, "user.signin", "user", u.Email, map[string]any{"addr": addr, "mfa_pending": !sess.MFAPassed})
 	})
@@ -242,7 +250,7 @@ func (s *Service) CompleteEnrolment(ctx context.Context, secret, code, addr stri
 		return "", errs.Wrap(err, "read TOTP secret")
 	}
 	// The sealed value moves to users as it is: the same key and purpose.
-	step, err := s.checkCode(secret, plain, code, 0)
+	step, err := s.checkCode(ctx, secret, plain, code, 0)
 	if err != nil {
 		return "", err
 	}
@@ -280,7 +288,7 @@ func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (str
 	if err != nil {
 		return "", err
 	}
-	step, err := s.checkCode(secret, seed, code, sess.User.mfaLastStep)
+	step, err := s.checkCode(ctx, secret, seed, code, sess.User.mfaLastStep)
 	if err != nil {
 		return "", err
 	}
@@ -307,15 +315,21 @@ func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (str
 // clock drift either way, and returns the time step it matched. Codes of
 // steps at or before lastStep were used already. Wrong codes count against
 // the session.
-func (s *Service) checkCode(sessionSecret, secret, code string, lastStep int64) (int64, error) {
+func (s *Service) checkCode(ctx context.Context, sessionSecret, secret, code string, lastStep int64) (int64, error) {
 	now := s.DB.Now()
-	key := string(hashSecret(sessionSecret))
-	if blocked, _ := s.byMFA.blocked(key, now); blocked {
+	key := hex.EncodeToString(hashSecret(sessionSecret))
+	blocked, _, err := s.byMFA.blocked(ctx, key, now)
+	if err != nil {
+		return 0, err
+	}
+	if blocked {
 		return 0, errs.E(errs.RateLimited, "too many wrong codes: sign in again in a few minutes")
 	}
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		s.byMFA.fail(key, now)
+		if err := s.byMFA.fail(ctx, key, now); err != nil {
+			return 0, err
+		}
 		return 0, errs.FieldError("code", "enter the 6 digits your authenticator shows")
 	}
 	step := now.Unix() / 30
@@ -331,7 +345,9 @@ func (s *Service) checkCode(sessionSecret, secret, code string, lastStep int64) 
 			return step + d, nil
 		}
 	}
-	s.byMFA.fail(key, now)
+	if err := s.byMFA.fail(ctx, key, now); err != nil {
+		return 0, err
+	}
 	return 0, errs.FieldError("code", "that code is not right: check your authenticator's clock and try the next code")
 }
 

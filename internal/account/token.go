@@ -104,7 +104,7 @@ func (s *Service) CreateToken(ctx context.Context, c access.Caller, in NewToken)
 	if u.Disabled {
 		return "", Token{}, errs.E(errs.Conflict, "%s is disabled", u.Email)
 	}
-	codeStep, err := s.mayCreateToken(c, u, in, ttl)
+	codeStep, err := s.mayCreateToken(ctx, c, u, in, ttl)
 	if err != nil {
 		return "", Token{}, err
 	}
@@ -173,7 +173,7 @@ func (in *NewToken) check() (time.Duration, error) {
 // (or the command line) needs a recent second factor where the account has
 // one, or a current code in the request. It returns the code's time step
 // to spend, or 0.
-func (s *Service) mayCreateToken(c access.Caller, u User, in NewToken, ttl time.Duration) (int64, error) {
+func (s *Service) mayCreateToken(ctx context.Context, c access.Caller, u User, in NewToken, ttl time.Duration) (int64, error) {
 	now := s.DB.Now()
 	if c.Via == "token" {
 		if !slices.Contains(c.Scopes, ScopeTokens) {
@@ -203,7 +203,7 @@ func (s *Service) mayCreateToken(c access.Caller, u User, in NewToken, ttl time.
 	if err != nil {
 		return 0, err
 	}
-	return s.checkCode("user:"+u.Email, seed, in.Code, u.mfaLastStep)
+	return s.checkCode(ctx, "user:"+u.Email, seed, in.Code, u.mfaLastStep)
 }
 
 func (s *Service) recentMFA() time.Duration {
@@ -220,7 +220,11 @@ func (s *Service) recentMFA() time.Duration {
 func (s *Service) CreateTokenSignedIn(ctx context.Context, email, password, code string, in NewToken) (string, Token, error) {
 	email = normaliseEmail(email)
 	now := s.DB.Now()
-	if blocked, wait := s.byAccount.blocked(email, now); blocked {
+	blocked, wait, err := s.byAccount.blocked(ctx, email, now)
+	if err != nil {
+		return "", Token{}, err
+	}
+	if blocked {
 		return "", Token{}, errs.E(errs.RateLimited, "too many failed attempts: try again in %d minutes", int(wait.Minutes())+1)
 	}
 	u, err := userByEmail(ctx, s.DB, email)
@@ -232,10 +236,16 @@ func (s *Service) CreateTokenSignedIn(ctx context.Context, email, password, code
 		hash = dummyHash
 	}
 	if !VerifyPassword(hash, password) || err != nil || u.Disabled {
-		s.byAccount.fail(email, now)
+		if err := s.byAccount.fail(ctx, email, now); err != nil {
+			return "", Token{}, err
+		}
 		return "", Token{}, errBadCredentials
 	}
-	s.byAccount.reset(email)
+	if err := s.DB.Write(ctx, access.SystemCaller("token sign-in"), func(tx *store.Tx) error {
+		return s.byAccount.reset(ctx, tx, email)
+	}); err != nil {
+		return "", Token{}, err
+	}
 	if u.MFARequired && !u.MFAEnrolled {
 		return "", Token{}, errs.E(errs.Forbidden, "%s must set up an authenticator (at sign-in) before creating tokens", u.Email)
 	}

@@ -9,6 +9,7 @@ package audit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -122,9 +123,13 @@ type Break struct {
 
 // Report is the outcome of Verify.
 type Report struct {
-	Checked int64  `json:"checked"`
-	Head    int64  `json:"head"`
-	Broken  *Break `json:"broken,omitempty"`
+	Checked int64 `json:"checked"`
+	Head    int64 `json:"head"`
+	// Anchored is the newest entry a signed checkpoint vouched for (0 when
+	// no checkpoint was given): entries up to it cannot have been rewritten
+	// or deleted without the key.
+	Anchored int64  `json:"anchored,omitempty"`
+	Broken   *Break `json:"broken,omitempty"`
 }
 
 // OK reports whether the chain held.
@@ -134,7 +139,43 @@ func (r Report) OK() bool { return r.Broken == nil }
 // whose fields no longer match its hash (edited), a missing sequence number or
 // a missing tail (deleted), or an entry whose link does not name the entry
 // before it (deleted or reordered).
+//
+// Alone it cannot see a rewrite by someone who also recomputed the hashes and
+// the head. VerifySigned adds signed checkpoints for that.
 func Verify(ctx context.Context, db *store.DB) (Report, error) {
+	return verify(ctx, db, nil)
+}
+
+// VerifySigned is Verify that also holds the trail to checkpoints signed by
+// pub: the one given (exported to a file, received by email) and every one
+// stored in the database under the same key. A checkpoint whose signature
+// does not hold is an error, not a break: it proves nothing either way. The
+// trail is broken if an entry a checkpoint covers has a different hash
+// (rewritten, hashes recomputed) or is missing (the newest entries deleted
+// and the head moved back).
+func VerifySigned(ctx context.Context, db *store.DB, pub ed25519.PublicKey, given *Checkpoint) (Report, error) {
+	stored, err := StoredCheckpoints(ctx, db, pub)
+	if err != nil {
+		return Report{}, err
+	}
+	anchors := map[int64]Checkpoint{}
+	for _, cp := range stored {
+		if err := cp.CheckSignature(pub); err != nil {
+			return Report{Broken: &Break{Seq: cp.Seq, Reason: "a checkpoint stored in the database for entry " +
+				strconv.FormatInt(cp.Seq, 10) + " has a bad signature: " + err.Error()}}, nil
+		}
+		anchors[cp.Seq] = cp
+	}
+	if given != nil {
+		if err := given.CheckSignature(pub); err != nil {
+			return Report{}, errs.E(errs.Invalid, "%s", err.Error())
+		}
+		anchors[given.Seq] = *given
+	}
+	return verify(ctx, db, anchors)
+}
+
+func verify(ctx context.Context, db *store.DB, anchors map[int64]Checkpoint) (Report, error) {
 	var rep Report
 	var headHash string
 	if err := db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&rep.Head, &headHash); err != nil {
@@ -160,6 +201,13 @@ func Verify(ctx context.Context, db *store.DB) (Report, error) {
 		case e.hash() != e.Hash:
 			rep.Broken = &Break{Seq: e.Seq, Reason: fmt.Sprintf("entry %d does not match its hash: it was edited", e.Seq)}
 		}
+		if cp, ok := anchors[e.Seq]; ok && rep.Broken == nil {
+			if cp.Hash != e.Hash {
+				rep.Broken = &Break{Seq: e.Seq, Reason: fmt.Sprintf("entry %d does not match the checkpoint signed at %s: the trail was rewritten and its hashes recomputed", e.Seq, cp.At.Format(time.RFC3339))}
+			} else {
+				rep.Anchored = e.Seq
+			}
+		}
 		if rep.Broken != nil {
 			return rep, nil
 		}
@@ -171,6 +219,17 @@ func Verify(ctx context.Context, db *store.DB) (Report, error) {
 	}
 	if prev.Seq != rep.Head || prev.Hash != headHash {
 		rep.Broken = &Break{Seq: prev.Seq + 1, Reason: fmt.Sprintf("the trail ends at entry %d but its head says %d: entries at the end were deleted", prev.Seq, rep.Head)}
+		return rep, nil
+	}
+	// The newest checkpoint beyond the end of the trail: its entries are gone.
+	var lost *Checkpoint
+	for _, cp := range anchors {
+		if cp.Seq > prev.Seq && (lost == nil || cp.Seq > lost.Seq) {
+			lost = &cp
+		}
+	}
+	if lost != nil {
+		rep.Broken = &Break{Seq: prev.Seq + 1, Reason: fmt.Sprintf("the trail ends at entry %d but the checkpoint signed at %s covers entry %d: the newest entries were deleted and the head moved back", prev.Seq, lost.At.Format(time.RFC3339), lost.Seq)}
 	}
 	return rep, nil
 }

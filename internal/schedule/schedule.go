@@ -1,9 +1,11 @@
 // Package schedule runs the server's periodic work: re-fanning out open
 // vulnerabilities when the estate changes, reminders, overdue escalations,
 // monthly reports and coverage snapshots. Each task runs on its own ticker,
-// never overlapping itself, and must be idempotent: with several servers on
-// one PostgreSQL database every server runs every task, and the tasks' own
-// idempotency keys make the second run a no-op.
+// never overlapping itself. With several servers on one database, Shared
+// makes each slot of each task run once, on one server (schedule_runs and a
+// lock); tasks are still written to be idempotent, so a run that catches up
+// after a missed or failed slot does no harm. This package owns
+// schedule_runs.
 package schedule
 
 import (

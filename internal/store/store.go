@@ -74,15 +74,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, err
 		}
 		db.path, db.Location = abs, abs
-		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_time_format=sqlite"
-		w, err := sql.Open("sqlite", "file:"+abs+"?"+pragmas+"&_txlock=immediate")
+		w, err := sql.Open("sqlite", "file:"+abs+"?"+sqlitePragmas+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite %s: %w", abs, err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", "file:"+abs+"?"+pragmas+"&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", "file:"+abs+"?"+sqlitePragmas+"&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open SQLite %s: %w", abs, err)
@@ -96,6 +94,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// sqlitePragmas are every SQLite connection's settings.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_time_format=sqlite"
 
 func defaultNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
@@ -145,20 +147,4 @@ func redact(dsn string) string {
 		}
 	}
 	return u.String()
-}
-
-// Backup writes a consistent copy of a SQLite database to path while others
-// keep reading and writing. (PostgreSQL is backed up with pg_dump.)
-func (db *DB) Backup(ctx context.Context, path string) error {
-	if db.Dialect != SQLite {
-		return errors.New("backup of PostgreSQL is done with pg_dump")
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	if _, err := db.w.ExecContext(ctx, "VACUUM INTO $1", abs); err != nil {
-		return fmt.Errorf("backup to %s: %w", abs, err)
-	}
-	return nil
 }

@@ -123,6 +123,7 @@ func init() {
 		"POST /parties/{code}/contacts/{label}/remove":   {calls: each("party", "POST", "/parties/{}/contacts/nolabel/remove", "")},
 
 		"GET /api/v1/audit":                {calls: one("GET", "/api/v1/audit", "")},
+		"GET /api/v1/audit/checkpoint":     {calls: one("GET", "/api/v1/audit/checkpoint", "")},
 		"GET /api/v1/audience/{kind}/{id}": {calls: eachID("party", "GET", "/api/v1/audience/party/{}", "")},
 		"PUT /api/v1/audience/{kind}/{id}": {calls: eachID("party", "PUT", "/api/v1/audience/party/{}", `{"orgs": ["NOPE"]}`)},
 		"GET /audit":                       {calls: one("GET", "/audit", "")},
