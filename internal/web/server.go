@@ -24,6 +24,7 @@ import (
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
@@ -53,6 +54,8 @@ type Server struct {
 	Estate *estate.Service
 	// Reports are the SSC's monthly mailings and standing reports.
 	Reports *report.Service
+	// Meetings are the SSC's meetings, minutes and public headlines.
+	Meetings *meeting.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -95,6 +98,7 @@ func New(cfg Config) (*Server, error) {
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
 		Estate:        estate.NewService(cfg.DB),
+		Meetings:      meeting.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
