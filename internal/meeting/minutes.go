@@ -300,11 +300,11 @@ func (s *Service) ApproveMinutes(ctx context.Context, c access.Caller, id, itemI
 }
 
 // meetingApproved moves a held meeting on once both sets of its minutes have
-// an approved version.
+// had a version approved (a later correction does not undo the approval).
 func meetingApproved(ctx context.Context, tx *store.Tx, c access.Caller, meetingID int64) error {
 	var kinds int
 	var status sec.MeetingState
-	tx.QueryRowContext(ctx, "SELECT COUNT(DISTINCT kind) FROM meeting_minutes WHERE meeting_id = $1 AND status = 'approved'", meetingID).Scan(&kinds)
+	tx.QueryRowContext(ctx, "SELECT COUNT(DISTINCT kind) FROM meeting_minutes WHERE meeting_id = $1 AND approved_at IS NOT NULL", meetingID).Scan(&kinds)
 	tx.QueryRowContext(ctx, "SELECT status FROM meetings WHERE id = $1", meetingID).Scan(&status)
 	if kinds < 2 || status != sec.MeetingHeld {
 		return nil
