@@ -86,3 +86,29 @@ func TestMeetingAPIScenarios(t *testing.T) {
 		}
 	})
 }
+
+// TestReleaseCaveats: an answer resting on a release date that is not from a
+// public source says so, in JSON and on the page; one resting on a public
+// date does not.
+func TestReleaseCaveats(t *testing.T) {
+	w := newWorld(t, store.SQLite)
+	ssc := w.byRole["ssc"]
+	status, body := w.do(ssc, "GET", "/api/v1/coverage?date=2021-12-01", "")
+	if status != 200 || !strings.Contains(body, `"sec_version": "6.3"`) || !strings.Contains(body, "is not from a public source") {
+		t.Errorf("coverage on an invented date: %d %.400s", status, body)
+	}
+	status, body = w.do(ssc, "GET", "/api/v1/coverage?date=2022-11-03", "")
+	if status != 200 || !strings.Contains(body, `"sec_version": "6.6"`) || strings.Contains(body, "sec_version_caveat") {
+		t.Errorf("coverage on the public date of the November 2022 release: %d %.400s", status, body)
+	}
+	if status, body := w.do(ssc, "GET", "/coverage?date=2021-12-01", ""); status != 200 || !strings.Contains(body, "is not from a public source") {
+		t.Errorf("coverage page: %d", status)
+	}
+	status, body = w.do(ssc, "GET", "/api/v1/sec/releases", "")
+	if status != 200 || !strings.Contains(body, `"shipped": true`) || !strings.Contains(body, "MP203") {
+		t.Errorf("releases: %d %.300s", status, body)
+	}
+	if status, _ := w.do(w.byRole["supplierA"], "PUT", "/api/v1/sec/releases?reason=x", "version,effective,public,source,note\n"); status != 403 {
+		t.Errorf("a Supplier's import: %d", status)
+	}
+}

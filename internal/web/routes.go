@@ -87,6 +87,7 @@ func (s *Server) allRoutes() []Route {
 		s.obligationRoutes(),
 		s.meetingRoutes(),
 		s.meetingPageRoutes(),
+		s.releaseRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/release"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
@@ -107,6 +108,14 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
+	}
+	// The SEC release history and the modifications register are data the
+	// secretariat keeps (internal/release); the rules take them as values,
+	// read here when the server starts.
+	if t, err := release.Load(context.Background(), cfg.DB); err == nil {
+		s.useReleases(t)
+	} else {
+		cfg.Log.Warn("SEC release table not loaded; using the illustrative defaults", "err", err)
 	}
 	s.routes = s.allRoutes()
 	s.handler = s.buildHandler()
