@@ -188,6 +188,19 @@ func seedMeetings(ctx context.Context, db *store.DB, sys access.Caller, today se
 		}
 		prev = mt.number
 	}
+	// Standing items for the standing report and the meetings.
+	for _, in := range []meeting.NewStandingItem{
+		{Kind: "security_incident", Party: "LRKL", Title: "Phishing compromise of a support mailbox", What: "A support mailbox was accessed from abroad for two hours; no User System access was gained.",
+			OccurredOn: today.AddDays(-20).String(), Impact: "Low: mailbox contents only"},
+		{Kind: "anomaly_detection", Party: "DCC", Title: "Anomaly detection threshold breaches, last month", What: "Three Users exceeded their thresholds for Service Requests; all were explained as planned work.",
+			OccurredOn: today.AddDays(-10).String(), Impact: "None"},
+		{Kind: "shared_resource", Party: "ALDM", Title: "Shared Resource Provider six-monthly count", What: "Smart Metering Systems served through the shared resource, as G5.27 requires.",
+			OccurredOn: today.AddDays(-5).String(), Classification: "GREEN"},
+	} {
+		if _, err := svc.ReportStanding(ctx, sys, in); err != nil {
+			return fmt.Errorf("demo standing item %q: %w", in.Title, err)
+		}
+	}
 	return nil
 }
 

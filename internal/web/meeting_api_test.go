@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/metersec/metersec/internal/meeting"
+	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
 )
@@ -111,4 +112,32 @@ func TestReleaseCaveats(t *testing.T) {
 	if status, _ := w.do(w.byRole["supplierA"], "PUT", "/api/v1/sec/releases?reason=x", "version,effective,public,source,note\n"); status != 403 {
 		t.Errorf("a Supplier's import: %d", status)
 	}
+}
+
+// TestStandingItemsInStandingReport: the standing report carries the
+// standing items up to AMBER, never a RED one (it names its own readers).
+func TestStandingItemsInStandingReport(t *testing.T) {
+	w := newWorld(t, store.SQLite)
+	rs, err := w.srv.Reports.List(context.Background(), w.sys, report.Filter{Kind: report.StandingKind})
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("standing reports: %v %v", rs, err)
+	}
+	for _, f := range []string{"json", "html", "pdf"} {
+		status, body := w.do(w.byRole["ssc"], "GET", "/api/v1/reports/"+itoa(rs[0].ID)+"/files/"+f, "")
+		if status != 200 || !strings.Contains(body, marker("stditem", "SA")) || !strings.Contains(body, marker("stditem", "SG")) || strings.Contains(body, marker("stditem", "SR")) {
+			t.Errorf("standing report as %s: %d", f, status)
+		}
+	}
+	runAPICases(t, w, []apiCase{
+		{Name: "a Supplier reports another's incident", As: "supplierA", Method: "POST", URL: "/api/v1/standing-items",
+			Body: `{"kind": "security_incident", "party": "SUPB", "title": "x", "what": "y", "occurred_on": "2026-11-01"}`, Status: 403},
+		{Name: "a Supplier may not mark RED", As: "supplierA", Method: "POST", URL: "/api/v1/standing-items",
+			Body: `{"kind": "security_incident", "title": "x", "what": "y", "occurred_on": "2026-11-01", "classification": "RED"}`, Status: 422},
+		{Name: "a bad standing item", As: "ssc", Method: "POST", URL: "/api/v1/standing-items", Body: `{"kind": "weather", "occurred_on": "soon"}`, Status: 422,
+			Contains: []string{"kind", "title", "what", "occurred_on"}},
+		{Name: "a shared resource notification", As: "secretariat", Method: "POST", URL: "/api/v1/standing-items",
+			Body: `{"kind": "shared_resource", "party": "SUPB", "title": "SRP count", "what": "Six-monthly count", "occurred_on": "2026-11-01"}`, Status: 201,
+			Contains: []string{`"kind_label": "Shared resource notification"`, `"classification": "AMBER"`}, Writes: true},
+		{Name: "the other Supplier does not see it", As: "supplierA", Method: "GET", URL: "/api/v1/standing-items?kind=shared_resource", Status: 200, Contains: []string{`"total": 0`}},
+	})
 }

@@ -88,6 +88,7 @@ func (s *Server) allRoutes() []Route {
 		s.meetingRoutes(),
 		s.meetingPageRoutes(),
 		s.releaseRoutes(),
+		s.standingRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -38,6 +38,9 @@ func init() {
 		"PUT /api/v1/meeting-minutes/{id}":               {calls: eachID("mminutes", "PUT", "/api/v1/meeting-minutes/{}", `{"body": ""}`)},
 		"POST /api/v1/meeting-minutes/{id}/approve":      {calls: eachID("mminutes", "POST", "/api/v1/meeting-minutes/{}/approve", `{"item_id": 999999}`)},
 		"POST /api/v1/meeting-minutes/{id}/corrections":  {calls: eachID("mminutes", "POST", "/api/v1/meeting-minutes/{}/corrections", `{"body": "", "reason": ""}`)},
+		"GET /api/v1/standing-items":                     {calls: one("GET", "/api/v1/standing-items", ""), complete: true, Kind: "stditem"},
+		"POST /api/v1/standing-items":                    {calls: one("POST", "/api/v1/standing-items", `{"kind": "weather"}`)},
+		"POST /api/v1/standing-items/{id}/close":         {calls: eachID("stditem", "POST", "/api/v1/standing-items/{}/close", `{}`)},
 		"GET /api/v1/pseudonyms":                         {calls: one("GET", "/api/v1/pseudonyms", "")},
 		"PUT /api/v1/pseudonyms/{code}":                  {calls: one("PUT", "/api/v1/pseudonyms/NOPE", `{"label": "Q"}`)},
 		"GET /api/v1/public/meetings/{number}/headlines": {calls: eachMeeting("GET", "/api/v1/public/meetings/{}/headlines", "")},
@@ -55,7 +58,7 @@ func init() {
 		"GET /public/meetings/{number}":               {calls: eachMeeting("GET", "/public/meetings/{}", "")},
 		"GET /public/meetings/{number}/headlines.pdf": {calls: eachMeeting("GET", "/public/meetings/{}/headlines.pdf", "")},
 	})
-	seeders = append(seeders, seedMeetings)
+	seeders = append(seeders, seedMeetings, seedStandingItems)
 }
 
 // seedMeetings holds two held meetings, 901 (headlines published) and 902
@@ -152,5 +155,33 @@ func seedMeetings(w *world) {
 			w.addLiteral("mminutes", strconv.FormatInt(mn.ID, 10), lit, mn.Classification, aud)
 			w.setID(lit, mn.ID)
 		}
+	}
+}
+
+// seedStandingItems records a standing item of every colour: the AMBER one
+// is SUPA's own incident, the RED one names the SSC member who recorded it.
+func seedStandingItems(w *world) {
+	ctx := context.Background()
+	ssc := w.byRole["ssc"].Caller
+	for _, class := range sec.Classifications {
+		key := "S" + string(class)[:1]
+		m := marker("stditem", key)
+		as, aud := w.sys, sec.Audience{}
+		in := meeting.NewStandingItem{Kind: "security_incident", Title: "Incident " + m, What: "What " + m, Impact: "Impact " + m,
+			OccurredOn: "2026-11-02", Classification: string(class)}
+		switch class {
+		case sec.Amber:
+			as = w.byRole["supplierA"].Caller
+			aud.Orgs = []int64{as.OrgID}
+		case sec.Red:
+			as = ssc
+			aud.Users = []int64{ssc.UserID}
+		}
+		it, err := w.srv.Meetings.ReportStanding(ctx, as, in)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		w.addRecord("stditem", key, class, aud)
+		w.setID(m, it.ID)
 	}
 }
