@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
@@ -31,6 +32,8 @@ type Headlines struct {
 	Published      bool               `json:"published"`
 	Items          []Headline         `json:"items"`
 	NextMeeting    sec.Date           `json:"next_meeting,omitzero"`
+	// Revised is when anything the headlines show last changed.
+	Revised time.Time `json:"revised"`
 }
 
 // Headline is one agenda item in public.
@@ -95,18 +98,43 @@ func (s *Service) HeadlinesFor(ctx context.Context, c access.Caller, number int)
 }
 
 func (s *Service) headlines(ctx context.Context, c access.Caller, number int) (Headlines, error) {
+	// One query answers a request for headlines that have not changed: the
+	// meeting's row (visibility and revision), then the cache.
+	m, err := findMeeting(ctx, s.DB, c, number)
+	if err != nil {
+		return Headlines{}, err
+	}
+	if h, ok := s.cached(m); ok {
+		return h, nil
+	}
 	var h Headlines
-	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
+	err = s.DB.Read(ctx, c, func(tx *store.Tx) error {
 		m, err := findMeeting(ctx, tx, c, number)
 		if err != nil {
 			return err
 		}
 		h = Headlines{Number: m.Number, Reference: m.Reference, Classification: sec.White, HeldOn: m.HeldOn, Starts: m.Starts,
-			Ends: m.Ends, Place: m.Place, Published: m.PublishedAt != nil, NextMeeting: m.NextMeeting, Items: []Headline{}}
+			Ends: m.Ends, Place: m.Place, Published: m.PublishedAt != nil, NextMeeting: m.NextMeeting, Revised: m.Revised, Items: []Headline{}}
 		h.Items, err = headlineItems(ctx, tx, m.ID)
 		return err
 	})
+	if err == nil && s.cache != nil {
+		s.cache.mu.Lock()
+		s.cache.m[number] = h
+		s.cache.mu.Unlock()
+	}
 	return h, err
+}
+
+// cached returns the headlines built for the meeting's current revision.
+func (s *Service) cached(m Meeting) (Headlines, bool) {
+	if s.cache == nil {
+		return Headlines{}, false
+	}
+	s.cache.mu.Lock()
+	h, ok := s.cache.m[m.Number]
+	s.cache.mu.Unlock()
+	return h, ok && h.Revised.Equal(m.Revised) && h.Published == (m.PublishedAt != nil) && h.HeldOn == m.HeldOn
 }
 
 // headlineItems builds every item's public form. It reads what the public

@@ -286,6 +286,9 @@ func (s *Service) AddItem(ctx context.Context, c access.Caller, number int, in N
 		if err := syncAudience(ctx, tx, m.ID); err != nil {
 			return err
 		}
+		if err := touch(ctx, tx, m.ID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "meeting_item.create", KindItem, id, in)
 	})
 	if err != nil {
@@ -383,6 +386,9 @@ func (s *Service) UpdateItem(ctx context.Context, c access.Caller, id int64, in 
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return errs.Wrap(err, "update item")
 		}
+		if err := touch(ctx, tx, st.meetingID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "meeting_item.update", KindItem, id, in)
 	})
 	if err != nil {
@@ -423,6 +429,9 @@ func (s *Service) AddDecision(ctx context.Context, c access.Caller, itemID int64
 		if err := tx.QueryRowContext(ctx, "INSERT INTO meeting_decisions (item_id, verb, body, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
 			itemID, string(verb), text, tx.Now, c.Name).Scan(&id); err != nil {
 			return errs.Wrap(err, "add decision")
+		}
+		if err := touch(ctx, tx, st.meetingID); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, "meeting_item.decide", KindItem, itemID, map[string]any{"decision": id, "verb": verb, "text": text})
 	})
@@ -516,4 +525,11 @@ func (s *Service) MoveAction(ctx context.Context, c access.Caller, id int64, eve
 		return err
 	})
 	return out, err
+}
+
+// touch marks a meeting as changed, for anything its headlines show (items,
+// decisions): the cached headlines are keyed by this time.
+func touch(ctx context.Context, tx *store.Tx, meetingID int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE meetings SET updated_at = $1 WHERE id = $2", tx.Now, meetingID)
+	return errs.Wrap(err, "touch meeting")
 }

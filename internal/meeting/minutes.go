@@ -288,6 +288,9 @@ func (s *Service) ApproveMinutes(ctx context.Context, c access.Caller, id, itemI
 			itemID, fmt.Sprintf("the %s of meeting %d (version %d).", mn.Label, mn.Meeting, mn.Version), tx.Now, c.Name); err != nil {
 			return errs.Wrap(err, "record decision")
 		}
+		if err := touch(ctx, tx, it.meetingID); err != nil {
+			return err
+		}
 		if err := audit.Record(ctx, tx, "meeting_minutes.approve", KindMinutes, id, map[string]any{"item": itemID}); err != nil {
 			return err
 		}

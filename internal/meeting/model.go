@@ -21,9 +21,11 @@ type Meeting struct {
 	Classification sec.Classification `json:"classification"`
 	PublishedAt    *time.Time         `json:"published_at,omitempty"`
 	NextMeeting    sec.Date           `json:"next_meeting,omitzero"`
-	Present        []Person           `json:"present"`
-	Apologies      []Person           `json:"apologies"`
-	Items          []Item             `json:"items"`
+	// Revised is when anything the headlines show last changed.
+	Revised   time.Time `json:"revised"`
+	Present   []Person  `json:"present"`
+	Apologies []Person  `json:"apologies"`
+	Items     []Item    `json:"items"`
 	// Carried are the open actions of earlier meetings that come up under
 	// this meeting's matters arising (those the caller may see).
 	Carried []Action `json:"carried_actions"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
@@ -28,10 +29,21 @@ const (
 // Service runs the SSC's meetings.
 type Service struct {
 	DB *store.DB
+	// cache holds the headlines last built per meeting, keyed by the
+	// meeting's updated_at, which every change the headlines show moves on:
+	// the public pages are read far more often than meetings change.
+	cache *headCache
+}
+
+type headCache struct {
+	mu sync.Mutex
+	m  map[int]Headlines
 }
 
 // NewService returns the meeting service on db.
-func NewService(db *store.DB) *Service { return &Service{DB: db} }
+func NewService(db *store.DB) *Service {
+	return &Service{DB: db, cache: &headCache{m: map[int]Headlines{}}}
+}
 
 // actors are the parts the caller plays for meeting records: the SSC and
 // its secretariat run meetings; nobody else does.
@@ -127,13 +139,14 @@ func (s *Service) Create(ctx context.Context, c access.Caller, in NewMeeting) (M
 	return s.Get(ctx, c, in.Number)
 }
 
-const meetingColumns = "m.id, m.number, m.held_on, m.starts, m.ends, m.place, m.status, m.classification, m.published_at, m.next_meeting"
+const meetingColumns = "m.id, m.number, m.held_on, m.starts, m.ends, m.place, m.status, m.classification, m.published_at, m.next_meeting, m.updated_at"
 
 func scanMeeting(sc interface{ Scan(...any) error }) (Meeting, error) {
 	var m Meeting
 	var pub sql.NullTime
 	var next sec.Date
-	err := sc.Scan(&m.ID, &m.Number, &m.HeldOn, &m.Starts, &m.Ends, &m.Place, &m.Status, &m.Classification, &pub, &next)
+	err := sc.Scan(&m.ID, &m.Number, &m.HeldOn, &m.Starts, &m.Ends, &m.Place, &m.Status, &m.Classification, &pub, &next, &m.Revised)
+	m.Revised = m.Revised.UTC()
 	if pub.Valid {
 		t := pub.Time.UTC()
 		m.PublishedAt = &t

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -504,7 +505,18 @@ func (s *Server) apiPublicHeadlines(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, h)
+	b, err := s.rendered("json", h, func() ([]byte, error) {
+		b, err := json.MarshalIndent(h, "", "  ")
+		return append(b, '\n'), err
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b)
+	return err
 }
 
 // headlinesPDF is the headlines printed by the reports' PDF writer.

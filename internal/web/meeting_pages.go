@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/meeting"
@@ -200,7 +202,25 @@ func (s *Server) publicHeadlinesPage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "public_headlines", s.newPage(r, h.Title(), h))
+	p := s.newPage(r, h.Title(), h)
+	if p.Signed || p.Flash != "" {
+		return s.render(w, r, http.StatusOK, "public_headlines", p)
+	}
+	// Everyone who is not signed in gets the same page: render it once per
+	// revision.
+	b, err := s.rendered("html", h, func() ([]byte, error) {
+		var buf bytes.Buffer
+		err := s.pages.byName["public_headlines"].ExecuteTemplate(&buf, "layout", p)
+		return buf.Bytes(), err
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b)
+	return err
 }
 
 func (s *Server) publicHeadlinesPDF(w http.ResponseWriter, r *http.Request) error {
@@ -212,7 +232,7 @@ func (s *Server) publicHeadlinesPDF(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	b, err := headlinesPDF(h)
+	b, err := s.cachedHeadlinesPDF(h)
 	if err != nil {
 		return err
 	}
@@ -221,4 +241,30 @@ func (s *Server) publicHeadlinesPDF(w http.ResponseWriter, r *http.Request) erro
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	_, err = w.Write(b)
 	return err
+}
+
+type renderedEntry struct {
+	revised time.Time
+	bytes   []byte
+}
+
+// rendered returns a published meeting's headlines rendered in one form
+// (pdf, json), rendering them once per revision: the public pages are read
+// far more often than a meeting changes.
+func (s *Server) rendered(form string, h meeting.Headlines, render func() ([]byte, error)) ([]byte, error) {
+	key := form + ":" + strconv.Itoa(h.Number)
+	if e, ok := s.headlinePDFs.Load(key); ok && e.(renderedEntry).revised.Equal(h.Revised) {
+		return e.(renderedEntry).bytes, nil
+	}
+	b, err := render()
+	if err != nil {
+		return nil, err
+	}
+	s.headlinePDFs.Store(key, renderedEntry{h.Revised, b})
+	return b, nil
+}
+
+// cachedHeadlinesPDF renders a meeting's headlines PDF once per revision.
+func (s *Server) cachedHeadlinesPDF(h meeting.Headlines) ([]byte, error) {
+	return s.rendered("pdf", h, func() ([]byte, error) { return headlinesPDF(h) })
 }

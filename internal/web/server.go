@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
@@ -67,8 +68,11 @@ type Server struct {
 
 	metrics *metrics
 	pages   *pages
-	routes  []Route
-	handler http.Handler
+	// headlinePDFs caches each published meeting's headlines as PDF and
+	// JSON, keyed by form, number and revision (meeting_pages.go).
+	headlinePDFs sync.Map
+	routes       []Route
+	handler      http.Handler
 }
 
 // Config is what New needs beyond the services.
