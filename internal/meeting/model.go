@@ -29,9 +29,6 @@ type Meeting struct {
 	// Carried are the open actions of earlier meetings that come up under
 	// this meeting's matters arising (those the caller may see).
 	Carried []Action `json:"carried_actions"`
-	// Withheld counts the items the caller may not see, so nobody mistakes
-	// a partial agenda for the whole (it says how many, never which).
-	Withheld int `json:"withheld_items"`
 }
 
 // Reference is the meeting's paper reference in the SSC's own style,

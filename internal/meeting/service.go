@@ -192,11 +192,6 @@ func (s *Service) Get(ctx context.Context, c access.Caller, number int) (Meeting
 		if m.Items, err = loadItems(ctx, tx, c, "i.meeting_id = ", m.ID); err != nil {
 			return err
 		}
-		var total int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM meeting_items WHERE meeting_id = $1", m.ID).Scan(&total); err != nil {
-			return errs.Wrap(err, "count items")
-		}
-		m.Withheld = total - len(m.Items)
 		m.Carried, err = carried(ctx, tx, c, m)
 		return err
 	})
