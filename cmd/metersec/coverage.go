@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
+	"github.com/metersec/metersec/internal/release"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -37,7 +38,14 @@ func (cs *coverageSettings) flags(fs *flag.FlagSet) {
 }
 
 func (cs *coverageSettings) service(svc *coverage.Service) error {
-	s := sec.DefaultSettings()
+	// The release history and the modifications register are data
+	// (internal/release); the flags below override the register.
+	t, err := release.Load(context.Background(), svc.DB)
+	if err != nil {
+		return err
+	}
+	svc.Versions = t.Versions()
+	s := t.Settings(sec.DefaultSettings())
 	s.ChurnWindowMonths = cs.churnMonths
 	if cs.g320Fix != "" {
 		v, err := sec.ParseVersion(cs.g320Fix)
@@ -129,6 +137,9 @@ func orNone(s string) string {
 
 func printCoverage(w io.Writer, rep coverage.Report) error {
 	fmt.Fprintf(w, "G3.20 coverage on %s under SEC v%s (churn window %d months)\n", rep.Date, rep.SECVersion, rep.ChurnWindowMonths)
+	if rep.SECVersionCaveat != "" {
+		fmt.Fprintf(w, "NOTE: %s\n", rep.SECVersionCaveat)
+	}
 	for _, sc := range rep.Suppliers {
 		t := sc.Totals
 		fmt.Fprintf(w, "\n%s: %d Devices: %d covered, %d reasonable steps, %d gap; %d the DCC's, %d under no G3.20 duty\n",

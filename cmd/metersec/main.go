@@ -44,6 +44,8 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			coverageCmd(),
 			estateCmd(),
 			obligationsCmd(),
+			meetingCmd(),
+			secCmd(),
 			userCmd(),
 			tokenCmd(),
 			secretsCmd(),

@@ -217,3 +217,20 @@ func Write(ctx context.Context, tx *store.Tx, kind string, id int64, orgIDs, use
 	}
 	return nil
 }
+
+// SetUsers replaces the people a record names, for an area that keeps a
+// record's RED audience itself (a meeting's RED items name the people
+// present). The area has checked the people may be named on RED records.
+func SetUsers(ctx context.Context, tx *store.Tx, kind string, ids []int64, users []int64) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM audience_users WHERE record_kind = $1 AND record_id = $2", kind, id); err != nil {
+			return errs.Wrap(err, "set audience")
+		}
+		for _, uid := range slices.Compact(slices.Sorted(slices.Values(users))) {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO audience_users (record_kind, record_id, user_id) VALUES ($1, $2, $3)", kind, id, uid); err != nil {
+				return errs.Wrap(err, "set audience")
+			}
+		}
+	}
+	return nil
+}

@@ -32,6 +32,9 @@ type Command struct {
 	// Flags defines the command's flags on fs, bound to the command's
 	// variables.
 	Flags func(fs *flag.FlagSet)
+	// Formats replaces the --format values a command accepts (text and
+	// json) for one that prints documents too (html, pdf).
+	Formats []string
 	// NoDB leaves out the --db flag every other command gets.
 	NoDB bool
 	// DBDefault replaces --db's default (./metersec.db) for this command.
@@ -153,7 +156,12 @@ func run(ctx context.Context, root *Command, args []string, env *Env) error {
 	}
 	if f := fs.Lookup("format"); f != nil {
 		env.Format = f.Value.String()
-		if env.Format != "text" && env.Format != "json" {
+		switch {
+		case len(cmd.Formats) > 0:
+			if !slices.Contains(cmd.Formats, env.Format) {
+				return Usagef("--format must be one of %s, not %q", strings.Join(cmd.Formats, ", "), env.Format)
+			}
+		case env.Format != "text" && env.Format != "json":
 			return Usagef("--format must be text or json, not %q", env.Format)
 		}
 	}

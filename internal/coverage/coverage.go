@@ -115,8 +115,11 @@ func (c Counts) CoveredPercent() int64 {
 
 // Report is coverage on one day.
 type Report struct {
-	Date              sec.Date           `json:"date"`
-	SECVersion        sec.Version        `json:"sec_version"`
+	Date       sec.Date    `json:"date"`
+	SECVersion sec.Version `json:"sec_version"`
+	// SECVersionCaveat says so when the release's date is not from a public
+	// source (internal/release).
+	SECVersionCaveat  string             `json:"sec_version_caveat,omitempty"`
 	ChurnWindowMonths int                `json:"churn_window_months"`
 	Source            string             `json:"source"` // "portfolio" or "devices"
 	Suppliers         []SupplierCoverage `json:"suppliers"`
@@ -218,7 +221,8 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 			return Report{}, errs.Wrap(err, "work_mem")
 		}
 	}
-	rep := Report{Date: q.Date, SECVersion: rel.Version, ChurnWindowMonths: s.settings().ChurnWindowMonths, Source: "portfolio"}
+	rep := Report{Date: q.Date, SECVersion: rel.Version, SECVersionCaveat: s.versions().Caveat(rel.Version),
+		ChurnWindowMonths: s.settings().ChurnWindowMonths, Source: "portfolio"}
 	if q.Naive {
 		rep.Source = "devices"
 	}

@@ -95,6 +95,9 @@ func (s *Service) Explain(ctx context.Context, c access.Caller, deviceID string,
 		ex.SECVersion = inForce.Version
 		ex.VersionNote = fmt.Sprintf("v%s, the release in force on %s (effective %s)", inForce.Version, d, inForce.Effective)
 	}
+	if caveat := s.versions().Caveat(ex.SECVersion); caveat != "" {
+		ex.VersionNote += "; NOTE: " + caveat
+	}
 	err = s.DB.Read(ctx, c, func(tx *store.Tx) error { return s.explain(ctx, tx, c, int64(id), &ex) })
 	return ex, err
 }

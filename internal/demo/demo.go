@@ -152,7 +152,11 @@ func Seed(ctx context.Context, db *store.DB, opts Options) error {
 		return err
 	}
 	opts.Log("coverage snapshots and reports")
-	return seedOversight(ctx, db, sys, opts.Today)
+	if err := seedOversight(ctx, db, sys, opts.Today); err != nil {
+		return err
+	}
+	opts.Log("SSC meetings")
+	return seedMeetings(ctx, db, sys, opts.Today)
 }
 
 func seedUsers(ctx context.Context, db *store.DB, sys access.Caller) (map[string]access.Caller, error) {

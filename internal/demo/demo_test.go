@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"github.com/metersec/metersec/internal/meeting"
 	"testing"
 	"time"
 
@@ -76,6 +77,32 @@ func TestSeedBuildsAWholeWorld(t *testing.T) {
 		runs, err := report.NewService(db).Runs(ctx, sys, 10)
 		if err != nil || len(runs) < 2 {
 			t.Errorf("report runs: %d, %v", len(runs), err)
+		}
+		// Three published meetings with every colour and type, the first two
+		// minutes-approved, actions open and carried.
+		meetings := meeting.NewService(db)
+		pub, err := meetings.PublicList(ctx, meeting.ListFilter{})
+		if err != nil || pub.Total != 3 {
+			t.Errorf("published meetings: %+v, %v", pub, err)
+		}
+		colours, types := map[sec.Classification]bool{}, map[sec.ItemType]bool{}
+		for _, n := range []int{301, 302, 303} {
+			m, err := meetings.Get(ctx, sys, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range m.Items {
+				colours[it.Classification], types[it.Type] = true, true
+			}
+			if want := n != 303; (m.Status == sec.MeetingMinutesApproved) != want {
+				t.Errorf("meeting %d is %s", n, m.Status)
+			}
+			if n == 303 && len(m.Carried) == 0 {
+				t.Errorf("meeting 303 carries no actions")
+			}
+		}
+		if len(colours) != 4 || len(types) != len(sec.ItemTypes) {
+			t.Errorf("the demo meetings have colours %v and types %v", colours, types)
 		}
 		if ar, err := audit.Verify(ctx, db); err != nil || !ar.OK() {
 			t.Errorf("audit chain: %+v, %v", ar, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
@@ -98,6 +99,38 @@ func DefaultSources(db *store.DB) Sources {
 		Certificates:    CatalogueCertificates{Catalogue: &catalogue.Service{DB: db}},
 		Vulnerabilities: VulnerabilityRegister{Vulns: vuln.NewService(db, nil)},
 		Coverage:        CoverageSnapshots{DB: db},
+		StandingItems:   MeetingStandingItems{Meetings: meeting.NewService(db)},
+	}
+}
+
+// MeetingStandingItems reads the standing items the meetings area keeps.
+type MeetingStandingItems struct{ Meetings *meeting.Service }
+
+// StandingItems implements StandingItemSource: the items open on day (or
+// closed since first) and those that occurred in the month.
+func (m MeetingStandingItems) StandingItems(ctx context.Context, viewer access.Caller, first, day sec.Date) ([]StandingItemRow, error) {
+	var out []StandingItemRow
+	var after int64
+	for {
+		p, err := m.Meetings.StandingItems(ctx, viewer, meeting.StandingFilter{AfterID: after, Limit: meeting.MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range p.Items {
+			if it.OccurredOn.After(day) || (it.Status != "open" && it.OccurredOn.Before(first)) {
+				continue
+			}
+			party := ""
+			if it.Party != nil {
+				party = it.Party.Code
+			}
+			out = append(out, StandingItemRow{Kind: it.KindLabel, Occurred: it.OccurredOn, Party: party, Title: it.Title,
+				Impact: it.Impact, Status: it.Status, Classification: it.Classification})
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		after, _ = strconv.ParseInt(p.Next, 10, 64)
 	}
 }
 

@@ -25,6 +25,26 @@ type Sources struct {
 	Certificates    CertificateSource
 	Vulnerabilities VulnerabilitySource
 	Coverage        CoverageSource
+	// StandingItems are security incidents, anomaly detection threshold
+	// reports and shared resource notifications (internal/meeting).
+	StandingItems StandingItemSource
+}
+
+// StandingItemSource gives, as viewer may see them, the standing items open
+// on day or that occurred in the month from first.
+type StandingItemSource interface {
+	StandingItems(ctx context.Context, viewer access.Caller, first, day sec.Date) ([]StandingItemRow, error)
+}
+
+// StandingItemRow is one standing item in the report.
+type StandingItemRow struct {
+	Kind           string             `json:"kind"`
+	Occurred       sec.Date           `json:"occurred_on"`
+	Party          string             `json:"party"`
+	Title          string             `json:"title"`
+	Impact         string             `json:"impact"`
+	Status         string             `json:"status"`
+	Classification sec.Classification `json:"classification"`
 }
 
 // CertificateSource gives the installed Devices on firmware whose CPA
@@ -129,6 +149,7 @@ type StandingData struct {
 	Vulnerabilities *VulnerabilitySection `json:"vulnerabilities"`
 	Coverage        *CoverageSection      `json:"coverage"`
 	Churn           ChurnSection          `json:"churn"`
+	StandingItems   []StandingItemRow     `json:"standing_items"`
 	// Unavailable names the sections whose source is not connected.
 	Unavailable []string `json:"unavailable"`
 }
@@ -292,6 +313,21 @@ func standingData(ctx context.Context, q store.Querier, src Sources, f facts, m 
 		d.Coverage = coverageSection(rows, first, m, supplierRef)
 	}
 
+	if src.StandingItems == nil {
+		d.Unavailable = append(d.Unavailable, "standing items")
+	} else {
+		rows, err := src.StandingItems.StandingItems(ctx, sscBody(), m.First(), d.Day)
+		if err != nil {
+			return d, err
+		}
+		d.StandingItems = []StandingItemRow{}
+		for _, r := range rows {
+			if r.Classification != sec.Red { // as for vulnerabilities: RED names its own readers
+				d.StandingItems = append(d.StandingItems, r)
+			}
+		}
+	}
+
 	churn, err := churnSection(ctx, q, m, f)
 	if err != nil {
 		return d, err
@@ -453,6 +489,19 @@ func standingSections(d StandingData, m Month) []Section {
 				Table: t},
 			Section{ID: "overdue-plans", Heading: "Rectification plans overdue", Intro: "Plans past their declared completion date or the SSC's next update date (G3.18, G3.9).", Table: plans},
 			Section{ID: "unacknowledged", Heading: "Notices not acknowledged", Table: unack})
+	}
+
+	if d.StandingItems == nil {
+		secs = append(secs, unavailable("standing-items", "Security incidents, anomaly detection and shared resources", "the meetings area"))
+	} else {
+		t := &Table{Columns: []Column{{Name: "Kind"}, {Name: "Occurred"}, {Name: "Party"}, {Name: "What"}, {Name: "Impact"}, {Name: "Status"}},
+			Empty: "No security incident, anomaly detection report or shared resource notification was open or new."}
+		for _, r := range d.StandingItems {
+			t.Rows = append(t.Rows, []string{r.Kind, r.Occurred.String(), r.Party, r.Title, r.Impact, r.Status})
+		}
+		secs = append(secs, Section{ID: "standing-items", Heading: "Security incidents, anomaly detection and shared resources",
+			Intro: "Standing items open on " + d.Day.Time().Format("2 January 2006") + " or that occurred during the month. RED items are not included: they name their own readers.",
+			Table: t})
 	}
 
 	if c := d.Coverage; c == nil {

@@ -148,6 +148,9 @@ type Release struct {
 // ask it which release was in force on a date.
 type Versions struct {
 	releases []Release
+	// caveats say, by version, why a release's date is not from a public
+	// source (see WithCaveats).
+	caveats map[Version]string
 }
 
 // NewVersions checks and returns a release table. Releases must be given in

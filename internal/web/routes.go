@@ -85,6 +85,10 @@ func (s *Server) allRoutes() []Route {
 		s.coverageRoutes(),
 		s.estateRoutes(),
 		s.obligationRoutes(),
+		s.meetingRoutes(),
+		s.meetingPageRoutes(),
+		s.releaseRoutes(),
+		s.standingRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
@@ -24,7 +25,9 @@ import (
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/release"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
@@ -54,6 +57,8 @@ type Server struct {
 	Estate *estate.Service
 	// Reports are the SSC's monthly mailings and standing reports.
 	Reports *report.Service
+	// Meetings are the SSC's meetings, minutes and public headlines.
+	Meetings *meeting.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -64,8 +69,11 @@ type Server struct {
 
 	metrics *metrics
 	pages   *pages
-	routes  []Route
-	handler http.Handler
+	// headlinePDFs caches each published meeting's headlines as PDF and
+	// JSON, keyed by form, number and revision (meeting_pages.go).
+	headlinePDFs sync.Map
+	routes       []Route
+	handler      http.Handler
 }
 
 // Config is what New needs beyond the services.
@@ -99,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
 		Estate:        estate.NewService(cfg.DB),
+		Meetings:      meeting.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
@@ -108,6 +117,14 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
+	}
+	// The SEC release history and the modifications register are data the
+	// secretariat keeps (internal/release); the rules take them as values,
+	// read here when the server starts.
+	if t, err := release.Load(context.Background(), cfg.DB); err == nil {
+		s.useReleases(t)
+	} else {
+		cfg.Log.Warn("SEC release table not loaded; using the illustrative defaults", "err", err)
 	}
 	s.routes = s.allRoutes()
 	s.handler = s.buildHandler()

@@ -1,0 +1,30 @@
+package account
+
+import (
+	"context"
+	"strings"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/store"
+)
+
+// FindUser finds an active or disabled user by email, for other areas that
+// name people (a meeting's attendance). It ignores visibility: the caller
+// decides what to show.
+func FindUser(ctx context.Context, q store.Querier, email string) (User, error) {
+	return userByEmail(ctx, q, email)
+}
+
+// FindUsers returns the users with the ids, ordered by organisation and
+// email; ids that name nobody are left out.
+func FindUsers(ctx context.Context, q store.Querier, ids []int64) ([]User, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var a access.Args
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		ph[i] = a.Add(id)
+	}
+	return scanUsers(ctx, q, "u.id IN ("+strings.Join(ph, ", ")+")", a...)
+}

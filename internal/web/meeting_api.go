@@ -1,0 +1,529 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/meeting"
+	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// MeetingEventRequest moves a meeting on.
+type MeetingEventRequest struct {
+	Event string `json:"event"`
+}
+
+// PublishRequest publishes a meeting's headlines.
+type PublishRequest struct {
+	NextMeeting string `json:"next_meeting,omitempty"`
+}
+
+// ActionEventRequest moves an action on.
+type ActionEventRequest struct {
+	Event string `json:"event"`
+	Note  string `json:"note,omitempty"`
+}
+
+// ApproveRequest approves minutes under a later meeting's item.
+type ApproveRequest struct {
+	ItemID int64 `json:"item_id"`
+}
+
+// EditMinutesRequest replaces a draft's text.
+type EditMinutesRequest struct {
+	Body string `json:"body"`
+}
+
+// CorrectMinutesRequest corrects approved minutes.
+type CorrectMinutesRequest struct {
+	Body   string `json:"body"`
+	Reason string `json:"reason"`
+}
+
+// PseudonymRequest sets a party's label by hand.
+type PseudonymRequest struct {
+	Label string `json:"label"`
+}
+
+func (s *Server) meetingRoutes() []Route {
+	page := []Param{{Name: "before", Description: "the cursor: meetings numbered below this"}, {Name: "limit", Description: "at most this many (1–200, default 50)"}}
+	return []Route{
+		{Method: "GET", Path: "/api/v1/meetings", Name: "listMeetings", Summary: "SSC meetings the caller may see, newest first, with the total.",
+			Tag: "meetings", API: true, Params: page, Response: meeting.Page[meeting.Meeting]{}, Handle: s.apiListMeetings},
+		{Method: "POST", Path: "/api/v1/meetings", Name: "createMeeting", Summary: "Plan a meeting (SSC and secretariat).",
+			Tag: "meetings", API: true, Request: meeting.NewMeeting{}, Response: meeting.Meeting{}, Status: http.StatusCreated, Handle: s.apiCreateMeeting},
+		{Method: "GET", Path: "/api/v1/meetings/{number}", Name: "getMeeting", Summary: "A meeting with the items the caller may see (colour, title, text, decisions, actions, papers, links) and the actions carried into it.",
+			Tag: "meetings", API: true, Response: meeting.Meeting{}, Handle: s.apiGetMeeting},
+		{Method: "PUT", Path: "/api/v1/meetings/{number}/attendance", Name: "setAttendance", Summary: "Who was present (the readers of the RED items) and who sent apologies, by email.",
+			Tag: "meetings", API: true, Request: meeting.Attendance{}, Response: meeting.Meeting{}, Handle: s.apiSetAttendance},
+		{Method: "POST", Path: "/api/v1/meetings/{number}/events", Name: "moveMeeting", Summary: "Move a meeting through its lifecycle (event: hold).",
+			Tag: "meetings", API: true, Request: MeetingEventRequest{}, Response: meeting.Meeting{}, Handle: s.apiMoveMeeting},
+		{Method: "POST", Path: "/api/v1/meetings/{number}/publish", Name: "publishHeadlines", Summary: "Publish a held meeting's headlines: the meeting becomes WHITE and public.",
+			Tag: "meetings", API: true, Request: PublishRequest{}, Response: meeting.Meeting{}, Handle: s.apiPublish},
+		{Method: "GET", Path: "/api/v1/meetings/{number}/headlines", Name: "previewHeadlines", Summary: "The headlines of a meeting the caller may see, published or not (a preview).",
+			Tag: "meetings", API: true, Response: meeting.Headlines{}, Handle: s.apiPreviewHeadlines},
+		{Method: "POST", Path: "/api/v1/meetings/{number}/items", Name: "addItem", Summary: "Add an agenda item; its colour (classification) is required.",
+			Tag: "meetings", API: true, Request: meeting.NewItem{}, Response: meeting.Item{}, Status: http.StatusCreated, Handle: s.apiAddItem},
+		{Method: "GET", Path: "/api/v1/meeting-items/{id}", Name: "getItem", Summary: "An agenda item the caller may see.",
+			Tag: "meetings", API: true, Response: meeting.Item{}, Handle: s.apiGetItem},
+		{Method: "PATCH", Path: "/api/v1/meeting-items/{id}", Name: "updateItem", Summary: "Edit an item's title, text, discussion or colour.",
+			Tag: "meetings", API: true, Request: meeting.ItemChange{}, Response: meeting.Item{}, Handle: s.apiUpdateItem},
+		{Method: "POST", Path: "/api/v1/meeting-items/{id}/decisions", Name: "addDecision", Summary: "Record a decision: APPROVED, AGREED or NOTED, with its words.",
+			Tag: "meetings", API: true, Request: meeting.NewDecision{}, Response: meeting.Item{}, Status: http.StatusCreated, Handle: s.apiAddDecision},
+		{Method: "POST", Path: "/api/v1/meeting-items/{id}/actions", Name: "addAction", Summary: "Record an action (owner, due date); open actions are carried into later meetings.",
+			Tag: "meetings", API: true, Request: meeting.NewAction{}, Response: meeting.Item{}, Status: http.StatusCreated, Handle: s.apiAddAction},
+		{Method: "POST", Path: "/api/v1/meeting-items/{id}/links", Name: "addItemLink", Summary: "Link a record of another area (vulnerability, arrangement, report, …) the caller may see.",
+			Tag: "meetings", API: true, Request: meeting.NewLink{}, Response: meeting.Item{}, Status: http.StatusCreated, Handle: s.apiAddLink},
+		{Method: "POST", Path: "/api/v1/meeting-items/{id}/papers", Name: "addPaper", Summary: "Table a paper (the body; ?name= its file name; at most 10 MiB), stored with its SHA-256.",
+			Tag: "meetings", API: true, Upload: true, Params: []Param{{Name: "name", Description: "the file name", Required: true}}, Response: meeting.Paper{}, Status: http.StatusCreated, Handle: s.apiAddPaper},
+		{Method: "GET", Path: "/api/v1/meeting-papers/{id}", Name: "downloadPaper", Summary: "A paper, if the caller may see its item.",
+			Tag: "meetings", API: true, Handle: s.apiDownloadPaper},
+		{Method: "GET", Path: "/api/v1/meeting-actions", Name: "listMeetingActions", Summary: "The action tracker across meetings, oldest first, with the total.",
+			Tag: "meetings", API: true, Params: []Param{{Name: "status", Description: "open, done or closed"}, {Name: "after", Description: "the cursor: actions after this id"}, {Name: "limit", Description: "at most this many (1–200)"}},
+			Response: meeting.Page[meeting.Action]{}, Handle: s.apiListActions},
+		{Method: "POST", Path: "/api/v1/meeting-actions/{id}/events", Name: "moveMeetingAction", Summary: "Complete, close (with a note) or reopen an action.",
+			Tag: "meetings", API: true, Request: ActionEventRequest{}, Response: meeting.Action{}, Handle: s.apiMoveAction},
+		{Method: "GET", Path: "/api/v1/meetings/{number}/minutes", Name: "listMinutes", Summary: "Every version of a meeting's minutes the caller may see (Confidential Minutes: RED, the people present).",
+			Tag: "meetings", API: true, Response: listOf([]meeting.Minutes{}), Handle: s.apiListMinutes},
+		{Method: "POST", Path: "/api/v1/meetings/{number}/minutes", Name: "generateMinutes", Summary: "Generate the Draft Minutes and the Confidential Draft Minutes from the items.",
+			Tag: "meetings", API: true, Response: listOf([]meeting.Minutes{}), Status: http.StatusCreated, Handle: s.apiGenerateMinutes},
+		{Method: "PUT", Path: "/api/v1/meeting-minutes/{id}", Name: "editMinutes", Summary: "Replace a draft version's text; approved minutes never change.",
+			Tag: "meetings", API: true, Request: EditMinutesRequest{}, Response: meeting.Minutes{}, Handle: s.apiEditMinutes},
+		{Method: "POST", Path: "/api/v1/meeting-minutes/{id}/approve", Name: "approveMinutes", Summary: "Approve a draft version under a later meeting's minutes-approval item.",
+			Tag: "meetings", API: true, Request: ApproveRequest{}, Response: meeting.Minutes{}, Handle: s.apiApproveMinutes},
+		{Method: "POST", Path: "/api/v1/meeting-minutes/{id}/corrections", Name: "correctMinutes", Summary: "Correct approved minutes: a new draft version with a reason.",
+			Tag: "meetings", API: true, Request: CorrectMinutesRequest{}, Response: meeting.Minutes{}, Status: http.StatusCreated, Handle: s.apiCorrectMinutes},
+		{Method: "GET", Path: "/api/v1/pseudonyms", Name: "listPseudonyms", Summary: "Every party's pseudonym in the public headlines (SSC and secretariat).",
+			Tag: "meetings", API: true, Response: listOf([]meeting.Pseudonym{}), Handle: s.apiListPseudonyms},
+		{Method: "PUT", Path: "/api/v1/pseudonyms/{code}", Name: "setPseudonym", Summary: "Give a party a pseudonym by hand (a clash with another party's is refused).",
+			Tag: "meetings", API: true, Request: PseudonymRequest{}, Response: meeting.Pseudonym{}, Handle: s.apiSetPseudonym},
+
+		{Method: "GET", Path: "/api/v1/public/meetings/{number}/headlines", Name: "publicHeadlines", Summary: "A meeting's published headlines (WHITE), without sign-in.",
+			Tag: "public", API: true, Access: Public, Response: meeting.Headlines{}, Handle: s.apiPublicHeadlines},
+	}
+}
+
+func meetingNumber(r *http.Request) (int, error) { return meeting.ParseNumber(r.PathValue("number")) }
+
+func queryInt(r *http.Request, name string) (int64, error) {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errs.FieldError(name, "must be a whole number")
+	}
+	return n, nil
+}
+
+func meetingListFilter(r *http.Request) (meeting.ListFilter, error) {
+	before, err := queryInt(r, "before")
+	if err != nil {
+		return meeting.ListFilter{}, err
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return meeting.ListFilter{}, err
+	}
+	if limit > meeting.MaxLimit {
+		return meeting.ListFilter{}, errs.FieldError("limit", "at most %d", meeting.MaxLimit)
+	}
+	return meeting.ListFilter{Before: int(before), Limit: int(limit)}, nil
+}
+
+func (s *Server) apiListMeetings(w http.ResponseWriter, r *http.Request) error {
+	f, err := meetingListFilter(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.Meetings.List(r.Context(), callerOf(r), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiCreateMeeting(w http.ResponseWriter, r *http.Request) error {
+	var in meeting.NewMeeting
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.Create(r.Context(), callerOf(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) apiGetMeeting(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.Meetings.Get(r.Context(), callerOf(r), n)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiSetAttendance(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	var in meeting.Attendance
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.SetAttendance(r.Context(), callerOf(r), n, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiMoveMeeting(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	var in MeetingEventRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.Transition(r.Context(), callerOf(r), n, sec.MeetingEvent(in.Event))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	var in PublishRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.Publish(r.Context(), callerOf(r), n, in.NextMeeting)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiPreviewHeadlines(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	h, err := s.Meetings.HeadlinesFor(r.Context(), callerOf(r), n)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) apiAddItem(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	var in meeting.NewItem
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.Meetings.AddItem(r.Context(), callerOf(r), n, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, it)
+}
+
+func (s *Server) apiGetItem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	it, err := s.Meetings.Item(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in meeting.ItemChange
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.Meetings.UpdateItem(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+func (s *Server) apiAddDecision(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in meeting.NewDecision
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.Meetings.AddDecision(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, it)
+}
+
+func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in meeting.NewAction
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.Meetings.AddAction(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, it)
+}
+
+func (s *Server) apiAddLink(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in meeting.NewLink
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.Meetings.AddLink(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, it)
+}
+
+func (s *Server) apiAddPaper(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	body := http.MaxBytesReader(w, r.Body, meeting.MaxPaperSize+1)
+	defer body.Close()
+	p, err := s.Meetings.AddPaper(r.Context(), callerOf(r), id, r.URL.Query().Get("name"), body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+// apiDownloadPaper serves a paper as an attachment of the type its content
+// was recognised as, never rendered by the browser.
+func (s *Server) apiDownloadPaper(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, content, err := s.Meetings.PaperFile(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", p.MediaType)
+	h.Set("Content-Disposition", `attachment; filename="paper-`+strconv.FormatInt(p.ID, 10)+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(content)))
+	_, err = w.Write(content)
+	return err
+}
+
+func actionFilter(r *http.Request) (meeting.ActionFilter, error) {
+	after, err := queryInt(r, "after")
+	if err != nil {
+		return meeting.ActionFilter{}, err
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return meeting.ActionFilter{}, err
+	}
+	if limit > meeting.MaxLimit {
+		return meeting.ActionFilter{}, errs.FieldError("limit", "at most %d", meeting.MaxLimit)
+	}
+	return meeting.ActionFilter{Status: sec.ActionState(r.URL.Query().Get("status")), After: after, Limit: int(limit)}, nil
+}
+
+func (s *Server) apiListActions(w http.ResponseWriter, r *http.Request) error {
+	f, err := actionFilter(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.Meetings.Actions(r.Context(), callerOf(r), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiMoveAction(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in ActionEventRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	a, err := s.Meetings.MoveAction(r.Context(), callerOf(r), id, sec.ActionEvent(in.Event), in.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) apiListMinutes(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Meetings.MinutesOf(r.Context(), callerOf(r), n)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(ms))
+}
+
+func (s *Server) apiGenerateMinutes(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Meetings.GenerateMinutes(r.Context(), callerOf(r), n)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, listOf(ms))
+}
+
+func (s *Server) apiEditMinutes(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in EditMinutesRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.EditMinutes(r.Context(), callerOf(r), id, in.Body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiApproveMinutes(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in ApproveRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.ApproveMinutes(r.Context(), callerOf(r), id, in.ItemID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiCorrectMinutes(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in CorrectMinutesRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.CorrectMinutes(r.Context(), callerOf(r), id, in.Body, in.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) apiListPseudonyms(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.Meetings.Pseudonyms(r.Context(), callerOf(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(ps))
+}
+
+func (s *Server) apiSetPseudonym(w http.ResponseWriter, r *http.Request) error {
+	var in PseudonymRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.Meetings.SetPseudonym(r.Context(), callerOf(r), r.PathValue("code"), in.Label)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiPublicHeadlines(w http.ResponseWriter, r *http.Request) error {
+	n, err := meetingNumber(r)
+	if err != nil {
+		return err
+	}
+	h, err := s.Meetings.PublicHeadlines(r.Context(), n)
+	if err != nil {
+		return err
+	}
+	b, err := s.rendered("json", h, func() ([]byte, error) {
+		b, err := json.MarshalIndent(h, "", "  ")
+		return append(b, '\n'), err
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b)
+	return err
+}
+
+// headlinesPDF is the headlines printed by the reports' PDF writer.
+func headlinesPDF(h meeting.Headlines) ([]byte, error) {
+	at := time.Now().UTC()
+	if h.Published {
+		at = h.HeldOn.Time()
+	}
+	return report.HeadlinesPDF(h, at)
+}
