@@ -633,7 +633,7 @@ func (s *Server) importCatalogueForm(w http.ResponseWriter, r *http.Request) err
 			}
 		case "file":
 			found = true
-			body, err := maybeGunzip(io.NopCloser(part))
+			body, err := openUpload(io.NopCloser(part), true)
 			if err != nil {
 				return err
 			}
@@ -648,7 +648,7 @@ func (s *Server) importCatalogueForm(w http.ResponseWriter, r *http.Request) err
 				data.Fields, data.More = e.Fields, e.More
 				pg.Error = e.Message
 				pg.Data = data
-				return s.render(w, r, http.StatusUnprocessableEntity, "catalogue_import", pg)
+				return s.render(w, r, s.problemFor(r, err).Status, "catalogue_import", pg)
 			}
 		}
 		part.Close()
