@@ -17,8 +17,10 @@ import (
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
+	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/schedule"
+	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/web"
 )
@@ -38,6 +40,10 @@ type serveFlags struct {
 	smtpHost, smtpFrom, smtpUser, smtpTLS, smtpCAFile string
 	smtpPort, concurrency                             int
 	deliveryTimeout, deliveryLease, deliveryBackoff   time.Duration
+
+	// The estate's limits (estate.Limits).
+	estateEarliest                      string
+	estateDaysAhead, estateClaimsPerDay int
 }
 
 func (f *serveFlags) define(fs *flag.FlagSet) {
@@ -60,6 +66,10 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.deliveryTimeout, "delivery-timeout", 15*time.Second, "the limit on each SMTP command and each webhook call")
 	fs.DurationVar(&f.deliveryLease, "delivery-lease", 5*time.Minute, "how long a delivery in progress is held before another worker may retry it (after a crash)")
 	fs.DurationVar(&f.deliveryBackoff, "delivery-backoff", 30*time.Second, "the wait after a failed delivery; it doubles on each failure, up to an hour")
+	def := estate.DefaultLimits()
+	fs.StringVar(&f.estateEarliest, "estate-earliest", def.Earliest.String(), "the earliest day a supply start, change of supplier or firmware may date from (YYYY-MM-DD)")
+	fs.IntVar(&f.estateDaysAhead, "estate-days-ahead", def.DaysAhead, "how many days after today such a date may lie")
+	fs.IntVar(&f.estateClaimsPerDay, "claims-per-day", def.ClaimsPerDay, "how many of another Supplier's Devices a Supplier may claim a day through the single-Device change of supplier (bulk moves go through the churn import)")
 }
 
 func serveCmd() *cli.Command {
@@ -94,7 +104,11 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier()})
+	limits, err := f.limits()
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), EstateLimits: limits})
 	if err != nil {
 		return err
 	}
@@ -191,4 +205,17 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// schedule's day. Runs already made are not made again.
 		reportTask(db, f.reports, 5*time.Minute),
 	}
+}
+
+// limits are the estate's limits the flags set.
+func (f serveFlags) limits() (estate.Limits, error) {
+	earliest, err := sec.ParseDate(f.estateEarliest)
+	if err != nil {
+		return estate.Limits{}, cli.Usagef("--estate-earliest: %v", err)
+	}
+	l := estate.Limits{Earliest: earliest, DaysAhead: f.estateDaysAhead, ClaimsPerDay: f.estateClaimsPerDay}
+	if err := l.Validate(); err != nil {
+		return l, cli.Usagef("estate limits: %v", err)
+	}
+	return l, nil
 }

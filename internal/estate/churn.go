@@ -68,6 +68,7 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 		if err != nil {
 			return err
 		}
+		dates := s.dateCheck(tx)
 		next := func() ([]any, error) {
 			for {
 				rec, line := f.read()
@@ -77,6 +78,10 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 				row, fes := ParseChurnRow(rec)
 				if fes != nil {
 					addFieldErrors(&probs, line, fes)
+					continue
+				}
+				if msg := dates(row.EffectiveDate); msg != "" {
+					probs.Add(errs.Field{Line: line, Field: "effective_date", Message: fmt.Sprintf("%q: %s", row.EffectiveDate.Format(catalogue.DateLayout), msg)})
 					continue
 				}
 				sup, msg := og.supplier(row.NewSupplier)
@@ -90,7 +95,7 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 				return churnValues(tx.Dialect, int64(line), row.DeviceID, sup, row.EffectiveDate), nil
 			}
 		}
-		changed, err := applyChurn(ctx, tx, og, &probs, next, func() {
+		changed, err := applyChurn(ctx, tx, c, og, &probs, next, func() {
 			res.Rows = f.rows
 			if opts.Progress != nil {
 				opts.Progress(f.rows, f.counter.n)
@@ -126,6 +131,9 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 		if eff.IsZero() {
 			eff = s.Today(tx.Now)
 		}
+		if msg := s.limits().CheckDate(eff, s.today(tx)); msg != "" {
+			return errs.FieldError("effective_date", "%s", msg)
+		}
 		og, err := loadOrgs(ctx, tx)
 		if err != nil {
 			return err
@@ -146,7 +154,7 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 			done = true
 			return churnValues(tx.Dialect, 0, ch.DeviceID, sup, eff.Time()), nil
 		}
-		changed, err := applyChurn(ctx, tx, og, &probs, next, nil)
+		changed, err := applyChurn(ctx, tx, c, og, &probs, next, nil)
 		if err != nil {
 			return err
 		}
@@ -175,7 +183,7 @@ func churnValues(d store.Dialect, line int64, id DeviceID, supplier int64, eff t
 // is wrong, applies them with the aggregates. It returns how many changed a
 // Device; rows matching a supply period already recorded change nothing.
 // staged runs once the rows are staged.
-func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func()) (int64, error) {
+func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func()) (int64, error) {
 	if err := tune(ctx, tx); err != nil {
 		return 0, err
 	}
@@ -198,8 +206,24 @@ func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 	if err := analyze(ctx, tx, churnStage); err != nil {
 		return 0, err
 	}
+	// A Device the caller may not see answers as one that does not exist
+	// whenever its change would fail against the estate (a date not after
+	// its supply start, its own Supplier again): the failure would tell the
+	// caller its supply start or its Supplier. Every row of such a Device is
+	// refused, as every row of a missing Device is, so that the problems and
+	// their count are the same as for a Device that does not exist. A change
+	// that succeeds is the gaining-Supplier model: any Supplier may claim a
+	// Device by its ID, and the losing Supplier is told.
+	args := access.Args{}
+	unseen := ""
+	if vis := deviceVisible(c, &args); vis != "TRUE" {
+		unseen = ` OR s.id IN (SELECT s2.id FROM ` + churnStage + ` s2 JOIN devices d ON d.id = s2.id JOIN device_models m ON m.id = d.model_id
+			WHERE NOT COALESCE(` + vis + `, FALSE) AND (s2.eff <= d.supply_start OR s2.supplier_id = d.supplier_id)
+			AND NOT EXISTS (SELECT 1 FROM supply_periods p WHERE p.device_id = s2.id AND p.start = s2.eff AND p.supplier_id = s2.supplier_id)
+			AND NOT (d.supply_start = s2.eff AND d.supplier_id = s2.supplier_id))`
+	}
 	err = collect(ctx, tx, probs, `SELECT s.line, s.id FROM `+churnStage+` s
-		WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.line`, nil, func(r *sqlRows) (errs.Field, error) {
+		WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id)`+unseen+` ORDER BY s.line`, args, func(r *sqlRows) (errs.Field, error) {
 		var line, id int64
 		err := r.Scan(&line, &id)
 		return errs.Field{Line: int(line), Field: "device_id", Message: fmt.Sprintf("%q: no such Device in the estate", DeviceIDFromInt64(id).String())}, err
@@ -400,6 +424,9 @@ func (s *Service) TransferAll(ctx context.Context, c access.Caller, t Transfer) 
 	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
 		if t.Effective.IsZero() {
 			t.Effective = s.Today(tx.Now)
+		}
+		if msg := s.limits().CheckDate(t.Effective, s.today(tx)); msg != "" {
+			return errs.FieldError("effective_date", "%s", msg)
 		}
 		og, err := loadOrgs(ctx, tx)
 		if err != nil {

@@ -75,6 +75,9 @@ type Config struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	Version       string
+	// EstateLimits bound estate dates and single-Device claims;
+	// estate.DefaultLimits when zero.
+	EstateLimits estate.Limits
 }
 
 // New builds a server with every area's service on db.
@@ -103,6 +106,9 @@ func New(cfg Config) (*Server, error) {
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
+	}
+	if cfg.EstateLimits != (estate.Limits{}) {
+		s.Estate.Limits = cfg.EstateLimits
 	}
 	s.routes = s.allRoutes()
 	s.handler = s.buildHandler()
