@@ -204,6 +204,13 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// month-end snapshot just after midnight, the reports on the
 		// schedule's day. Runs already made are not made again.
 		reportTask(db, f.reports, 5*time.Minute),
+		// Each Supplier that lost Devices to single-Device claims is told
+		// once for the day, after it ends. Keyed notices make reruns no-ops.
+		{Name: "estate claims", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+			svc := estate.NewService(db)
+			_, err := svc.NotifyClaims(ctx, access.SystemCaller("scheduler: estate claims"), svc.Today(now))
+			return err
+		}},
 	}
 }
 

@@ -95,12 +95,13 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 				return churnValues(tx.Dialect, int64(line), row.DeviceID, sup, row.EffectiveDate), nil
 			}
 		}
+		lost := losses{}
 		changed, err := applyChurn(ctx, tx, c, og, &probs, next, func() {
 			res.Rows = f.rows
 			if opts.Progress != nil {
 				opts.Progress(f.rows, f.counter.n)
 			}
-		})
+		}, lost)
 		if err != nil {
 			return err
 		}
@@ -109,7 +110,13 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 		}
 		res.Changed, res.Unchanged = changed, res.Rows-changed
 		res.SHA256 = hex.EncodeToString(h.Sum(nil))
-		return audit.Record(ctx, tx, "estate.import_churn", "estate", res.SHA256[:16], res)
+		// Each losing Supplier is told once for the file; the audit record
+		// says who lost how many (the caller is not told: Suppliers never
+		// learn each other's identity).
+		if err := lost.notify(ctx, tx, "estate:churn:"+res.SHA256, "by a churn file"); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "estate.import_churn", "estate", res.SHA256[:16], churnAudit{res, lost.byCode(og)})
 	})
 	if err != nil {
 		return ChurnResult{}, err
@@ -145,6 +152,9 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 		if msg != "" {
 			return errs.FieldError("new_supplier", "%q: %s", ch.NewSupplier, msg)
 		}
+		if err := s.checkClaimLimit(ctx, tx, own, ch.DeviceID, s.today(tx)); err != nil {
+			return err
+		}
 		var probs errs.Collector
 		done := false
 		next := func() ([]any, error) {
@@ -154,7 +164,8 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 			done = true
 			return churnValues(tx.Dialect, 0, ch.DeviceID, sup, eff.Time()), nil
 		}
-		changed, err := applyChurn(ctx, tx, c, og, &probs, next, nil)
+		lost := losses{}
+		changed, err := applyChurn(ctx, tx, c, og, &probs, next, nil, lost)
 		if err != nil {
 			return err
 		}
@@ -166,8 +177,12 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 			return errs.Fields("the change was not made", p)
 		}
 		res.Changed, res.Unchanged = changed, 1-changed
+		// The losing Supplier is told in the day's summary (NotifyClaims).
+		if err := recordClaims(ctx, tx, own, sup, lost, s.today(tx)); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "estate.change_supplier", "device", ch.DeviceID.String(),
-			Change{DeviceID: ch.DeviceID, NewSupplier: og.code(sup), Effective: eff})
+			claimAudit{Change{DeviceID: ch.DeviceID, NewSupplier: og.code(sup), Effective: eff}, lost.byCode(og)})
 	})
 	if err != nil {
 		return ChurnResult{}, err
@@ -183,7 +198,7 @@ func churnValues(d store.Dialect, line int64, id DeviceID, supplier int64, eff t
 // is wrong, applies them with the aggregates. It returns how many changed a
 // Device; rows matching a supply period already recorded change nothing.
 // staged runs once the rows are staged.
-func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func()) (int64, error) {
+func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func(), lost losses) (int64, error) {
 	if err := tune(ctx, tx); err != nil {
 		return 0, err
 	}
@@ -270,7 +285,7 @@ func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, pr
 		return 0, errs.Wrap(err, "estate: churn rounds")
 	}
 	for k := int64(1); k <= rounds; k++ {
-		if err := churnRound(ctx, tx, ix, og, probs, k); err != nil {
+		if err := churnRound(ctx, tx, ix, og, probs, k, lost); err != nil {
 			return 0, err
 		}
 		if probs.Count() > 0 {
@@ -307,7 +322,7 @@ const (
 // table of moves (old and new Supplier, model, firmware, MAP, status), which
 // the checks and every aggregate then read without going back to devices:
 // on PostgreSQL each join with devices is a scan of the whole estate.
-func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs, probs *errs.Collector, k int64) error {
+func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs, probs *errs.Collector, k int64, lost losses) error {
 	if err := dropTemp(ctx, tx, churnMoves); err != nil {
 		return err
 	}
@@ -355,14 +370,18 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 		from, to int64
 	}
 	months := map[monthKey]int64{}
-	err = each(ctx, tx, `SELECT new_supplier, old_supplier, model_id, firmware_id, map_id, installed, month
+	err = each(ctx, tx, `SELECT new_supplier, old_supplier, model_id, firmware_id, map_id, installed, month, id, eff
 		FROM `+churnMoves, func(r *sqlRows) error {
-		var to, model, fw, mapID int64
+		var to, model, fw, mapID, id int64
 		var from sql.NullInt64
 		var installed bool
 		var month string
-		if err := r.Scan(&to, &from, &model, &fw, &mapID, &installed, &month); err != nil {
+		var eff sec.Date
+		if err := r.Scan(&to, &from, &model, &fw, &mapID, &installed, &month, &id, &eff); err != nil {
 			return err
+		}
+		if from.Valid {
+			lost.add(from.Int64, DeviceIDFromInt64(id), eff)
 		}
 		months[monthKey{month, from.Int64, to}]++
 		if installed && from.Valid {
