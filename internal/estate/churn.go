@@ -172,7 +172,8 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 		if probs.Count() > 0 {
 			p := probs.Fields[0]
 			if p.Field == "device_id" {
-				return errs.NotFoundf("Device", ch.DeviceID.String())
+				// As loadDevice: the answer does not repeat the ID.
+				return errs.E(errs.NotFound, "no Device with that ID that you may see")
 			}
 			return errs.Fields("the change was not made", p)
 		}
