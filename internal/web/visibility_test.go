@@ -65,7 +65,11 @@ func each(kind, method, path, body string) func(w *world) []call {
 	return func(w *world) []call {
 		var out []call
 		for _, k := range w.keys[kind] {
-			out = append(out, w.aim(call{method, strings.ReplaceAll(path, "{}", k.Key), body}, k.Marker, strings.ReplaceAll(path, "{}", missingKey(w, kind))))
+			c := call{method, strings.ReplaceAll(path, "{}", k.Key), body}
+			if missing, ok := missingKeys[kind]; ok {
+				c = w.aim(c, k.Marker, strings.ReplaceAll(path, "{}", missing))
+			}
+			out = append(out, c)
 		}
 		if len(out) == 0 {
 			w.t.Fatalf("no seeded %s records for %s", kind, path)
