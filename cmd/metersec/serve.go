@@ -19,9 +19,11 @@ import (
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
+	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/secrets"
+	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/web"
 )
@@ -51,6 +53,9 @@ type serveFlags struct {
 	secretKeyFile string
 	insecureDev   bool
 	tokenMFA      time.Duration
+	// The estate's limits (estate.Limits).
+	estateEarliest                      string
+	estateDaysAhead, estateClaimsPerDay int
 }
 
 func (f *serveFlags) define(fs *flag.FlagSet) {
@@ -75,6 +80,10 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.deliveryTimeout, "delivery-timeout", 15*time.Second, "the limit on each SMTP command and each webhook call")
 	fs.DurationVar(&f.deliveryLease, "delivery-lease", 5*time.Minute, "how long a delivery in progress is held before another worker may retry it (after a crash)")
 	fs.DurationVar(&f.deliveryBackoff, "delivery-backoff", 30*time.Second, "the wait after a failed delivery; it doubles on each failure, up to an hour")
+	def := estate.DefaultLimits()
+	fs.StringVar(&f.estateEarliest, "estate-earliest", def.Earliest.String(), "the earliest day a supply start, change of supplier or firmware may date from (YYYY-MM-DD)")
+	fs.IntVar(&f.estateDaysAhead, "estate-days-ahead", def.DaysAhead, "how many days after today such a date may lie")
+	fs.IntVar(&f.estateClaimsPerDay, "claims-per-day", def.ClaimsPerDay, "how many of another Supplier's Devices a Supplier may claim a day through the single-Device change of supplier (bulk moves go through the churn import)")
 	secretKeyFlag(fs, &f.secretKeyFile)
 	fs.BoolVar(&f.insecureDev, "insecure-dev", false, "run without a secret key, keeping TOTP and webhook secrets in the clear (the demo; never in production)")
 	fs.DurationVar(&f.tokenMFA, "token-mfa-window", account.DefaultRecentMFA, "how recent a session's second factor must be to create an API token without entering a code (1m to 12h)")
@@ -148,6 +157,10 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err := f.check(); err != nil {
 		return err
 	}
+	limits, err := f.limits()
+	if err != nil {
+		return err
+	}
 	box, err := loadSecretKey(env, f.secretKeyFile)
 	if err != nil {
 		return err
@@ -169,7 +182,7 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	} else if totp+hooks > 0 {
 		log.Info("sealed secrets at rest", "key", box.ID(), "totp", totp, "webhook", hooks)
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), Secrets: box})
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), Secrets: box, EstateLimits: limits})
 	if err != nil {
 		return err
 	}
@@ -275,6 +288,13 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// month-end snapshot just after midnight, the reports on the
 		// schedule's day. Runs already made are not made again.
 		reportTask(db, f.reports, 5*time.Minute),
+		// Each Supplier that lost Devices to single-Device claims is told
+		// once for the day, after it ends. Keyed notices make reruns no-ops.
+		{Name: "estate claims", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+			svc := estate.NewService(db)
+			_, err := svc.NotifyClaims(ctx, access.SystemCaller("scheduler: estate claims"), svc.Today(now))
+			return err
+		}},
 	}
 	if f.auditKey != nil {
 		// The audit trail's head, signed with a key outside the database and
@@ -294,4 +314,17 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 func serverID(addr string) string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), addr)
+}
+
+// limits are the estate's limits the flags set.
+func (f serveFlags) limits() (estate.Limits, error) {
+	earliest, err := sec.ParseDate(f.estateEarliest)
+	if err != nil {
+		return estate.Limits{}, cli.Usagef("--estate-earliest: %v", err)
+	}
+	l := estate.Limits{Earliest: earliest, DaysAhead: f.estateDaysAhead, ClaimsPerDay: f.estateClaimsPerDay}
+	if err := l.Validate(); err != nil {
+		return l, cli.Usagef("estate limits: %v", err)
+	}
+	return l, nil
 }

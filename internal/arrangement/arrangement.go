@@ -835,6 +835,11 @@ func (s *Service) Update(ctx context.Context, c access.Caller, ref string, u Upd
 		if err != nil {
 			return err
 		}
+		// After the lookup, so that a record the caller may not see still
+		// answers as a missing one.
+		if u == (Update{}) {
+			return errs.E(errs.Invalid, "nothing to change: send at least one field of the arrangement")
+		}
 		in := a.input()
 		set := func(dst *string, v *string) {
 			if v != nil {

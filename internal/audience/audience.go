@@ -28,6 +28,10 @@ type Kind struct {
 	// Supplier must never learn the others (DESIGN.md). Only the SSC, its
 	// secretariat and the system may read them.
 	Confidential bool
+	// Kept, when set, lists the organisations that may not leave a record's
+	// audience: a vulnerability's recipients already told of it cannot be
+	// made not to know.
+	Kept func(ctx context.Context, q store.Querier, id int64) ([]int64, error)
 }
 
 // Kinds lists the record kinds that carry an audience. Areas add theirs.
@@ -44,7 +48,8 @@ type Audience struct {
 	Users          []string           `json:"users"` // emails
 }
 
-// Input is a new audience.
+// Input is a new audience. Both lists are required ([] for none): Set
+// replaces the audience, and a missing list would empty it.
 type Input struct {
 	Orgs  []string `json:"orgs"`
 	Users []string `json:"users"`
@@ -139,6 +144,15 @@ func (s *Service) Set(ctx context.Context, c access.Caller, kind string, id int6
 			return err
 		}
 		var fields []errs.Field
+		if in.Orgs == nil {
+			fields = append(fields, errs.Field{Field: "orgs", Message: "is required: every organisation the record names ([] for none)"})
+		}
+		if in.Users == nil {
+			fields = append(fields, errs.Field{Field: "users", Message: "is required: every person the record names ([] for none)"})
+		}
+		if len(fields) > 0 {
+			return errs.Fields("the audience is not valid: it replaces the whole audience, so both lists are required", fields...)
+		}
 		var orgIDs, userIDs []int64
 		for _, code := range in.Orgs {
 			var oid int64
@@ -173,6 +187,22 @@ func (s *Service) Set(ctx context.Context, c access.Caller, kind string, id int6
 				continue
 			}
 			userIDs = append(userIDs, uid)
+		}
+		if k.Kept != nil && len(fields) == 0 {
+			kept, err := k.Kept(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			for _, oid := range kept {
+				if slices.Contains(orgIDs, oid) {
+					continue
+				}
+				var code string
+				if err := tx.QueryRowContext(ctx, "SELECT code FROM organisations WHERE id = $1", oid).Scan(&code); err != nil {
+					return errs.Wrap(err, "kept audience")
+				}
+				fields = append(fields, errs.Field{Field: "orgs", Message: code + " was already told of the record: it cannot be removed from the audience"})
+			}
 		}
 		if len(fields) > 0 {
 			return errs.Fields("the audience is not valid", fields...)

@@ -31,6 +31,9 @@ type Certificate struct {
 	Conditions    string   `json:"conditions,omitempty"`
 	ConditionsDue sec.Date `json:"conditions_due,omitzero"`
 	Withdrawn     sec.Date `json:"withdrawn,omitzero"`
+	// WithdrawnReason says why it was withdrawn (empty for withdrawals
+	// recorded before reasons were required, and by catalogue files).
+	WithdrawnReason string `json:"withdrawn_reason,omitempty"`
 	// Firmware lists the versions it covers, in version order.
 	Firmware  []string  `json:"firmware"`
 	Status    Status    `json:"status"`
@@ -172,13 +175,18 @@ type CertificateUpdate struct {
 	Firmware      *[]string `json:"firmware,omitempty"`
 }
 
-// Withdrawal withdraws a certificate from a date (today when empty).
+// Withdrawal withdraws a certificate from a date (today when empty), for a
+// reason, which is required.
 type Withdrawal struct {
-	Date string `json:"date,omitempty"`
+	Date   string `json:"date,omitempty"`
+	Reason string `json:"reason"`
 }
 
+// maxReason bounds a withdrawal's reason.
+const maxReason = 2000
+
 const certificateSelect = `SELECT c.id, c.model_id, c.reference, c.issued, c.kind, c.expires, c.renewal, c.conditional,
-	c.conditions, c.conditions_due, c.withdrawn, c.created_at, c.updated_at FROM cpa_certificates c`
+	c.conditions, c.conditions_due, c.withdrawn, c.withdrawn_reason, c.created_at, c.updated_at FROM cpa_certificates c`
 
 func scanCertificates(rows *sql.Rows) ([]Certificate, error) {
 	defer rows.Close()
@@ -186,7 +194,7 @@ func scanCertificates(rows *sql.Rows) ([]Certificate, error) {
 	for rows.Next() {
 		var c Certificate
 		if err := rows.Scan(&c.ID, &c.ModelID, &c.Reference, &c.Issued, &c.Kind, &c.Expiry, &c.Renewal, &c.Conditional,
-			&c.Conditions, &c.ConditionsDue, &c.Withdrawn, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			&c.Conditions, &c.ConditionsDue, &c.Withdrawn, &c.WithdrawnReason, &c.CreatedAt, &c.UpdatedAt); err != nil {
 			return nil, errs.Wrap(err, "read certificate")
 		}
 		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
@@ -302,8 +310,8 @@ func linkFirmware(ctx context.Context, tx *store.Tx, certID int64, firmwareIDs [
 
 func updateCertificate(ctx context.Context, tx *store.Tx, c Certificate) error {
 	_, err := tx.ExecContext(ctx, `UPDATE cpa_certificates SET issued = $1, kind = $2, expires = $3, renewal = $4,
-		conditional = $5, conditions = $6, conditions_due = $7, withdrawn = $8, updated_at = $9 WHERE id = $10`,
-		c.Issued, c.Kind, c.Expiry, c.Renewal, c.Conditional, c.Conditions, c.ConditionsDue, c.Withdrawn, tx.Now, c.ID)
+		conditional = $5, conditions = $6, conditions_due = $7, withdrawn = $8, withdrawn_reason = $9, updated_at = $10 WHERE id = $11`,
+		c.Issued, c.Kind, c.Expiry, c.Renewal, c.Conditional, c.Conditions, c.ConditionsDue, c.Withdrawn, c.WithdrawnReason, tx.Now, c.ID)
 	return errs.Wrap(err, "update certificate")
 }
 
@@ -379,7 +387,16 @@ func (s *Service) UpdateCertificate(ctx context.Context, c access.Caller, id int
 			cert.ConditionsDue = p.date("conditions_due", *in.ConditionsDue, false)
 		}
 		if in.Withdrawn != nil {
+			was := cert.Withdrawn
 			cert.Withdrawn = p.date("withdrawn", *in.Withdrawn, false)
+			switch {
+			case cert.Withdrawn.IsZero():
+				cert.WithdrawnReason = "" // reinstated
+			case was.IsZero():
+				// A withdrawal records its reason: it is made by
+				// WithdrawCertificate, not by changing a date.
+				p.add("withdrawn", "withdraw the certificate with the withdraw action, which records the reason")
+			}
 		}
 		if len(p) == 0 {
 			cert.check(&p)
@@ -468,6 +485,14 @@ func (s *Service) WithdrawCertificate(ctx context.Context, c access.Caller, id i
 		}
 		if len(p) == 0 && d.Before(cert.Issued) {
 			p.add("date", "must be on or after the issue date "+cert.Issued.String())
+		}
+		switch reason := strings.TrimSpace(in.Reason); {
+		case reason == "":
+			p.add("reason", "is required: why the certificate is withdrawn")
+		case len(reason) > maxReason:
+			p.add("reason", fmt.Sprintf("is longer than %d bytes", maxReason))
+		default:
+			cert.WithdrawnReason = reason
 		}
 		if err := p.err("the withdrawal is not valid"); err != nil {
 			return err

@@ -355,10 +355,18 @@ func TestCertificates(t *testing.T) {
 		}
 
 		// Withdrawal.
-		_, err = f.svc.WithdrawCertificate(ctx, f.as["mfrA"], c.ID, Withdrawal{Date: "2020-01-01"})
+		_, err = f.svc.WithdrawCertificate(ctx, f.as["mfrA"], c.ID, Withdrawal{Date: "2020-01-01", Reason: "key compromise"})
 		wantFields(t, "withdrawn before issue", err, "date")
-		w, err := f.svc.WithdrawCertificate(ctx, f.as["mfrA"], c.ID, Withdrawal{Date: "2023-03-01"})
-		if err != nil || w.Withdrawn.String() != "2023-03-01" {
+		// A withdrawal without a reason once succeeded.
+		for _, reason := range []string{"", "  \n "} {
+			_, err = f.svc.WithdrawCertificate(ctx, f.as["mfrA"], c.ID, Withdrawal{Date: "2023-03-01", Reason: reason})
+			wantFields(t, "withdrawn without a reason", err, "reason")
+		}
+		// Changing the date is no way round it.
+		_, err = f.svc.UpdateCertificate(ctx, f.as["mfrA"], c.ID, CertificateUpdate{Withdrawn: ptr("2023-03-01")})
+		wantFields(t, "withdrawn by an update", err, "withdrawn")
+		w, err := f.svc.WithdrawCertificate(ctx, f.as["mfrA"], c.ID, Withdrawal{Date: "2023-03-01", Reason: " NCSC withdrew it "})
+		if err != nil || w.Withdrawn.String() != "2023-03-01" || w.WithdrawnReason != "NCSC withdrew it" {
 			t.Fatalf("withdraw: %+v %v", w, err)
 		}
 		_, err = f.svc.WithdrawCertificate(ctx, f.as["mfrA"], c.ID, Withdrawal{})
@@ -623,7 +631,7 @@ func TestEveryChangeAudited(t *testing.T) {
 		c, _ := f.svc.AddCertificate(ctx, mfr, m.ID, CertificateInput{Reference: "C1", Issued: "2021-01-01", Kind: "expiring", Expiry: "2027-01-01", Firmware: []string{"1.0"}})
 		exp := "2028-01-01"
 		f.svc.UpdateCertificate(ctx, mfr, c.ID, CertificateUpdate{Expiry: &exp})
-		f.svc.WithdrawCertificate(ctx, mfr, c.ID, Withdrawal{Date: "2024-01-01"})
+		f.svc.WithdrawCertificate(ctx, mfr, c.ID, Withdrawal{Date: "2024-01-01", Reason: "test"})
 		file := strings.Join(CatalogueHeader, ",") + "\nMANA,4A2F,ESME,SMETS2+,1,1.0,,,,,,,,,,,\n"
 		f.svc.Import(ctx, mfr, strings.NewReader(file), ImportOptions{})
 		f.svc.Import(ctx, mfr, strings.NewReader(file), ImportOptions{}) // no change
@@ -643,10 +651,10 @@ func TestModelAudience(t *testing.T) {
 		f := newFixture(t, db)
 		m := f.model("mfrA", ModelInput{Code: "4A1F", DeviceType: "ESME", Generation: "SMETS2+", Hardware: "1.0", Classification: "AMBER"})
 		aud := &audience.Service{DB: db}
-		if _, err := aud.Set(ctx, f.as["mfrA"], KindModel, m.ID, audience.Input{Orgs: []string{"SUPA"}}); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := aud.Set(ctx, f.as["mfrA"], KindModel, m.ID, audience.Input{Orgs: []string{"SUPA"}, Users: []string{}}); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("a manufacturer setting an audience: %v", err)
 		}
-		if _, err := aud.Set(ctx, f.as["ssc"], KindModel, m.ID, audience.Input{Orgs: []string{"SUPA"}}); err != nil {
+		if _, err := aud.Set(ctx, f.as["ssc"], KindModel, m.ID, audience.Input{Orgs: []string{"SUPA"}, Users: []string{}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.GetModel(ctx, f.as["supA"], m.ID, sec.Date{}); err != nil {
@@ -660,3 +668,5 @@ func TestModelAudience(t *testing.T) {
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

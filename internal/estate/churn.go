@@ -68,6 +68,7 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 		if err != nil {
 			return err
 		}
+		dates := s.dateCheck(tx)
 		next := func() ([]any, error) {
 			for {
 				rec, line := f.read()
@@ -77,6 +78,10 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 				row, fes := ParseChurnRow(rec)
 				if fes != nil {
 					addFieldErrors(&probs, line, fes)
+					continue
+				}
+				if msg := dates(row.EffectiveDate); msg != "" {
+					probs.Add(errs.Field{Line: line, Field: "effective_date", Message: fmt.Sprintf("%q: %s", row.EffectiveDate.Format(catalogue.DateLayout), msg)})
 					continue
 				}
 				sup, msg := og.supplier(row.NewSupplier)
@@ -90,12 +95,13 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 				return churnValues(tx.Dialect, int64(line), row.DeviceID, sup, row.EffectiveDate), nil
 			}
 		}
-		changed, err := applyChurn(ctx, tx, og, &probs, next, func() {
+		lost := losses{}
+		changed, err := applyChurn(ctx, tx, c, og, &probs, next, func() {
 			res.Rows = f.rows
 			if opts.Progress != nil {
 				opts.Progress(f.rows, f.counter.n)
 			}
-		})
+		}, lost)
 		if err != nil {
 			return err
 		}
@@ -104,7 +110,13 @@ func (s *Service) ImportChurn(ctx context.Context, c access.Caller, r io.Reader,
 		}
 		res.Changed, res.Unchanged = changed, res.Rows-changed
 		res.SHA256 = hex.EncodeToString(h.Sum(nil))
-		return audit.Record(ctx, tx, "estate.import_churn", "estate", res.SHA256[:16], res)
+		// Each losing Supplier is told once for the file; the audit record
+		// says who lost how many (the caller is not told: Suppliers never
+		// learn each other's identity).
+		if err := lost.notify(ctx, tx, "estate:churn:"+res.SHA256, "by a churn file"); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "estate.import_churn", "estate", res.SHA256[:16], churnAudit{res, lost.byCode(og)})
 	})
 	if err != nil {
 		return ChurnResult{}, err
@@ -126,6 +138,9 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 		if eff.IsZero() {
 			eff = s.Today(tx.Now)
 		}
+		if msg := s.limits().CheckDate(eff, s.today(tx)); msg != "" {
+			return errs.FieldError("effective_date", "%s", msg)
+		}
 		og, err := loadOrgs(ctx, tx)
 		if err != nil {
 			return err
@@ -137,6 +152,9 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 		if msg != "" {
 			return errs.FieldError("new_supplier", "%q: %s", ch.NewSupplier, msg)
 		}
+		if err := s.checkClaimLimit(ctx, tx, own, ch.DeviceID, s.today(tx)); err != nil {
+			return err
+		}
 		var probs errs.Collector
 		done := false
 		next := func() ([]any, error) {
@@ -146,20 +164,26 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 			done = true
 			return churnValues(tx.Dialect, 0, ch.DeviceID, sup, eff.Time()), nil
 		}
-		changed, err := applyChurn(ctx, tx, og, &probs, next, nil)
+		lost := losses{}
+		changed, err := applyChurn(ctx, tx, c, og, &probs, next, nil, lost)
 		if err != nil {
 			return err
 		}
 		if probs.Count() > 0 {
 			p := probs.Fields[0]
 			if p.Field == "device_id" {
-				return errs.NotFoundf("Device", ch.DeviceID.String())
+				// As loadDevice: the answer does not repeat the ID.
+				return errs.E(errs.NotFound, "no Device with that ID that you may see")
 			}
 			return errs.Fields("the change was not made", p)
 		}
 		res.Changed, res.Unchanged = changed, 1-changed
+		// The losing Supplier is told in the day's summary (NotifyClaims).
+		if err := recordClaims(ctx, tx, own, sup, lost, s.today(tx)); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "estate.change_supplier", "device", ch.DeviceID.String(),
-			Change{DeviceID: ch.DeviceID, NewSupplier: og.code(sup), Effective: eff})
+			claimAudit{Change{DeviceID: ch.DeviceID, NewSupplier: og.code(sup), Effective: eff}, lost.byCode(og)})
 	})
 	if err != nil {
 		return ChurnResult{}, err
@@ -175,7 +199,7 @@ func churnValues(d store.Dialect, line int64, id DeviceID, supplier int64, eff t
 // is wrong, applies them with the aggregates. It returns how many changed a
 // Device; rows matching a supply period already recorded change nothing.
 // staged runs once the rows are staged.
-func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func()) (int64, error) {
+func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, probs *errs.Collector, next func() ([]any, error), staged func(), lost losses) (int64, error) {
 	if err := tune(ctx, tx); err != nil {
 		return 0, err
 	}
@@ -198,8 +222,24 @@ func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 	if err := analyze(ctx, tx, churnStage); err != nil {
 		return 0, err
 	}
+	// A Device the caller may not see answers as one that does not exist
+	// whenever its change would fail against the estate (a date not after
+	// its supply start, its own Supplier again): the failure would tell the
+	// caller its supply start or its Supplier. Every row of such a Device is
+	// refused, as every row of a missing Device is, so that the problems and
+	// their count are the same as for a Device that does not exist. A change
+	// that succeeds is the gaining-Supplier model: any Supplier may claim a
+	// Device by its ID, and the losing Supplier is told.
+	args := access.Args{}
+	unseen := ""
+	if vis := deviceVisible(c, &args); vis != "TRUE" {
+		unseen = ` OR s.id IN (SELECT s2.id FROM ` + churnStage + ` s2 JOIN devices d ON d.id = s2.id JOIN device_models m ON m.id = d.model_id
+			WHERE NOT COALESCE(` + vis + `, FALSE) AND (s2.eff <= d.supply_start OR s2.supplier_id = d.supplier_id)
+			AND NOT EXISTS (SELECT 1 FROM supply_periods p WHERE p.device_id = s2.id AND p.start = s2.eff AND p.supplier_id = s2.supplier_id)
+			AND NOT (d.supply_start = s2.eff AND d.supplier_id = s2.supplier_id))`
+	}
 	err = collect(ctx, tx, probs, `SELECT s.line, s.id FROM `+churnStage+` s
-		WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.line`, nil, func(r *sqlRows) (errs.Field, error) {
+		WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id)`+unseen+` ORDER BY s.line`, args, func(r *sqlRows) (errs.Field, error) {
 		var line, id int64
 		err := r.Scan(&line, &id)
 		return errs.Field{Line: int(line), Field: "device_id", Message: fmt.Sprintf("%q: no such Device in the estate", DeviceIDFromInt64(id).String())}, err
@@ -246,7 +286,7 @@ func applyChurn(ctx context.Context, tx *store.Tx, og *orgs, probs *errs.Collect
 		return 0, errs.Wrap(err, "estate: churn rounds")
 	}
 	for k := int64(1); k <= rounds; k++ {
-		if err := churnRound(ctx, tx, ix, og, probs, k); err != nil {
+		if err := churnRound(ctx, tx, ix, og, probs, k, lost); err != nil {
 			return 0, err
 		}
 		if probs.Count() > 0 {
@@ -283,7 +323,7 @@ const (
 // table of moves (old and new Supplier, model, firmware, MAP, status), which
 // the checks and every aggregate then read without going back to devices:
 // on PostgreSQL each join with devices is a scan of the whole estate.
-func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs, probs *errs.Collector, k int64) error {
+func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs, probs *errs.Collector, k int64, lost losses) error {
 	if err := dropTemp(ctx, tx, churnMoves); err != nil {
 		return err
 	}
@@ -331,14 +371,18 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 		from, to int64
 	}
 	months := map[monthKey]int64{}
-	err = each(ctx, tx, `SELECT new_supplier, old_supplier, model_id, firmware_id, map_id, installed, month
+	err = each(ctx, tx, `SELECT new_supplier, old_supplier, model_id, firmware_id, map_id, installed, month, id, eff
 		FROM `+churnMoves, func(r *sqlRows) error {
-		var to, model, fw, mapID int64
+		var to, model, fw, mapID, id int64
 		var from sql.NullInt64
 		var installed bool
 		var month string
-		if err := r.Scan(&to, &from, &model, &fw, &mapID, &installed, &month); err != nil {
+		var eff sec.Date
+		if err := r.Scan(&to, &from, &model, &fw, &mapID, &installed, &month, &id, &eff); err != nil {
 			return err
+		}
+		if from.Valid {
+			lost.add(from.Int64, DeviceIDFromInt64(id), eff)
 		}
 		months[monthKey{month, from.Int64, to}]++
 		if installed && from.Valid {
@@ -400,6 +444,9 @@ func (s *Service) TransferAll(ctx context.Context, c access.Caller, t Transfer) 
 	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
 		if t.Effective.IsZero() {
 			t.Effective = s.Today(tx.Now)
+		}
+		if msg := s.limits().CheckDate(t.Effective, s.today(tx)); msg != "" {
+			return errs.FieldError("effective_date", "%s", msg)
 		}
 		og, err := loadOrgs(ctx, tx)
 		if err != nil {

@@ -250,6 +250,9 @@ func (s *Service) UpgradeFirmware(ctx context.Context, c access.Caller, id Devic
 		if day.IsZero() {
 			day = s.today(tx)
 		}
+		if msg := s.limits().CheckDate(day, s.today(tx)); msg != "" {
+			return errs.FieldError("since", "%s", msg)
+		}
 		var fwID int64
 		err = tx.QueryRowContext(ctx, "SELECT id FROM firmware_versions WHERE model_id = $1 AND version = $2", r.modelID, firmware).Scan(&fwID)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
@@ -95,13 +96,14 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		// rows spares SQLite a sort of the whole file (it has no hash
 		// aggregate), which took 200 MB of memory a million rows.
 		agg := map[group]int64{}
+		dates := s.dateCheck(tx)
 		next := func() ([]any, error) {
 			for {
 				rec, line := f.read()
 				if rec == nil {
 					return nil, nil
 				}
-				if vals := resolveDevice(tx.Dialect, ix, og, own, &probs, line, rec); vals != nil {
+				if vals := resolveDevice(tx.Dialect, ix, og, own, dates, &probs, line, rec); vals != nil {
 					agg[groupOf(vals)]++
 					return vals, nil
 				}
@@ -149,7 +151,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			}
 		}
 		if !done {
-			if err := checkDevices(ctx, tx, ix, &probs); err != nil {
+			if err := checkDevices(ctx, tx, c, ix, &probs); err != nil {
 				return err
 			}
 		}
@@ -333,7 +335,7 @@ func upsertRows(ctx context.Context, tx *store.Tx, table, cols, key string, widt
 
 // resolveDevice parses one record and resolves its codes to the values of a
 // staging row; nil when the row has problems, which it records.
-func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, probs *errs.Collector, line int, rec []string) []any {
+func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, dates func(time.Time) string, probs *errs.Collector, line int, rec []string) []any {
 	row, fes := ParseDeviceRow(rec)
 	if fes != nil {
 		addFieldErrors(probs, line, fes)
@@ -371,6 +373,9 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, pr
 	case own != 0 && sup != own:
 		problem("supplier", row.Supplier, "not your organisation: a Supplier imports only its own Devices")
 	}
+	if msg := dates(row.SupplyStart); msg != "" {
+		problem("supply_start", row.SupplyStart.Format(catalogue.DateLayout), "%s", msg)
+	}
 	var mapID any
 	if row.MAP != "" {
 		switch mp := og.byCode[upper(row.MAP)]; {
@@ -389,9 +394,9 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, pr
 }
 
 // checkDevices records what is wrong with the staged rows taken together and
-// against the estate: a Device twice in the file, or already in the estate
-// as another model.
-func checkDevices(ctx context.Context, tx *store.Tx, ix *catalogue.Index, probs *errs.Collector) error {
+// against the estate: a Device twice in the file, already in the estate as a
+// Device the caller may not see, or as another model.
+func checkDevices(ctx context.Context, tx *store.Tx, c access.Caller, ix *catalogue.Index, probs *errs.Collector) error {
 	err := collect(ctx, tx, probs, `SELECT s.line, s.id, f.first FROM `+devStage+` s
 		JOIN (SELECT id, MIN(line) AS first FROM `+devStage+` GROUP BY id HAVING COUNT(*) > 1) f ON f.id = s.id
 		WHERE s.line > f.first ORDER BY s.line`, nil, func(r *sqlRows) (errs.Field, error) {
@@ -403,8 +408,29 @@ func checkDevices(ctx context.Context, tx *store.Tx, ix *catalogue.Index, probs 
 	if err != nil {
 		return err
 	}
+	// A Device already in the estate that the caller may not see (another
+	// Supplier's) is refused with one answer whatever the file says of it:
+	// counting it Unchanged, or naming the model it is in the estate as, told
+	// the caller what it may not see.
+	args := access.Args{}
+	vis := deviceVisible(c, &args)
+	if vis != "TRUE" {
+		vis = "COALESCE(" + vis + ", FALSE)"
+		err := collect(ctx, tx, probs, `SELECT s.line, s.id FROM `+devStage+` s JOIN devices d ON d.id = s.id
+			JOIN device_models m ON m.id = d.model_id WHERE NOT `+vis+` ORDER BY s.line`, args, func(r *sqlRows) (errs.Field, error) {
+			var line, id int64
+			err := r.Scan(&line, &id)
+			return errs.Field{Line: int(line), Field: "device_id", Message: fmt.Sprintf(
+				"%q: already in the estate as a Device you may not see: a Device changes Supplier by a change of supplier (churn), not by import",
+				DeviceIDFromInt64(id).String())}, err
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return collect(ctx, tx, probs, `SELECT s.line, s.id, d.model_id FROM `+devStage+` s JOIN devices d ON d.id = s.id
-		WHERE d.model_id <> s.model_id ORDER BY s.line`, nil, func(r *sqlRows) (errs.Field, error) {
+		JOIN device_models m ON m.id = d.model_id
+		WHERE d.model_id <> s.model_id AND `+vis+` ORDER BY s.line`, args, func(r *sqlRows) (errs.Field, error) {
 		var line, id, model int64
 		err := r.Scan(&line, &id, &model)
 		what := fmt.Sprint("model ", model)

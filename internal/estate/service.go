@@ -17,10 +17,23 @@ type Service struct {
 	// when a request names none. catalogue.Today (the UK calendar day) by
 	// default.
 	Today func(time.Time) sec.Date
+	// Limits bound the dates callers may give and how many Devices a
+	// Supplier may claim one by one; DefaultLimits when zero.
+	Limits Limits
 }
 
 // NewService is a Service on db.
-func NewService(db *store.DB) *Service { return &Service{DB: db, Today: catalogue.Today} }
+func NewService(db *store.DB) *Service {
+	return &Service{DB: db, Today: catalogue.Today, Limits: DefaultLimits()}
+}
+
+// limits are s.Limits, or the defaults when they were never set.
+func (s *Service) limits() Limits {
+	if s.Limits == (Limits{}) {
+		return DefaultLimits()
+	}
+	return s.Limits
+}
 
 // Status is where a Device stands. Only installed Devices count in the
 // portfolio aggregates.

@@ -336,6 +336,11 @@ func (s *Service) Update(ctx context.Context, c access.Caller, code string, in U
 		if p, err = get(ctx, tx, c, code); err != nil {
 			return err
 		}
+		// After the lookup, so that a record the caller may not see still
+		// answers as a missing one.
+		if in == (Update{}) {
+			return errs.E(errs.Invalid, "nothing to change: send at least one of name, roles, classification")
+		}
 		var fields []errs.Field
 		if in.Name != nil {
 			name := strings.TrimSpace(*in.Name)

@@ -151,7 +151,7 @@ func TestStandingReportIsRedToTheSSCMembers(t *testing.T) {
 		}
 		// RED by default, for the SSC members: the SSC may name others who
 		// are cleared for RED, through the audience service.
-		if _, err := (&audience.Service{DB: db}).Set(ctx, e.sscMember, RecordKind, r.ID, audience.Input{Users: []string{"chair@ssc.example", "new@ssc.example"}}); err != nil {
+		if _, err := (&audience.Service{DB: db}).Set(ctx, e.sscMember, RecordKind, r.ID, audience.Input{Orgs: []string{}, Users: []string{"chair@ssc.example", "new@ssc.example"}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Get(ctx, late, r.ID); err != nil {

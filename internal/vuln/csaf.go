@@ -63,18 +63,17 @@ func (s *Service) advisoryOf(ctx context.Context, q store.Querier, v vulnRow) (a
 		a.MaterialityRationale = "Not yet judged."
 	}
 
-	// The reporter is credited unless it is a Supplier.
+	// The reporter is credited as reporterShown says for a reader with no
+	// organisation: the document travels beyond whoever exports it.
 	var mcode, mname, rname string
-	var rSupplier bool
-	if err := q.QueryRowContext(ctx, `SELECT m.code, m.name, r.name, EXISTS (SELECT 1 FROM organisation_roles x
-		WHERE x.org_id = r.id AND x.role IN ('large_supplier', 'small_supplier'))
-		FROM organisations m, organisations r WHERE m.id = $1 AND r.id = $2`, v.ManufacturerID, v.ReporterID).
-		Scan(&mcode, &mname, &rname, &rSupplier); err != nil {
+	var args access.Args
+	shown := reporterShown(&args, access.Caller{}, "v")
+	if err := q.QueryRowContext(ctx, `SELECT m.code, m.name, CASE WHEN `+shown+` THEN r.name ELSE '' END
+		FROM vulnerabilities v JOIN organisations m ON m.id = v.manufacturer_id JOIN organisations r ON r.id = v.reporter_id
+		WHERE v.id = `+args.Add(v.ID), args...).Scan(&mcode, &mname, &rname); err != nil {
 		return a, errs.Wrap(err, "export")
 	}
-	if !rSupplier {
-		a.ReportedBy = rname
-	}
+	a.ReportedBy = rname
 
 	// Revisions: the report and every change to what it says.
 	rows, err := q.QueryContext(ctx, `SELECT at, kind, event, note FROM vuln_events WHERE vuln_id = $1 AND revision ORDER BY at, id`, v.ID)

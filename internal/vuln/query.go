@@ -25,6 +25,32 @@ func partyName(args *access.Args, c access.Caller, alias string) string {
 	return "CASE WHEN " + c.Visible(args, "party", alias, alias+".id") + " THEN COALESCE(" + alias + ".name, '') ELSE '' END"
 }
 
+// HiddenReporter stands for the reporter's code when the caller may not
+// learn who reported (see reporterShown), as estate.AnotherSupplier does for
+// another Supplier in a supply history.
+const HiddenReporter = "(a Supplier)"
+
+// reporterShown is the one rule, as SQL over the vulnerability row v, for
+// who may learn which organisation reported a vulnerability: Suppliers never
+// learn another Supplier's identity (DESIGN.md), so a Supplier that reports
+// is named only to itself, the manufacturer it reported to (G3.18), the SSC,
+// the secretariat and the system; any other reporter (a manufacturer, the
+// DCC, the SSC) is named to everyone who may see the record. Every read path
+// uses it: the detail (API and page), the timeline's actors and the CSAF
+// export, which is written for a reader with no organisation (Caller{}),
+// because the document travels beyond whoever downloads it.
+func reporterShown(args *access.Args, c access.Caller, v string) string {
+	if c.System || c.IsSSC() {
+		return "TRUE"
+	}
+	notSupplier := "NOT EXISTS (SELECT 1 FROM organisation_roles rr WHERE rr.org_id = " + v + ".reporter_id AND rr.role IN ('large_supplier', 'small_supplier'))"
+	if !c.SignedIn() || c.OrgID == 0 {
+		return notSupplier
+	}
+	org := args.Add(c.OrgID)
+	return "(" + notSupplier + " OR " + v + ".reporter_id = " + org + " OR " + v + ".manufacturer_id = " + org + ")"
+}
+
 // visibleRecipient is the condition that the caller may see recipient row r:
 // its own classification and audience (the organisation once told, and the
 // manufacturer), and the vulnerability's.
@@ -78,8 +104,9 @@ func (s *Service) shape(ctx context.Context, q store.Querier, c access.Caller, v
 	}
 	var args access.Args
 	rep, man := partyName(&args, c, "r"), partyName(&args, c, "m")
-	if err := q.QueryRowContext(ctx, "SELECT r.code, "+rep+", m.code, "+man+
-		" FROM organisations r, organisations m WHERE r.id = "+args.Add(v.ReporterID)+" AND m.id = "+args.Add(v.ManufacturerID), args...).
+	shown := reporterShown(&args, c, "v")
+	if err := q.QueryRowContext(ctx, "SELECT CASE WHEN "+shown+" THEN r.code ELSE '"+HiddenReporter+"' END, CASE WHEN "+shown+" THEN "+rep+" ELSE '' END, m.code, "+man+
+		" FROM vulnerabilities v JOIN organisations r ON r.id = v.reporter_id JOIN organisations m ON m.id = v.manufacturer_id WHERE v.id = "+args.Add(v.ID), args...).
 		Scan(&out.Reporter.Code, &out.Reporter.Name, &out.Manufacturer.Code, &out.Manufacturer.Name); err != nil {
 		return out, errs.Wrap(err, "reporter")
 	}
@@ -241,7 +268,10 @@ func (s *Service) Timeline(ctx context.Context, c access.Caller, ref string) ([]
 	recipOK := "EXISTS (SELECT 1 FROM vuln_recipients r WHERE r.id = e.recipient_id AND " + visibleRecipient(&args, c, "r") + ")"
 	planOK := "EXISTS (SELECT 1 FROM vuln_plans p WHERE p.id = e.plan_id AND " + visiblePlan(&args, c, "p") + ")"
 	linked := "((e.recipient_id IS NULL OR " + recipOK + ") AND (e.plan_id IS NULL OR " + planOK + "))"
-	orgName := partyName(&args, c, "o")
+	// The reporter's own events do not name it to those reporterShown
+	// excludes: the part it played is shown instead.
+	orgName := "CASE WHEN e.actor_org_id IS NULL OR e.actor_org_id <> v.reporter_id OR " + reporterShown(&args, c, "v") +
+		" THEN " + partyName(&args, c, "o") + " ELSE '' END"
 	recipName := "(SELECT ro.code FROM vuln_recipients r2 JOIN organisations ro ON ro.id = r2.org_id WHERE r2.id = e.recipient_id)"
 	where := "v.ref = " + args.Add(normRef(ref)) + " AND " + visibleVuln(&args, c, "v") + " AND (NOT e.private OR " + linked + ")"
 	self := "FALSE"

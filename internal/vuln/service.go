@@ -20,7 +20,7 @@ func init() {
 	// Every recipient of a vulnerability is in its audience; only the SSC
 	// may list that audience, or a Supplier would learn the others.
 	audience.Kinds[Kind] = audience.Kind{Table: "vulnerabilities",
-		OrgColumns: []string{"r.reporter_id", "r.manufacturer_id"}, Confidential: true}
+		OrgColumns: []string{"r.reporter_id", "r.manufacturer_id"}, Confidential: true, Kept: toldOrgs}
 	audience.Kinds[RecipientKind] = audience.Kind{Table: "vuln_recipients"}
 	audience.Kinds[PlanKind] = audience.Kind{Table: "vuln_plans", OrgColumns: []string{"r.org_id"}}
 }
@@ -277,4 +277,24 @@ func firstActor(allowed []sec.Actor, held []sec.Actor) sec.Actor {
 		}
 	}
 	return ""
+}
+
+// toldOrgs are the organisations already notified of vulnerability id: its
+// audience may grow, but never lose them.
+func toldOrgs(ctx context.Context, q store.Querier, id int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT org_id FROM vuln_recipients
+		WHERE vuln_id = $1 AND first_notified_at IS NOT NULL ORDER BY org_id`, id)
+	if err != nil {
+		return nil, errs.Wrap(err, "told recipients")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var oid int64
+		if err := rows.Scan(&oid); err != nil {
+			return nil, errs.Wrap(err, "told recipients")
+		}
+		out = append(out, oid)
+	}
+	return out, errs.Wrap(rows.Err(), "told recipients")
 }

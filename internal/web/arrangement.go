@@ -301,7 +301,7 @@ func (s *Server) importArrangementsForm(w http.ResponseWriter, r *http.Request) 
 	var res arrangement.ImportResult
 	if err == nil {
 		var rc io.ReadCloser
-		if rc, err = maybeGunzip(io.NopCloser(bytes.NewReader(body))); err == nil {
+		if rc, err = openUpload(io.NopCloser(bytes.NewReader(body)), true); err == nil {
 			res, err = s.Arrangements.Import(r.Context(), callerOf(r), rc)
 		}
 	}

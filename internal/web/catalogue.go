@@ -48,7 +48,7 @@ func (s *Server) catalogueRoutes() []Route {
 			Tag: "catalogue", API: true, Request: catalogue.CertificateInput{}, Response: catalogue.Certificate{}, Status: http.StatusCreated, Handle: s.apiAddCertificate},
 		{Method: "PATCH", Path: "/api/v1/catalogue/certificates/{id}", Name: "updateCertificate", Summary: "Change a certificate's dates, kind, conditions or firmware.",
 			Tag: "catalogue", API: true, Request: catalogue.CertificateUpdate{}, Response: catalogue.Certificate{}, Handle: s.apiUpdateCertificate},
-		{Method: "POST", Path: "/api/v1/catalogue/certificates/{id}/withdraw", Name: "withdrawCertificate", Summary: "Record that a certificate was withdrawn (today unless a date is given).",
+		{Method: "POST", Path: "/api/v1/catalogue/certificates/{id}/withdraw", Name: "withdrawCertificate", Summary: "Record that a certificate was withdrawn, and why (the reason is required; today unless a date is given).",
 			Tag: "catalogue", API: true, Request: catalogue.Withdrawal{}, Response: catalogue.Certificate{}, Handle: s.apiWithdrawCertificate},
 		{Method: "POST", Path: "/api/v1/catalogue/import", Name: "importCatalogue", Summary: "Import a catalogue CSV file (CSV or CSV.gz, streamed): all rows or none; the same file again changes nothing.",
 			Tag: "catalogue", API: true, Upload: true, Scope: "import", Response: catalogue.ImportResult{},
@@ -257,12 +257,10 @@ func (s *Server) apiWithdrawCertificate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	// The body is required: a withdrawal carries its reason.
 	var in catalogue.Withdrawal
-	// An empty body means "today".
-	if r.ContentLength != 0 {
-		if err := s.decodeJSON(w, r, &in); err != nil {
-			return err
-		}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
 	}
 	c, err := s.Catalogue.WithdrawCertificate(r.Context(), callerOf(r), id, in)
 	if err != nil {
@@ -574,7 +572,7 @@ func (s *Server) withdrawCertificateForm(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	r.ParseForm()
-	c, err := s.Catalogue.WithdrawCertificate(r.Context(), callerOf(r), id, catalogue.Withdrawal{Date: r.PostFormValue("date")})
+	c, err := s.Catalogue.WithdrawCertificate(r.Context(), callerOf(r), id, catalogue.Withdrawal{Date: r.PostFormValue("date"), Reason: r.PostFormValue("reason")})
 	if err != nil {
 		modelID, _ := strconv.ParseInt(r.PostFormValue("model"), 10, 64)
 		if modelID <= 0 || (errs.CodeOf(err) != errs.Invalid && errs.CodeOf(err) != errs.Conflict) {
@@ -633,7 +631,7 @@ func (s *Server) importCatalogueForm(w http.ResponseWriter, r *http.Request) err
 			}
 		case "file":
 			found = true
-			body, err := maybeGunzip(io.NopCloser(part))
+			body, err := openUpload(io.NopCloser(part), true)
 			if err != nil {
 				return err
 			}
@@ -648,7 +646,7 @@ func (s *Server) importCatalogueForm(w http.ResponseWriter, r *http.Request) err
 				data.Fields, data.More = e.Fields, e.More
 				pg.Error = e.Message
 				pg.Data = data
-				return s.render(w, r, http.StatusUnprocessableEntity, "catalogue_import", pg)
+				return s.render(w, r, s.problemFor(r, err).Status, "catalogue_import", pg)
 			}
 		}
 		part.Close()

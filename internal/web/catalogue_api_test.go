@@ -75,8 +75,9 @@ func TestCatalogueAPIBadInput(t *testing.T) {
 				{"dates in the wrong order", "POST", "/api/v1/catalogue/models/" + green + "/certificates", `{"kind": "expiring", "expiry": "2020-01-01", ` + okCert + `}`, "manufacturer", 422, "must be after the issue date"},
 				{"conditional without conditions", "POST", "/api/v1/catalogue/models/" + green + "/certificates", `{"kind": "lifetime", "renewal": "2030-01-01", "conditional": true, ` + okCert + `}`, "manufacturer", 422, "needs its conditions"},
 				{"firmware of another model", "POST", "/api/v1/catalogue/models/" + green + "/certificates", `{"kind": "lifetime", "renewal": "2030-01-01", "reference": "CPA-Y", "issued": "2021-01-01", "firmware": ["0x5EED0006"]}`, "manufacturer", 422, "no firmware version"},
-				{"withdrawn before issue", "POST", "/api/v1/catalogue/certificates/" + cert + "/withdraw", `{"date": "2000-01-01"}`, "manufacturer", 422, "on or after the issue date"},
-				{"a Supplier withdrawing", "POST", "/api/v1/catalogue/certificates/" + cert + "/withdraw", ``, "supplierA", 403, "manufacturers"},
+				{"withdrawn before issue", "POST", "/api/v1/catalogue/certificates/" + cert + "/withdraw", `{"date": "2000-01-01", "reason": "r"}`, "manufacturer", 422, "on or after the issue date"},
+				{"withdrawn without a reason", "POST", "/api/v1/catalogue/certificates/" + cert + "/withdraw", `{"date": "2024-01-01"}`, "manufacturer", 422, "reason"},
+				{"a Supplier withdrawing", "POST", "/api/v1/catalogue/certificates/" + cert + "/withdraw", `{"reason": "r"}`, "supplierA", 403, "manufacturers"},
 				{"import with bad rows", "POST", "/api/v1/catalogue/import", strings.Join([]string{
 					"manufacturer,model,device_type,generation,hardware_version,firmware,firmware_released,image_hash,cpa_reference,cpa_issued,cpa_kind,cpa_expiry,cpa_renewal,cpa_conditional,cpa_conditions,cpa_conditions_due,cpa_withdrawn",
 					"MANA,Z1,ESME,SMETS2+,1,1.0,,,,,,,,,,,",

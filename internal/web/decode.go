@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,13 +20,24 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return errs.E(errs.Unsupported, "send the body as application/json")
 	}
+	var raw json.RawMessage
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := dec.Decode(&raw); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errs.E(errs.Invalid, "the body must hold one JSON value and nothing after it")
+	}
+	// A null body decodes into nothing at all, silently: a PUT of null
+	// once replaced a vulnerability's audience with nobody. Every body is
+	// a JSON object (or, for the few that take one, a list).
+	if string(raw) == "null" {
+		return errs.E(errs.Invalid, "the body is null: send a JSON object")
+	}
+	dec = json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
 	}
 	return nil
 }

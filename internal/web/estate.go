@@ -706,7 +706,7 @@ func (s *Server) estateUploadForm(w http.ResponseWriter, r *http.Request, kind s
 		}
 		if part.FormName() == "file" {
 			found = true
-			body, err := maybeGunzip(io.NopCloser(part))
+			body, err := openUpload(io.NopCloser(part), true)
 			if err != nil {
 				return err
 			}
@@ -720,7 +720,7 @@ func (s *Server) estateUploadForm(w http.ResponseWriter, r *http.Request, kind s
 				data.Fields, data.More = e.Fields, e.More
 				pg.Error = e.Message
 				pg.Data = data
-				return s.render(w, r, http.StatusUnprocessableEntity, "estate_import", pg)
+				return s.render(w, r, s.problemFor(r, err).Status, "estate_import", pg)
 			}
 		}
 		part.Close()

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"unicode/utf8"
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/party"
@@ -32,6 +37,67 @@ func FuzzDecodeJSON(f *testing.F) {
 		e := errs.As(err)
 		if e.Code == errs.Internal || e.Message == "" {
 			t.Fatalf("decoding %q gave %v (%s)", body, err, e.Code)
+		}
+	})
+}
+
+// FuzzOpenUpload sends arbitrary bytes, plain and gzip-compressed, through
+// the one upload decoder, read whole and one byte at a time: it must never
+// panic; plain input is passed through unchanged exactly when it is UTF-8;
+// every failure is a client error (never internal) without a field list, so
+// it answers 400; and the two ways of reading agree.
+func FuzzOpenUpload(f *testing.F) {
+	for _, s := range []string{
+		"code,name\nX1,Café\n", "Caf\xe9", "Caf\xc3", "\xc3\xa9", "\xf0\x9f\x98", "\xf0\x9f\x98\x80 ok", "\xed\xa0\x80",
+		"\x1f\x8b", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", "", "\xef\xbb\xbfheader\n",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, compress bool) {
+		body := in
+		if compress {
+			var b bytes.Buffer
+			zw := gzip.NewWriter(&b)
+			zw.Write(in)
+			zw.Close()
+			body = b.Bytes()
+			if len(in) > 0 {
+				body = body[:len(body)-int(in[0])%len(body)] // sometimes truncated
+			}
+		}
+		read := func(oneByte bool) ([]byte, error) {
+			rc, err := openUpload(io.NopCloser(bytes.NewReader(body)), true)
+			if err != nil {
+				return nil, err
+			}
+			var r io.Reader = rc
+			if oneByte {
+				r = iotest.OneByteReader(rc)
+			}
+			return io.ReadAll(r)
+		}
+		whole, errWhole := read(false)
+		_, errOne := read(true)
+		for _, err := range []error{errWhole, errOne} {
+			if err == nil {
+				continue
+			}
+			if e := errs.As(err); e.Code != errs.Invalid || len(e.Fields) > 0 || e.Message == "" {
+				t.Fatalf("%q: %v (%s)", body, err, e.Code)
+			}
+		}
+		if (errWhole == nil) != (errOne == nil) {
+			t.Fatalf("%q: read whole %v, one byte at a time %v", body, errWhole, errOne)
+		}
+		isGzip := len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b
+		if !isGzip {
+			if utf8.Valid(body) != (errWhole == nil) {
+				t.Fatalf("%q: UTF-8 %v, error %v", body, utf8.Valid(body), errWhole)
+			}
+			if errWhole == nil && !bytes.Equal(whole, body) {
+				t.Fatalf("%q passed as %q", body, whole)
+			}
 		}
 	})
 }

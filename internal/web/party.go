@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"strings"
 
@@ -266,11 +265,4 @@ func (s *Server) removeContactForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return s.redirect(w, r, "/parties/"+strings.ToUpper(r.PathValue("code")), "The contact has been ended.")
-}
-
-// uploadBody returns the body of a file upload, limited to max bytes and
-// un-gzipped when it is gzip (by header or by its first bytes).
-func uploadBody(w http.ResponseWriter, r *http.Request, max int64) (io.ReadCloser, error) {
-	body := http.MaxBytesReader(w, r.Body, max)
-	return maybeGunzip(body)
 }

@@ -87,6 +87,9 @@ type Config struct {
 	// Secrets seals TOTP seeds and webhook secrets at rest; nil keeps them
 	// in the clear (serve --insecure-dev).
 	Secrets *secrets.Box
+	// EstateLimits bound estate dates and single-Device claims;
+	// estate.DefaultLimits when zero.
+	EstateLimits estate.Limits
 }
 
 // New builds a server with every area's service on db.
@@ -125,6 +128,9 @@ func New(cfg Config) (*Server, error) {
 		s.useReleases(t)
 	} else {
 		cfg.Log.Warn("SEC release table not loaded; using the illustrative defaults", "err", err)
+	}
+	if cfg.EstateLimits != (estate.Limits{}) {
+		s.Estate.Limits = cfg.EstateLimits
 	}
 	s.routes = s.allRoutes()
 	s.handler = s.buildHandler()

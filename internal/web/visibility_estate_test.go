@@ -20,7 +20,7 @@ func init() {
 		"POST /api/v1/devices/{id}/status": {calls: each("estdevice", "POST", "/api/v1/devices/{}/status", `{"status": "installed"}`)},
 		// Refused before the Supplier change is tried: it belongs to the
 		// churn half of the service.
-		"POST /api/v1/devices/{id}/supplier": {calls: each("estdevice", "POST", "/api/v1/devices/{}/supplier", `{"new_supplier": "SUPB", "effective_date": "bad"}`)},
+		"POST /api/v1/devices/{id}/supplier": {calls: each("estdevice", "POST", "/api/v1/devices/{}/supplier", `{"new_supplier": "SUPB", "effective_date": "2012-01-01"}`)},
 		"POST /api/v1/estate/devices":        {calls: one("POST", "/api/v1/estate/devices", "")},
 		"POST /api/v1/estate/churn":          {calls: one("POST", "/api/v1/estate/churn", "")},
 		"POST /api/v1/estate/transfers":      {calls: one("POST", "/api/v1/estate/transfers", `{"from": "", "to": ""}`)},
@@ -33,7 +33,7 @@ func init() {
 		"GET /devices/{id}":           {calls: each("estdevice", "GET", "/devices/{}?date=2024-06-01", "")},
 		"POST /devices/{id}/firmware": {calls: each("estdevice", "POST", "/devices/{}/firmware", "firmware=no-such-version")},
 		"POST /devices/{id}/status":   {calls: each("estdevice", "POST", "/devices/{}/status", "status=installed")},
-		"POST /devices/{id}/supplier": {calls: each("estdevice", "POST", "/devices/{}/supplier", "new_supplier=SUPB&effective_date=bad")},
+		"POST /devices/{id}/supplier": {calls: each("estdevice", "POST", "/devices/{}/supplier", "new_supplier=SUPB&effective_date=2012-01-01")},
 		// Filters on another's code find nothing more than the caller sees.
 		"GET /portfolio": {calls: func(w *world) []call {
 			return []call{{"GET", "/portfolio", ""}, {"GET", "/portfolio?supplier=SUPA", ""}, {"GET", "/portfolio?manufacturer=MANB&map=MAPA", ""}}

@@ -17,6 +17,20 @@ type call struct {
 	Method, Path, Body string
 }
 
+// target is the seeded record a call names, and the same call's path naming
+// a record that does not exist. each and eachID note them in the world
+// (world.targets, by method and path): the write-route test compares the two
+// answers for every viewer that may not see the record.
+type target struct {
+	Marker, Missing string
+}
+
+// aim notes the record c names and the path of its missing twin.
+func (w *world) aim(c call, marker, missing string) call {
+	w.targets[c.Method+" "+c.Path] = target{marker, missing}
+	return c
+}
+
 // visibilityCase says how to call a route so that every seeded record it
 // could return is asked for.
 type visibilityCase struct {
@@ -51,7 +65,11 @@ func each(kind, method, path, body string) func(w *world) []call {
 	return func(w *world) []call {
 		var out []call
 		for _, k := range w.keys[kind] {
-			out = append(out, call{method, strings.ReplaceAll(path, "{}", k.Key), body})
+			c := call{method, strings.ReplaceAll(path, "{}", k.Key), body}
+			if missing, ok := missingKeys[kind]; ok {
+				c = w.aim(c, k.Marker, strings.ReplaceAll(path, "{}", missing))
+			}
+			out = append(out, c)
 		}
 		if len(out) == 0 {
 			w.t.Fatalf("no seeded %s records for %s", kind, path)
@@ -70,7 +88,7 @@ func eachID(kind, method, path, body string) func(w *world) []call {
 			if !ok {
 				w.t.Fatalf("no id registered for %s", k.Marker)
 			}
-			out = append(out, call{method, strings.ReplaceAll(path, "{}", strconv.FormatInt(id, 10)), body})
+			out = append(out, w.aim(call{method, strings.ReplaceAll(path, "{}", strconv.FormatInt(id, 10)), body}, k.Marker, strings.ReplaceAll(path, "{}", missingID)))
 		}
 		return out
 	}

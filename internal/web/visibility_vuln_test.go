@@ -86,7 +86,7 @@ func vulnPlanCalls(method, path, body string) func(w *world) []call {
 	return func(w *world) []call {
 		var out []call
 		for _, p := range vulnPlansOf[w] {
-			out = append(out, call{method, replace(path, p.ref, p.id), body})
+			out = append(out, w.aim(call{method, replace(path, p.ref, p.id), body}, p.marker, replace(path, p.ref, 999999)))
 		}
 		for _, k := range w.keys["vuln"] {
 			out = append(out, call{method, replace(path, k.Key, 999999), body})
@@ -224,7 +224,7 @@ func seedVulns(w *world) {
 			}
 			w.addRecord("vuln_plan", s.key, sec.Amber, sec.Audience{Orgs: []int64{s.org}})
 			w.setID(marker("vuln_plan", s.key), p.ID)
-			vulnPlansOf[w] = append(vulnPlansOf[w], seededPlan{ref: v.Ref, id: p.ID})
+			vulnPlansOf[w] = append(vulnPlansOf[w], seededPlan{ref: v.Ref, id: p.ID, marker: marker("vuln_plan", s.key)})
 		}
 	}
 }
@@ -234,8 +234,9 @@ func seedVulns(w *world) {
 var vulnPlansOf = map[*world][]seededPlan{}
 
 type seededPlan struct {
-	ref string
-	id  int64
+	ref    string
+	id     int64
+	marker string
 }
 
 func nameOf(w *world, c access.Caller) string {

@@ -639,8 +639,12 @@ func (s *Server) importCSAFForm(w http.ResponseWriter, r *http.Request) error {
 		return errs.FieldError("file", "choose a CSAF JSON file")
 	}
 	defer file.Close()
+	body, err := openUpload(file, true)
+	if err != nil {
+		return err
+	}
 	opt := vuln.ImportOptions{Manufacturer: r.FormValue("manufacturer")}
-	res, err := s.Vulns.ImportCSAF(r.Context(), callerOf(r), file, opt)
+	res, err := s.Vulns.ImportCSAF(r.Context(), callerOf(r), body, opt)
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Invalid || c == errs.TooLarge {
 			items, lerr := s.Vulns.List(r.Context(), callerOf(r), vuln.Filter{})

@@ -43,6 +43,8 @@ type world struct {
 	// ids are the numeric ids of seeded records, by marker, for routes that
 	// name records by id.
 	ids map[string]int64
+	// targets are the records calls name, by method and path (see aim).
+	targets map[string]target
 }
 
 // setID records the numeric id of the record registered under marker.
@@ -92,7 +94,7 @@ func newWorldOn(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	w := &world{t: t, db: db, srv: srv, sys: access.SystemCaller("test"), byRole: map[string]*viewer{},
-		records: map[string]record{}, keys: map[string][]recordKey{}, ids: map[string]int64{}}
+		records: map[string]record{}, keys: map[string][]recordKey{}, ids: map[string]int64{}, targets: map[string]target{}}
 	w.ts = httptest.NewServer(srv)
 	t.Cleanup(w.ts.Close)
 
