@@ -728,8 +728,9 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 		case RouteDirect:
 			return "Covered directly: the Supplier's " + arr(0) + " with " + mc.Manufacturer.Code + " covers " + model + "." + until, false
 		case RouteScheme:
-			_, why := arrangement.SchemeCovers(true, mc.Model.Certified)
-			return "Covered by the SSC scheme: " + mc.Manufacturer.Code + ", " + arr(0) + "; " + why + "." + until, false
+			return "Covered by the SSC scheme: " + mc.Manufacturer.Code + ", " + arr(0) + "; " + r.schemeReason(mc) + "." + until, false
+		case RouteBuildStandard:
+			return "Covered by the SSC scheme without an enrolment record: " + mc.Manufacturer.Code + "/" + mc.Model.Code + " was " + r.schemeReason(mc) + ".", false
 		case RouteMAP:
 			return "Covered through the owning MAP " + mapCode + ": " + arr(0) + ", and " + arr(1) + "." + until, false
 		}
@@ -759,7 +760,13 @@ func schemeNote(p Part) string {
 	if p.SchemeNote == "" {
 		return ""
 	}
-	return " The manufacturer's SSC scheme enrolment does not reach this model: " + p.SchemeNote + "."
+	return " The SSC scheme does not reach this model: " + p.SchemeNote + "."
+}
+
+// schemeReason is sec.SchemeCovers's reason for a model the scheme covers.
+func (r *Rules) schemeReason(mc *ModelCoverage) string {
+	legacy := mc.Model.Certified.Before(sec.SchemeBuildStandardFrom)
+	return sec.SchemeCovers(sec.SchemeQuery{Type: mc.Model.Type, Certified: mc.Model.Certified, Enrolled: true, Legacy: legacy}, r.Settings).Reason
 }
 
 func withCode(code string) string {

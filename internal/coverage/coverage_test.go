@@ -93,7 +93,11 @@ func TestCoverageHandChecked(t *testing.T) {
 				t.Errorf("SUPA totals %+v, want %+v", a.Totals, want)
 			}
 			checkParts(t, modelOf(t, a, "MFA/E1"), wantPart{Covered, RouteDirect, 100, "A1", "2026-12-31"})
-			checkParts(t, modelOf(t, a, "MFA/E2"), wantPart{Covered, RouteScheme, 70, "A2", ""})
+			// seeds/000: "any Manufacturer looking to gain CPA Certification
+			// for a new Meter under the scheme, will be required to notify
+			// the SSC directly": E2 (an ESME certified in 2021) is covered by
+			// the build standard, whatever MFA's enrolment record says.
+			checkParts(t, modelOf(t, a, "MFA/E2"), wantPart{Covered, RouteBuildStandard, 70, "", ""})
 			g1 := modelOf(t, a, "MFB/G1")
 			if g1.Status != Gap {
 				t.Errorf("SUPA MFB/G1 is %s, want gap (its worst part)", g1.Status)
@@ -118,7 +122,7 @@ func TestCoverageHandChecked(t *testing.T) {
 			}
 
 			b := supplierOf(t, rep, "SUPB")
-			if want := (Counts{Devices: 155, Steps: 75, Gap: 80}); b.Totals != want {
+			if want := (Counts{Devices: 162, Covered: 4, Steps: 75, Gap: 83}); b.Totals != want {
 				t.Errorf("SUPB totals %+v, want %+v", b.Totals, want)
 			}
 			e1 := modelOf(t, b, "MFA/E1")
@@ -130,6 +134,18 @@ func TestCoverageHandChecked(t *testing.T) {
 			}
 			checkParts(t, modelOf(t, b, "MFB/G1"), wantPart{Steps, RouteLoI, 45, "A5", ""})
 			checkParts(t, modelOf(t, b, "MFC/S1"), wantPart{Gap, RouteNone, 10, "", ""})
+			// The build standard's boundary, for a manufacturer with no
+			// enrolment record: 21 June 2020 is before it, 22 June is on it.
+			g0 := modelOf(t, b, "MFB/GB0")
+			checkParts(t, g0, wantPart{Gap, RouteNone, 3, "", ""})
+			if !strings.Contains(g0.Parts[0].Reason, "legacy agreement") {
+				t.Errorf("the gap should say the legacy agreement is missing: %s", g0.Parts[0].Reason)
+			}
+			g2 := modelOf(t, b, "MFB/GB2")
+			checkParts(t, g2, wantPart{Covered, RouteBuildStandard, 4, "", ""})
+			if !strings.Contains(g2.Parts[0].Reason, "ESME, GSME") {
+				t.Errorf("the build-standard reason should name the meter types: %s", g2.Parts[0].Reason)
+			}
 		}
 	})
 }

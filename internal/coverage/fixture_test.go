@@ -138,6 +138,8 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	f.model("MFA", "E1", sec.ESME, sec.SMETS2, "2019-01-10")  // before the scheme's build standard
 	f.model("MFA", "E2", sec.ESME, sec.SMETS2, "2021-03-01")  // after it
 	f.model("MFB", "G1", sec.GSME, sec.SMETS2, "2018-05-01")  //
+	f.model("MFB", "GB0", sec.GSME, sec.SMETS2, "2020-06-21") // the day before the build standard: MFB has no enrolment
+	f.model("MFB", "GB2", sec.GSME, sec.SMETS2, "2020-06-22") // its first day: covered without an enrolment record
 	f.model("MFB", "C1", sec.CHF, sec.SMETS2, "2018-05-01")   // the DCC's
 	f.model("MFC", "S1", sec.ESME, sec.SMETS1, "2014-01-01")  //
 	f.model("MFC", "H1", sec.CHF, sec.SMETS1, "2014-01-01")   // DP087 known gap
@@ -159,6 +161,8 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	f.devices("SUPB", "MFA/E1", "MAPB", 50, "2020-01-01", false)
 	f.devices("SUPB", "MFB/G1", "MAPA", 45, "2022-02-02", false)
 	f.devices("SUPB", "MFC/S1", "", 10, "2018-01-01", false)
+	f.devices("SUPB", "MFB/GB0", "", 3, "2022-01-01", false)
+	f.devices("SUPB", "MFB/GB2", "", 4, "2022-01-01", false)
 	// A removed Device counts for no one.
 	f.devices("SUPB", "MFC/S1", "", 1, "2018-01-01", false)
 	f.exec("UPDATE devices SET status = 'removed' WHERE id = $1", f.next)

@@ -61,25 +61,30 @@ type Route string
 
 // Routes.
 const (
-	RouteDirect Route = "direct"           // the Supplier's contract with the manufacturer
-	RouteMAP    Route = "via_map"          // the Supplier's contract with the owning MAP, and the MAP's with the manufacturer
-	RouteScheme Route = "ssc_scheme"       // the manufacturer's SSC scheme enrolment
-	RouteLoI    Route = "letter_of_intent" // a Letter of Intent or MoU on the direct or the MAP route
-	RouteChurn  Route = "churn_window"     // inherited Devices inside the churn window
-	RouteNone   Route = "none"
-	RouteDCC    Route = "dcc"
-	RouteExempt Route = "exempt"
+	RouteDirect Route = "direct"     // the Supplier's contract with the manufacturer
+	RouteMAP    Route = "via_map"    // the Supplier's contract with the owning MAP, and the MAP's with the manufacturer
+	RouteScheme Route = "ssc_scheme" // the manufacturer's SSC scheme enrolment (legacy agreement, or a non-meter it names)
+	// RouteBuildStandard: a meter first CPA-certified from 22 June 2020,
+	// whose manufacturer must notify the SSC directly under the CPA Build
+	// Standard, enrolment record or not (seeds/000).
+	RouteBuildStandard Route = "cpa_build_standard"
+	RouteLoI           Route = "letter_of_intent" // a Letter of Intent or MoU on the direct or the MAP route
+	RouteChurn         Route = "churn_window"     // inherited Devices inside the churn window
+	RouteNone          Route = "none"
+	RouteDCC           Route = "dcc"
+	RouteExempt        Route = "exempt"
 )
 
 var routeLabels = map[Route]string{
-	RouteDirect: "Direct contract with the manufacturer",
-	RouteMAP:    "Through the owning MAP's contracts",
-	RouteScheme: "SSC scheme",
-	RouteLoI:    "Letter of Intent or MoU",
-	RouteChurn:  "Churn window",
-	RouteNone:   "No arrangement",
-	RouteDCC:    "DCC",
-	RouteExempt: "No duty",
+	RouteDirect:        "Direct contract with the manufacturer",
+	RouteMAP:           "Through the owning MAP's contracts",
+	RouteScheme:        "SSC scheme",
+	RouteBuildStandard: "SSC scheme (CPA Build Standard)",
+	RouteLoI:           "Letter of Intent or MoU",
+	RouteChurn:         "Churn window",
+	RouteNone:          "No arrangement",
+	RouteDCC:           "DCC",
+	RouteExempt:        "No duty",
 }
 
 // Label is the human name of the route.
@@ -196,8 +201,8 @@ type Part struct {
 	Since sec.Date
 	// Duty is the G3.20(b) answer for DCC and exempt Devices.
 	Duty *sec.Duty
-	// SchemeNote says why a scheme enrolment of the manufacturer does not
-	// reach the model, when one exists.
+	// SchemeNote says why the SSC scheme (the build standard, or the
+	// manufacturer's enrolment record) does not reach the model.
 	SchemeNote string
 }
 
@@ -280,16 +285,14 @@ func (r *Rules) best(c Cell) (Route, []*Term, arrangement.Strength, string) {
 	if ds == arrangement.Binding {
 		return RouteDirect, []*Term{dt}, ds, ""
 	}
-	note := ""
-	for _, t := range r.Terms.scheme[m.Manufacturer] {
-		if !t.covers(m.ID) {
-			continue
+	sa, st := r.scheme(m)
+	if sa.Covers {
+		if st == nil {
+			return RouteBuildStandard, nil, arrangement.Binding, ""
 		}
-		if arrangement.SchemeReaches(t.Legacy, m.Certified) {
-			return RouteScheme, []*Term{t}, arrangement.Binding, ""
-		}
-		_, note = arrangement.SchemeCovers(t.Legacy, m.Certified)
+		return RouteScheme, []*Term{st}, arrangement.Binding, ""
 	}
+	note := sa.Reason
 	var ms arrangement.Strength
 	var chain []*Term
 	if c.MAP != 0 {
@@ -309,6 +312,30 @@ func (r *Rules) best(c Cell) (Route, []*Term, arrangement.Strength, string) {
 		return RouteLoI, chain, ms, note
 	}
 	return RouteNone, nil, 0, note
+}
+
+// scheme asks sec.SchemeCovers whether the SSC is notified directly about
+// the model: by the build standard (no enrolment record needed, so no term),
+// or through the manufacturer's enrolment record in force that names it.
+func (r *Rules) scheme(m Model) (sec.SchemeAnswer, *Term) {
+	q := sec.SchemeQuery{Type: m.Type, Certified: m.Certified}
+	var enrolled *Term
+	for _, t := range r.Terms.scheme[m.Manufacturer] {
+		if !t.covers(m.ID) {
+			continue
+		}
+		if enrolled == nil || t.Legacy && !enrolled.Legacy {
+			enrolled = t
+		}
+	}
+	if enrolled != nil {
+		q.Enrolled, q.Legacy = true, enrolled.Legacy
+	}
+	a := sec.SchemeCovers(q, r.Settings)
+	if a.Basis == sec.SchemeBuildStandard {
+		return a, nil
+	}
+	return a, enrolled
 }
 
 func ids(ts []*Term) []int64 {
