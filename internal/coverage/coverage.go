@@ -74,6 +74,7 @@ type Counts struct {
 	Gap     int64 `json:"gap"`
 	DCC     int64 `json:"dcc"`
 	Exempt  int64 `json:"exempt"`
+	DP087   int64 `json:"dp087_gap"`
 }
 
 func (c *Counts) add(s Status, n int64) {
@@ -89,6 +90,8 @@ func (c *Counts) add(s Status, n int64) {
 		c.DCC += n
 	case Exempt:
 		c.Exempt += n
+	case DP087Gap:
+		c.DP087 += n
 	}
 }
 
@@ -99,6 +102,7 @@ func (c *Counts) plus(o Counts) {
 	c.Gap += o.Gap
 	c.DCC += o.DCC
 	c.Exempt += o.Exempt
+	c.DP087 += o.DP087
 }
 
 // Obligated is the Devices the Supplier carries G3.20(b) for.
@@ -132,6 +136,15 @@ type SupplierCoverage struct {
 	// are the DCC's; Exempt the Devices no User carries G3.20(b) for.
 	DCC    []ModelCoverage `json:"dcc"`
 	Exempt []ModelCoverage `json:"exempt"`
+	// DP087 lists the SMETS1 hubs in the DP087 gap (seeds/001): no clause
+	// binds, a known defect of the code, with whether the Supplier's
+	// arrangements cover them anyway.
+	DP087 []ModelCoverage `json:"dp087_gap"`
+}
+
+// Lists are all of a Supplier's model lists.
+func (sc SupplierCoverage) Lists() [][]ModelCoverage {
+	return [][]ModelCoverage{sc.Models, sc.DCC, sc.Exempt, sc.DP087}
 }
 
 // ModelCoverage is a Supplier's Devices of one model.
@@ -164,6 +177,9 @@ type PartView struct {
 	Until        sec.Date         `json:"until,omitzero"`
 	Reason       string           `json:"reason"`
 	KnownGap     bool             `json:"known_gap,omitempty"`
+	// Arranged is, for the DP087 gap, whether the Supplier's arrangements
+	// cover the Devices anyway: "covered", "steps" or "" (no).
+	Arranged Status `json:"arranged,omitempty"`
 }
 
 // ArrangementRef names an arrangement behind a status. The reference comes
@@ -644,7 +660,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 			if mc.Status == "" || worse(p.Status, mc.Status) {
 				mc.Status = p.Status
 			}
-			pv := PartView{Status: p.Status, Route: p.Route, Devices: p.Devices, Until: p.Until}
+			pv := PartView{Status: p.Status, Route: p.Route, Devices: p.Devices, Until: p.Until, Arranged: arranged(p)}
 			if p.MAP != 0 {
 				o := maps[p.MAP]
 				if o == nil {
@@ -678,6 +694,8 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 				sc.DCC = append(sc.DCC, *mc)
 			case Exempt:
 				sc.Exempt = append(sc.Exempt, *mc)
+			case DP087Gap:
+				sc.DP087 = append(sc.DP087, *mc)
 			default:
 				sc.Models = append(sc.Models, *mc)
 			}
@@ -690,6 +708,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 		})
 		slices.SortFunc(sc.DCC, byName)
 		slices.SortFunc(sc.Exempt, byName)
+		slices.SortFunc(sc.DP087, byName)
 		out = append(out, *sc)
 	}
 	slices.SortFunc(out, func(a, b SupplierCoverage) int { return cmp.Compare(a.Supplier.Code, b.Supplier.Code) })
@@ -723,6 +742,21 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 	switch p.Status {
 	case DCC, Exempt:
 		return p.Duty.Reason, p.Duty.KnownGap
+	case DP087Gap:
+		switch p.Arranged {
+		case arrangement.Binding:
+			via := arr(0)
+			switch {
+			case p.Route == RouteMAP:
+				via = "through the owning MAP " + mapCode + ": " + arr(0) + ", and " + arr(1)
+			case p.Route == RouteBuildStandard:
+				via = "the SSC scheme (" + r.schemeReason(mc) + ")"
+			}
+			return p.Duty.Reason + " Covered anyway: " + via + "." + until, true
+		case arrangement.Steps:
+			return p.Duty.Reason + " Reasonable steps anyway: " + arr(0) + steps + until, true
+		}
+		return p.Duty.Reason + " No arrangement covers " + model + " for this Supplier either: when the correction takes effect it will be a gap.", true
 	case Covered:
 		switch p.Route {
 		case RouteDirect:
@@ -754,6 +788,20 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 			", or the SSC scheme), and no churn window is open." + schemeNote(p), false
 	}
 	return "", false
+}
+
+// arranged is a DP087-gap part's cover anyway, as a status.
+func arranged(p Part) Status {
+	if p.Status != DP087Gap {
+		return ""
+	}
+	switch p.Arranged {
+	case arrangement.Binding:
+		return Covered
+	case arrangement.Steps:
+		return Steps
+	}
+	return ""
 }
 
 func schemeNote(p Part) string {

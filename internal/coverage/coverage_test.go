@@ -17,7 +17,7 @@ var day = sec.MustParseDate("2025-06-15")
 // modelOf finds a model's row in a Supplier's coverage, in whichever list.
 func modelOf(t *testing.T, sc SupplierCoverage, model string) ModelCoverage {
 	t.Helper()
-	for _, list := range [][]ModelCoverage{sc.Models, sc.DCC, sc.Exempt} {
+	for _, list := range sc.Lists() {
 		for _, mc := range list {
 			if mc.Manufacturer.Code+"/"+mc.Model.Code == model {
 				return mc
@@ -89,7 +89,7 @@ func TestCoverageHandChecked(t *testing.T) {
 				t.Fatalf("version %s, %d suppliers", rep.SECVersion, len(rep.Suppliers))
 			}
 			a := supplierOf(t, rep, "SUPA")
-			if want := (Counts{Devices: 442, Covered: 250, Steps: 5, Gap: 47, DCC: 100, Exempt: 40}); a.Totals != want {
+			if want := (Counts{Devices: 448, Covered: 250, Steps: 5, Gap: 47, DCC: 100, DP087: 46}); a.Totals != want {
 				t.Errorf("SUPA totals %+v, want %+v", a.Totals, want)
 			}
 			checkParts(t, modelOf(t, a, "MFA/E1"), wantPart{Covered, RouteDirect, 100, "A1", "2026-12-31"})
@@ -107,15 +107,25 @@ func TestCoverageHandChecked(t *testing.T) {
 				wantPart{Steps, RouteChurn, 5, "", "2025-11-01"},
 				wantPart{Covered, RouteMAP, 80, "A3,A4", "2027-05-31"})
 			checkParts(t, modelOf(t, a, "MFB/C1"), wantPart{DCC, RouteDCC, 100, "", ""})
+			// seeds/001: "Currently, by having the existing the G3.20 (b) line
+			// in place, this results in Users not having a security obligation
+			// to establish arrangements to be notified of security
+			// vulnerabilities in any SMETS1 Device": a known defect, its own
+			// status, saying whether an arrangement covers it anyway.
 			h1 := modelOf(t, a, "MFC/H1")
-			checkParts(t, h1, wantPart{Exempt, RouteExempt, 40, "", ""})
-			if !h1.Parts[0].KnownGap || !strings.Contains(h1.Parts[0].Reason, "DP087") {
-				t.Errorf("SMETS1 hub should be the DP087 known gap: %+v", h1.Parts[0])
+			checkParts(t, h1, wantPart{DP087Gap, RouteNone, 40, "", ""})
+			if p := h1.Parts[0]; !p.KnownGap || p.Arranged != "" || !strings.Contains(p.Reason, "DP087") || !strings.Contains(p.Reason, "No arrangement covers") {
+				t.Errorf("SMETS1 hub with no arrangement should be the DP087 gap, not covered anyway: %+v", p)
+			}
+			gp1 := modelOf(t, a, "MFB/GP1")
+			checkParts(t, gp1, wantPart{DP087Gap, RouteMAP, 6, "A3,A4", "2027-05-31"})
+			if p := gp1.Parts[0]; !p.KnownGap || p.Arranged != Covered || !strings.Contains(p.Reason, "Covered anyway") {
+				t.Errorf("SMETS1 GPF under MAPA's chain is covered anyway: %+v", p)
 			}
 			checkParts(t, modelOf(t, a, "MFC/S1"), wantPart{Gap, RouteNone, 25, "", ""})
 			checkParts(t, modelOf(t, a, "MFC/P1"), wantPart{Gap, RouteNone, 12, "", ""})
-			if len(a.DCC) != 1 || len(a.Exempt) != 1 || len(a.Models) != 5 {
-				t.Errorf("SUPA lists: %d models, %d DCC, %d exempt", len(a.Models), len(a.DCC), len(a.Exempt))
+			if len(a.DCC) != 1 || len(a.Exempt) != 0 || len(a.DP087) != 2 || len(a.Models) != 5 {
+				t.Errorf("SUPA lists: %d models, %d DCC, %d exempt, %d DP087", len(a.Models), len(a.DCC), len(a.Exempt), len(a.DP087))
 			}
 			if a.Models[0].Status != Gap || a.Models[len(a.Models)-1].Status != Covered {
 				t.Errorf("models not worst first: %s … %s", a.Models[0].Status, a.Models[len(a.Models)-1].Status)
@@ -302,8 +312,9 @@ func TestMatrix(t *testing.T) {
 		if len(m.Suppliers) != 2 || len(m.Manufacturers) != 3 {
 			t.Fatalf("%d × %d", len(m.Suppliers), len(m.Manufacturers))
 		}
-		// SUPA × MFB: G1 80 covered + 5 steps + 10 gap, C1 100 DCC.
-		if want := (Counts{Devices: 195, Covered: 80, Steps: 5, Gap: 10, DCC: 100}); m.Cells[0][1] != want {
+		// SUPA × MFB: G1 80 covered + 5 steps + 10 gap, C1 100 DCC, GP1 6
+		// in the DP087 gap.
+		if want := (Counts{Devices: 201, Covered: 80, Steps: 5, Gap: 10, DCC: 100, DP087: 6}); m.Cells[0][1] != want {
 			t.Errorf("SUPA × MFB = %+v, want %+v", m.Cells[0][1], want)
 		}
 		if m.Cells[0][1].CoveredPercent() != 84 {

@@ -142,7 +142,8 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	f.model("MFB", "GB2", sec.GSME, sec.SMETS2, "2020-06-22") // its first day: covered without an enrolment record
 	f.model("MFB", "C1", sec.CHF, sec.SMETS2, "2018-05-01")   // the DCC's
 	f.model("MFC", "S1", sec.ESME, sec.SMETS1, "2014-01-01")  //
-	f.model("MFC", "H1", sec.CHF, sec.SMETS1, "2014-01-01")   // DP087 known gap
+	f.model("MFC", "H1", sec.CHF, sec.SMETS1, "2014-01-01")   // DP087 known gap, no arrangement
+	f.model("MFB", "GP1", sec.GPF, sec.SMETS1, "2014-01-01")  // DP087 known gap, covered anyway through MAPA
 	f.model("MFC", "P1", sec.PPMID, sec.SMETS2, "2022-01-01") //
 
 	// SUPA
@@ -153,6 +154,7 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	f.devices("SUPA", "MFB/G1", "MAPB", 5, "2025-05-01", true) // window open until 2025-11-01
 	f.devices("SUPA", "MFB/C1", "", 100, "2021-01-01", false)
 	f.devices("SUPA", "MFC/H1", "MAPA", 40, "2019-01-01", false)
+	f.devices("SUPA", "MFB/GP1", "MAPA", 6, "2019-01-01", false)
 	f.devices("SUPA", "MFC/S1", "MAPB", 25, "2019-01-01", false)
 	f.devices("SUPA", "MFC/P1", "", 12, "2023-01-01", false)
 	// SUPB

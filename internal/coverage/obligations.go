@@ -184,7 +184,13 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	}
 
 	switch {
-	case ob.G320.Holder != sec.HolderSupplier:
+	case ob.G320.KnownGap && sp == nil:
+		ex.CoverageNote = "DP087 gap: no clause binds anyone, and the Device had no Responsible Supplier on the day."
+		return nil
+	case ob.G320.KnownGap && !seesSupplier:
+		ex.CoverageNote = "DP087 gap: no clause binds the Supplier; whether its arrangements cover this Device anyway is shown to that Supplier and the SSC only."
+		return nil
+	case ob.G320.Holder != sec.HolderSupplier && !ob.G320.KnownGap:
 		ex.CoverageNote = "No Supplier arrangement is needed: " + ob.G320.Holder.Label() + " carries G3.20(b) for this Device."
 		return nil
 	case !seesSupplier:
@@ -217,7 +223,7 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	if err != nil {
 		return err
 	}
-	pv := PartView{Status: p.Status, Route: p.Route, Devices: 1, Until: p.Until}
+	pv := PartView{Status: p.Status, Route: p.Route, Devices: 1, Until: p.Until, Arranged: arranged(p)}
 	if p.MAP != 0 {
 		o := n.org(p.MAP)
 		pv.MAP = &o
@@ -228,5 +234,15 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	mc := &ModelCoverage{Manufacturer: ex.Device.Manufacturer, Model: ex.Device.Model}
 	pv.Reason, pv.KnownGap = describe(p, &pv, mc, rules)
 	ex.Coverage = &pv
+	if p.Status == DP087Gap {
+		switch pv.Arranged {
+		case Covered:
+			ex.CoverageNote = "DP087 gap: no clause binds the Supplier, but its arrangements cover this Device anyway."
+		case Steps:
+			ex.CoverageNote = "DP087 gap: no clause binds the Supplier; it has reasonable steps (a Letter of Intent or MoU) for this Device anyway."
+		default:
+			ex.CoverageNote = "DP087 gap: no clause binds the Supplier, and no arrangement of its covers this Device."
+		}
+	}
 	return nil
 }

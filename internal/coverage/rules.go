@@ -25,17 +25,22 @@ const (
 	// listed apart.
 	DCC Status = "dcc"
 	// Exempt: no User carries G3.20(b) for these Devices under the SEC version
-	// in force (SMETS1 before v5.20, In-Home Displays, and the DP087 known gap
-	// for SMETS1 hubs).
+	// in force (SMETS1 before v5.20, In-Home Displays).
 	Exempt Status = "exempt"
+	// DP087Gap: a SMETS1 Communications Hub or Gas Proxy Function under a
+	// release where G3.17(b) gives it to the Supplier but G3.20(b) still
+	// excludes it. A known defect of the code (seeds/001), not an exemption:
+	// shown apart, with whether an arrangement covers it anyway.
+	DP087Gap Status = "dp087_gap"
 )
 
 var statusLabels = map[Status]string{
-	Covered: "Covered",
-	Steps:   "Reasonable steps",
-	Gap:     "Gap",
-	DCC:     "DCC's",
-	Exempt:  "No G3.20 duty",
+	Covered:  "Covered",
+	Steps:    "Reasonable steps",
+	Gap:      "Gap",
+	DCC:      "DCC's",
+	Exempt:   "No G3.20 duty",
+	DP087Gap: "DP087 gap",
 }
 
 // Label is the human name of the status.
@@ -199,8 +204,11 @@ type Part struct {
 	// Since is, for Devices in the churn window, the earliest day their
 	// supply began.
 	Since sec.Date
-	// Duty is the G3.20(b) answer for DCC and exempt Devices.
+	// Duty is the G3.20(b) answer for DCC, exempt and DP087-gap Devices.
 	Duty *sec.Duty
+	// Arranged is, for the DP087 gap, how strongly the Supplier's
+	// arrangements cover the Devices anyway (0: not at all).
+	Arranged arrangement.Strength
 	// SchemeNote says why the SSC scheme (the build standard, or the
 	// manufacturer's enrolment record) does not reach the model.
 	SchemeNote string
@@ -245,6 +253,13 @@ func (r *Rules) Evaluate(c Cell) []Part {
 	case sec.HolderDCC:
 		return []Part{{Status: DCC, Route: RouteDCC, MAP: c.MAP, Devices: c.Devices, Duty: &d}}
 	case sec.HolderNoOne:
+		if d.KnownGap {
+			// No duty binds, but say whether the Supplier is covered anyway:
+			// the gap is in the code, not necessarily in its arrangements.
+			route, terms, strength, _ := r.best(c)
+			return []Part{{Status: DP087Gap, Route: route, MAP: c.MAP, Devices: c.Devices, Terms: ids(terms),
+				Until: firstExpiry(terms), Duty: &d, Arranged: strength}}
+		}
 		return []Part{{Status: Exempt, Route: RouteExempt, MAP: c.MAP, Devices: c.Devices, Duty: &d}}
 	}
 	route, terms, strength, note := r.best(c)
