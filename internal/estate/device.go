@@ -71,7 +71,7 @@ type deviceRow struct {
 
 const deviceSelect = `SELECT d.id, m.device_type, m.generation, mo.code, m.code, f.version, d.firmware_since,
 	COALESCE(mp.code, ''), d.premises, d.status, COALESCE(so.code, ''), d.supply_start, d.inherited,
-	d.model_id, d.firmware_id, COALESCE(d.supplier_id, 0), COALESCE(d.map_id, 0)
+	d.model_id, d.firmware_id, COALESCE(d.supplier_id, 0), COALESCE(d.map_id, 0), d.enrolled_on
 	FROM devices d
 	JOIN device_models m ON m.id = d.model_id
 	JOIN organisations mo ON mo.id = m.manufacturer_id
@@ -92,7 +92,7 @@ func loadDevice(ctx context.Context, q store.Querier, c access.Caller, id Device
 	var raw int64
 	err := q.QueryRowContext(ctx, query, args...).Scan(&raw, &r.DeviceType, &r.Generation, &r.Manufacturer, &r.Model,
 		&r.Firmware, &r.FirmwareSince, &r.MAP, &r.Premises, &r.Status, &r.Supplier, &r.SupplyStart, &r.Inherited,
-		&r.modelID, &r.firmwareID, &r.supplierID, &r.mapID)
+		&r.modelID, &r.firmwareID, &r.supplierID, &r.mapID, &r.EnrolledOn)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The message does not repeat the ID: whether a Device exists is
 		// itself not for everyone to learn.
@@ -319,6 +319,42 @@ func addDevicePortfolio(ctx context.Context, tx *store.Tx, r deviceRow, fw int64
 		return errs.Wrap(err, "update portfolio")
 	}
 	return nil
+}
+
+// addEnrolled adds delta Devices of r to its enrolled SMETS1 group, when it
+// has an enrolment date.
+func addEnrolled(ctx context.Context, tx *store.Tx, r deviceRow, delta int64) error {
+	if r.EnrolledOn.IsZero() {
+		return nil
+	}
+	from := NotInherited
+	if r.Inherited {
+		from = r.SupplyStart
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO portfolio_enrolled (supplier_id, model_id, map_id, enrolled_on, inherited_from, devices)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (supplier_id, model_id, map_id, enrolled_on, inherited_from) DO UPDATE SET devices = portfolio_enrolled.devices + excluded.devices`,
+		r.supplierID, r.modelID, r.mapID, r.EnrolledOn, from, delta); err != nil {
+		return errs.Wrap(err, "update enrolled portfolio")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM portfolio_enrolled WHERE supplier_id = $1 AND model_id = $2 AND map_id = $3
+		AND enrolled_on = $4 AND inherited_from = $5 AND devices = 0`, r.supplierID, r.modelID, r.mapID, r.EnrolledOn, from); err != nil {
+		return errs.Wrap(err, "update enrolled portfolio")
+	}
+	return nil
+}
+
+// NotInherited is portfolio_enrolled.inherited_from for Devices that were
+// not inherited on a change of supplier: earlier than any supply start, so a
+// churn window's bound never reaches it.
+var NotInherited = sec.MustParseDate("0001-01-01")
+
+// notInheritedSQL is NotInherited as a typed SQL literal in a SELECT list.
+func notInheritedSQL(d store.Dialect) string {
+	if d == store.Postgres {
+		return "DATE '0001-01-01'"
+	}
+	return "'0001-01-01'"
 }
 
 // addInherited adds delta Devices of r to its inherited group.
