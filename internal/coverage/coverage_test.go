@@ -132,7 +132,7 @@ func TestCoverageHandChecked(t *testing.T) {
 			}
 
 			b := supplierOf(t, rep, "SUPB")
-			if want := (Counts{Devices: 162, Covered: 4, Steps: 75, Gap: 83}); b.Totals != want {
+			if want := (Counts{Devices: 171, Covered: 4, Steps: 77, Gap: 85, Exempt: 5}); b.Totals != want {
 				t.Errorf("SUPB totals %+v, want %+v", b.Totals, want)
 			}
 			e1 := modelOf(t, b, "MFA/E1")
@@ -143,7 +143,12 @@ func TestCoverageHandChecked(t *testing.T) {
 				t.Errorf("the gap should say why MFA's scheme enrolment misses E1: %s", e1.Parts[0].Reason)
 			}
 			checkParts(t, modelOf(t, b, "MFB/G1"), wantPart{Steps, RouteLoI, 45, "A5", ""})
-			checkParts(t, modelOf(t, b, "MFC/S1"), wantPart{Gap, RouteNone, 10, "", ""})
+			s1 := modelOf(t, b, "MFC/S1")
+			checkParts(t, s1, wantPart{Gap, RouteNone, 12, "", ""}, wantPart{Steps, RouteChurn, 2, "", "2025-11-01"},
+				wantPart{Exempt, RouteExempt, 5, "", ""})
+			if !strings.Contains(s1.Parts[2].Reason, "enrolled SMETS1 Devices only") {
+				t.Errorf("the not-enrolled part should say why: %s", s1.Parts[2].Reason)
+			}
 			// The build standard's boundary, for a manufacturer with no
 			// enrolment record: 21 June 2020 is before it, 22 June is on it.
 			g0 := modelOf(t, b, "MFB/GB0")
@@ -165,7 +170,7 @@ func TestCoverageHandChecked(t *testing.T) {
 func TestCoverageNaiveAgrees(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := handEstate(t, db)
-		for _, d := range []string{"2019-07-01", "2024-11-30", "2025-01-31", "2025-02-01", "2025-04-01", "2025-04-02", "2025-06-15", "2025-09-01", "2025-09-02", "2027-06-01"} {
+		for _, d := range []string{"2019-07-01", "2024-11-30", "2025-01-31", "2025-02-01", "2025-04-01", "2025-04-02", "2025-06-15", "2025-06-16", "2025-09-01", "2025-09-02", "2027-06-01"} {
 			for _, sup := range []string{"", "SUPA", "SUPB"} {
 				q := Query{Date: sec.MustParseDate(d), Supplier: sup}
 				agg, err := f.cov.Compute(f.ctx, f.sys, q)
@@ -198,8 +203,11 @@ func TestCoverageMovesWithTheDay(t *testing.T) {
 			return rep
 		}
 		// While A6 was in force SUPB's S1 was covered directly.
-		checkParts(t, modelOf(t, supplierOf(t, at("2025-01-31"), "SUPB"), "MFC/S1"), wantPart{Covered, RouteDirect, 10, "A6", "2025-01-31"})
-		checkParts(t, modelOf(t, supplierOf(t, at("2025-02-01"), "SUPB"), "MFC/S1"), wantPart{Gap, RouteNone, 10, "", ""})
+		// (12 of its S1 enrolled by then; 7 not enrolled on either day.)
+		checkParts(t, modelOf(t, supplierOf(t, at("2025-01-31"), "SUPB"), "MFC/S1"), wantPart{Covered, RouteDirect, 12, "A6", "2025-01-31"},
+			wantPart{Exempt, RouteExempt, 7, "", ""})
+		checkParts(t, modelOf(t, supplierOf(t, at("2025-02-01"), "SUPB"), "MFC/S1"), wantPart{Gap, RouteNone, 10, "", ""},
+			wantPart{Steps, RouteChurn, 2, "", "2025-11-01"}, wantPart{Exempt, RouteExempt, 7, "", ""})
 		// A7 ended from 1 May: the day before, it still covered SUPA.
 		checkParts(t, modelOf(t, supplierOf(t, at("2025-04-30"), "SUPA"), "MFC/S1"), wantPart{Covered, RouteDirect, 25, "A7", "2025-04-30"})
 		// The 30 inherited on 1 March: window open to 1 September inclusive.

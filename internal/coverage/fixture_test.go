@@ -105,6 +105,12 @@ func (f *fixture) devices(supplier, model, mapCode string, n int, start string, 
 	}
 }
 
+// enrol gives the last n Devices added an enrolment date.
+func (f *fixture) enrol(n int64, day string) {
+	f.t.Helper()
+	f.exec("UPDATE devices SET enrolled_on = $1 WHERE id > $2", day, f.next-n)
+}
+
 func (f *fixture) rebuild() {
 	f.t.Helper()
 	if err := f.db.Write(f.ctx, f.sys, func(tx *store.Tx) error { return RebuildAggregates(f.ctx, tx) }); err != nil {
@@ -168,6 +174,21 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	// A removed Device counts for no one.
 	f.devices("SUPB", "MFC/S1", "", 1, "2018-01-01", false)
 	f.exec("UPDATE devices SET status = 'removed' WHERE id = $1", f.next)
+	// Every SMETS1 Device so far was enrolled on 1 December 2019.
+	f.exec("UPDATE devices SET enrolled_on = '2019-12-01' WHERE model_id IN (SELECT id FROM device_models WHERE generation = 'SMETS1')")
+	// SUPB's S1 on each side of its enrolment date and of its churn window
+	// (seeds/001: v5.20 brought in "User obligations for enrolled SMETS1
+	// Devices"): 2 enrolled on the day (a gap), 3 the day after and 1 never
+	// (no duty); 2 inherited in the window and enrolled (reasonable steps),
+	// 1 inherited in the window and never enrolled (no duty).
+	f.devices("SUPB", "MFC/S1", "", 2, "2018-01-01", false)
+	f.enrol(2, "2025-06-15")
+	f.devices("SUPB", "MFC/S1", "", 3, "2018-01-01", false)
+	f.enrol(3, "2025-06-16")
+	f.devices("SUPB", "MFC/S1", "", 1, "2018-01-01", false)
+	f.devices("SUPB", "MFC/S1", "", 2, "2025-05-01", true)
+	f.enrol(2, "2019-12-01")
+	f.devices("SUPB", "MFC/S1", "", 1, "2025-05-01", true)
 	f.rebuild()
 
 	const mat = "Any vulnerability rated CVSS 7.0 or above, or allowing remote compromise"

@@ -40,6 +40,8 @@ type DeviceFacts struct {
 	Model        ModelInfo      `json:"model"`
 	MAP          *Org           `json:"map,omitempty"`
 	Status       string         `json:"status"`
+	// EnrolledOn is a SMETS1 Device's enrolment onto the DCC, when it has one.
+	EnrolledOn sec.Date `json:"enrolled_on,omitzero"`
 }
 
 // SupplyFacts describe the supply period the day falls in.
@@ -103,12 +105,12 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	var args access.Args
 	var modelID, mfr int64
 	var mapID, supplierID sql.NullInt64
-	var start sec.Date
+	var start, enrolled sec.Date
 	var inherited bool
 	err := tx.QueryRowContext(ctx, `SELECT d.model_id, m.manufacturer_id, m.device_type, m.generation, d.map_id, d.status,
-		d.supplier_id, d.supply_start, d.inherited FROM devices d JOIN device_models m ON m.id = d.model_id
+		d.supplier_id, d.supply_start, d.inherited, d.enrolled_on FROM devices d JOIN device_models m ON m.id = d.model_id
 		WHERE d.id = `+args.Add(id)+` AND `+c.VisibleAs(&args, "device", "'AMBER'", "d.id", "d.supplier_id", "d.map_id", "m.manufacturer_id"),
-		args...).Scan(&modelID, &mfr, &ex.Device.Type, &ex.Device.Generation, &mapID, &ex.Device.Status, &supplierID, &start, &inherited)
+		args...).Scan(&modelID, &mfr, &ex.Device.Type, &ex.Device.Generation, &mapID, &ex.Device.Status, &supplierID, &start, &inherited, &enrolled)
 	if err == sql.ErrNoRows {
 		// The message does not repeat the ID: whether a Device exists is
 		// itself not for everyone to learn.
@@ -122,6 +124,7 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 		return err
 	}
 	ex.Device.TypeLabel = ex.Device.Type.Label()
+	ex.Device.EnrolledOn = enrolled
 	ex.Device.Manufacturer = n.org(mfr)
 	ex.Device.Model = n.models[modelID]
 	if mapID.Valid {
@@ -165,8 +168,9 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 		ex.Supplier = sp
 	}
 
+	notEnrolled := ex.Device.Generation == sec.SMETS1 && (enrolled.IsZero() || enrolled.After(ex.Date))
 	ob, err := sec.WhoCarries(sec.DutyQuery{Type: ex.Device.Type, Generation: ex.Device.Generation, HasSupplier: sp != nil,
-		Date: ex.Date, Version: ex.SECVersion}, s.settings())
+		Date: ex.Date, Version: ex.SECVersion, NotEnrolled: notEnrolled, EnrolledOn: enrolled}, s.settings())
 	if err != nil {
 		return errs.Wrap(err, "obligations")
 	}

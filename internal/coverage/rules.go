@@ -187,6 +187,11 @@ type Cell struct {
 	// supply start among them, so its window closes first.
 	InWindow    int64
 	WindowStart sec.Date
+	// NotEnrolled of a SMETS1 cell's Devices were not enrolled on the day
+	// (no enrolment date, or a later one): v5.20 brought in User obligations
+	// for enrolled SMETS1 Devices only (seeds/001). For a SMETS1 cell,
+	// InWindow counts enrolled Devices only.
+	NotEnrolled int64
 }
 
 // Part is a share of a cell's Devices with one status and one reason.
@@ -246,8 +251,42 @@ func (r *Rules) duty(t sec.DeviceType, g sec.Generation) sec.Duty {
 	return d
 }
 
-// Evaluate splits a cell's Devices by G3.20(b) status.
+// enrolmentMatters reports whether a SMETS1 Device's enrolment changes who
+// carries G3.20(b) under the rules' version: from v5.20 on, where an enrolled
+// one would be the Supplier's or in the DP087 gap.
+func (r *Rules) enrolmentMatters(m Model) bool {
+	if m.Generation != sec.SMETS1 {
+		return false
+	}
+	d := r.duty(m.Type, m.Generation)
+	return d.Holder == sec.HolderSupplier || d.KnownGap
+}
+
+// notEnrolledDuty is who carries G3.20(b) for a SMETS1 Device of type t not
+// enrolled on the day: no one.
+func (r *Rules) notEnrolledDuty(t sec.DeviceType) sec.Duty {
+	o, err := sec.WhoCarries(sec.DutyQuery{Type: t, Generation: sec.SMETS1, HasSupplier: true, Date: r.Date, Version: r.Version,
+		NotEnrolled: true}, r.Settings)
+	if err != nil {
+		return sec.Duty{Clause: sec.ClauseG320, Holder: sec.HolderNoOne, Reason: "cannot decide: " + err.Error()}
+	}
+	return o.G320
+}
+
+// Evaluate splits a cell's Devices by G3.20(b) status. A SMETS1 cell's
+// Devices not enrolled on the day come first, under no duty; the enrolled
+// ones are evaluated as any other.
 func (r *Rules) Evaluate(c Cell) []Part {
+	if c.NotEnrolled > 0 && r.enrolmentMatters(c.Model) {
+		d := r.notEnrolledDuty(c.Model.Type)
+		out := []Part{{Status: Exempt, Route: RouteExempt, MAP: c.MAP, Devices: min(c.NotEnrolled, c.Devices), Duty: &d}}
+		c.Devices -= c.NotEnrolled
+		c.NotEnrolled = 0
+		if c.Devices <= 0 {
+			return out
+		}
+		return append(r.Evaluate(c), out...)
+	}
 	d := r.duty(c.Model.Type, c.Model.Generation)
 	switch d.Holder {
 	case sec.HolderDCC:

@@ -142,9 +142,13 @@ func loadWorld(t *testing.T, db *store.DB, devices int64, asOf sec.Date) (map[st
 			if r.MAP != "" {
 				mp = orgs[r.MAP]
 			}
-			exec(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
-				VALUES ($1, $2, $3, $4, $5, 'installed', $6, $7, $8, $7)`, r.ID.Int64(), models[mk], firmware[mk+"/"+r.Firmware.String()],
-				mp, string(r.Premises), orgs[d.supplier], d.start, d.inherited)
+			var enrolled any
+			if !r.EnrolledOn.IsZero() {
+				enrolled = sec.DateOf(r.EnrolledOn)
+			}
+			exec(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
+				VALUES ($1, $2, $3, $4, $5, 'installed', $6, $7, $8, $7, $9)`, r.ID.Int64(), models[mk], firmware[mk+"/"+r.Firmware.String()],
+				mp, string(r.Premises), orgs[d.supplier], d.start, d.inherited, enrolled)
 		}
 		return RebuildAggregates(ctx, tx)
 	})
@@ -270,6 +274,9 @@ func TestCoverageGeneratedWorld(t *testing.T) {
 			case hub && r.Generation == sec.SMETS2:
 				e.dcc++
 			case r.Type == sec.IHD: // IHD out of scope
+				e.exempt++
+			case r.Generation == sec.SMETS1 && (r.EnrolledOn.IsZero() || sec.DateOf(r.EnrolledOn).After(d)):
+				// seeds/001: User obligations for enrolled SMETS1 Devices only.
 				e.exempt++
 			case hub: // SMETS1 hubs: the DP087 known gap (v6.3 in force), its own status
 				e.dp087++

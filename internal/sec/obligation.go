@@ -127,13 +127,12 @@ func duty(q DutyQuery, s Settings, clause string) Duty {
 			q.Version, smets1UserScope, clause, this)}
 
 	case smets1 && q.NotEnrolled:
-		when := "has no enrolment date recorded"
+		when, on := "has no enrolment date recorded", ""
 		if !q.EnrolledOn.IsZero() {
 			when = "was enrolled only on " + q.EnrolledOn.String()
-		}
-		on := ""
-		if !q.Date.IsZero() {
-			on = ", after " + q.Date.String()
+			if !q.Date.IsZero() {
+				on = ", after " + q.Date.String()
+			}
 		}
 		return Duty{Clause: clause, Holder: HolderNoOne, Reason: fmt.Sprintf(
 			"v%s brought in User obligations for enrolled SMETS1 Devices only, and %s %s%s, so %s places no duty on any User for it yet.",
