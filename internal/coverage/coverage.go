@@ -533,7 +533,7 @@ func loadModels(ctx context.Context, q store.Querier) (map[int64]Model, error) {
 // the caller is shown of them is decided in refs.
 func loadTerms(ctx context.Context, q store.Querier, d sec.Date) ([]Term, error) {
 	rows, err := q.QueryContext(ctx, `SELECT a.id, a.kind, COALESCE(a.supplier_id, 0), COALESCE(a.map_id, 0),
-		COALESCE(a.manufacturer_id, 0), a.all_models, a.legacy, a.expires, a.ended FROM arrangements a
+		COALESCE(a.manufacturer_id, 0), a.all_models, a.legacy, a.expires, a.ended, a.first_signed, a.second_signed FROM arrangements a
 		WHERE a.status <> 'pending' AND a.effective <= $1 AND (a.expires IS NULL OR a.expires >= $1)
 		AND (a.ended IS NULL OR a.ended > $1) ORDER BY a.id`, d)
 	if err != nil {
@@ -543,8 +543,8 @@ func loadTerms(ctx context.Context, q store.Querier, d sec.Date) ([]Term, error)
 	idx := map[int64]int{}
 	for rows.Next() {
 		var t Term
-		var ended sec.Date
-		if err := rows.Scan(&t.ID, &t.Kind, &t.Supplier, &t.MAP, &t.Manufacturer, &t.AllModels, &t.Legacy, &t.Expires, &ended); err != nil {
+		var ended, first, second sec.Date
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Supplier, &t.MAP, &t.Manufacturer, &t.AllModels, &t.Legacy, &t.Expires, &ended, &first, &second); err != nil {
 			rows.Close()
 			return nil, errs.Wrap(err, "read arrangements")
 		}
@@ -553,6 +553,8 @@ func loadTerms(ctx context.Context, q store.Querier, d sec.Date) ([]Term, error)
 				t.Expires = last
 			}
 		}
+		t.SignedByBoth = t.Kind == arrangement.LetterOfIntent && arrangement.BothSigned(
+			[]arrangement.Signature{{Signed: first}, {Signed: second}}, d)
 		idx[t.ID] = len(ts)
 		ts = append(ts, t)
 	}
@@ -800,10 +802,14 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 			return "an arrangement"
 		}
 		a := pv.Arrangements[i]
-		if a.Visible {
-			return a.KindLabel + " " + a.Reference
+		signed := ""
+		if a.Kind == arrangement.LetterOfIntent && (p.Status == Covered || p.Arranged == arrangement.Binding) {
+			signed = " (signed by both parties, so as good as a contract)"
 		}
-		return "a " + strings.ToLower(a.KindLabel[:1]) + a.KindLabel[1:] + " between " + strings.Join(a.Parties, " and ") + " (not shown to you)"
+		if a.Visible {
+			return a.KindLabel + " " + a.Reference + signed
+		}
+		return "a " + strings.ToLower(a.KindLabel[:1]) + a.KindLabel[1:] + " between " + strings.Join(a.Parties, " and ") + " (not shown to you)" + signed
 	}
 	mapCode := ""
 	if pv.MAP != nil {

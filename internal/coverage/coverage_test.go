@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -343,4 +344,42 @@ func TestWindowOpenFrom(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLetterOfIntentSignatures: seeds/000, "The SSC will expect to see a
+// contract or Letter of Intent signed by both parties". SUPB's Letter of
+// Intent with MFB (A5) is reasonable steps while one party has signed, and
+// covers G1 as a contract does from the day the second party signs.
+func TestLetterOfIntentSignatures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := handEstate(t, db)
+		at := func(d string) ModelCoverage {
+			rep, err := f.cov.Compute(f.ctx, f.sys, Query{Date: sec.MustParseDate(d), Supplier: "SUPB"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return modelOf(t, supplierOf(t, rep, "SUPB"), "MFB/G1")
+		}
+		sign := func(sigs ...arrangement.SignatureInput) {
+			t.Helper()
+			a, err := f.arr.Update(f.ctx, f.sys, "A5", arrangement.Update{Signatures: &sigs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Signatures) != len(sigs) {
+				t.Fatalf("signatures %+v", a.Signatures)
+			}
+		}
+		sign(arrangement.SignatureInput{Party: "SUPB", Signed: "2025-01-20"})
+		checkParts(t, at("2025-06-15"), wantPart{Steps, RouteLoI, 45, "A5", ""})
+		sign(arrangement.SignatureInput{Party: "SUPB", Signed: "2025-01-20"}, arrangement.SignatureInput{Party: "mfb", Signed: "2025-06-15"})
+		// The day before the second signature: reasonable steps; on it:
+		// covered, directly, as by a contract.
+		checkParts(t, at("2025-06-14"), wantPart{Steps, RouteLoI, 45, "A5", ""})
+		g1 := at("2025-06-15")
+		checkParts(t, g1, wantPart{Covered, RouteDirect, 45, "A5", ""})
+		if !strings.Contains(g1.Parts[0].Reason, "signed by both parties") {
+			t.Errorf("reason %q", g1.Parts[0].Reason)
+		}
+	})
 }

@@ -106,9 +106,22 @@ type Term struct {
 	Models       map[int64]bool
 	Legacy       bool
 	Expires      sec.Date // last day in force; zero when open-ended
+	// SignedByBoth: a Letter of Intent both parties had signed by the day
+	// (seeds/000: "a contract or Letter of Intent signed by both parties").
+	SignedByBoth bool
 }
 
 func (t *Term) covers(model int64) bool { return t.AllModels || t.Models[model] }
+
+// strength is how much the term counts: a Letter of Intent signed by both
+// parties as much as a contract, one signed by one party (or with no
+// signatures recorded) as reasonable steps.
+func (t *Term) strength() arrangement.Strength {
+	if t.Kind == arrangement.LetterOfIntent && t.SignedByBoth {
+		return arrangement.Binding
+	}
+	return arrangement.StrengthOf(t.Kind)
+}
 
 // Terms indexes the arrangements in force by the pair of parties they link.
 type Terms struct {
@@ -149,7 +162,7 @@ func link(ts []*Term, model int64) (*Term, arrangement.Strength) {
 		if !t.covers(model) {
 			continue
 		}
-		st := arrangement.StrengthOf(t.Kind)
+		st := t.strength()
 		if best == nil || st > bs || st == bs && lastsLonger(t.Expires, best.Expires) {
 			best, bs = t, st
 		}
