@@ -346,9 +346,12 @@ func RebuildAggregates(ctx context.Context, tx *store.Tx) error {
 		 FROM devices d WHERE d.inherited AND d.status = 'installed' AND d.supplier_id IS NOT NULL
 		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start`,
 		`INSERT INTO portfolio_enrolled (supplier_id, model_id, map_id, enrolled_on, inherited_from, devices)
-		 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.enrolled_on, CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END, COUNT(*)
-		 FROM devices d WHERE d.enrolled_on IS NOT NULL AND d.status = 'installed' AND d.supplier_id IS NOT NULL
-		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.enrolled_on, CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END`,
+		 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '` + estate.NeverEnrolled.String() + `'),
+		 CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END, COUNT(*)
+		 FROM devices d JOIN device_models m ON m.id = d.model_id
+		 WHERE m.generation = 'SMETS1' AND d.status = 'installed' AND d.supplier_id IS NOT NULL
+		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '` + estate.NeverEnrolled.String() + `'),
+		 CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return errs.Wrap(err, "rebuild portfolio aggregates")

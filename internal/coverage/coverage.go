@@ -422,10 +422,12 @@ func (s *Service) enrolment(ctx context.Context, q store.Querier, c access.Calle
 			values[j] = "(" + strconv.FormatInt(cl.Supplier, 10) + ", " + strconv.FormatInt(cl.Model.ID, 10) + ", " + strconv.FormatInt(cl.MAP, 10) + ")"
 		}
 		day, f := args.Add(d), args.Add(from)
-		cell := `pe.supplier_id = c.s AND pe.model_id = c.m AND pe.map_id = c.p AND pe.enrolled_on <= ` + day
-		win := cell + ` AND pe.inherited_from >= ` + f
+		cell := `pe.supplier_id = c.s AND pe.model_id = c.m AND pe.map_id = c.p`
+		win := cell + ` AND pe.enrolled_on <= ` + day + ` AND pe.inherited_from >= ` + f
+		// Not enrolled on d: enrolled later, or never (estate.NeverEnrolled
+		// sorts last), one range of the key from d.
 		rows, err := q.QueryContext(ctx, `WITH c (s, m, p) AS (VALUES `+strings.Join(values, ", ")+`)
-			SELECT c.s, c.m, c.p, (SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+cell+`),
+			SELECT c.s, c.m, c.p, (SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+cell+` AND pe.enrolled_on > `+day+`),
 				(SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+win+`),
 				(SELECT MIN(pe.inherited_from) FROM portfolio_enrolled pe WHERE `+win+`)
 			FROM c WHERE `+scope(c, &args, "c.s"), args...)
@@ -434,14 +436,14 @@ func (s *Service) enrolment(ctx context.Context, q store.Querier, c access.Calle
 		}
 		for rows.Next() {
 			var k key
-			var enrolled, in sql.NullInt64
+			var notEnrolled, in sql.NullInt64
 			var first sec.Date
-			if err := rows.Scan(&k.s, &k.m, &k.p, &enrolled, &in, &first); err != nil {
+			if err := rows.Scan(&k.s, &k.m, &k.p, &notEnrolled, &in, &first); err != nil {
 				rows.Close()
 				return errs.Wrap(err, "read enrolled devices")
 			}
 			if i, ok := idx[k]; ok {
-				cells[i].NotEnrolled = max(cells[i].Devices-enrolled.Int64, 0)
+				cells[i].NotEnrolled = min(notEnrolled.Int64, cells[i].Devices)
 				if in.Int64 > 0 {
 					cells[i].InWindow, cells[i].WindowStart = in.Int64, first
 				}

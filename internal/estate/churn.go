@@ -297,8 +297,9 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 	if err := exec(ctx, tx, "estate: change supplier", []any{k},
 		create+churnMoves+` AS
 		SELECT r.line, r.id, r.supplier_id AS new_supplier, r.eff, r.month, d.supplier_id AS old_supplier, d.supply_start,
-			d.model_id, d.firmware_id, COALESCE(d.map_id, 0) AS map_id, d.status = 'installed' AS installed, d.inherited, d.enrolled_on
-		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id WHERE r.rnd = $1`); err != nil {
+			d.model_id, d.firmware_id, COALESCE(d.map_id, 0) AS map_id, d.status = 'installed' AS installed, d.inherited,
+			`+enrolledKeySQL(tx.Dialect)+` AS enrolled_on
+		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id JOIN device_models m ON m.id = d.model_id WHERE r.rnd = $1`); err != nil {
 		return err
 	}
 	if err := analyze(ctx, tx, churnMoves); err != nil {

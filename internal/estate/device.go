@@ -321,11 +321,15 @@ func addDevicePortfolio(ctx context.Context, tx *store.Tx, r deviceRow, fw int64
 	return nil
 }
 
-// addEnrolled adds delta Devices of r to its enrolled SMETS1 group, when it
-// has an enrolment date.
+// addEnrolled adds delta Devices of r, when it is SMETS1, to its group in
+// portfolio_enrolled (never-enrolled ones under NeverEnrolled).
 func addEnrolled(ctx context.Context, tx *store.Tx, r deviceRow, delta int64) error {
-	if r.EnrolledOn.IsZero() {
+	if r.Generation != sec.SMETS1 {
 		return nil
+	}
+	enrolled := r.EnrolledOn
+	if enrolled.IsZero() {
+		enrolled = NeverEnrolled
 	}
 	from := NotInherited
 	if r.Inherited {
@@ -334,14 +338,34 @@ func addEnrolled(ctx context.Context, tx *store.Tx, r deviceRow, delta int64) er
 	if _, err := tx.ExecContext(ctx, `INSERT INTO portfolio_enrolled (supplier_id, model_id, map_id, enrolled_on, inherited_from, devices)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (supplier_id, model_id, map_id, enrolled_on, inherited_from) DO UPDATE SET devices = portfolio_enrolled.devices + excluded.devices`,
-		r.supplierID, r.modelID, r.mapID, r.EnrolledOn, from, delta); err != nil {
+		r.supplierID, r.modelID, r.mapID, enrolled, from, delta); err != nil {
 		return errs.Wrap(err, "update enrolled portfolio")
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM portfolio_enrolled WHERE supplier_id = $1 AND model_id = $2 AND map_id = $3
-		AND enrolled_on = $4 AND inherited_from = $5 AND devices = 0`, r.supplierID, r.modelID, r.mapID, r.EnrolledOn, from); err != nil {
+		AND enrolled_on = $4 AND inherited_from = $5 AND devices = 0`, r.supplierID, r.modelID, r.mapID, enrolled, from); err != nil {
 		return errs.Wrap(err, "update enrolled portfolio")
 	}
 	return nil
+}
+
+// NeverEnrolled is portfolio_enrolled.enrolled_on for SMETS1 Devices with no
+// enrolment date: later than any day asked about, so "not enrolled on day d"
+// is one range of the key, enrolled_on > d, small for any recent day.
+var NeverEnrolled = sec.MustParseDate("9999-12-31")
+
+// neverEnrolledSQL is NeverEnrolled as a typed SQL literal.
+func neverEnrolledSQL(d store.Dialect) string {
+	if d == store.Postgres {
+		return "DATE '9999-12-31'"
+	}
+	return "'9999-12-31'"
+}
+
+// enrolledKeySQL is a Device's portfolio_enrolled.enrolled_on, on a Device
+// row d joined to its model m: NULL for SMETS2+ Devices, which the table does
+// not hold.
+func enrolledKeySQL(dl store.Dialect) string {
+	return "CASE WHEN m.generation = 'SMETS1' THEN COALESCE(d.enrolled_on, " + neverEnrolledSQL(dl) + ") END"
 }
 
 // NotInherited is portfolio_enrolled.inherited_from for Devices that were

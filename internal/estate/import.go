@@ -186,7 +186,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		if err := addEnrolledStaged(ctx, tx, " AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id)"); err != nil {
 			return err
 		}
-		ins, err := tx.ExecContext(ctx, insertDevices+` WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.id`)
+		ins, err := tx.ExecContext(ctx, insertDevices(tx.Dialect)+` WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.id`)
 		if err != nil {
 			return errs.Wrap(err, "estate: import devices")
 		}
@@ -202,9 +202,14 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 }
 
 // insertDevices is the INSERT of the staged rows into devices, in key order.
-const insertDevices = `INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
-	SELECT s.id, s.model_id, s.firmware_id, s.map_id, s.premises, 'installed', s.supplier_id, s.supply_start, FALSE, s.supply_start, s.enrolled_on
+// A SMETS1 row without an enrolment date is staged with NeverEnrolled (its
+// portfolio_enrolled key); the Device itself keeps none.
+func insertDevices(d store.Dialect) string {
+	return `INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
+	SELECT s.id, s.model_id, s.firmware_id, s.map_id, s.premises, 'installed', s.supplier_id, s.supply_start, FALSE, s.supply_start,
+		NULLIF(s.enrolled_on, ` + neverEnrolledSQL(d) + `)
 	FROM ` + devStage + ` s`
+}
 
 // insertAllNew inserts the staged rows into devices when every one is a new
 // Device, staged once, and says whether it did; when not, it leaves the
@@ -218,7 +223,7 @@ func insertAllNew(ctx context.Context, tx *store.Tx, staged int64) (bool, int64,
 		return false, 0, err
 	}
 	var n int64
-	ins, err := tx.ExecContext(ctx, insertDevices+` ORDER BY s.id`)
+	ins, err := tx.ExecContext(ctx, insertDevices(tx.Dialect)+` ORDER BY s.id`)
 	if err == nil {
 		n, err = ins.RowsAffected()
 	}
@@ -231,10 +236,10 @@ func insertAllNew(ctx context.Context, tx *store.Tx, staged int64) (bool, int64,
 	return false, 0, exec(ctx, tx, "estate: import devices", nil, "ROLLBACK TO SAVEPOINT estate_import", "RELEASE SAVEPOINT estate_import")
 }
 
-// addEnrolledStaged counts the staged enrolled SMETS1 Devices into
-// portfolio_enrolled (imported Devices are not inherited); cond narrows the
-// staged rows to those the import creates. Only SMETS1 rows carry an
-// enrolment date, so the GROUP BY sorts those alone.
+// addEnrolledStaged counts the staged SMETS1 Devices into portfolio_enrolled
+// (imported Devices are not inherited); cond narrows the staged rows to those
+// the import creates. Only SMETS1 rows carry an enrolment key (NeverEnrolled
+// without a date), so the GROUP BY sorts those alone.
 func addEnrolledStaged(ctx context.Context, tx *store.Tx, cond string) error {
 	return exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
 		`SELECT s.supplier_id, s.model_id, COALESCE(s.map_id, 0), s.enrolled_on, `+notInheritedSQL(tx.Dialect)+`, COUNT(*) FROM `+devStage+` s
@@ -403,12 +408,14 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, pr
 		return nil
 	}
 	var enrolled any
-	if !row.EnrolledOn.IsZero() {
-		if row.Generation != sec.SMETS1 {
-			problem("enrolled_on", row.EnrolledOn.Format(catalogue.DateLayout), "only SMETS1 Devices are enrolled; a %s Device has no enrolment date", row.Generation)
-			return nil
-		}
+	switch {
+	case !row.EnrolledOn.IsZero() && row.Generation != sec.SMETS1:
+		problem("enrolled_on", row.EnrolledOn.Format(catalogue.DateLayout), "only SMETS1 Devices are enrolled; a %s Device has no enrolment date", row.Generation)
+		return nil
+	case !row.EnrolledOn.IsZero():
 		enrolled = dateValue(d, row.EnrolledOn)
+	case row.Generation == sec.SMETS1:
+		enrolled = dateValue(d, NeverEnrolled.Time())
 	}
 	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, dateValue(d, row.SupplyStart), enrolled}
 }

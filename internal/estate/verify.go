@@ -45,9 +45,12 @@ func verifyEnrolled(ctx context.Context, tx *store.Tx) ([]Drift, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT supplier_id, model_id, map_id, enrolled_on, inherited_from, SUM(stored), SUM(counted) FROM (
 		SELECT supplier_id, model_id, map_id, enrolled_on, inherited_from, devices AS stored, 0 AS counted FROM portfolio_enrolled
 		UNION ALL
-		SELECT supplier_id, model_id, COALESCE(map_id, 0), enrolled_on, CASE WHEN inherited THEN supply_start ELSE `+notInheritedSQL(tx.Dialect)+` END, 0, COUNT(*)
-		FROM devices WHERE enrolled_on IS NOT NULL AND status = 'installed' AND supplier_id IS NOT NULL
-		GROUP BY supplier_id, model_id, COALESCE(map_id, 0), enrolled_on, CASE WHEN inherited THEN supply_start ELSE `+notInheritedSQL(tx.Dialect)+` END) g
+		SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), `+enrolledKeySQL(tx.Dialect)+`,
+			CASE WHEN d.inherited THEN d.supply_start ELSE `+notInheritedSQL(tx.Dialect)+` END, 0, COUNT(*)
+		FROM devices d JOIN device_models m ON m.id = d.model_id
+		WHERE m.generation = 'SMETS1' AND d.status = 'installed' AND d.supplier_id IS NOT NULL
+		GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), `+enrolledKeySQL(tx.Dialect)+`,
+			CASE WHEN d.inherited THEN d.supply_start ELSE `+notInheritedSQL(tx.Dialect)+` END) g
 		GROUP BY supplier_id, model_id, map_id, enrolled_on, inherited_from
 		HAVING SUM(stored) <> SUM(counted)
 		ORDER BY supplier_id, model_id, map_id, enrolled_on, inherited_from`)
