@@ -256,7 +256,7 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 	var cells []Cell
 	if q.Naive {
 		cells, err = s.naiveCells(ctx, tx, c, rules, supplier, q.Date)
-	} else if cells, err = s.cells(ctx, tx, c, supplier); err == nil {
+	} else if cells, err = s.cells(ctx, tx, c, supplier, q.Date); err == nil {
 		if err = s.enrolment(ctx, tx, c, rules, cells, q.Date); err == nil {
 			err = s.window(ctx, tx, c, rules, cells, q.Date)
 		}
@@ -297,8 +297,8 @@ func (s *Service) supplierID(ctx context.Context, q store.Querier, c access.Call
 
 // cells reads the portfolio aggregates, summed over firmware. The churn
 // windows are read later, and only for the cells that need them (window).
-func (s *Service) cells(ctx context.Context, q store.Querier, c access.Caller, supplier int64) ([]Cell, error) {
-	models, err := loadModels(ctx, q)
+func (s *Service) cells(ctx context.Context, q store.Querier, c access.Caller, supplier int64, d sec.Date) ([]Cell, error) {
+	models, err := loadModels(ctx, q, d)
 	if err != nil {
 		return nil, err
 	}
@@ -461,7 +461,7 @@ func (s *Service) enrolment(ctx context.Context, q store.Querier, c access.Calle
 // design DESIGN.md says to avoid, kept as the benchmark's yardstick and the
 // oracle the tests check the aggregates against.
 func (s *Service) naiveCells(ctx context.Context, q store.Querier, c access.Caller, rules *Rules, supplier int64, d sec.Date) ([]Cell, error) {
-	models, err := loadModels(ctx, q)
+	models, err := loadModels(ctx, q, d)
 	if err != nil {
 		return nil, err
 	}
@@ -509,11 +509,22 @@ func (s *Service) naiveCells(ctx context.Context, q store.Querier, c access.Call
 	return cells, errs.Wrap(rows.Err(), "scan devices")
 }
 
+// certifiedBy bounds the certificates a model's first certification is read
+// from: those issued on or before d, so coverage on a past day sees the
+// certificates as they were (a model certified later had none then); the
+// zero day means all of them.
+func certifiedBy(d sec.Date) sec.Date {
+	if d.IsZero() {
+		return sec.MustParseDate("9999-12-31")
+	}
+	return d
+}
+
 // loadModels reads every Device Model with the day of its first CPA
-// certificate: hundreds of rows.
-func loadModels(ctx context.Context, q store.Querier) (map[int64]Model, error) {
+// certificate issued by d: hundreds of rows.
+func loadModels(ctx context.Context, q store.Querier, d sec.Date) (map[int64]Model, error) {
 	rows, err := q.QueryContext(ctx, `SELECT m.id, m.manufacturer_id, m.device_type, m.generation,
-		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id) FROM device_models m`)
+		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id AND c.issued <= $1) FROM device_models m`, certifiedBy(d))
 	if err != nil {
 		return nil, errs.Wrap(err, "read models")
 	}
@@ -594,7 +605,7 @@ type names struct {
 	models map[int64]ModelInfo
 }
 
-func loadNames(ctx context.Context, q store.Querier, c access.Caller) (names, error) {
+func loadNames(ctx context.Context, q store.Querier, c access.Caller, d sec.Date) (names, error) {
 	n := names{orgs: map[int64]Org{}, models: map[int64]ModelInfo{}}
 	var args access.Args
 	rows, err := q.QueryContext(ctx, `SELECT o.id, o.code, CASE WHEN `+c.Visible(&args, "party", "o", "o.id")+
@@ -617,7 +628,7 @@ func loadNames(ctx context.Context, q store.Querier, c access.Caller) (names, er
 	args = nil
 	rows, err = q.QueryContext(ctx, `SELECT m.id, m.code, CASE WHEN `+c.Visible(&args, "device_model", "m", "m.manufacturer_id")+
 		` THEN m.name ELSE '' END, m.device_type, m.generation,
-		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id) FROM device_models m`, args...)
+		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id AND c.issued <= `+args.Add(certifiedBy(d))+`) FROM device_models m`, args...)
 	if err != nil {
 		return n, errs.Wrap(err, "read models")
 	}
@@ -700,7 +711,7 @@ func refs(ctx context.Context, q store.Querier, c access.Caller, n names, terms 
 // A cell is one (Supplier, model, MAP), so each of its parts is a part of
 // the model's row as it stands: nothing is merged.
 func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller, rules *Rules, cells []Cell, terms []Term) ([]SupplierCoverage, error) {
-	n, err := loadNames(ctx, q, c)
+	n, err := loadNames(ctx, q, c, rules.Date)
 	if err != nil {
 		return nil, err
 	}

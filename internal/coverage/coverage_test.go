@@ -383,3 +383,28 @@ func TestLetterOfIntentSignatures(t *testing.T) {
 		}
 	})
 }
+
+// TestCertificatesAsOnTheDay: coverage on a past day reads a model's CPA
+// certificates as they were then. MFA/E2 (an ESME) was first certified on
+// 1 March 2021: from that day the build standard reaches it (seeds/000);
+// the day before, it had no certificate, so the scheme's basis cannot be
+// shown.
+func TestCertificatesAsOnTheDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := handEstate(t, db)
+		at := func(d string) ModelCoverage {
+			rep, err := f.cov.Compute(f.ctx, f.sys, Query{Date: sec.MustParseDate(d), Supplier: "SUPA"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return modelOf(t, supplierOf(t, rep, "SUPA"), "MFA/E2")
+		}
+		on := at("2021-03-01")
+		checkParts(t, on, wantPart{Covered, RouteBuildStandard, 70, "", ""})
+		before := at("2021-02-28")
+		checkParts(t, before, wantPart{Gap, RouteNone, 70, "", ""})
+		if !strings.Contains(before.Parts[0].Reason, "no CPA certificate") || !before.Model.Certified.IsZero() {
+			t.Errorf("before its certificate: %+v %s", before.Model, before.Parts[0].Reason)
+		}
+	})
+}

@@ -119,7 +119,7 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	if err != nil {
 		return errs.Wrap(err, "read device")
 	}
-	n, err := loadNames(ctx, tx, c)
+	n, err := loadNames(ctx, tx, c, ex.Date)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	if err != nil {
 		return err
 	}
-	models, err := loadModels(ctx, tx)
+	models, err := loadModels(ctx, tx, ex.Date)
 	if err != nil {
 		return err
 	}

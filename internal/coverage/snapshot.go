@@ -83,7 +83,7 @@ func (s *Service) History(ctx context.Context, c access.Caller, supplier string)
 	if err != nil {
 		return Org{}, nil, err
 	}
-	n, err := loadNames(ctx, s.DB, c)
+	n, err := loadNames(ctx, s.DB, c, sec.Date{})
 	if err != nil {
 		return Org{}, nil, err
 	}
