@@ -121,6 +121,9 @@ func arrShowCmd() *cli.Command {
 				}
 				fmt.Fprintf(w, "models\t%s\n", modelsText(a))
 				fmt.Fprintf(w, "signed\t%s\neffective\t%s\nexpires\t%s\n", a.Signed, a.Effective, orNone(a.Expires.String()))
+				for _, sg := range a.Signatures {
+					fmt.Fprintf(w, "signature\t%s on %s\n", sg.Party.Label(), sg.Signed)
+				}
 				if !a.Ended.IsZero() {
 					fmt.Fprintf(w, "ended\t%s\n", a.Ended)
 				}

@@ -108,10 +108,10 @@ version of --date (today by default). --history prints the Supplier's monthly sn
 				}
 				return env.Print(map[string]any{"supplier": org, "months": months}, func(w io.Writer) error {
 					fmt.Fprintf(w, "%s: coverage by month\n", org.Label())
-					fmt.Fprintln(w, "MONTH\tTAKEN\tDEVICES\tCOVERED\tSTEPS\tGAP\tDCC\tNO DUTY\tGAP MODELS\tCHANGES")
+					fmt.Fprintln(w, "MONTH\tTAKEN\tDEVICES\tCOVERED\tSTEPS\tGAP\tDCC\tDP087 GAP\tNO DUTY\tGAP MODELS\tCHANGES")
 					for _, m := range months {
 						t := m.Totals
-						fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m.Month, m.TakenOn, t.Devices, t.Covered, t.Steps, t.Gap, t.DCC, t.Exempt, m.GapModels, len(m.Changes))
+						fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m.Month, m.TakenOn, t.Devices, t.Covered, t.Steps, t.Gap, t.DCC, t.DP087, t.Exempt, m.GapModels, len(m.Changes))
 						for _, c := range m.Changes {
 							fmt.Fprintf(w, "\t  %s/%s: %s → %s (%d)\n", c.Manufacturer, c.Model, orNone(string(c.From)), orNone(string(c.To)), c.Devices)
 						}
@@ -142,10 +142,10 @@ func printCoverage(w io.Writer, rep coverage.Report) error {
 	}
 	for _, sc := range rep.Suppliers {
 		t := sc.Totals
-		fmt.Fprintf(w, "\n%s: %d Devices: %d covered, %d reasonable steps, %d gap; %d the DCC's, %d under no G3.20 duty\n",
-			sc.Supplier.Label(), t.Devices, t.Covered, t.Steps, t.Gap, t.DCC, t.Exempt)
+		fmt.Fprintf(w, "\n%s: %d Devices: %d covered, %d reasonable steps, %d gap; %d the DCC's, %d in the DP087 gap, %d under no G3.20 duty\n",
+			sc.Supplier.Label(), t.Devices, t.Covered, t.Steps, t.Gap, t.DCC, t.DP087, t.Exempt)
 		fmt.Fprintln(w, "STATUS\tMODEL\tTYPE\tDEVICES\tHOW\tMAP\tARRANGEMENTS\tUNTIL")
-		for _, list := range [][]coverage.ModelCoverage{sc.Models, sc.DCC, sc.Exempt} {
+		for _, list := range sc.Lists() {
 			for _, mc := range list {
 				for i, p := range mc.Parts {
 					status, model, typ := p.Status.Label(), mc.Manufacturer.Code+"/"+mc.Model.Code, string(mc.Model.Type)+" "+string(mc.Model.Generation)
@@ -245,6 +245,9 @@ meets G3.20 and the reason for each answer. DEVICE_ID is the EUI-64, for example
 				fmt.Fprintln(w)
 				if c := ex.Coverage; c != nil {
 					fmt.Fprintf(w, "G3.20 arrangement: %s (%s)\n  %s\n", c.Status.Label(), c.Route.Label(), c.Reason)
+					if ex.CoverageNote != "" {
+						fmt.Fprintf(w, "  %s\n", ex.CoverageNote)
+					}
 				} else {
 					fmt.Fprintf(w, "G3.20 arrangement: %s\n", ex.CoverageNote)
 				}

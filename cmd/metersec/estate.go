@@ -55,7 +55,7 @@ listing it.`,
 			if err := env.Print(rep, func(w io.Writer) error {
 				fmt.Fprintf(w, "%d installed Devices in %d portfolio groups\n", rep.Devices, rep.Groups)
 				if rep.OK() {
-					fmt.Fprintln(w, "portfolio and portfolio_inherited match the Devices")
+					fmt.Fprintln(w, "portfolio, portfolio_inherited and portfolio_enrolled match the Devices")
 					return nil
 				}
 				if len(rep.Drift) > 0 {
@@ -63,6 +63,13 @@ listing it.`,
 					fmt.Fprintln(w, "SUPPLIER\tMODEL\tFIRMWARE\tMAP\tSTORED\tCOUNTED")
 					for _, d := range rep.Drift {
 						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", names.org(d.SupplierID), names.model(d.ModelID), names.firmware(d.FirmwareID), names.org(d.MAPID), d.Stored, d.Counted)
+					}
+				}
+				if len(rep.Enrolled) > 0 {
+					fmt.Fprintf(w, "portfolio_enrolled: %d groups drifted\n", len(rep.Enrolled))
+					fmt.Fprintln(w, "SUPPLIER\tMODEL\tMAP\tENROLLED\tINHERITED FROM\tSTORED\tCOUNTED")
+					for _, d := range rep.Enrolled {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", names.org(d.SupplierID), names.model(d.ModelID), names.org(d.MAPID), d.EnrolledOn, d.InheritedFrom, d.Stored, d.Counted)
 					}
 				}
 				if len(rep.Inherited) > 0 {

@@ -67,8 +67,12 @@ type Arrangement struct {
 	SECVersion  sec.Version `json:"sec_version,omitzero"`
 	// Legacy, for an SSC scheme enrolment: the manufacturer agreed to notify
 	// the SSC for models certified before 22 June 2020 too.
-	Legacy         bool               `json:"legacy,omitempty"`
-	Signed         sec.Date           `json:"signed"`
+	Legacy bool     `json:"legacy,omitempty"`
+	Signed sec.Date `json:"signed"`
+	// Signatures, for a Letter of Intent: each party that signed it and
+	// when (seeds/000: "a contract or Letter of Intent signed by both
+	// parties").
+	Signatures     []Signature        `json:"signatures,omitempty"`
 	Effective      sec.Date           `json:"effective"`
 	Expires        sec.Date           `json:"expires,omitzero"`
 	Ended          sec.Date           `json:"ended,omitzero"`
@@ -218,7 +222,8 @@ func (s *Service) query(ctx context.Context, q store.Querier, c access.Caller, a
 	rows, err := q.QueryContext(ctx, `SELECT a.id, a.reference, a.kind, a.title, a.all_models, a.materiality, a.sec_version,
 		a.legacy, a.signed, a.effective, a.expires, a.ended, a.status, a.classification, a.confirmed_at, a.confirmed_by,
 		a.created_at, a.updated_at,
-		a.supplier_id, so.code, `+nameOf("so")+`, a.map_id, mo.code, `+nameOf("mo")+`, a.manufacturer_id, fo.code, `+nameOf("fo")+`
+		a.supplier_id, so.code, `+nameOf("so")+`, a.map_id, mo.code, `+nameOf("mo")+`, a.manufacturer_id, fo.code, `+nameOf("fo")+`,
+		a.first_signatory, a.first_signed, a.second_signatory, a.second_signed
 		FROM arrangements a
 		LEFT JOIN organisations so ON so.id = a.supplier_id
 		LEFT JOIN organisations mo ON mo.id = a.map_id
@@ -234,10 +239,13 @@ func (s *Service) query(ctx context.Context, q store.Querier, c access.Caller, a
 		var conf sql.NullTime
 		var ids [3]sql.NullInt64
 		var codes, names [3]sql.NullString
+		var sigBy [2]sql.NullInt64
+		var sigOn [2]sec.Date
 		if err := rows.Scan(&a.ID, &a.Reference, &a.Kind, &a.Title, &a.AllModels, &a.Materiality, &a.SECVersion,
 			&a.Legacy, &a.Signed, &a.Effective, &a.Expires, &a.Ended, &a.Status, &a.Classification, &conf, &a.ConfirmedBy,
 			&a.CreatedAt, &a.UpdatedAt,
-			&ids[0], &codes[0], &names[0], &ids[1], &codes[1], &names[1], &ids[2], &codes[2], &names[2]); err != nil {
+			&ids[0], &codes[0], &names[0], &ids[1], &codes[1], &names[1], &ids[2], &codes[2], &names[2],
+			&sigBy[0], &sigOn[0], &sigBy[1], &sigOn[1]); err != nil {
 			return nil, errs.Wrap(err, "read arrangement")
 		}
 		orgs := [3]*Org{}
@@ -247,6 +255,18 @@ func (s *Service) query(ctx context.Context, q store.Querier, c access.Caller, a
 			}
 		}
 		a.Supplier, a.MAP, a.Manufacturer = orgs[0], orgs[1], orgs[2]
+		// A signatory is always one of the parties, named as the
+		// arrangement names it.
+		for i := range sigBy {
+			if !sigBy[i].Valid {
+				continue
+			}
+			for _, o := range orgs {
+				if o != nil && o.ID == sigBy[i].Int64 {
+					a.Signatures = append(a.Signatures, Signature{Party: *o, Signed: sigOn[i]})
+				}
+			}
+		}
 		if conf.Valid {
 			t := conf.Time.UTC()
 			a.ConfirmedAt = &t
@@ -317,6 +337,39 @@ type Input struct {
 	Effective      string   `json:"effective"`
 	Expires        string   `json:"expires,omitempty"`
 	Classification string   `json:"classification,omitempty"`
+	// Signatures of a Letter of Intent: at most one for each of its two
+	// parties.
+	Signatures []SignatureInput `json:"signatures,omitempty"`
+}
+
+// SignatureInput is one party's signature of a Letter of Intent as
+// submitted: the party's organisation code and the day (YYYY-MM-DD).
+type SignatureInput struct {
+	Party  string `json:"party"`
+	Signed string `json:"signed"`
+}
+
+// Signature is one party's signature of a Letter of Intent.
+type Signature struct {
+	Party  Org      `json:"party"`
+	Signed sec.Date `json:"signed"`
+}
+
+// SignedByBoth reports whether both parties of a Letter of Intent had signed
+// it by day d: then it counts for G3.20 coverage as a contract does.
+func (a Arrangement) SignedByBoth(d sec.Date) bool {
+	return a.Kind == LetterOfIntent && BothSigned(a.Signatures, d)
+}
+
+// BothSigned reports whether two signatures were given by day d.
+func BothSigned(sigs []Signature, d sec.Date) bool {
+	n := 0
+	for _, s := range sigs {
+		if !s.Signed.IsZero() && !s.Signed.After(d) {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // Update changes an arrangement's terms; nil fields stay as they are. The
@@ -332,6 +385,9 @@ type Update struct {
 	Effective      *string   `json:"effective,omitempty"`
 	Expires        *string   `json:"expires,omitempty"`
 	Classification *string   `json:"classification,omitempty"`
+	// Signatures replaces a Letter of Intent's signatures: give both to
+	// record the second party signing.
+	Signatures *[]SignatureInput `json:"signatures,omitempty"`
 }
 
 // terms is an arrangement checked and resolved, ready to store.
@@ -351,6 +407,7 @@ type terms struct {
 	effective      sec.Date
 	expires        sec.Date
 	classification sec.Classification
+	signatures     [2]sigTerm
 }
 
 type party struct {
@@ -453,6 +510,12 @@ func (r *resolver) model(ctx context.Context, manufacturer, code string) (*model
 	}
 	r.models[key] = &m
 	return &m, nil
+}
+
+// sigTerm is a checked signature: zero party when absent.
+type sigTerm struct {
+	party int64
+	on    sec.Date
 }
 
 // check turns an Input into terms, listing every problem. today bounds the
@@ -602,10 +665,64 @@ func (s *Service) check(ctx context.Context, r *resolver, in Input, today sec.Da
 	if !t.expires.IsZero() && !t.signed.IsZero() && t.expires.Before(t.signed) {
 		bad("expires", "%s is before the signing date %s: the dates are backwards", t.expires, t.signed)
 	}
+	t.signatures = checkSignatures(t, k, in.Signatures, today, bad)
 	if len(fields) > 0 {
 		return t, errs.Fields("the arrangement is not valid", fields...)
 	}
 	return t, nil
+}
+
+// checkSignatures checks a Letter of Intent's signatures: at most one for
+// each of its two named parties, each dated, not in the future.
+func checkSignatures(t terms, k Kind, in []SignatureInput, today sec.Date, bad func(field, format string, args ...any)) [2]sigTerm {
+	var out [2]sigTerm
+	if len(in) == 0 {
+		return out
+	}
+	if k != LetterOfIntent {
+		bad("signatures", "are recorded for a Letter of Intent only; a %s is signed as a whole (signed)", k.Label())
+		return out
+	}
+	if len(in) > 2 {
+		bad("signatures", "a Letter of Intent has two parties: give at most two signatures, not %d", len(in))
+		return out
+	}
+	parties := map[string]int64{}
+	for _, p := range []*party{t.supplier, t.mapOrg, t.manufacturer} {
+		if p != nil {
+			parties[strings.ToUpper(p.code)] = p.id
+		}
+	}
+	for i, sg := range in {
+		field := fmt.Sprintf("signatures[%d]", i)
+		code := strings.ToUpper(strings.TrimSpace(sg.Party))
+		id, ok := parties[code]
+		switch {
+		case code == "":
+			bad(field+".party", "is required: the organisation code of the party that signed")
+			continue
+		case !ok:
+			bad(field+".party", "%s is not a party to this Letter of Intent", code)
+			continue
+		case i == 1 && out[0].party == id:
+			bad(field+".party", "%s has already signed (signatures[0]): each party signs once", code)
+			continue
+		}
+		d, err := sec.ParseDate(strings.TrimSpace(sg.Signed))
+		switch {
+		case strings.TrimSpace(sg.Signed) == "":
+			bad(field+".signed", "is required (YYYY-MM-DD)")
+			continue
+		case err != nil:
+			bad(field+".signed", "%v", err)
+			continue
+		case d.After(today):
+			bad(field+".signed", "%s is in the future: record a signature once it is given", d)
+			continue
+		}
+		out[i] = sigTerm{party: id, on: d}
+	}
+	return out
 }
 
 func (s *Service) versions() sec.Versions {
@@ -667,11 +784,11 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, t terms, audited boo
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO arrangements (reference, kind, title, supplier_id, map_id, manufacturer_id,
 		all_models, materiality, sec_version, legacy, signed, effective, expires, status, classification,
-		confirmed_at, confirmed_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id`,
+		confirmed_at, confirmed_by, created_at, updated_at, first_signatory, first_signed, second_signatory, second_signed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21, $22) RETURNING id`,
 		ref, t.kind, t.title, nullID(idOf(t.supplier)), nullID(idOf(t.mapOrg)), nullID(idOf(t.manufacturer)),
 		t.allModels, t.materiality, t.secVersion, t.legacy, t.signed, t.effective, t.expires, status, t.classification,
-		confirmedAt, confirmedBy, tx.Now).Scan(&id)
+		confirmedAt, confirmedBy, tx.Now, nullID(t.signatures[0].party), t.signatures[0].on, nullID(t.signatures[1].party), t.signatures[1].on).Scan(&id)
 	if store.IsUniqueViolation(err) {
 		return "", errs.FieldError("reference", "an arrangement with the reference %s already exists", t.reference)
 	}
@@ -705,7 +822,8 @@ func (t terms) state(st Status) any {
 	return map[string]any{"reference": t.reference, "kind": t.kind, "title": t.title, "supplier": idOf(t.supplier),
 		"map": idOf(t.mapOrg), "manufacturer": idOf(t.manufacturer), "all_models": t.allModels, "models": models,
 		"materiality": t.materiality, "sec_version": t.secVersion.String(), "legacy": t.legacy, "signed": t.signed,
-		"effective": t.effective, "expires": t.expires, "classification": t.classification, "status": st}
+		"effective": t.effective, "expires": t.expires, "classification": t.classification, "status": st,
+		"signatures": []any{t.signatures[0].party, t.signatures[0].on, t.signatures[1].party, t.signatures[1].on}}
 }
 
 func setModels(ctx context.Context, tx *store.Tx, id int64, t terms) error {
@@ -855,6 +973,9 @@ func (s *Service) Update(ctx context.Context, c access.Caller, ref string, u Upd
 		if u.Legacy != nil {
 			in.Legacy = *u.Legacy
 		}
+		if u.Signatures != nil {
+			in.Signatures = *u.Signatures
+		}
 		if u.AllModels != nil {
 			in.AllModels = *u.AllModels
 			if in.AllModels && u.Models == nil {
@@ -899,9 +1020,10 @@ func (s *Service) Update(ctx context.Context, c access.Caller, ref string, u Upd
 			status = Pending
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE arrangements SET title = $1, all_models = $2, materiality = $3, sec_version = $4,
-			legacy = $5, signed = $6, effective = $7, expires = $8, classification = $9, status = $10, updated_at = $11 WHERE id = $12`,
+			legacy = $5, signed = $6, effective = $7, expires = $8, classification = $9, status = $10, updated_at = $11,
+			first_signatory = $13, first_signed = $14, second_signatory = $15, second_signed = $16 WHERE id = $12`,
 			t.title, t.allModels, t.materiality, t.secVersion, t.legacy, t.signed, t.effective, t.expires, t.classification,
-			status, tx.Now, a.ID); err != nil {
+			status, tx.Now, a.ID, nullID(t.signatures[0].party), t.signatures[0].on, nullID(t.signatures[1].party), t.signatures[1].on); err != nil {
 			return errs.Wrap(err, "update arrangement")
 		}
 		if err := setModels(ctx, tx, a.ID, t); err != nil {
@@ -932,6 +1054,9 @@ func (a Arrangement) input() Input {
 	}
 	for _, m := range a.Models {
 		in.Models = append(in.Models, m.String())
+	}
+	for _, sg := range a.Signatures {
+		in.Signatures = append(in.Signatures, SignatureInput{Party: sg.Party.Code, Signed: sg.Signed.String()})
 	}
 	return in
 }

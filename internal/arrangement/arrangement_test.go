@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -627,6 +628,61 @@ func TestDeliveryNotifier(t *testing.T) {
 		}
 		if jobs != 3 {
 			t.Errorf("%d email jobs, want 3", jobs)
+		}
+	})
+}
+
+// TestLetterOfIntentSignatures: seeds/000, "The SSC will expect to see a
+// contract or Letter of Intent signed by both parties". Each party's
+// signature is recorded with its date; bad signatures are refused naming the
+// field.
+func TestLetterOfIntentSignatures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		loi := arrangement.Input{Reference: "L-S", Kind: "loi", Supplier: "SUPA", Manufacturer: "MFA", AllModels: true,
+			Materiality: "x", Signed: "2025-01-01", Effective: "2025-01-01",
+			Signatures: []arrangement.SignatureInput{{Party: "supa", Signed: "2025-01-01"}}}
+		a, err := e.svc.Create(e.ctx, e.as["SUPA"], loi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Signatures) != 1 || a.Signatures[0].Party.Code != "SUPA" || a.Signatures[0].Signed.String() != "2025-01-01" ||
+			a.SignedByBoth(sec.MustParseDate("2025-06-15")) {
+			t.Fatalf("one signature: %+v", a.Signatures)
+		}
+		// The manufacturer signs later: both signatures, each with its day.
+		sigs := []arrangement.SignatureInput{{Party: "SUPA", Signed: "2025-01-01"}, {Party: "MFA", Signed: "2025-03-01"}}
+		a, err = e.svc.Update(e.ctx, e.as["MFA"], "L-S", arrangement.Update{Signatures: &sigs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Signatures) != 2 || !a.SignedByBoth(sec.MustParseDate("2025-03-01")) || a.SignedByBoth(sec.MustParseDate("2025-02-28")) {
+			t.Fatalf("two signatures: %+v", a.Signatures)
+		}
+		// An unrelated update keeps them.
+		title := "renamed"
+		if a, err = e.svc.Update(e.ctx, e.sys, "L-S", arrangement.Update{Title: &title}); err != nil || len(a.Signatures) != 2 {
+			t.Fatalf("signatures lost on update: %+v %v", a.Signatures, err)
+		}
+		for name, c := range map[string]struct {
+			kind  string
+			sigs  []arrangement.SignatureInput
+			field string
+		}{
+			"not a party":        {"loi", []arrangement.SignatureInput{{Party: "MFB", Signed: "2025-01-01"}}, "signatures[0].party"},
+			"twice by one party": {"loi", []arrangement.SignatureInput{{Party: "SUPA", Signed: "2025-01-01"}, {Party: "SUPA", Signed: "2025-02-01"}}, "signatures[1].party"},
+			"in the future":      {"loi", []arrangement.SignatureInput{{Party: "SUPA", Signed: "2025-06-16"}}, "signatures[0].signed"},
+			"no date":            {"loi", []arrangement.SignatureInput{{Party: "SUPA"}}, "signatures[0].signed"},
+			"three":              {"loi", []arrangement.SignatureInput{{Party: "SUPA", Signed: "2025-01-01"}, {Party: "MFA", Signed: "2025-01-01"}, {Party: "MFA", Signed: "2025-01-01"}}, "signatures"},
+			"on a contract":      {"supplier_manufacturer", []arrangement.SignatureInput{{Party: "SUPA", Signed: "2025-01-01"}}, "signatures"},
+		} {
+			in := loi
+			in.Reference, in.Kind, in.Signatures = "L-"+strings.ReplaceAll(name, " ", "-"), c.kind, c.sigs
+			_, err := e.svc.Create(e.ctx, e.sys, in)
+			var ee *errs.Error
+			if !errs.Is(err, errs.Invalid) || !errors.As(err, &ee) || len(ee.Fields) == 0 || ee.Fields[0].Field != c.field {
+				t.Errorf("%s: %v (%+v), want a problem with %s", name, err, ee, c.field)
+			}
 		}
 	})
 }

@@ -154,33 +154,9 @@ func RoleOK(side Side, roles []sec.OrgRole) bool {
 	return slices.ContainsFunc(sideRoles[side], func(r sec.OrgRole) bool { return slices.Contains(roles, r) })
 }
 
-// SchemeBuildStandardFrom is the day from which NCSC's guidance on the CPA
-// Build Standard requires a manufacturer certifying a new model to notify the
-// SSC directly; models certified before are covered only under the legacy
-// arrangement (SECAS, "No more Remediation Plans for G3.20", 15 Sep 2020).
-var SchemeBuildStandardFrom = sec.MustParseDate("2020-06-22")
-
-// SchemeReaches reports whether an SSC scheme enrolment covers a model
-// first CPA-certified on certified (zero when the catalogue holds no
-// certificate): SchemeCovers without the reason.
-func SchemeReaches(legacy bool, certified sec.Date) bool {
-	return !certified.IsZero() && (legacy || !certified.Before(SchemeBuildStandardFrom))
-}
-
-// SchemeCovers reports whether an SSC scheme enrolment covers a model first
-// CPA-certified on certified (zero when the catalogue holds no certificate),
-// and why.
-func SchemeCovers(legacy bool, certified sec.Date) (bool, string) {
-	switch {
-	case certified.IsZero():
-		return false, "the catalogue holds no CPA certificate for the model, so the scheme's basis cannot be shown"
-	case !certified.Before(SchemeBuildStandardFrom):
-		return true, fmt.Sprintf("first CPA-certified on %s, under the build standard (from %s)", certified, SchemeBuildStandardFrom)
-	case legacy:
-		return true, fmt.Sprintf("first CPA-certified on %s, before %s, and the manufacturer agreed the legacy arrangement", certified, SchemeBuildStandardFrom)
-	}
-	return false, fmt.Sprintf("first CPA-certified on %s, before %s, and the manufacturer has not agreed the legacy arrangement", certified, SchemeBuildStandardFrom)
-}
+// SchemeBuildStandardFrom is sec.SchemeBuildStandardFrom: what an SSC
+// scheme enrolment reaches is the pure rule sec.SchemeCovers.
+var SchemeBuildStandardFrom = sec.SchemeBuildStandardFrom
 
 // Status is where an arrangement stands in its life.
 type Status string

@@ -141,7 +141,7 @@ func (s *Service) churnAlerts(ctx context.Context, tx *store.Tx, nf arrangement.
 	if len(list) == 0 {
 		return 0, nil
 	}
-	models, err := loadModels(ctx, tx)
+	models, err := loadModels(ctx, tx, rep.Date)
 	if err != nil {
 		return 0, err
 	}
@@ -150,7 +150,7 @@ func (s *Service) churnAlerts(ctx context.Context, tx *store.Tx, nf arrangement.
 		return 0, err
 	}
 	rules := NewRules(NewTerms(terms), st, rep.SECVersion, rep.Date)
-	n, err := loadNames(ctx, tx, access.SystemCaller("alerts"))
+	n, err := loadNames(ctx, tx, access.SystemCaller("alerts"), rep.Date)
 	if err != nil {
 		return 0, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -225,7 +226,15 @@ func benchDevicesSQL(d store.Dialect, lo, hi, supBase, mapBase int64, day sec.Da
 		since = fmt.Sprintf("date('%s', '-' || (%s) || ' days')", day, back)
 	}
 	model := "1 + ((x.h % 300) * (x.h % 300)) / 300"
-	return fmt.Sprintf(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
+	// SMETS1 Devices were enrolled over 1,300 days from 1 June 2019; 3%
+	// never were.
+	enrolDay := "(x.h / 29) % 1300"
+	enrolled := fmt.Sprintf("date('2019-06-01', '+' || (%s) || ' days')", enrolDay)
+	if d == store.Postgres {
+		enrolled = fmt.Sprintf("(DATE '2019-06-01' + CAST((%s) AS INTEGER))", enrolDay)
+	}
+	enrolled = "CASE WHEN m.generation = 'SMETS1' AND (x.h / 23) % 100 >= 3 THEN " + enrolled + " END"
+	return fmt.Sprintf(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
 SELECT %d + x.i, m.id, m.id * 10 + (x.h / 300) %% 5,
 	CASE WHEN m.generation = 'SMETS2+' AND m.device_type IN ('CHF', 'GPF') THEN NULL
 	     WHEN (x.h / 7) %% 100 < 85 THEN %d + (x.h / 11) %% 6 ELSE NULL END,
@@ -234,9 +243,10 @@ SELECT %d + x.i, m.id, m.id * 10 + (x.h / 300) %% 5,
 	%d + (((x.h / 1500) %% 1000) * ((x.h / 1500) %% 1000) * 25) / 1000000,
 	%s,
 	(x.h / 17) %% 100 < 10,
-	'2024-01-01'
+	'2024-01-01',
+	%s
 FROM (SELECT s.i AS i, (s.i * 2654435761) %% 4294967296 AS h FROM (%s) s) x
-JOIN device_models m ON m.id = %s`, benchDeviceBase, mapBase, supBase, since, seq, model)
+JOIN device_models m ON m.id = %s`, benchDeviceBase, mapBase, supBase, since, enrolled, seq, model)
 }
 
 // benchArrangements records a plausible set: every MAP contracts with most
@@ -325,6 +335,7 @@ func RebuildAggregates(ctx context.Context, tx *store.Tx) error {
 	for _, q := range []string{
 		"DELETE FROM portfolio",
 		"DELETE FROM portfolio_inherited",
+		"DELETE FROM portfolio_enrolled",
 		`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
 		 SELECT d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type, COUNT(*)
 		 FROM devices d JOIN device_models m ON m.id = d.model_id
@@ -334,6 +345,13 @@ func RebuildAggregates(ctx context.Context, tx *store.Tx) error {
 		 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start, COUNT(*)
 		 FROM devices d WHERE d.inherited AND d.status = 'installed' AND d.supplier_id IS NOT NULL
 		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start`,
+		`INSERT INTO portfolio_enrolled (supplier_id, model_id, map_id, enrolled_on, inherited_from, devices)
+		 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '` + estate.NeverEnrolled.String() + `'),
+		 CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END, COUNT(*)
+		 FROM devices d JOIN device_models m ON m.id = d.model_id
+		 WHERE m.generation = 'SMETS1' AND d.status = 'installed' AND d.supplier_id IS NOT NULL
+		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '` + estate.NeverEnrolled.String() + `'),
+		 CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return errs.Wrap(err, "rebuild portfolio aggregates")

@@ -74,6 +74,7 @@ type Counts struct {
 	Gap     int64 `json:"gap"`
 	DCC     int64 `json:"dcc"`
 	Exempt  int64 `json:"exempt"`
+	DP087   int64 `json:"dp087_gap"`
 }
 
 func (c *Counts) add(s Status, n int64) {
@@ -89,6 +90,8 @@ func (c *Counts) add(s Status, n int64) {
 		c.DCC += n
 	case Exempt:
 		c.Exempt += n
+	case DP087Gap:
+		c.DP087 += n
 	}
 }
 
@@ -99,6 +102,7 @@ func (c *Counts) plus(o Counts) {
 	c.Gap += o.Gap
 	c.DCC += o.DCC
 	c.Exempt += o.Exempt
+	c.DP087 += o.DP087
 }
 
 // Obligated is the Devices the Supplier carries G3.20(b) for.
@@ -135,6 +139,15 @@ type SupplierCoverage struct {
 	// are the DCC's; Exempt the Devices no User carries G3.20(b) for.
 	DCC    []ModelCoverage `json:"dcc"`
 	Exempt []ModelCoverage `json:"exempt"`
+	// DP087 lists the SMETS1 hubs in the DP087 gap (seeds/001): no clause
+	// binds, a known defect of the code, with whether the Supplier's
+	// arrangements cover them anyway.
+	DP087 []ModelCoverage `json:"dp087_gap"`
+}
+
+// Lists are all of a Supplier's model lists.
+func (sc SupplierCoverage) Lists() [][]ModelCoverage {
+	return [][]ModelCoverage{sc.Models, sc.DCC, sc.Exempt, sc.DP087}
 }
 
 // ModelCoverage is a Supplier's Devices of one model.
@@ -167,6 +180,9 @@ type PartView struct {
 	Until        sec.Date         `json:"until,omitzero"`
 	Reason       string           `json:"reason"`
 	KnownGap     bool             `json:"known_gap,omitempty"`
+	// Arranged is, for the DP087 gap, whether the Supplier's arrangements
+	// cover the Devices anyway: "covered", "steps" or "" (no).
+	Arranged Status `json:"arranged,omitempty"`
 }
 
 // ArrangementRef names an arrangement behind a status. The reference comes
@@ -243,9 +259,11 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 	rules := NewRules(NewTerms(terms), s.settings(), rel.Version, q.Date)
 	var cells []Cell
 	if q.Naive {
-		cells, err = s.naiveCells(ctx, tx, c, supplier, q.Date)
-	} else if cells, err = s.cells(ctx, tx, c, supplier); err == nil {
-		err = s.window(ctx, tx, c, rules, cells, q.Date)
+		cells, err = s.naiveCells(ctx, tx, c, rules, supplier, q.Date)
+	} else if cells, err = s.cells(ctx, tx, c, supplier, q.Date); err == nil {
+		if err = s.enrolment(ctx, tx, c, rules, cells, q.Date); err == nil {
+			err = s.window(ctx, tx, c, rules, cells, q.Date)
+		}
 	}
 	if err != nil {
 		return rep, err
@@ -283,8 +301,8 @@ func (s *Service) supplierID(ctx context.Context, q store.Querier, c access.Call
 
 // cells reads the portfolio aggregates, summed over firmware. The churn
 // windows are read later, and only for the cells that need them (window).
-func (s *Service) cells(ctx context.Context, q store.Querier, c access.Caller, supplier int64) ([]Cell, error) {
-	models, err := loadModels(ctx, q)
+func (s *Service) cells(ctx context.Context, q store.Querier, c access.Caller, supplier int64, d sec.Date) ([]Cell, error) {
+	models, err := loadModels(ctx, q, d)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +351,9 @@ func (s *Service) window(ctx context.Context, q store.Querier, c access.Caller, 
 	idx := map[key]int{}
 	var need []int
 	for i, cl := range cells {
-		if rules.NeedsWindow(cl) {
+		// A SMETS1 cell's window counts its enrolled Devices only, read
+		// with its enrolment (see enrolment).
+		if rules.NeedsWindow(cl) && !rules.enrolmentMatters(cl.Model) {
 			idx[key{cl.Supplier, cl.Model.ID, cl.MAP}] = i
 			need = append(need, i)
 		}
@@ -381,23 +401,91 @@ func (s *Service) window(ctx context.Context, q store.Querier, c access.Caller, 
 	return nil
 }
 
+// enrolment fills in, for the SMETS1 cells whose enrolment decides their
+// duty, how many Devices were not enrolled on d and how many enrolled ones
+// are inside their churn window, from portfolio_enrolled: a range per cell
+// over its enrolment days (the enrolled count) and a short one from
+// portfolio_enrolled_window (the window), a few hundred cells to a
+// statement. SMETS1 cells only, never the Devices.
+func (s *Service) enrolment(ctx context.Context, q store.Querier, c access.Caller, rules *Rules, cells []Cell, d sec.Date) error {
+	type key struct{ s, m, p int64 }
+	idx := map[key]int{}
+	var need []int
+	for i, cl := range cells {
+		if rules.enrolmentMatters(cl.Model) {
+			idx[key{cl.Supplier, cl.Model.ID, cl.MAP}] = i
+			need = append(need, i)
+		}
+	}
+	from := WindowOpenFrom(s.settings(), d)
+	for chunk := range slices.Chunk(need, 500) {
+		var args access.Args
+		values := make([]string, len(chunk))
+		for j, i := range chunk {
+			cl := cells[i]
+			values[j] = "(" + strconv.FormatInt(cl.Supplier, 10) + ", " + strconv.FormatInt(cl.Model.ID, 10) + ", " + strconv.FormatInt(cl.MAP, 10) + ")"
+		}
+		day, f := args.Add(d), args.Add(from)
+		cell := `pe.supplier_id = c.s AND pe.model_id = c.m AND pe.map_id = c.p`
+		win := cell + ` AND pe.enrolled_on <= ` + day + ` AND pe.inherited_from >= ` + f
+		// Not enrolled on d: enrolled later, or never (estate.NeverEnrolled
+		// sorts last), one range of the key from d.
+		rows, err := q.QueryContext(ctx, `WITH c (s, m, p) AS (VALUES `+strings.Join(values, ", ")+`)
+			SELECT c.s, c.m, c.p, (SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+cell+` AND pe.enrolled_on > `+day+`),
+				(SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+win+`),
+				(SELECT MIN(pe.inherited_from) FROM portfolio_enrolled pe WHERE `+win+`)
+			FROM c WHERE `+scope(c, &args, "c.s"), args...)
+		if err != nil {
+			return errs.Wrap(err, "read enrolled devices")
+		}
+		for rows.Next() {
+			var k key
+			var notEnrolled, in sql.NullInt64
+			var first sec.Date
+			if err := rows.Scan(&k.s, &k.m, &k.p, &notEnrolled, &in, &first); err != nil {
+				rows.Close()
+				return errs.Wrap(err, "read enrolled devices")
+			}
+			if i, ok := idx[k]; ok {
+				cells[i].NotEnrolled = min(notEnrolled.Int64, cells[i].Devices)
+				if in.Int64 > 0 {
+					cells[i].InWindow, cells[i].WindowStart = in.Int64, first
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return errs.Wrap(err, "read enrolled devices")
+		}
+	}
+	return nil
+}
+
 // naiveCells counts the same cells by scanning every installed Device: the
 // design DESIGN.md says to avoid, kept as the benchmark's yardstick and the
 // oracle the tests check the aggregates against.
-func (s *Service) naiveCells(ctx context.Context, q store.Querier, c access.Caller, supplier int64, d sec.Date) ([]Cell, error) {
-	models, err := loadModels(ctx, q)
+func (s *Service) naiveCells(ctx context.Context, q store.Querier, c access.Caller, rules *Rules, supplier int64, d sec.Date) ([]Cell, error) {
+	models, err := loadModels(ctx, q, d)
 	if err != nil {
 		return nil, err
 	}
 	var args access.Args
 	from := args.Add(WindowOpenFrom(s.settings(), d))
+	on := args.Add(d)
+	// A SMETS1 Device counts as enrolled on d when it has an enrolment date
+	// on or before d.
+	enrolled := `(d.enrolled_on IS NOT NULL AND d.enrolled_on <= ` + on + `)`
+	inWindow := `d.inherited AND d.supply_start >= ` + from
 	where := "d.status = 'installed' AND d.supplier_id IS NOT NULL AND " + scope(c, &args, "d.supplier_id")
 	if supplier != 0 {
 		where += " AND d.supplier_id = " + args.Add(supplier)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COUNT(*),
-		SUM(CASE WHEN d.inherited AND d.supply_start >= `+from+` THEN 1 ELSE 0 END),
-		MIN(CASE WHEN d.inherited AND d.supply_start >= `+from+` THEN d.supply_start END)
+		SUM(CASE WHEN `+inWindow+` THEN 1 ELSE 0 END),
+		MIN(CASE WHEN `+inWindow+` THEN d.supply_start END),
+		SUM(CASE WHEN `+enrolled+` THEN 0 ELSE 1 END),
+		SUM(CASE WHEN `+inWindow+` AND `+enrolled+` THEN 1 ELSE 0 END),
+		MIN(CASE WHEN `+inWindow+` AND `+enrolled+` THEN d.supply_start END)
 		FROM devices d WHERE `+where+` GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0)`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "scan devices")
@@ -406,8 +494,10 @@ func (s *Service) naiveCells(ctx context.Context, q store.Querier, c access.Call
 	var cells []Cell
 	for rows.Next() {
 		var cl Cell
-		var model int64
-		if err := rows.Scan(&cl.Supplier, &model, &cl.MAP, &cl.Devices, &cl.InWindow, &cl.WindowStart); err != nil {
+		var model, notEnrolled, enrolledIn int64
+		var enrolledStart sec.Date
+		if err := rows.Scan(&cl.Supplier, &model, &cl.MAP, &cl.Devices, &cl.InWindow, &cl.WindowStart,
+			&notEnrolled, &enrolledIn, &enrolledStart); err != nil {
 			return nil, errs.Wrap(err, "scan devices")
 		}
 		m, ok := models[model]
@@ -415,16 +505,30 @@ func (s *Service) naiveCells(ctx context.Context, q store.Querier, c access.Call
 			continue
 		}
 		cl.Model = m
+		if rules.enrolmentMatters(m) {
+			cl.NotEnrolled, cl.InWindow, cl.WindowStart = notEnrolled, enrolledIn, enrolledStart
+		}
 		cells = append(cells, cl)
 	}
 	return cells, errs.Wrap(rows.Err(), "scan devices")
 }
 
+// certifiedBy bounds the certificates a model's first certification is read
+// from: those issued on or before d, so coverage on a past day sees the
+// certificates as they were (a model certified later had none then); the
+// zero day means all of them.
+func certifiedBy(d sec.Date) sec.Date {
+	if d.IsZero() {
+		return sec.MustParseDate("9999-12-31")
+	}
+	return d
+}
+
 // loadModels reads every Device Model with the day of its first CPA
-// certificate: hundreds of rows.
-func loadModels(ctx context.Context, q store.Querier) (map[int64]Model, error) {
+// certificate issued by d: hundreds of rows.
+func loadModels(ctx context.Context, q store.Querier, d sec.Date) (map[int64]Model, error) {
 	rows, err := q.QueryContext(ctx, `SELECT m.id, m.manufacturer_id, m.device_type, m.generation,
-		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id) FROM device_models m`)
+		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id AND c.issued <= $1) FROM device_models m`, certifiedBy(d))
 	if err != nil {
 		return nil, errs.Wrap(err, "read models")
 	}
@@ -446,7 +550,7 @@ func loadModels(ctx context.Context, q store.Querier) (map[int64]Model, error) {
 // the caller is shown of them is decided in refs.
 func loadTerms(ctx context.Context, q store.Querier, d sec.Date) ([]Term, error) {
 	rows, err := q.QueryContext(ctx, `SELECT a.id, a.kind, COALESCE(a.supplier_id, 0), COALESCE(a.map_id, 0),
-		COALESCE(a.manufacturer_id, 0), a.all_models, a.legacy, a.expires, a.ended FROM arrangements a
+		COALESCE(a.manufacturer_id, 0), a.all_models, a.legacy, a.expires, a.ended, a.first_signed, a.second_signed FROM arrangements a
 		WHERE a.status <> 'pending' AND a.effective <= $1 AND (a.expires IS NULL OR a.expires >= $1)
 		AND (a.ended IS NULL OR a.ended > $1) ORDER BY a.id`, d)
 	if err != nil {
@@ -456,8 +560,8 @@ func loadTerms(ctx context.Context, q store.Querier, d sec.Date) ([]Term, error)
 	idx := map[int64]int{}
 	for rows.Next() {
 		var t Term
-		var ended sec.Date
-		if err := rows.Scan(&t.ID, &t.Kind, &t.Supplier, &t.MAP, &t.Manufacturer, &t.AllModels, &t.Legacy, &t.Expires, &ended); err != nil {
+		var ended, first, second sec.Date
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Supplier, &t.MAP, &t.Manufacturer, &t.AllModels, &t.Legacy, &t.Expires, &ended, &first, &second); err != nil {
 			rows.Close()
 			return nil, errs.Wrap(err, "read arrangements")
 		}
@@ -466,6 +570,8 @@ func loadTerms(ctx context.Context, q store.Querier, d sec.Date) ([]Term, error)
 				t.Expires = last
 			}
 		}
+		t.SignedByBoth = t.Kind == arrangement.LetterOfIntent && arrangement.BothSigned(
+			[]arrangement.Signature{{Signed: first}, {Signed: second}}, d)
 		idx[t.ID] = len(ts)
 		ts = append(ts, t)
 	}
@@ -503,7 +609,7 @@ type names struct {
 	models map[int64]ModelInfo
 }
 
-func loadNames(ctx context.Context, q store.Querier, c access.Caller) (names, error) {
+func loadNames(ctx context.Context, q store.Querier, c access.Caller, d sec.Date) (names, error) {
 	n := names{orgs: map[int64]Org{}, models: map[int64]ModelInfo{}}
 	var args access.Args
 	rows, err := q.QueryContext(ctx, `SELECT o.id, o.code, CASE WHEN `+c.Visible(&args, "party", "o", "o.id")+
@@ -526,7 +632,7 @@ func loadNames(ctx context.Context, q store.Querier, c access.Caller) (names, er
 	args = nil
 	rows, err = q.QueryContext(ctx, `SELECT m.id, m.code, CASE WHEN `+c.Visible(&args, "device_model", "m", "m.manufacturer_id")+
 		` THEN m.name ELSE '' END, m.device_type, m.generation,
-		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id) FROM device_models m`, args...)
+		(SELECT MIN(c.issued) FROM cpa_certificates c WHERE c.model_id = m.id AND c.issued <= `+args.Add(certifiedBy(d))+`) FROM device_models m`, args...)
 	if err != nil {
 		return n, errs.Wrap(err, "read models")
 	}
@@ -609,7 +715,7 @@ func refs(ctx context.Context, q store.Querier, c access.Caller, n names, terms 
 // A cell is one (Supplier, model, MAP), so each of its parts is a part of
 // the model's row as it stands: nothing is merged.
 func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller, rules *Rules, cells []Cell, terms []Term) ([]SupplierCoverage, error) {
-	n, err := loadNames(ctx, q, c)
+	n, err := loadNames(ctx, q, c, rules.Date)
 	if err != nil {
 		return nil, err
 	}
@@ -648,7 +754,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 			if mc.Status == "" || worse(p.Status, mc.Status) {
 				mc.Status = p.Status
 			}
-			pv := PartView{Status: p.Status, Route: p.Route, Devices: p.Devices, Until: p.Until}
+			pv := PartView{Status: p.Status, Route: p.Route, Devices: p.Devices, Until: p.Until, Arranged: arranged(p)}
 			if p.MAP != 0 {
 				o := maps[p.MAP]
 				if o == nil {
@@ -682,6 +788,8 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 				sc.DCC = append(sc.DCC, *mc)
 			case Exempt:
 				sc.Exempt = append(sc.Exempt, *mc)
+			case DP087Gap:
+				sc.DP087 = append(sc.DP087, *mc)
 			default:
 				sc.Models = append(sc.Models, *mc)
 			}
@@ -694,6 +802,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, c access.Caller
 		})
 		slices.SortFunc(sc.DCC, byName)
 		slices.SortFunc(sc.Exempt, byName)
+		slices.SortFunc(sc.DP087, byName)
 		out = append(out, *sc)
 	}
 	slices.SortFunc(out, func(a, b SupplierCoverage) int { return cmp.Compare(a.Supplier.Code, b.Supplier.Code) })
@@ -710,10 +819,14 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 			return "an arrangement"
 		}
 		a := pv.Arrangements[i]
-		if a.Visible {
-			return a.KindLabel + " " + a.Reference
+		signed := ""
+		if a.Kind == arrangement.LetterOfIntent && (p.Status == Covered || p.Arranged == arrangement.Binding) {
+			signed = " (signed by both parties, so as good as a contract)"
 		}
-		return "a " + strings.ToLower(a.KindLabel[:1]) + a.KindLabel[1:] + " between " + strings.Join(a.Parties, " and ") + " (not shown to you)"
+		if a.Visible {
+			return a.KindLabel + " " + a.Reference + signed
+		}
+		return "a " + strings.ToLower(a.KindLabel[:1]) + a.KindLabel[1:] + " between " + strings.Join(a.Parties, " and ") + " (not shown to you)" + signed
 	}
 	mapCode := ""
 	if pv.MAP != nil {
@@ -727,13 +840,29 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 	switch p.Status {
 	case DCC, Exempt:
 		return p.Duty.Reason, p.Duty.KnownGap
+	case DP087Gap:
+		switch p.Arranged {
+		case arrangement.Binding:
+			via := arr(0)
+			switch {
+			case p.Route == RouteMAP:
+				via = "through the owning MAP " + mapCode + ": " + arr(0) + ", and " + arr(1)
+			case p.Route == RouteBuildStandard:
+				via = "the SSC scheme (" + r.schemeReason(mc) + ")"
+			}
+			return p.Duty.Reason + " Covered anyway: " + via + "." + until, true
+		case arrangement.Steps:
+			return p.Duty.Reason + " Reasonable steps anyway: " + arr(0) + steps + until, true
+		}
+		return p.Duty.Reason + " No arrangement covers " + model + " for this Supplier either: when the correction takes effect it will be a gap.", true
 	case Covered:
 		switch p.Route {
 		case RouteDirect:
 			return "Covered directly: the Supplier's " + arr(0) + " with " + mc.Manufacturer.Code + " covers " + model + "." + until, false
 		case RouteScheme:
-			_, why := arrangement.SchemeCovers(true, mc.Model.Certified)
-			return "Covered by the SSC scheme: " + mc.Manufacturer.Code + ", " + arr(0) + "; " + why + "." + until, false
+			return "Covered by the SSC scheme: " + mc.Manufacturer.Code + ", " + arr(0) + "; " + r.schemeReason(mc) + "." + until, false
+		case RouteBuildStandard:
+			return "Covered by the SSC scheme without an enrolment record: " + mc.Manufacturer.Code + "/" + mc.Model.Code + " was " + r.schemeReason(mc) + ".", false
 		case RouteMAP:
 			return "Covered through the owning MAP " + mapCode + ": " + arr(0) + ", and " + arr(1) + "." + until, false
 		}
@@ -759,11 +888,31 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 	return "", false
 }
 
+// arranged is a DP087-gap part's cover anyway, as a status.
+func arranged(p Part) Status {
+	if p.Status != DP087Gap {
+		return ""
+	}
+	switch p.Arranged {
+	case arrangement.Binding:
+		return Covered
+	case arrangement.Steps:
+		return Steps
+	}
+	return ""
+}
+
 func schemeNote(p Part) string {
 	if p.SchemeNote == "" {
 		return ""
 	}
-	return " The manufacturer's SSC scheme enrolment does not reach this model: " + p.SchemeNote + "."
+	return " The SSC scheme does not reach this model: " + p.SchemeNote + "."
+}
+
+// schemeReason is sec.SchemeCovers's reason for a model the scheme covers.
+func (r *Rules) schemeReason(mc *ModelCoverage) string {
+	legacy := mc.Model.Certified.Before(sec.SchemeBuildStandardFrom)
+	return sec.SchemeCovers(sec.SchemeQuery{Type: mc.Model.Type, Certified: mc.Model.Certified, Enrolled: true, Legacy: legacy}, r.Settings).Reason
 }
 
 func withCode(code string) string {

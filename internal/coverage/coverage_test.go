@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -17,7 +18,7 @@ var day = sec.MustParseDate("2025-06-15")
 // modelOf finds a model's row in a Supplier's coverage, in whichever list.
 func modelOf(t *testing.T, sc SupplierCoverage, model string) ModelCoverage {
 	t.Helper()
-	for _, list := range [][]ModelCoverage{sc.Models, sc.DCC, sc.Exempt} {
+	for _, list := range sc.Lists() {
 		for _, mc := range list {
 			if mc.Manufacturer.Code+"/"+mc.Model.Code == model {
 				return mc
@@ -89,11 +90,15 @@ func TestCoverageHandChecked(t *testing.T) {
 				t.Fatalf("version %s, %d suppliers", rep.SECVersion, len(rep.Suppliers))
 			}
 			a := supplierOf(t, rep, "SUPA")
-			if want := (Counts{Devices: 442, Covered: 250, Steps: 5, Gap: 47, DCC: 100, Exempt: 40}); a.Totals != want {
+			if want := (Counts{Devices: 448, Covered: 250, Steps: 5, Gap: 47, DCC: 100, DP087: 46}); a.Totals != want {
 				t.Errorf("SUPA totals %+v, want %+v", a.Totals, want)
 			}
 			checkParts(t, modelOf(t, a, "MFA/E1"), wantPart{Covered, RouteDirect, 100, "A1", "2026-12-31"})
-			checkParts(t, modelOf(t, a, "MFA/E2"), wantPart{Covered, RouteScheme, 70, "A2", ""})
+			// seeds/000: "any Manufacturer looking to gain CPA Certification
+			// for a new Meter under the scheme, will be required to notify
+			// the SSC directly": E2 (an ESME certified in 2021) is covered by
+			// the build standard, whatever MFA's enrolment record says.
+			checkParts(t, modelOf(t, a, "MFA/E2"), wantPart{Covered, RouteBuildStandard, 70, "", ""})
 			g1 := modelOf(t, a, "MFB/G1")
 			if g1.Status != Gap {
 				t.Errorf("SUPA MFB/G1 is %s, want gap (its worst part)", g1.Status)
@@ -103,22 +108,32 @@ func TestCoverageHandChecked(t *testing.T) {
 				wantPart{Steps, RouteChurn, 5, "", "2025-11-01"},
 				wantPart{Covered, RouteMAP, 80, "A3,A4", "2027-05-31"})
 			checkParts(t, modelOf(t, a, "MFB/C1"), wantPart{DCC, RouteDCC, 100, "", ""})
+			// seeds/001: "Currently, by having the existing the G3.20 (b) line
+			// in place, this results in Users not having a security obligation
+			// to establish arrangements to be notified of security
+			// vulnerabilities in any SMETS1 Device": a known defect, its own
+			// status, saying whether an arrangement covers it anyway.
 			h1 := modelOf(t, a, "MFC/H1")
-			checkParts(t, h1, wantPart{Exempt, RouteExempt, 40, "", ""})
-			if !h1.Parts[0].KnownGap || !strings.Contains(h1.Parts[0].Reason, "DP087") {
-				t.Errorf("SMETS1 hub should be the DP087 known gap: %+v", h1.Parts[0])
+			checkParts(t, h1, wantPart{DP087Gap, RouteNone, 40, "", ""})
+			if p := h1.Parts[0]; !p.KnownGap || p.Arranged != "" || !strings.Contains(p.Reason, "DP087") || !strings.Contains(p.Reason, "No arrangement covers") {
+				t.Errorf("SMETS1 hub with no arrangement should be the DP087 gap, not covered anyway: %+v", p)
+			}
+			gp1 := modelOf(t, a, "MFB/GP1")
+			checkParts(t, gp1, wantPart{DP087Gap, RouteMAP, 6, "A3,A4", "2027-05-31"})
+			if p := gp1.Parts[0]; !p.KnownGap || p.Arranged != Covered || !strings.Contains(p.Reason, "Covered anyway") {
+				t.Errorf("SMETS1 GPF under MAPA's chain is covered anyway: %+v", p)
 			}
 			checkParts(t, modelOf(t, a, "MFC/S1"), wantPart{Gap, RouteNone, 25, "", ""})
 			checkParts(t, modelOf(t, a, "MFC/P1"), wantPart{Gap, RouteNone, 12, "", ""})
-			if len(a.DCC) != 1 || len(a.Exempt) != 1 || len(a.Models) != 5 {
-				t.Errorf("SUPA lists: %d models, %d DCC, %d exempt", len(a.Models), len(a.DCC), len(a.Exempt))
+			if len(a.DCC) != 1 || len(a.Exempt) != 0 || len(a.DP087) != 2 || len(a.Models) != 5 {
+				t.Errorf("SUPA lists: %d models, %d DCC, %d exempt, %d DP087", len(a.Models), len(a.DCC), len(a.Exempt), len(a.DP087))
 			}
 			if a.Models[0].Status != Gap || a.Models[len(a.Models)-1].Status != Covered {
 				t.Errorf("models not worst first: %s … %s", a.Models[0].Status, a.Models[len(a.Models)-1].Status)
 			}
 
 			b := supplierOf(t, rep, "SUPB")
-			if want := (Counts{Devices: 155, Steps: 75, Gap: 80}); b.Totals != want {
+			if want := (Counts{Devices: 171, Covered: 4, Steps: 77, Gap: 85, Exempt: 5}); b.Totals != want {
 				t.Errorf("SUPB totals %+v, want %+v", b.Totals, want)
 			}
 			e1 := modelOf(t, b, "MFA/E1")
@@ -129,7 +144,24 @@ func TestCoverageHandChecked(t *testing.T) {
 				t.Errorf("the gap should say why MFA's scheme enrolment misses E1: %s", e1.Parts[0].Reason)
 			}
 			checkParts(t, modelOf(t, b, "MFB/G1"), wantPart{Steps, RouteLoI, 45, "A5", ""})
-			checkParts(t, modelOf(t, b, "MFC/S1"), wantPart{Gap, RouteNone, 10, "", ""})
+			s1 := modelOf(t, b, "MFC/S1")
+			checkParts(t, s1, wantPart{Gap, RouteNone, 12, "", ""}, wantPart{Steps, RouteChurn, 2, "", "2025-11-01"},
+				wantPart{Exempt, RouteExempt, 5, "", ""})
+			if !strings.Contains(s1.Parts[2].Reason, "enrolled SMETS1 Devices only") {
+				t.Errorf("the not-enrolled part should say why: %s", s1.Parts[2].Reason)
+			}
+			// The build standard's boundary, for a manufacturer with no
+			// enrolment record: 21 June 2020 is before it, 22 June is on it.
+			g0 := modelOf(t, b, "MFB/GB0")
+			checkParts(t, g0, wantPart{Gap, RouteNone, 3, "", ""})
+			if !strings.Contains(g0.Parts[0].Reason, "legacy agreement") {
+				t.Errorf("the gap should say the legacy agreement is missing: %s", g0.Parts[0].Reason)
+			}
+			g2 := modelOf(t, b, "MFB/GB2")
+			checkParts(t, g2, wantPart{Covered, RouteBuildStandard, 4, "", ""})
+			if !strings.Contains(g2.Parts[0].Reason, "ESME, GSME") {
+				t.Errorf("the build-standard reason should name the meter types: %s", g2.Parts[0].Reason)
+			}
 		}
 	})
 }
@@ -139,7 +171,7 @@ func TestCoverageHandChecked(t *testing.T) {
 func TestCoverageNaiveAgrees(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := handEstate(t, db)
-		for _, d := range []string{"2019-07-01", "2024-11-30", "2025-01-31", "2025-02-01", "2025-04-01", "2025-04-02", "2025-06-15", "2025-09-01", "2025-09-02", "2027-06-01"} {
+		for _, d := range []string{"2019-07-01", "2024-11-30", "2025-01-31", "2025-02-01", "2025-04-01", "2025-04-02", "2025-06-15", "2025-06-16", "2025-09-01", "2025-09-02", "2027-06-01"} {
 			for _, sup := range []string{"", "SUPA", "SUPB"} {
 				q := Query{Date: sec.MustParseDate(d), Supplier: sup}
 				agg, err := f.cov.Compute(f.ctx, f.sys, q)
@@ -172,8 +204,11 @@ func TestCoverageMovesWithTheDay(t *testing.T) {
 			return rep
 		}
 		// While A6 was in force SUPB's S1 was covered directly.
-		checkParts(t, modelOf(t, supplierOf(t, at("2025-01-31"), "SUPB"), "MFC/S1"), wantPart{Covered, RouteDirect, 10, "A6", "2025-01-31"})
-		checkParts(t, modelOf(t, supplierOf(t, at("2025-02-01"), "SUPB"), "MFC/S1"), wantPart{Gap, RouteNone, 10, "", ""})
+		// (12 of its S1 enrolled by then; 7 not enrolled on either day.)
+		checkParts(t, modelOf(t, supplierOf(t, at("2025-01-31"), "SUPB"), "MFC/S1"), wantPart{Covered, RouteDirect, 12, "A6", "2025-01-31"},
+			wantPart{Exempt, RouteExempt, 7, "", ""})
+		checkParts(t, modelOf(t, supplierOf(t, at("2025-02-01"), "SUPB"), "MFC/S1"), wantPart{Gap, RouteNone, 10, "", ""},
+			wantPart{Steps, RouteChurn, 2, "", "2025-11-01"}, wantPart{Exempt, RouteExempt, 7, "", ""})
 		// A7 ended from 1 May: the day before, it still covered SUPA.
 		checkParts(t, modelOf(t, supplierOf(t, at("2025-04-30"), "SUPA"), "MFC/S1"), wantPart{Covered, RouteDirect, 25, "A7", "2025-04-30"})
 		// The 30 inherited on 1 March: window open to 1 September inclusive.
@@ -286,8 +321,9 @@ func TestMatrix(t *testing.T) {
 		if len(m.Suppliers) != 2 || len(m.Manufacturers) != 3 {
 			t.Fatalf("%d × %d", len(m.Suppliers), len(m.Manufacturers))
 		}
-		// SUPA × MFB: G1 80 covered + 5 steps + 10 gap, C1 100 DCC.
-		if want := (Counts{Devices: 195, Covered: 80, Steps: 5, Gap: 10, DCC: 100}); m.Cells[0][1] != want {
+		// SUPA × MFB: G1 80 covered + 5 steps + 10 gap, C1 100 DCC, GP1 6
+		// in the DP087 gap.
+		if want := (Counts{Devices: 201, Covered: 80, Steps: 5, Gap: 10, DCC: 100, DP087: 6}); m.Cells[0][1] != want {
 			t.Errorf("SUPA × MFB = %+v, want %+v", m.Cells[0][1], want)
 		}
 		if m.Cells[0][1].CoveredPercent() != 84 {
@@ -308,4 +344,67 @@ func TestWindowOpenFrom(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLetterOfIntentSignatures: seeds/000, "The SSC will expect to see a
+// contract or Letter of Intent signed by both parties". SUPB's Letter of
+// Intent with MFB (A5) is reasonable steps while one party has signed, and
+// covers G1 as a contract does from the day the second party signs.
+func TestLetterOfIntentSignatures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := handEstate(t, db)
+		at := func(d string) ModelCoverage {
+			rep, err := f.cov.Compute(f.ctx, f.sys, Query{Date: sec.MustParseDate(d), Supplier: "SUPB"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return modelOf(t, supplierOf(t, rep, "SUPB"), "MFB/G1")
+		}
+		sign := func(sigs ...arrangement.SignatureInput) {
+			t.Helper()
+			a, err := f.arr.Update(f.ctx, f.sys, "A5", arrangement.Update{Signatures: &sigs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Signatures) != len(sigs) {
+				t.Fatalf("signatures %+v", a.Signatures)
+			}
+		}
+		sign(arrangement.SignatureInput{Party: "SUPB", Signed: "2025-01-20"})
+		checkParts(t, at("2025-06-15"), wantPart{Steps, RouteLoI, 45, "A5", ""})
+		sign(arrangement.SignatureInput{Party: "SUPB", Signed: "2025-01-20"}, arrangement.SignatureInput{Party: "mfb", Signed: "2025-06-15"})
+		// The day before the second signature: reasonable steps; on it:
+		// covered, directly, as by a contract.
+		checkParts(t, at("2025-06-14"), wantPart{Steps, RouteLoI, 45, "A5", ""})
+		g1 := at("2025-06-15")
+		checkParts(t, g1, wantPart{Covered, RouteDirect, 45, "A5", ""})
+		if !strings.Contains(g1.Parts[0].Reason, "signed by both parties") {
+			t.Errorf("reason %q", g1.Parts[0].Reason)
+		}
+	})
+}
+
+// TestCertificatesAsOnTheDay: coverage on a past day reads a model's CPA
+// certificates as they were then. MFA/E2 (an ESME) was first certified on
+// 1 March 2021: from that day the build standard reaches it (seeds/000);
+// the day before, it had no certificate, so the scheme's basis cannot be
+// shown.
+func TestCertificatesAsOnTheDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := handEstate(t, db)
+		at := func(d string) ModelCoverage {
+			rep, err := f.cov.Compute(f.ctx, f.sys, Query{Date: sec.MustParseDate(d), Supplier: "SUPA"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return modelOf(t, supplierOf(t, rep, "SUPA"), "MFA/E2")
+		}
+		on := at("2021-03-01")
+		checkParts(t, on, wantPart{Covered, RouteBuildStandard, 70, "", ""})
+		before := at("2021-02-28")
+		checkParts(t, before, wantPart{Gap, RouteNone, 70, "", ""})
+		if !strings.Contains(before.Parts[0].Reason, "no CPA certificate") || !before.Model.Certified.IsZero() {
+			t.Errorf("before its certificate: %+v %s", before.Model, before.Parts[0].Reason)
+		}
+	})
 }

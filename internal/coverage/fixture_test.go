@@ -105,6 +105,12 @@ func (f *fixture) devices(supplier, model, mapCode string, n int, start string, 
 	}
 }
 
+// enrol gives the last n Devices added an enrolment date.
+func (f *fixture) enrol(n int64, day string) {
+	f.t.Helper()
+	f.exec("UPDATE devices SET enrolled_on = $1 WHERE id > $2", day, f.next-n)
+}
+
 func (f *fixture) rebuild() {
 	f.t.Helper()
 	if err := f.db.Write(f.ctx, f.sys, func(tx *store.Tx) error { return RebuildAggregates(f.ctx, tx) }); err != nil {
@@ -138,9 +144,12 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	f.model("MFA", "E1", sec.ESME, sec.SMETS2, "2019-01-10")  // before the scheme's build standard
 	f.model("MFA", "E2", sec.ESME, sec.SMETS2, "2021-03-01")  // after it
 	f.model("MFB", "G1", sec.GSME, sec.SMETS2, "2018-05-01")  //
+	f.model("MFB", "GB0", sec.GSME, sec.SMETS2, "2020-06-21") // the day before the build standard: MFB has no enrolment
+	f.model("MFB", "GB2", sec.GSME, sec.SMETS2, "2020-06-22") // its first day: covered without an enrolment record
 	f.model("MFB", "C1", sec.CHF, sec.SMETS2, "2018-05-01")   // the DCC's
 	f.model("MFC", "S1", sec.ESME, sec.SMETS1, "2014-01-01")  //
-	f.model("MFC", "H1", sec.CHF, sec.SMETS1, "2014-01-01")   // DP087 known gap
+	f.model("MFC", "H1", sec.CHF, sec.SMETS1, "2014-01-01")   // DP087 known gap, no arrangement
+	f.model("MFB", "GP1", sec.GPF, sec.SMETS1, "2014-01-01")  // DP087 known gap, covered anyway through MAPA
 	f.model("MFC", "P1", sec.PPMID, sec.SMETS2, "2022-01-01") //
 
 	// SUPA
@@ -151,6 +160,7 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	f.devices("SUPA", "MFB/G1", "MAPB", 5, "2025-05-01", true) // window open until 2025-11-01
 	f.devices("SUPA", "MFB/C1", "", 100, "2021-01-01", false)
 	f.devices("SUPA", "MFC/H1", "MAPA", 40, "2019-01-01", false)
+	f.devices("SUPA", "MFB/GP1", "MAPA", 6, "2019-01-01", false)
 	f.devices("SUPA", "MFC/S1", "MAPB", 25, "2019-01-01", false)
 	f.devices("SUPA", "MFC/P1", "", 12, "2023-01-01", false)
 	// SUPB
@@ -159,9 +169,26 @@ func handEstate(t *testing.T, db *store.DB) *fixture {
 	f.devices("SUPB", "MFA/E1", "MAPB", 50, "2020-01-01", false)
 	f.devices("SUPB", "MFB/G1", "MAPA", 45, "2022-02-02", false)
 	f.devices("SUPB", "MFC/S1", "", 10, "2018-01-01", false)
+	f.devices("SUPB", "MFB/GB0", "", 3, "2022-01-01", false)
+	f.devices("SUPB", "MFB/GB2", "", 4, "2022-01-01", false)
 	// A removed Device counts for no one.
 	f.devices("SUPB", "MFC/S1", "", 1, "2018-01-01", false)
 	f.exec("UPDATE devices SET status = 'removed' WHERE id = $1", f.next)
+	// Every SMETS1 Device so far was enrolled on 1 December 2019.
+	f.exec("UPDATE devices SET enrolled_on = '2019-12-01' WHERE model_id IN (SELECT id FROM device_models WHERE generation = 'SMETS1')")
+	// SUPB's S1 on each side of its enrolment date and of its churn window
+	// (seeds/001: v5.20 brought in "User obligations for enrolled SMETS1
+	// Devices"): 2 enrolled on the day (a gap), 3 the day after and 1 never
+	// (no duty); 2 inherited in the window and enrolled (reasonable steps),
+	// 1 inherited in the window and never enrolled (no duty).
+	f.devices("SUPB", "MFC/S1", "", 2, "2018-01-01", false)
+	f.enrol(2, "2025-06-15")
+	f.devices("SUPB", "MFC/S1", "", 3, "2018-01-01", false)
+	f.enrol(3, "2025-06-16")
+	f.devices("SUPB", "MFC/S1", "", 1, "2018-01-01", false)
+	f.devices("SUPB", "MFC/S1", "", 2, "2025-05-01", true)
+	f.enrol(2, "2019-12-01")
+	f.devices("SUPB", "MFC/S1", "", 1, "2025-05-01", true)
 	f.rebuild()
 
 	const mat = "Any vulnerability rated CVSS 7.0 or above, or allowing remote compromise"

@@ -27,7 +27,7 @@ func MatrixOf(rep Report) Matrix {
 	mfrIndex := map[int64]int{}
 	mfrs := map[int64]Org{}
 	for _, sc := range rep.Suppliers {
-		for _, list := range [][]ModelCoverage{sc.Models, sc.DCC, sc.Exempt} {
+		for _, list := range sc.Lists() {
 			for _, mc := range list {
 				mfrs[mc.mfrID] = mc.Manufacturer
 			}
@@ -44,7 +44,7 @@ func MatrixOf(rep Report) Matrix {
 	for _, sc := range rep.Suppliers {
 		m.Suppliers = append(m.Suppliers, sc.Supplier)
 		row := make([]Counts, len(m.Manufacturers))
-		for _, list := range [][]ModelCoverage{sc.Models, sc.DCC, sc.Exempt} {
+		for _, list := range sc.Lists() {
 			for _, mc := range list {
 				j := mfrIndex[mc.mfrID]
 				row[j].plus(mc.Counts)

@@ -40,6 +40,8 @@ type DeviceFacts struct {
 	Model        ModelInfo      `json:"model"`
 	MAP          *Org           `json:"map,omitempty"`
 	Status       string         `json:"status"`
+	// EnrolledOn is a SMETS1 Device's enrolment onto the DCC, when it has one.
+	EnrolledOn sec.Date `json:"enrolled_on,omitzero"`
 }
 
 // SupplyFacts describe the supply period the day falls in.
@@ -106,12 +108,12 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	var args access.Args
 	var modelID, mfr int64
 	var mapID, supplierID sql.NullInt64
-	var start sec.Date
+	var start, enrolled sec.Date
 	var inherited bool
 	err := tx.QueryRowContext(ctx, `SELECT d.model_id, m.manufacturer_id, m.device_type, m.generation, d.map_id, d.status,
-		d.supplier_id, d.supply_start, d.inherited FROM devices d JOIN device_models m ON m.id = d.model_id
+		d.supplier_id, d.supply_start, d.inherited, d.enrolled_on FROM devices d JOIN device_models m ON m.id = d.model_id
 		WHERE d.id = `+args.Add(id)+` AND `+c.VisibleAs(&args, "device", "'AMBER'", "d.id", "d.supplier_id", "d.map_id", "m.manufacturer_id"),
-		args...).Scan(&modelID, &mfr, &ex.Device.Type, &ex.Device.Generation, &mapID, &ex.Device.Status, &supplierID, &start, &inherited)
+		args...).Scan(&modelID, &mfr, &ex.Device.Type, &ex.Device.Generation, &mapID, &ex.Device.Status, &supplierID, &start, &inherited, &enrolled)
 	if err == sql.ErrNoRows {
 		// The message does not repeat the ID: whether a Device exists is
 		// itself not for everyone to learn.
@@ -120,11 +122,12 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	if err != nil {
 		return errs.Wrap(err, "read device")
 	}
-	n, err := loadNames(ctx, tx, c)
+	n, err := loadNames(ctx, tx, c, ex.Date)
 	if err != nil {
 		return err
 	}
 	ex.Device.TypeLabel = ex.Device.Type.Label()
+	ex.Device.EnrolledOn = enrolled
 	ex.Device.Manufacturer = n.org(mfr)
 	ex.Device.Model = n.models[modelID]
 	if mapID.Valid {
@@ -168,8 +171,9 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 		ex.Supplier = sp
 	}
 
+	notEnrolled := ex.Device.Generation == sec.SMETS1 && (enrolled.IsZero() || enrolled.After(ex.Date))
 	ob, err := sec.WhoCarries(sec.DutyQuery{Type: ex.Device.Type, Generation: ex.Device.Generation, HasSupplier: sp != nil,
-		Date: ex.Date, Version: ex.SECVersion}, s.settings())
+		Date: ex.Date, Version: ex.SECVersion, NotEnrolled: notEnrolled, EnrolledOn: enrolled}, s.settings())
 	if err != nil {
 		return errs.Wrap(err, "obligations")
 	}
@@ -187,7 +191,13 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	}
 
 	switch {
-	case ob.G320.Holder != sec.HolderSupplier:
+	case ob.G320.KnownGap && sp == nil:
+		ex.CoverageNote = "DP087 gap: no clause binds anyone, and the Device had no Responsible Supplier on the day."
+		return nil
+	case ob.G320.KnownGap && !seesSupplier:
+		ex.CoverageNote = "DP087 gap: no clause binds the Supplier; whether its arrangements cover this Device anyway is shown to that Supplier and the SSC only."
+		return nil
+	case ob.G320.Holder != sec.HolderSupplier && !ob.G320.KnownGap:
 		ex.CoverageNote = "No Supplier arrangement is needed: " + ob.G320.Holder.Label() + " carries G3.20(b) for this Device."
 		return nil
 	case !seesSupplier:
@@ -198,7 +208,7 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	if err != nil {
 		return err
 	}
-	models, err := loadModels(ctx, tx)
+	models, err := loadModels(ctx, tx, ex.Date)
 	if err != nil {
 		return err
 	}
@@ -220,7 +230,7 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	if err != nil {
 		return err
 	}
-	pv := PartView{Status: p.Status, Route: p.Route, Devices: 1, Until: p.Until}
+	pv := PartView{Status: p.Status, Route: p.Route, Devices: 1, Until: p.Until, Arranged: arranged(p)}
 	if p.MAP != 0 {
 		o := n.org(p.MAP)
 		pv.MAP = &o
@@ -231,5 +241,15 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	mc := &ModelCoverage{Manufacturer: ex.Device.Manufacturer, Model: ex.Device.Model}
 	pv.Reason, pv.KnownGap = describe(p, &pv, mc, rules)
 	ex.Coverage = &pv
+	if p.Status == DP087Gap {
+		switch pv.Arranged {
+		case Covered:
+			ex.CoverageNote = "DP087 gap: no clause binds the Supplier, but its arrangements cover this Device anyway."
+		case Steps:
+			ex.CoverageNote = "DP087 gap: no clause binds the Supplier; it has reasonable steps (a Letter of Intent or MoU) for this Device anyway."
+		default:
+			ex.CoverageNote = "DP087 gap: no clause binds the Supplier, and no arrangement of its covers this Device."
+		}
+	}
 	return nil
 }

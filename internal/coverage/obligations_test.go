@@ -79,6 +79,33 @@ func TestExplain(t *testing.T) {
 		if ex.Duties[0].Holder != sec.HolderSupplier || ex.Duties[1].Holder != sec.HolderNoOne || !ex.Duties[1].KnownGap {
 			t.Errorf("SMETS1 hub %+v", ex.Duties)
 		}
+		// The DP087 gap is not "no duty": obligations says whether the
+		// Supplier's arrangements cover the Device anyway.
+		if ex.Coverage == nil || ex.Coverage.Status != DP087Gap || ex.Coverage.Arranged != "" || !strings.Contains(ex.CoverageNote, "no arrangement of its covers") {
+			t.Errorf("SMETS1 hub, no arrangement: %+v %q", ex.Coverage, ex.CoverageNote)
+		}
+		ex = explain(ssc, device("SUPA", "MFB/GP1", "2019-01-01"), "2025-06-15", "")
+		if ex.Coverage == nil || ex.Coverage.Status != DP087Gap || ex.Coverage.Arranged != Covered || ex.Coverage.Route != RouteMAP ||
+			!strings.Contains(ex.CoverageNote, "cover this Device anyway") {
+			t.Errorf("SMETS1 GPF covered anyway: %+v %q", ex.Coverage, ex.CoverageNote)
+		}
+		// seeds/001: v5.20 brought in "User obligations for enrolled SMETS1
+		// Devices". A SMETS1 meter enrolled on 16 June: no one the day
+		// before, the Supplier from that day.
+		var late int64
+		if err := db.QueryRowContext(f.ctx, `SELECT MIN(id) FROM devices WHERE enrolled_on = '2025-06-16'`).Scan(&late); err != nil {
+			t.Fatal(err)
+		}
+		lateID := estate.DeviceIDFromInt64(late).String()
+		ex = explain(ssc, lateID, "2025-06-15", "")
+		if ex.Duties[0].Holder != sec.HolderNoOne || ex.Duties[1].Holder != sec.HolderNoOne || ex.Device.EnrolledOn.String() != "2025-06-16" ||
+			!strings.Contains(ex.Duties[1].Reason, "enrolled only on 2025-06-16") || ex.Coverage != nil {
+			t.Errorf("SMETS1 before its enrolment: %+v %+v", ex.Duties, ex.Coverage)
+		}
+		ex = explain(ssc, lateID, "2025-06-16", "")
+		if ex.Duties[0].Holder != sec.HolderSupplier || ex.Duties[1].Holder != sec.HolderSupplier || ex.Coverage == nil || ex.Coverage.Status != Gap {
+			t.Errorf("SMETS1 on its enrolment day: %+v %+v", ex.Duties, ex.Coverage)
+		}
 		// Under v5.19 (asked for, or in force in 2019) a SMETS1 meter binds no one.
 		s1 := device("SUPA", "MFC/S1", "2019-01-01")
 		ex = explain(ssc, s1, "2025-06-15", "5.19")

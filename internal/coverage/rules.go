@@ -25,17 +25,22 @@ const (
 	// listed apart.
 	DCC Status = "dcc"
 	// Exempt: no User carries G3.20(b) for these Devices under the SEC version
-	// in force (SMETS1 before v5.20, In-Home Displays, and the DP087 known gap
-	// for SMETS1 hubs).
+	// in force (SMETS1 before v5.20, In-Home Displays).
 	Exempt Status = "exempt"
+	// DP087Gap: a SMETS1 Communications Hub or Gas Proxy Function under a
+	// release where G3.17(b) gives it to the Supplier but G3.20(b) still
+	// excludes it. A known defect of the code (seeds/001), not an exemption:
+	// shown apart, with whether an arrangement covers it anyway.
+	DP087Gap Status = "dp087_gap"
 )
 
 var statusLabels = map[Status]string{
-	Covered: "Covered",
-	Steps:   "Reasonable steps",
-	Gap:     "Gap",
-	DCC:     "DCC's",
-	Exempt:  "No G3.20 duty",
+	Covered:  "Covered",
+	Steps:    "Reasonable steps",
+	Gap:      "Gap",
+	DCC:      "DCC's",
+	Exempt:   "No G3.20 duty",
+	DP087Gap: "DP087 gap",
 }
 
 // Label is the human name of the status.
@@ -61,25 +66,30 @@ type Route string
 
 // Routes.
 const (
-	RouteDirect Route = "direct"           // the Supplier's contract with the manufacturer
-	RouteMAP    Route = "via_map"          // the Supplier's contract with the owning MAP, and the MAP's with the manufacturer
-	RouteScheme Route = "ssc_scheme"       // the manufacturer's SSC scheme enrolment
-	RouteLoI    Route = "letter_of_intent" // a Letter of Intent or MoU on the direct or the MAP route
-	RouteChurn  Route = "churn_window"     // inherited Devices inside the churn window
-	RouteNone   Route = "none"
-	RouteDCC    Route = "dcc"
-	RouteExempt Route = "exempt"
+	RouteDirect Route = "direct"     // the Supplier's contract with the manufacturer
+	RouteMAP    Route = "via_map"    // the Supplier's contract with the owning MAP, and the MAP's with the manufacturer
+	RouteScheme Route = "ssc_scheme" // the manufacturer's SSC scheme enrolment (legacy agreement, or a non-meter it names)
+	// RouteBuildStandard: a meter first CPA-certified from 22 June 2020,
+	// whose manufacturer must notify the SSC directly under the CPA Build
+	// Standard, enrolment record or not (seeds/000).
+	RouteBuildStandard Route = "cpa_build_standard"
+	RouteLoI           Route = "letter_of_intent" // a Letter of Intent or MoU on the direct or the MAP route
+	RouteChurn         Route = "churn_window"     // inherited Devices inside the churn window
+	RouteNone          Route = "none"
+	RouteDCC           Route = "dcc"
+	RouteExempt        Route = "exempt"
 )
 
 var routeLabels = map[Route]string{
-	RouteDirect: "Direct contract with the manufacturer",
-	RouteMAP:    "Through the owning MAP's contracts",
-	RouteScheme: "SSC scheme",
-	RouteLoI:    "Letter of Intent or MoU",
-	RouteChurn:  "Churn window",
-	RouteNone:   "No arrangement",
-	RouteDCC:    "DCC",
-	RouteExempt: "No duty",
+	RouteDirect:        "Direct contract with the manufacturer",
+	RouteMAP:           "Through the owning MAP's contracts",
+	RouteScheme:        "SSC scheme",
+	RouteBuildStandard: "SSC scheme (CPA Build Standard)",
+	RouteLoI:           "Letter of Intent or MoU",
+	RouteChurn:         "Churn window",
+	RouteNone:          "No arrangement",
+	RouteDCC:           "DCC",
+	RouteExempt:        "No duty",
 }
 
 // Label is the human name of the route.
@@ -96,9 +106,22 @@ type Term struct {
 	Models       map[int64]bool
 	Legacy       bool
 	Expires      sec.Date // last day in force; zero when open-ended
+	// SignedByBoth: a Letter of Intent both parties had signed by the day
+	// (seeds/000: "a contract or Letter of Intent signed by both parties").
+	SignedByBoth bool
 }
 
 func (t *Term) covers(model int64) bool { return t.AllModels || t.Models[model] }
+
+// strength is how much the term counts: a Letter of Intent signed by both
+// parties as much as a contract, one signed by one party (or with no
+// signatures recorded) as reasonable steps.
+func (t *Term) strength() arrangement.Strength {
+	if t.Kind == arrangement.LetterOfIntent && t.SignedByBoth {
+		return arrangement.Binding
+	}
+	return arrangement.StrengthOf(t.Kind)
+}
 
 // Terms indexes the arrangements in force by the pair of parties they link.
 type Terms struct {
@@ -139,7 +162,7 @@ func link(ts []*Term, model int64) (*Term, arrangement.Strength) {
 		if !t.covers(model) {
 			continue
 		}
-		st := arrangement.StrengthOf(t.Kind)
+		st := t.strength()
 		if best == nil || st > bs || st == bs && lastsLonger(t.Expires, best.Expires) {
 			best, bs = t, st
 		}
@@ -177,6 +200,11 @@ type Cell struct {
 	// supply start among them, so its window closes first.
 	InWindow    int64
 	WindowStart sec.Date
+	// NotEnrolled of a SMETS1 cell's Devices were not enrolled on the day
+	// (no enrolment date, or a later one): v5.20 brought in User obligations
+	// for enrolled SMETS1 Devices only (seeds/001). For a SMETS1 cell,
+	// InWindow counts enrolled Devices only.
+	NotEnrolled int64
 }
 
 // Part is a share of a cell's Devices with one status and one reason.
@@ -194,10 +222,13 @@ type Part struct {
 	// Since is, for Devices in the churn window, the earliest day their
 	// supply began.
 	Since sec.Date
-	// Duty is the G3.20(b) answer for DCC and exempt Devices.
+	// Duty is the G3.20(b) answer for DCC, exempt and DP087-gap Devices.
 	Duty *sec.Duty
-	// SchemeNote says why a scheme enrolment of the manufacturer does not
-	// reach the model, when one exists.
+	// Arranged is, for the DP087 gap, how strongly the Supplier's
+	// arrangements cover the Devices anyway (0: not at all).
+	Arranged arrangement.Strength
+	// SchemeNote says why the SSC scheme (the build standard, or the
+	// manufacturer's enrolment record) does not reach the model.
 	SchemeNote string
 }
 
@@ -233,13 +264,54 @@ func (r *Rules) duty(t sec.DeviceType, g sec.Generation) sec.Duty {
 	return d
 }
 
-// Evaluate splits a cell's Devices by G3.20(b) status.
+// enrolmentMatters reports whether a SMETS1 Device's enrolment changes who
+// carries G3.20(b) under the rules' version: from v5.20 on, where an enrolled
+// one would be the Supplier's or in the DP087 gap.
+func (r *Rules) enrolmentMatters(m Model) bool {
+	if m.Generation != sec.SMETS1 {
+		return false
+	}
+	d := r.duty(m.Type, m.Generation)
+	return d.Holder == sec.HolderSupplier || d.KnownGap
+}
+
+// notEnrolledDuty is who carries G3.20(b) for a SMETS1 Device of type t not
+// enrolled on the day: no one.
+func (r *Rules) notEnrolledDuty(t sec.DeviceType) sec.Duty {
+	o, err := sec.WhoCarries(sec.DutyQuery{Type: t, Generation: sec.SMETS1, HasSupplier: true, Date: r.Date, Version: r.Version,
+		NotEnrolled: true}, r.Settings)
+	if err != nil {
+		return sec.Duty{Clause: sec.ClauseG320, Holder: sec.HolderNoOne, Reason: "cannot decide: " + err.Error()}
+	}
+	return o.G320
+}
+
+// Evaluate splits a cell's Devices by G3.20(b) status. A SMETS1 cell's
+// Devices not enrolled on the day come first, under no duty; the enrolled
+// ones are evaluated as any other.
 func (r *Rules) Evaluate(c Cell) []Part {
+	if c.NotEnrolled > 0 && r.enrolmentMatters(c.Model) {
+		d := r.notEnrolledDuty(c.Model.Type)
+		out := []Part{{Status: Exempt, Route: RouteExempt, MAP: c.MAP, Devices: min(c.NotEnrolled, c.Devices), Duty: &d}}
+		c.Devices -= c.NotEnrolled
+		c.NotEnrolled = 0
+		if c.Devices <= 0 {
+			return out
+		}
+		return append(r.Evaluate(c), out...)
+	}
 	d := r.duty(c.Model.Type, c.Model.Generation)
 	switch d.Holder {
 	case sec.HolderDCC:
 		return []Part{{Status: DCC, Route: RouteDCC, MAP: c.MAP, Devices: c.Devices, Duty: &d}}
 	case sec.HolderNoOne:
+		if d.KnownGap {
+			// No duty binds, but say whether the Supplier is covered anyway:
+			// the gap is in the code, not necessarily in its arrangements.
+			route, terms, strength, _ := r.best(c)
+			return []Part{{Status: DP087Gap, Route: route, MAP: c.MAP, Devices: c.Devices, Terms: ids(terms),
+				Until: firstExpiry(terms), Duty: &d, Arranged: strength}}
+		}
 		return []Part{{Status: Exempt, Route: RouteExempt, MAP: c.MAP, Devices: c.Devices, Duty: &d}}
 	}
 	route, terms, strength, note := r.best(c)
@@ -280,16 +352,14 @@ func (r *Rules) best(c Cell) (Route, []*Term, arrangement.Strength, string) {
 	if ds == arrangement.Binding {
 		return RouteDirect, []*Term{dt}, ds, ""
 	}
-	note := ""
-	for _, t := range r.Terms.scheme[m.Manufacturer] {
-		if !t.covers(m.ID) {
-			continue
+	sa, st := r.scheme(m)
+	if sa.Covers {
+		if st == nil {
+			return RouteBuildStandard, nil, arrangement.Binding, ""
 		}
-		if arrangement.SchemeReaches(t.Legacy, m.Certified) {
-			return RouteScheme, []*Term{t}, arrangement.Binding, ""
-		}
-		_, note = arrangement.SchemeCovers(t.Legacy, m.Certified)
+		return RouteScheme, []*Term{st}, arrangement.Binding, ""
 	}
+	note := sa.Reason
 	var ms arrangement.Strength
 	var chain []*Term
 	if c.MAP != 0 {
@@ -309,6 +379,30 @@ func (r *Rules) best(c Cell) (Route, []*Term, arrangement.Strength, string) {
 		return RouteLoI, chain, ms, note
 	}
 	return RouteNone, nil, 0, note
+}
+
+// scheme asks sec.SchemeCovers whether the SSC is notified directly about
+// the model: by the build standard (no enrolment record needed, so no term),
+// or through the manufacturer's enrolment record in force that names it.
+func (r *Rules) scheme(m Model) (sec.SchemeAnswer, *Term) {
+	q := sec.SchemeQuery{Type: m.Type, Certified: m.Certified}
+	var enrolled *Term
+	for _, t := range r.Terms.scheme[m.Manufacturer] {
+		if !t.covers(m.ID) {
+			continue
+		}
+		if enrolled == nil || t.Legacy && !enrolled.Legacy {
+			enrolled = t
+		}
+	}
+	if enrolled != nil {
+		q.Enrolled, q.Legacy = true, enrolled.Legacy
+	}
+	a := sec.SchemeCovers(q, r.Settings)
+	if a.Basis == sec.SchemeBuildStandard {
+		return a, nil
+	}
+	return a, enrolled
 }
 
 func ids(ts []*Term) []int64 {

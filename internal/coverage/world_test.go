@@ -142,9 +142,13 @@ func loadWorld(t *testing.T, db *store.DB, devices int64, asOf sec.Date) (map[st
 			if r.MAP != "" {
 				mp = orgs[r.MAP]
 			}
-			exec(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
-				VALUES ($1, $2, $3, $4, $5, 'installed', $6, $7, $8, $7)`, r.ID.Int64(), models[mk], firmware[mk+"/"+r.Firmware.String()],
-				mp, string(r.Premises), orgs[d.supplier], d.start, d.inherited)
+			var enrolled any
+			if !r.EnrolledOn.IsZero() {
+				enrolled = sec.DateOf(r.EnrolledOn)
+			}
+			exec(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
+				VALUES ($1, $2, $3, $4, $5, 'installed', $6, $7, $8, $7, $9)`, r.ID.Int64(), models[mk], firmware[mk+"/"+r.Firmware.String()],
+				mp, string(r.Premises), orgs[d.supplier], d.start, d.inherited, enrolled)
 		}
 		return RebuildAggregates(ctx, tx)
 	})
@@ -254,7 +258,7 @@ func TestCoverageGeneratedWorld(t *testing.T) {
 			certified[k] = c
 		}
 		rows.Close()
-		type expect struct{ devices, dcc, covered, steps, gap, exempt int64 }
+		type expect struct{ devices, dcc, covered, steps, gap, exempt, dp087 int64 }
 		want := map[string]*expect{}
 		from := WindowOpenFrom(sec.DefaultSettings(), d)
 		for _, g := range world {
@@ -269,8 +273,18 @@ func TestCoverageGeneratedWorld(t *testing.T) {
 			switch {
 			case hub && r.Generation == sec.SMETS2:
 				e.dcc++
-			case r.Type == sec.IHD || hub: // IHD out of scope; SMETS1 hubs: DP087 known gap (v6.3 in force)
+			case r.Type == sec.IHD: // IHD out of scope
 				e.exempt++
+			case r.Generation == sec.SMETS1 && (r.EnrolledOn.IsZero() || sec.DateOf(r.EnrolledOn).After(d)):
+				// seeds/001: User obligations for enrolled SMETS1 Devices only.
+				e.exempt++
+			case hub: // SMETS1 hubs: the DP087 known gap (v6.3 in force), its own status
+				e.dp087++
+			case (r.Type == sec.ESME || r.Type == sec.GSME) && !certified[r.Manufacturer+"/"+r.Model].IsZero() &&
+				!certified[r.Manufacturer+"/"+r.Model].Before(sec.SchemeBuildStandardFrom):
+				// seeds/000: the build standard reaches every manufacturer's
+				// new meters certified from 22 June 2020, enrolled or not.
+				e.covered++
 			case g.supplier != sup:
 				// No arrangements for other Suppliers except the scheme.
 				if r.Manufacturer == scheme && !certified[r.Manufacturer+"/"+r.Model].Before(arrangement.SchemeBuildStandardFrom) {
@@ -299,7 +313,7 @@ func TestCoverageGeneratedWorld(t *testing.T) {
 		}
 		for _, sc := range rep.Suppliers {
 			e := want[sc.Supplier.Code]
-			got := expect{sc.Totals.Devices, sc.Totals.DCC, sc.Totals.Covered, sc.Totals.Steps, sc.Totals.Gap, sc.Totals.Exempt}
+			got := expect{sc.Totals.Devices, sc.Totals.DCC, sc.Totals.Covered, sc.Totals.Steps, sc.Totals.Gap, sc.Totals.Exempt, sc.Totals.DP087}
 			if e == nil || got != *e {
 				t.Errorf("%s: got %+v, want %+v", sc.Supplier.Code, got, e)
 			}
@@ -309,6 +323,9 @@ func TestCoverageGeneratedWorld(t *testing.T) {
 		sc := supplierOf(t, rep, sup)
 		for _, mc := range sc.Models {
 			for _, p := range mc.Parts {
+				if p.Route == RouteBuildStandard {
+					continue // the SSC scheme reaches the model before any other route is needed
+				}
 				switch m := mc.Manufacturer.Code; {
 				case m == direct && p.Route != RouteDirect,
 					m == loi && p.Route != RouteLoI,

@@ -297,7 +297,8 @@ func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, pr
 	}
 	if err := exec(ctx, tx, "estate: churn", nil,
 		"DELETE FROM portfolio WHERE devices = 0",
-		"DELETE FROM portfolio_inherited WHERE devices = 0"); err != nil {
+		"DELETE FROM portfolio_inherited WHERE devices = 0",
+		"DELETE FROM portfolio_enrolled WHERE devices = 0"); err != nil {
 		return 0, err
 	}
 	return changed, dropTemp(ctx, tx, churnRounds, churnStage)
@@ -314,6 +315,8 @@ const (
 	portfolioKey  = "supplier_id, model_id, firmware_id, map_id"
 	inheritedCols = "supplier_id, model_id, map_id, supply_start, devices"
 	inheritedKey  = "supplier_id, model_id, map_id, supply_start"
+	enrolledCols  = "supplier_id, model_id, map_id, enrolled_on, inherited_from, devices"
+	enrolledKey   = "supplier_id, model_id, map_id, enrolled_on, inherited_from"
 	churnCols     = "month, from_supplier, to_supplier, devices"
 	churnKey      = "month, from_supplier, to_supplier"
 )
@@ -334,8 +337,9 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 	if err := exec(ctx, tx, "estate: change supplier", []any{k},
 		create+churnMoves+` AS
 		SELECT r.line, r.id, r.supplier_id AS new_supplier, r.eff, r.month, d.supplier_id AS old_supplier, d.supply_start,
-			d.model_id, d.firmware_id, COALESCE(d.map_id, 0) AS map_id, d.status = 'installed' AS installed, d.inherited
-		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id WHERE r.rnd = $1`); err != nil {
+			d.model_id, d.firmware_id, COALESCE(d.map_id, 0) AS map_id, d.status = 'installed' AS installed, d.inherited,
+			`+enrolledKeySQL(tx.Dialect)+` AS enrolled_on
+		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id JOIN device_models m ON m.id = d.model_id WHERE r.rnd = $1`); err != nil {
 		return err
 	}
 	if err := analyze(ctx, tx, churnMoves); err != nil {
@@ -398,13 +402,21 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 		return err
 	}
 	mv := ` FROM ` + churnMoves + ` v WHERE v.installed AND v.old_supplier IS NOT NULL `
+	from := `CASE WHEN v.inherited THEN v.supply_start ELSE ` + notInheritedSQL(tx.Dialect) + ` END`
 	if err := exec(ctx, tx, "estate: change supplier", nil,
 		upsert("portfolio_inherited", inheritedCols, inheritedKey,
 			`SELECT v.old_supplier, v.model_id, v.map_id, v.supply_start, -COUNT(*)`+mv+
 				`AND v.inherited GROUP BY v.old_supplier, v.model_id, v.map_id, v.supply_start`),
 		upsert("portfolio_inherited", inheritedCols, inheritedKey,
 			`SELECT v.new_supplier, v.model_id, v.map_id, v.eff, COUNT(*)`+mv+
-				`GROUP BY v.new_supplier, v.model_id, v.map_id, v.eff`)); err != nil {
+				`GROUP BY v.new_supplier, v.model_id, v.map_id, v.eff`),
+		// Enrolled SMETS1 Devices move too, and their churn window opens.
+		upsert("portfolio_enrolled", enrolledCols, enrolledKey,
+			`SELECT v.old_supplier, v.model_id, v.map_id, v.enrolled_on, `+from+`, -COUNT(*)`+mv+
+				`AND v.enrolled_on IS NOT NULL GROUP BY v.old_supplier, v.model_id, v.map_id, v.enrolled_on, `+from),
+		upsert("portfolio_enrolled", enrolledCols, enrolledKey,
+			`SELECT v.new_supplier, v.model_id, v.map_id, v.enrolled_on, v.eff, COUNT(*)`+mv+
+				`AND v.enrolled_on IS NOT NULL GROUP BY v.new_supplier, v.model_id, v.map_id, v.enrolled_on, v.eff`)); err != nil {
 		return err
 	}
 	var args []any
@@ -492,6 +504,9 @@ func (s *Service) TransferAll(ctx context.Context, c access.Caller, t Transfer) 
 			{upsert("portfolio_inherited", inheritedCols, inheritedKey, `SELECT CAST($2 AS BIGINT), model_id, map_id, `+day+`, SUM(devices)
 				FROM portfolio WHERE supplier_id = $1 GROUP BY model_id, map_id`), []any{from, to, t.Effective}},
 			{"DELETE FROM portfolio_inherited WHERE supplier_id = $1", []any{from}},
+			{upsert("portfolio_enrolled", enrolledCols, enrolledKey, `SELECT CAST($2 AS BIGINT), model_id, map_id, enrolled_on, `+day+`, SUM(devices)
+				FROM portfolio_enrolled WHERE supplier_id = $1 GROUP BY model_id, map_id, enrolled_on`), []any{from, to, t.Effective}},
+			{"DELETE FROM portfolio_enrolled WHERE supplier_id = $1", []any{from}},
 			{upsert("portfolio", portfolioCols, portfolioKey, `SELECT CAST($2 AS BIGINT), model_id, firmware_id, map_id, generation, device_type, devices
 				FROM portfolio WHERE supplier_id = $1`), []any{from, to}},
 			{"DELETE FROM portfolio WHERE supplier_id = $1", []any{from}},

@@ -27,9 +27,10 @@ const (
 // DeviceHeader is the header of a devices CSV file, one row per Device as the
 // estate stands on a date:
 //
-//	device_id,device_type,generation,manufacturer,model,firmware,supplier,supply_start,map,premises
-//	00-1A-2B-3C-4D-5E-6F-70,ESME,SMETS2+,MF01,4A1F,2.1.0,SUP03,2019-06-12,MAP02,domestic
-//	02-44-19-00-00-3A-11-C4,CHF,SMETS2+,MF07,0C01,0x0104,SUP03,2019-06-12,,domestic
+//	device_id,device_type,generation,manufacturer,model,firmware,supplier,supply_start,map,premises,enrolled_on
+//	00-1A-2B-3C-4D-5E-6F-70,ESME,SMETS2+,MF01,4A1F,2.1.0,SUP03,2019-06-12,MAP02,domestic,
+//	02-44-19-00-00-3A-11-C4,CHF,SMETS2+,MF07,0C01,0x0104,SUP03,2019-06-12,,domestic,
+//	00-0D-6F-00-00-12-34-56,ESME,SMETS1,MF02,S1A,1.4,SUP03,2016-03-01,MAP02,domestic,2020-11-16
 //
 // device_id is an EUI-64 (see ParseDeviceID); manufacturer, supplier and map
 // are organisation codes, model the model code within the manufacturer, and
@@ -37,11 +38,18 @@ const (
 // date the current Supplier became responsible (YYYY-MM-DD). map is empty when
 // no MAP owns the Device: Supplier-owned meters, and the Communications Hubs of
 // SMETS2+ premises, which the DCC provides. premises is domestic or
-// non_domestic.
+// non_domestic. enrolled_on (optional, and the column itself may be left out)
+// is the day a SMETS1 Device was enrolled onto the DCC: v5.20 brought in User
+// obligations for enrolled SMETS1 Devices only (seeds/001), so without it no
+// User carries G3.17(b) or G3.20(b) for the Device. SMETS2+ Devices have none.
 var DeviceHeader = []string{
 	"device_id", "device_type", "generation", "manufacturer", "model", "firmware",
-	"supplier", "supply_start", "map", "premises",
+	"supplier", "supply_start", "map", "premises", "enrolled_on",
 }
+
+// deviceHeaderNoEnrolment is DeviceHeader without its optional last column,
+// the header of files written before enrolment dates were kept.
+var deviceHeaderNoEnrolment = DeviceHeader[:len(DeviceHeader)-1]
 
 // DeviceRow is one record of a devices CSV file: see DeviceHeader.
 type DeviceRow struct {
@@ -55,6 +63,7 @@ type DeviceRow struct {
 	SupplyStart  time.Time // UTC midnight
 	MAP          string    // "" when no MAP owns the Device
 	Premises     Premises
+	EnrolledOn   time.Time // UTC midnight; zero when not enrolled (or SMETS2+)
 }
 
 // ChurnHeader is the header of a churn CSV file, one row per change of
@@ -76,8 +85,14 @@ type ChurnRow struct {
 	EffectiveDate time.Time // UTC midnight
 }
 
-// CheckDeviceHeader reports a header that is not exactly DeviceHeader.
-func CheckDeviceHeader(header []string) error { return catalogue.CheckHeader(header, DeviceHeader) }
+// CheckDeviceHeader reports a header that is not exactly DeviceHeader, with
+// or without its optional last column enrolled_on.
+func CheckDeviceHeader(header []string) error {
+	if len(header) == len(deviceHeaderNoEnrolment) && catalogue.CheckHeader(header, deviceHeaderNoEnrolment) == nil {
+		return nil
+	}
+	return catalogue.CheckHeader(header, DeviceHeader)
+}
 
 // CheckChurnHeader reports a header that is not exactly ChurnHeader.
 func CheckChurnHeader(header []string) error { return catalogue.CheckHeader(header, ChurnHeader) }
@@ -86,6 +101,9 @@ func CheckChurnHeader(header []string) error { return catalogue.CheckHeader(head
 // surrounding spaces. On any problem the row is the zero value and the problems
 // name their fields, in column order.
 func ParseDeviceRow(rec []string) (DeviceRow, []FieldError) {
+	if len(rec) == len(deviceHeaderNoEnrolment) {
+		rec = append(rec[:len(rec):len(rec)], "")
+	}
 	if p := checkCount(rec, DeviceHeader); p != nil {
 		return DeviceRow{}, p
 	}
@@ -101,6 +119,7 @@ func ParseDeviceRow(rec []string) (DeviceRow, []FieldError) {
 		SupplyStart:  f.date(7),
 		MAP:          f.code(8, false),
 		Premises:     f.premises(9),
+		EnrolledOn:   f.optDate(10),
 	}
 	if f.probs != nil {
 		return DeviceRow{}, f.probs
@@ -112,8 +131,15 @@ func ParseDeviceRow(rec []string) (DeviceRow, []FieldError) {
 func (r DeviceRow) Record() []string {
 	return []string{
 		r.ID.String(), string(r.Type), string(r.Generation), r.Manufacturer, r.Model,
-		r.Firmware.String(), r.Supplier, r.SupplyStart.Format(catalogue.DateLayout), r.MAP, string(r.Premises),
+		r.Firmware.String(), r.Supplier, r.SupplyStart.Format(catalogue.DateLayout), r.MAP, string(r.Premises), enrolledText(r.EnrolledOn),
 	}
+}
+
+func enrolledText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(catalogue.DateLayout)
 }
 
 // ParseChurnRow reads one record of a churn CSV file, as ParseDeviceRow does.
@@ -224,6 +250,19 @@ func (f *fields) date(i int) time.Time {
 	s := f.get(i)
 	if s == "" {
 		f.problem(i, "required (YYYY-MM-DD)")
+		return time.Time{}
+	}
+	d, err := catalogue.ParseDate(s)
+	if err != nil {
+		f.problem(i, err.Error())
+	}
+	return d
+}
+
+// optDate reads an optional date: zero when empty.
+func (f *fields) optDate(i int) time.Time {
+	s := f.get(i)
+	if s == "" {
 		return time.Time{}
 	}
 	d, err := catalogue.ParseDate(s)

@@ -35,9 +35,38 @@ func TestParseDeviceRow(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
-	wantRec := "00-1A-2B-3C-4D-5E-6F-70,ESME,SMETS2+,MF01,4A1F,2.1.0,SUP03,2019-06-12,,non_domestic"
+	// The written record carries the optional enrolled_on column, empty.
+	wantRec := "00-1A-2B-3C-4D-5E-6F-70,ESME,SMETS2+,MF01,4A1F,2.1.0,SUP03,2019-06-12,,non_domestic,"
 	if r := strings.Join(got.Record(), ","); r != wantRec {
 		t.Errorf("Record() = %s, want %s", r, wantRec)
+	}
+}
+
+// seeds/001: v5.20 brought in "User obligations for enrolled SMETS1 Devices":
+// the devices file carries the enrolment day, optionally, in an optional
+// last column.
+func TestParseDeviceRowEnrolledOn(t *testing.T) {
+	rec := strings.Split("00-1A-2B-3C-4D-5E-6F-70,ESME,SMETS1,MF01,4A1F,2.1.0,SUP03,2016-03-01,MAP2,domestic,2020-11-16", ",")
+	got, probs := ParseDeviceRow(rec)
+	if probs != nil || !got.EnrolledOn.Equal(day("2020-11-16")) {
+		t.Fatalf("got %+v %v", got, probs)
+	}
+	if r := strings.Join(got.Record(), ","); r != "00-1A-2B-3C-4D-5E-6F-70,ESME,SMETS1,MF01,4A1F,2.1.0,SUP03,2016-03-01,MAP2,domestic,2020-11-16" {
+		t.Errorf("Record() = %s", r)
+	}
+	// The ten-column form of files written before enrolment dates.
+	got, probs = ParseDeviceRow(rec[:10])
+	if probs != nil || !got.EnrolledOn.IsZero() {
+		t.Errorf("ten columns: %+v %v", got, probs)
+	}
+	if err := CheckDeviceHeader(DeviceHeader[:10]); err != nil {
+		t.Errorf("the header without enrolled_on is refused: %v", err)
+	}
+	if err := CheckDeviceHeader(DeviceHeader); err != nil {
+		t.Errorf("the header with enrolled_on is refused: %v", err)
+	}
+	if err := CheckDeviceHeader(append(slices.Clone(DeviceHeader[:9]), "enrolled_on")); err == nil {
+		t.Error("a header missing premises was accepted")
 	}
 }
 
@@ -62,7 +91,9 @@ func TestParseDeviceRowProblems(t *testing.T) {
 			}},
 		{",ESME,SMETS2+,MF01,4A1F,,,,,domestic",
 			[]string{"device_id: required", "firmware: required", "supplier: required", "supply_start: required (YYYY-MM-DD)"}},
-		{"a,b", []string{"record has 2 fields, want 10 (" + strings.Join(DeviceHeader, ",") + ")"}},
+		{"a,b", []string{"record has 2 fields, want 11 (" + strings.Join(DeviceHeader, ",") + ")"}},
+		{"00-1A-2B-3C-4D-5E-6F-70,ESME,SMETS1,MF01,4A1F,2.1.0,SUP03,2019-06-12,,domestic,2020-02-30",
+			[]string{`enrolled_on "2020-02-30": not a date: day out of range (want YYYY-MM-DD)`}},
 	} {
 		row, probs := ParseDeviceRow(strings.Split(tc.line, ","))
 		var got []string

@@ -71,7 +71,7 @@ type deviceRow struct {
 
 const deviceSelect = `SELECT d.id, m.device_type, m.generation, mo.code, m.code, f.version, d.firmware_since,
 	COALESCE(mp.code, ''), d.premises, d.status, COALESCE(so.code, ''), d.supply_start, d.inherited,
-	d.model_id, d.firmware_id, COALESCE(d.supplier_id, 0), COALESCE(d.map_id, 0)
+	d.model_id, d.firmware_id, COALESCE(d.supplier_id, 0), COALESCE(d.map_id, 0), d.enrolled_on
 	FROM devices d
 	JOIN device_models m ON m.id = d.model_id
 	JOIN organisations mo ON mo.id = m.manufacturer_id
@@ -92,7 +92,7 @@ func loadDevice(ctx context.Context, q store.Querier, c access.Caller, id Device
 	var raw int64
 	err := q.QueryRowContext(ctx, query, args...).Scan(&raw, &r.DeviceType, &r.Generation, &r.Manufacturer, &r.Model,
 		&r.Firmware, &r.FirmwareSince, &r.MAP, &r.Premises, &r.Status, &r.Supplier, &r.SupplyStart, &r.Inherited,
-		&r.modelID, &r.firmwareID, &r.supplierID, &r.mapID)
+		&r.modelID, &r.firmwareID, &r.supplierID, &r.mapID, &r.EnrolledOn)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The message does not repeat the ID: whether a Device exists is
 		// itself not for everyone to learn.
@@ -322,6 +322,66 @@ func addDevicePortfolio(ctx context.Context, tx *store.Tx, r deviceRow, fw int64
 		return errs.Wrap(err, "update portfolio")
 	}
 	return nil
+}
+
+// addEnrolled adds delta Devices of r, when it is SMETS1, to its group in
+// portfolio_enrolled (never-enrolled ones under NeverEnrolled).
+func addEnrolled(ctx context.Context, tx *store.Tx, r deviceRow, delta int64) error {
+	if r.Generation != sec.SMETS1 {
+		return nil
+	}
+	enrolled := r.EnrolledOn
+	if enrolled.IsZero() {
+		enrolled = NeverEnrolled
+	}
+	from := NotInherited
+	if r.Inherited {
+		from = r.SupplyStart
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO portfolio_enrolled (supplier_id, model_id, map_id, enrolled_on, inherited_from, devices)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (supplier_id, model_id, map_id, enrolled_on, inherited_from) DO UPDATE SET devices = portfolio_enrolled.devices + excluded.devices`,
+		r.supplierID, r.modelID, r.mapID, enrolled, from, delta); err != nil {
+		return errs.Wrap(err, "update enrolled portfolio")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM portfolio_enrolled WHERE supplier_id = $1 AND model_id = $2 AND map_id = $3
+		AND enrolled_on = $4 AND inherited_from = $5 AND devices = 0`, r.supplierID, r.modelID, r.mapID, enrolled, from); err != nil {
+		return errs.Wrap(err, "update enrolled portfolio")
+	}
+	return nil
+}
+
+// NeverEnrolled is portfolio_enrolled.enrolled_on for SMETS1 Devices with no
+// enrolment date: later than any day asked about, so "not enrolled on day d"
+// is one range of the key, enrolled_on > d, small for any recent day.
+var NeverEnrolled = sec.MustParseDate("9999-12-31")
+
+// neverEnrolledSQL is NeverEnrolled as a typed SQL literal.
+func neverEnrolledSQL(d store.Dialect) string {
+	if d == store.Postgres {
+		return "DATE '9999-12-31'"
+	}
+	return "'9999-12-31'"
+}
+
+// enrolledKeySQL is a Device's portfolio_enrolled.enrolled_on, on a Device
+// row d joined to its model m: NULL for SMETS2+ Devices, which the table does
+// not hold.
+func enrolledKeySQL(dl store.Dialect) string {
+	return "CASE WHEN m.generation = 'SMETS1' THEN COALESCE(d.enrolled_on, " + neverEnrolledSQL(dl) + ") END"
+}
+
+// NotInherited is portfolio_enrolled.inherited_from for Devices that were
+// not inherited on a change of supplier: earlier than any supply start, so a
+// churn window's bound never reaches it.
+var NotInherited = sec.MustParseDate("0001-01-01")
+
+// notInheritedSQL is NotInherited as a typed SQL literal in a SELECT list.
+func notInheritedSQL(d store.Dialect) string {
+	if d == store.Postgres {
+		return "DATE '0001-01-01'"
+	}
+	return "'0001-01-01'"
 }
 
 // addInherited adds delta Devices of r to its inherited group.

@@ -131,6 +131,11 @@ func (f *fixture) rebuild() {
 var rebuildSQL = []string{
 	"DELETE FROM portfolio",
 	"DELETE FROM portfolio_inherited",
+	"DELETE FROM portfolio_enrolled",
+	`INSERT INTO portfolio_enrolled (supplier_id, model_id, map_id, enrolled_on, inherited_from, devices)
+	 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '9999-12-31'), CASE WHEN d.inherited THEN d.supply_start ELSE '0001-01-01' END, COUNT(*)
+	 FROM devices d JOIN device_models m ON m.id = d.model_id WHERE m.generation = 'SMETS1' AND d.status = 'installed' AND d.supplier_id IS NOT NULL
+	 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '9999-12-31'), CASE WHEN d.inherited THEN d.supply_start ELSE '0001-01-01' END`,
 	`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
 	 SELECT d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type, COUNT(*)
 	 FROM devices d JOIN device_models m ON m.id = d.model_id
@@ -150,7 +155,7 @@ func (f *fixture) verifyOK() VerifyReport {
 		f.t.Fatal(err)
 	}
 	if !rep.OK() {
-		f.t.Fatalf("aggregates drifted: %+v / %+v", rep.Drift, rep.Inherited)
+		f.t.Fatalf("aggregates drifted: %+v / %+v / %+v", rep.Drift, rep.Inherited, rep.Enrolled)
 	}
 	return rep
 }

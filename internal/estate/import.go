@@ -14,6 +14,7 @@ import (
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -26,8 +27,8 @@ import (
 // fastest without an index) and hashes.
 const (
 	devStage        = "estate_import_devices"
-	devStageSQLite  = "(line INTEGER NOT NULL, id INTEGER NOT NULL, model_id INTEGER NOT NULL, firmware_id INTEGER NOT NULL, map_id INTEGER, premises TEXT NOT NULL, supplier_id INTEGER NOT NULL, supply_start TEXT NOT NULL, PRIMARY KEY (id, line)) WITHOUT ROWID"
-	devStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start DATE NOT NULL"
+	devStageSQLite  = "(line INTEGER NOT NULL, id INTEGER NOT NULL, model_id INTEGER NOT NULL, firmware_id INTEGER NOT NULL, map_id INTEGER, premises TEXT NOT NULL, supplier_id INTEGER NOT NULL, supply_start TEXT NOT NULL, enrolled_on TEXT, PRIMARY KEY (id, line)) WITHOUT ROWID"
+	devStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start DATE NOT NULL, enrolled_on DATE"
 )
 
 // analyzeAfter is how many new Devices make an import refresh the planner's
@@ -35,7 +36,7 @@ const (
 // two whatever the size).
 const analyzeAfter = 100_000
 
-var devStageCols = []string{"line", "id", "model_id", "firmware_id", "map_id", "premises", "supplier_id", "supply_start"}
+var devStageCols = []string{"line", "id", "model_id", "firmware_id", "map_id", "premises", "supplier_id", "supply_start", "enrolled_on"}
 
 // ImportDevices loads a devices CSV file (DeviceHeader), all or nothing, in
 // one transaction, streaming: memory does not grow with the file.
@@ -162,6 +163,9 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			if err := addPortfolio(ctx, tx, ix, agg); err != nil {
 				return err
 			}
+			if err := addEnrolledStaged(ctx, tx, ""); err != nil {
+				return err
+			}
 			return finish()
 		}
 		// The aggregates first: the file's counts less those of its
@@ -181,7 +185,10 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		if err := addPortfolio(ctx, tx, ix, agg); err != nil {
 			return err
 		}
-		ins, err := tx.ExecContext(ctx, insertDevices+` WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.id`)
+		if err := addEnrolledStaged(ctx, tx, " AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id)"); err != nil {
+			return err
+		}
+		ins, err := tx.ExecContext(ctx, insertDevices(tx.Dialect)+` WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.id`)
 		if err != nil {
 			return errs.Wrap(err, "estate: import devices")
 		}
@@ -197,9 +204,14 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 }
 
 // insertDevices is the INSERT of the staged rows into devices, in key order.
-const insertDevices = `INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
-	SELECT s.id, s.model_id, s.firmware_id, s.map_id, s.premises, 'installed', s.supplier_id, s.supply_start, FALSE, s.supply_start
+// A SMETS1 row without an enrolment date is staged with NeverEnrolled (its
+// portfolio_enrolled key); the Device itself keeps none.
+func insertDevices(d store.Dialect) string {
+	return `INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
+	SELECT s.id, s.model_id, s.firmware_id, s.map_id, s.premises, 'installed', s.supplier_id, s.supply_start, FALSE, s.supply_start,
+		NULLIF(s.enrolled_on, ` + neverEnrolledSQL(d) + `)
 	FROM ` + devStage + ` s`
+}
 
 // insertAllNew inserts the staged rows into devices when every one is a new
 // Device, staged once, and says whether it did; when not, it leaves the
@@ -213,7 +225,7 @@ func insertAllNew(ctx context.Context, tx *store.Tx, staged int64) (bool, int64,
 		return false, 0, err
 	}
 	var n int64
-	ins, err := tx.ExecContext(ctx, insertDevices+` ORDER BY s.id`)
+	ins, err := tx.ExecContext(ctx, insertDevices(tx.Dialect)+` ORDER BY s.id`)
 	if err == nil {
 		n, err = ins.RowsAffected()
 	}
@@ -224,6 +236,16 @@ func insertAllNew(ctx context.Context, tx *store.Tx, staged int64) (bool, int64,
 		return false, 0, errs.Wrap(ctx.Err(), "estate: import devices")
 	}
 	return false, 0, exec(ctx, tx, "estate: import devices", nil, "ROLLBACK TO SAVEPOINT estate_import", "RELEASE SAVEPOINT estate_import")
+}
+
+// addEnrolledStaged counts the staged SMETS1 Devices into portfolio_enrolled
+// (imported Devices are not inherited); cond narrows the staged rows to those
+// the import creates. Only SMETS1 rows carry an enrolment key (NeverEnrolled
+// without a date), so the GROUP BY sorts those alone.
+func addEnrolledStaged(ctx context.Context, tx *store.Tx, cond string) error {
+	return exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
+		`SELECT s.supplier_id, s.model_id, COALESCE(s.map_id, 0), s.enrolled_on, `+notInheritedSQL(tx.Dialect)+`, COUNT(*) FROM `+devStage+` s
+		WHERE s.enrolled_on IS NOT NULL`+cond+` GROUP BY s.supplier_id, s.model_id, COALESCE(s.map_id, 0), s.enrolled_on`))
 }
 
 // group is a portfolio group: map 0 for none.
@@ -390,7 +412,17 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, da
 	if bad {
 		return nil
 	}
-	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, dateValue(d, row.SupplyStart)}
+	var enrolled any
+	switch {
+	case !row.EnrolledOn.IsZero() && row.Generation != sec.SMETS1:
+		problem("enrolled_on", row.EnrolledOn.Format(catalogue.DateLayout), "only SMETS1 Devices are enrolled; a %s Device has no enrolment date", row.Generation)
+		return nil
+	case !row.EnrolledOn.IsZero():
+		enrolled = dateValue(d, row.EnrolledOn)
+	case row.Generation == sec.SMETS1:
+		enrolled = dateValue(d, NeverEnrolled.Time())
+	}
+	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, dateValue(d, row.SupplyStart), enrolled}
 }
 
 // checkDevices records what is wrong with the staged rows taken together and

@@ -175,6 +175,11 @@ func checkAggregates(t testing.TB, db *store.DB) {
 			`SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start, COUNT(*)
 			 FROM devices d WHERE d.inherited AND d.status = 'installed' AND d.supplier_id IS NOT NULL
 			 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start`},
+		{"portfolio_enrolled",
+			"SELECT supplier_id, model_id, map_id, enrolled_on, inherited_from, devices FROM portfolio_enrolled",
+			`SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '9999-12-31'), CASE WHEN d.inherited THEN d.supply_start ELSE '0001-01-01' END, COUNT(*)
+	 FROM devices d JOIN device_models m ON m.id = d.model_id WHERE m.generation = 'SMETS1' AND d.status = 'installed' AND d.supplier_id IS NOT NULL
+	 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '9999-12-31'), CASE WHEN d.inherited THEN d.supply_start ELSE '0001-01-01' END`},
 		{"churn_monthly",
 			"SELECT month, from_supplier, to_supplier, devices FROM churn_monthly",
 			`SELECT p."end", p.supplier_id, COALESCE(n.supplier_id, d.supplier_id), 1
@@ -522,6 +527,75 @@ func TestImportDevicesConflictsAlone(t *testing.T) {
 		}
 		if n := count(t, db, "SELECT SUM(devices) FROM portfolio"); n != 30 {
 			t.Fatalf("portfolio counts %d, want 30", n)
+		}
+		checkAggregates(t, db)
+	})
+}
+
+// seeds/001: v5.20 brought in "User obligations for enrolled SMETS1 Devices".
+// Only SMETS1 Devices have an enrolment date: one on a SMETS2+ row is refused,
+// naming the line and the field, and nothing is written.
+func TestImportDevicesEnrolledOn(t *testing.T) {
+	w := genWorld(t, 300)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		loadRefs(t, db, w)
+		var s1, s2 []string
+		for _, r := range w.devices {
+			switch {
+			case r[2] == "SMETS1" && s1 == nil:
+				s1 = slices.Clone(r)
+			case r[2] == "SMETS2+" && s2 == nil:
+				s2 = slices.Clone(r)
+			}
+		}
+		s2[10] = "2021-01-01"
+		_, err := importDevices(t, db, sys, [][]string{s1, s2})
+		e, got := problems(t, err)
+		if !slices.Equal(got, []string{"3 enrolled_on"}) || !strings.Contains(e.Fields[0].Message, "only SMETS1 Devices are enrolled") {
+			t.Fatalf("problems %v", e.Fields)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM devices"); n != 0 {
+			t.Fatalf("%d devices after a rejected file", n)
+		}
+		// A SMETS1 Device with its date, one without: both load; the
+		// enrolled one is counted in portfolio_enrolled.
+		s1[10] = "2020-11-16"
+		s1b := slices.Clone(s1)
+		s1b[0] = "7F-00-00-00-00-00-00-01"
+		s1b[10] = ""
+		s2[10] = ""
+		if _, err := importDevices(t, db, sys, [][]string{s1, s1b, s2}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT COALESCE(SUM(devices), 0) FROM portfolio_enrolled WHERE enrolled_on = '2020-11-16'"); n != 1 {
+			t.Fatalf("portfolio_enrolled counts %d", n)
+		}
+		// The one never enrolled is kept under the last possible day, so
+		// "not enrolled on d" is one range of the key; the Device itself
+		// has no date.
+		if n := count(t, db, "SELECT COALESCE(SUM(devices), 0) FROM portfolio_enrolled WHERE enrolled_on = '9999-12-31'"); n != 1 {
+			t.Fatalf("never-enrolled SMETS1 counted %d", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM devices WHERE enrolled_on IS NULL"); n != 2 {
+			t.Fatalf("%d Devices without an enrolment date, want 2", n)
+		}
+		id, _ := estate.ParseDeviceID(s1[0])
+		d, err := estate.NewService(db).Device(context.Background(), sys, id)
+		if err != nil || d.EnrolledOn.String() != "2020-11-16" {
+			t.Fatalf("device %+v %v", d, err)
+		}
+		checkAggregates(t, db)
+		// Taken off the wall and put back: it leaves and rejoins its group.
+		svc := estate.NewService(db)
+		if _, err := svc.SetStatus(context.Background(), sys, id, estate.Removed); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT COALESCE(SUM(devices), 0) FROM portfolio_enrolled WHERE enrolled_on = '2020-11-16'"); n != 0 {
+			t.Fatalf("a removed Device still counts: %d", n)
+		}
+		checkAggregates(t, db)
+		if _, err := svc.SetStatus(context.Background(), sys, id, estate.Installed); err != nil {
+			t.Fatal(err)
 		}
 		checkAggregates(t, db)
 	})

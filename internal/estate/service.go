@@ -62,6 +62,10 @@ type Device struct {
 	Supplier      string         `json:"supplier"`
 	SupplyStart   sec.Date       `json:"supply_start"`
 	Inherited     bool           `json:"inherited"`
+	// EnrolledOn is when a SMETS1 Device was enrolled onto the DCC; zero
+	// for SMETS2+ and for a SMETS1 Device never enrolled (v5.20 brought in
+	// User obligations for enrolled SMETS1 Devices only).
+	EnrolledOn sec.Date `json:"enrolled_on,omitzero"`
 	// Supply is every supply period, the current one (End zero) first.
 	Supply []SupplyPeriod `json:"supply"`
 	// FirmwareHistory is every firmware the Device ran, the current first.
@@ -162,6 +166,10 @@ type Drift struct {
 	Counted    int64 `json:"counted"`
 	// SupplyStart is the inherited group's day (portfolio_inherited only).
 	SupplyStart sec.Date `json:"supply_start,omitzero"`
+	// EnrolledOn and InheritedFrom key an enrolled SMETS1 group
+	// (portfolio_enrolled only).
+	EnrolledOn    sec.Date `json:"enrolled_on,omitzero"`
+	InheritedFrom sec.Date `json:"inherited_from,omitzero"`
 }
 
 // VerifyReport is the outcome of recounting the aggregates from the Devices.
@@ -170,7 +178,10 @@ type VerifyReport struct {
 	Groups    int64   `json:"groups"`
 	Drift     []Drift `json:"drift"`
 	Inherited []Drift `json:"inherited_drift"`
+	Enrolled  []Drift `json:"enrolled_drift"`
 }
 
 // OK says there is no drift.
-func (r VerifyReport) OK() bool { return len(r.Drift) == 0 && len(r.Inherited) == 0 }
+func (r VerifyReport) OK() bool {
+	return len(r.Drift) == 0 && len(r.Inherited) == 0 && len(r.Enrolled) == 0
+}

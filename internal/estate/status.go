@@ -143,6 +143,9 @@ func (s *Service) SetStatus(ctx context.Context, c access.Caller, id DeviceID, s
 					return err
 				}
 			}
+			if err := addEnrolled(ctx, tx, r, delta); err != nil {
+				return err
+			}
 		}
 		if err := audit.Record(ctx, tx, "device.status", KindDevice, id.String(),
 			map[string]any{"status": st, "previous": r.Status}); err != nil {

@@ -81,6 +81,7 @@ const (
 	shareMAPOwned    = 0.85  // premises whose meters a MAP owns; the rest the Supplier
 	churnPerYear     = 0.10  // premises changing supplier in a year: ~3.5m per 35m Devices
 	churnTwice       = 0.05  // of those, premises changing twice
+	shareNotEnrolled = 0.03  // SMETS1 premises never enrolled onto the DCC
 )
 
 // Run generates a world into opts.OutDir: parties.csv, catalogue.csv,
@@ -159,7 +160,7 @@ func Generate(ctx context.Context, opts Options, w Writers) (Summary, error) {
 
 	devices := bufio.NewWriterSize(w.Devices, 1<<20)
 	g := &estateWriter{
-		world: wd, r: newRNG(opts.Seed, 2), start: start, days: end - start,
+		world: wd, r: newRNG(opts.Seed, 2), enrol: newRNG(opts.Seed, 3), start: start, days: end - start,
 		out: devices, spill: sp, sum: &sum, serials: make([]uint64, len(wd.prefixes)),
 	}
 	devices.WriteString(strings.Join(estate.DeviceHeader, ",") + "\n")
@@ -225,7 +226,8 @@ func writeCSV(w io.Writer, header []string, n int, record func(int) []string) er
 type estateWriter struct {
 	*world
 	r       *rng
-	start   int // day number of the first simulated day
+	enrol   *rng // SMETS1 enrolment dates, apart so the rest of the world does not move with them
+	start   int  // day number of the first simulated day
 	days    int
 	out     *bufio.Writer
 	spill   *spill
@@ -279,6 +281,13 @@ func (g *estateWriter) run(ctx context.Context, target int64, progress func(done
 
 const year = 365
 
+// The days SMETS1 enrolment ran between in the generated world (day numbers
+// since 1970-01-01): 1 June 2019 to 31 December 2022.
+var (
+	enrolFrom = int(time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	enrolTo   = int(time.Date(2022, 12, 31, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+)
+
 func (g *estateWriter) premises(domestic bool, gen sec.Generation, types []sec.DeviceType) error {
 	r := g.r
 	supplier := r.weighted(g.domCum)
@@ -300,6 +309,12 @@ func (g *estateWriter) premises(domestic bool, gen sec.Generation, types []sec.D
 	mapIdx := -1
 	if r.chance(shareMAPOwned) {
 		mapIdx = r.weighted(g.mapCum)
+	}
+	// SMETS1 premises were enrolled onto the DCC from mid 2019 to the end
+	// of 2022, all of a premises' Devices on one day; a few never were.
+	enrolled := -1
+	if gen == sec.SMETS1 && !g.enrol.chance(shareNotEnrolled) {
+		enrolled = g.enrol.between(max(install, enrolFrom), enrolTo)
 	}
 
 	g.ids = g.ids[:0]
@@ -327,6 +342,10 @@ func (g *estateWriter) premises(domestic bool, gen sec.Generation, types []sec.D
 		}
 		b = append(b, ',')
 		b = append(b, premises...)
+		b = append(b, ',')
+		if enrolled >= 0 {
+			b = appendDate(b, enrolled)
+		}
 		b = append(b, '\n')
 		g.line = b
 		if _, err := g.out.Write(b); err != nil {

@@ -42,6 +42,12 @@ type DutyQuery struct {
 	HasSupplier bool
 	Date        Date // for the wording only; may be zero
 	Version     Version
+	// NotEnrolled marks a SMETS1 Device that was not enrolled onto the DCC
+	// on Date: no enrolment date, or a later one. v5.20 brought in User
+	// obligations for enrolled SMETS1 Devices only (seeds/001). EnrolledOn,
+	// for the wording only, is its enrolment date when it has one.
+	NotEnrolled bool
+	EnrolledOn  Date
 }
 
 // Duty is the answer for one clause, ready to print.
@@ -71,7 +77,9 @@ type Obligations struct {
 //
 //  1. A Communications Hub Function or Gas Proxy Function of a SMETS2+ Device
 //     is the DCC's under both clauses, in every version.
-//  2. A SMETS1 Device is outside User obligations before v5.20.
+//  2. A SMETS1 Device is outside User obligations before v5.20, and from
+//     v5.20 until it is enrolled (seeds/001: v5.20 brought in "User
+//     obligations for enrolled SMETS1 Devices").
 //  3. An In-Home Display is outside the Smart Metering System unless
 //     Settings.IHDInSMSScope says otherwise (ASSUMPTION).
 //  4. Clause (b) binds only the Responsible Supplier; with none, no one.
@@ -117,6 +125,18 @@ func duty(q DutyQuery, s Settings, clause string) Duty {
 		return Duty{Clause: clause, Holder: HolderNoOne, Reason: fmt.Sprintf(
 			"Under SEC v%s, before v%s brought enrolled SMETS1 Devices into User obligations, %s placed no duty on any User for %s.",
 			q.Version, smets1UserScope, clause, this)}
+
+	case smets1 && q.NotEnrolled:
+		when, on := "has no enrolment date recorded", ""
+		if !q.EnrolledOn.IsZero() {
+			when = "was enrolled only on " + q.EnrolledOn.String()
+			if !q.Date.IsZero() {
+				on = ", after " + q.Date.String()
+			}
+		}
+		return Duty{Clause: clause, Holder: HolderNoOne, Reason: fmt.Sprintf(
+			"v%s brought in User obligations for enrolled SMETS1 Devices only, and %s %s%s, so %s places no duty on any User for it yet.",
+			smets1UserScope, this, when, on, clause)}
 
 	case q.Type == IHD && !s.IHDInSMSScope:
 		return Duty{Clause: clause, Holder: HolderNoOne, Reason: fmt.Sprintf(

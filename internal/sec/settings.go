@@ -3,6 +3,7 @@ package sec
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Settings are the points where public material does not settle the regime
@@ -30,6 +31,12 @@ type Settings struct {
 	// deadline ("as soon as reasonably practicable", G3.18); this is a nudge,
 	// never a legal breach.
 	AckReminderDays int `json:"ack_reminder_days"`
+
+	// SchemeMeterTypes are the device types the CPA Build Standard's "new
+	// Meter" covers: a model of one of them first certified from 22 June 2020
+	// is reached by the SSC scheme without an enrolment record (seeds/000).
+	// Which types count is not settled by public text; default ESME and GSME.
+	SchemeMeterTypes []DeviceType `json:"scheme_meter_types"`
 }
 
 // DefaultSettings are the defaults DOMAIN.md proposes.
@@ -39,6 +46,7 @@ func DefaultSettings() Settings {
 		IHDInSMSScope:     false,
 		ChurnWindowMonths: 6,
 		AckReminderDays:   5,
+		SchemeMeterTypes:  []DeviceType{ESME, GSME},
 	}
 }
 
@@ -61,6 +69,11 @@ func (s Settings) Validate(vs Versions) error {
 	}
 	if s.AckReminderDays < 1 || s.AckReminderDays > 90 {
 		errs = append(errs, fmt.Errorf("ack_reminder_days %d: want 1 to 90", s.AckReminderDays))
+	}
+	for _, t := range s.SchemeMeterTypes {
+		if !slices.Contains(DeviceTypes, t) {
+			errs = append(errs, fmt.Errorf("scheme_meter_types: unknown device type %q", t))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -88,11 +88,17 @@ type recipientKey struct {
 	Role Role
 }
 
+// count is how many affected Devices a recipient answers for; for a
+// Supplier, Duty is how many of them it carries G3.17(b) or G3.20(b) for.
+type count struct{ Devices, Duty int64 }
+
 // wanted works out who must be told and how many affected Devices each
 // answers for, from the affected groups, on today under the SEC release then
 // in force:
-//   - a Supplier, for the Devices where it carries G3.17(b) or G3.20(b)
-//     (sec.WhoCarries): its meters, and SMETS1 Communications Hubs from v5.20;
+//   - every Supplier operating an affected Device (seeds/000: manufacturers
+//     notify "all Suppliers which are operating their Devices"), whatever the
+//     duty: an IHD or a SMETS1 hub in the DP087 gap still reaches it. The
+//     duty analysis (sec.WhoCarries) decides only what its notice says (Duty);
 //   - the DCC, for SMETS2+ Communications Hub and Gas Proxy Functions, which
 //     are its own (G3.17(b) and G3.20(b) exclude them from the Supplier's);
 //   - each MAP owning affected Devices, for information (the process copies
@@ -100,7 +106,7 @@ type recipientKey struct {
 //   - the manufacturer, when someone else reported it (G3.18: notify the
 //     manufacturer);
 //   - the SSC (and secretariat) when it is material (G3.18, G3.9).
-func (s *Service) wanted(ctx context.Context, q store.Querier, v vulnRow, groups []affectedGroup, today sec.Date) (map[recipientKey]int64, error) {
+func (s *Service) wanted(ctx context.Context, q store.Querier, v vulnRow, groups []affectedGroup, today sec.Date) (map[recipientKey]count, error) {
 	rel, err := s.Versions.InForce(today)
 	if err != nil {
 		return nil, errs.Wrap(err, "SEC release in force")
@@ -124,7 +130,13 @@ func (s *Service) wanted(ctx context.Context, q store.Querier, v vulnRow, groups
 		cache[k] = o
 		return o, nil
 	}
-	out := map[recipientKey]int64{}
+	out := map[recipientKey]count{}
+	add := func(k recipientKey, devices, duty int64) {
+		c := out[k]
+		c.Devices += devices
+		c.Duty += duty
+		out[k] = c
+	}
 	var total, dcc int64
 	for _, g := range groups {
 		total += g.Devices
@@ -133,14 +145,18 @@ func (s *Service) wanted(ctx context.Context, q store.Querier, v vulnRow, groups
 			return nil, err
 		}
 		holds := func(h sec.DutyHolder) bool { return o.G317.Holder == h || o.G320.Holder == h }
-		if g.Supplier != 0 && holds(sec.HolderSupplier) {
-			out[recipientKey{g.Supplier, RoleSupplier}] += g.Devices
+		if g.Supplier != 0 {
+			duty := int64(0)
+			if holds(sec.HolderSupplier) {
+				duty = g.Devices
+			}
+			add(recipientKey{g.Supplier, RoleSupplier}, g.Devices, duty)
 		}
 		if holds(sec.HolderDCC) {
 			dcc += g.Devices
 		}
 		if g.MAP != 0 {
-			out[recipientKey{g.MAP, RoleMAP}] += g.Devices
+			add(recipientKey{g.MAP, RoleMAP}, g.Devices, 0)
 		}
 	}
 	if dcc > 0 {
@@ -149,11 +165,11 @@ func (s *Service) wanted(ctx context.Context, q store.Querier, v vulnRow, groups
 			return nil, err
 		}
 		for _, id := range ids {
-			out[recipientKey{id, RoleDCC}] += dcc
+			add(recipientKey{id, RoleDCC}, dcc, 0)
 		}
 	}
 	if v.ReporterID != v.ManufacturerID {
-		out[recipientKey{v.ManufacturerID, RoleManufacturer}] = total
+		out[recipientKey{v.ManufacturerID, RoleManufacturer}] = count{Devices: total}
 	}
 	if v.Material.Valid && v.Material.Bool {
 		ids, err := orgsWithRole(ctx, q, sec.SSC, sec.Secretariat)
@@ -161,7 +177,7 @@ func (s *Service) wanted(ctx context.Context, q store.Querier, v vulnRow, groups
 			return nil, err
 		}
 		for _, id := range ids {
-			out[recipientKey{id, RoleSSC}] = total
+			out[recipientKey{id, RoleSSC}] = count{Devices: total}
 		}
 	}
 	return out, nil
@@ -195,6 +211,7 @@ type storedRecipient struct {
 	ID           int64
 	Key          recipientKey
 	Devices      int64
+	Duty         int64 // a Supplier's Devices it carries G3.17(b)/G3.20(b) for
 	Active       bool
 	Activations  int
 	NotifiedFor  int
@@ -202,7 +219,7 @@ type storedRecipient struct {
 }
 
 func storedRecipients(ctx context.Context, q store.Querier, vulnID int64) (map[recipientKey]*storedRecipient, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, org_id, role, devices, active, activations, notified_for, first_notified_at
+	rows, err := q.QueryContext(ctx, `SELECT id, org_id, role, devices, duty_devices, active, activations, notified_for, first_notified_at
 		FROM vuln_recipients WHERE vuln_id = $1`, vulnID)
 	if err != nil {
 		return nil, errs.Wrap(err, "recipients")
@@ -211,7 +228,7 @@ func storedRecipients(ctx context.Context, q store.Querier, vulnID int64) (map[r
 	out := map[recipientKey]*storedRecipient{}
 	for rows.Next() {
 		var r storedRecipient
-		if err := rows.Scan(&r.ID, &r.Key.Org, &r.Key.Role, &r.Devices, &r.Active, &r.Activations, &r.NotifiedFor, &r.FirstNotifed); err != nil {
+		if err := rows.Scan(&r.ID, &r.Key.Org, &r.Key.Role, &r.Devices, &r.Duty, &r.Active, &r.Activations, &r.NotifiedFor, &r.FirstNotifed); err != nil {
 			return nil, errs.Wrap(err, "recipients")
 		}
 		out[r.Key] = &r
@@ -282,7 +299,7 @@ func (s *Service) fanoutPending(ctx context.Context, q store.Querier, v vulnRow,
 		return false, err
 	}
 	for k, n := range want {
-		if r, ok := have[k]; !ok || !r.Active || r.Devices != n {
+		if r, ok := have[k]; !ok || !r.Active || r.Devices != n.Devices || r.Duty != n.Duty {
 			return true, nil
 		}
 	}
@@ -334,29 +351,30 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 	})
 	var added []recipientKey
 	for _, k := range keys {
-		devices := want[k]
+		n := want[k]
+		devices := n.Devices
 		r, ok := have[k]
 		switch {
 		case !ok:
 			added = append(added, k)
 		case !r.Active:
 			if _, err := tx.ExecContext(ctx, `UPDATE vuln_recipients SET active = TRUE, inactive_since = NULL,
-				activations = activations + 1, devices = $1 WHERE id = $2`, devices, r.ID); err != nil {
+				activations = activations + 1, devices = $1, duty_devices = $2 WHERE id = $3`, devices, n.Duty, r.ID); err != nil {
 				return res, errs.Wrap(err, "reactivate recipient")
 			}
-			r.Active, r.Activations, r.Devices = true, r.Activations+1, devices
+			r.Active, r.Activations, r.Devices, r.Duty = true, r.Activations+1, devices, n.Duty
 			if err := addEvent(ctx, tx, v.ID, eventInput{Kind: "fanout", Event: "reactivated", RecipientID: r.ID, Private: true,
 				ActorAs: sec.ActorSystem, System: true, Note: fmt.Sprintf("Operates %d affected Devices again.", devices)}); err != nil {
 				return res, err
 			}
 			res.Reactivated++
-		case r.Devices != devices:
+		case r.Devices != devices || r.Duty != n.Duty:
 			// A recount is derived data (the aggregates moved), not a change
 			// anyone made: it is neither audited nor put on the timeline.
-			if _, err := tx.ExecContext(ctx, "UPDATE vuln_recipients SET devices = $1 WHERE id = $2", devices, r.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE vuln_recipients SET devices = $1, duty_devices = $2 WHERE id = $3", devices, n.Duty, r.ID); err != nil {
 				return res, errs.Wrap(err, "recount recipient")
 			}
-			r.Devices = devices
+			r.Devices, r.Duty = devices, n.Duty
 			res.Recounted++
 		}
 	}
@@ -367,9 +385,9 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 		values := make([]string, len(chunk))
 		now, cl, vid := args.Add(tx.Now), args.Add(string(class)), args.Add(v.ID)
 		for i, k := range chunk {
-			values[i] = "(" + vid + ", " + args.Add(k.Org) + ", " + args.Add(string(k.Role)) + ", " + cl + ", " + args.Add(want[k]) + ", " + now + ")"
+			values[i] = "(" + vid + ", " + args.Add(k.Org) + ", " + args.Add(string(k.Role)) + ", " + cl + ", " + args.Add(want[k].Devices) + ", " + args.Add(want[k].Duty) + ", " + now + ")"
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO vuln_recipients (vuln_id, org_id, role, classification, devices, added_at)
+		rows, err := tx.QueryContext(ctx, `INSERT INTO vuln_recipients (vuln_id, org_id, role, classification, devices, duty_devices, added_at)
 			VALUES `+strings.Join(values, ", ")+" RETURNING id, org_id, role", args...)
 		if err != nil {
 			return res, errs.Wrap(err, "add recipients")
@@ -382,7 +400,7 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 				rows.Close()
 				return res, errs.Wrap(err, "add recipients")
 			}
-			r.Devices, r.Active, r.Activations = want[r.Key], true, 1
+			r.Devices, r.Duty, r.Active, r.Activations = want[r.Key].Devices, want[r.Key].Duty, true, 1
 			have[r.Key] = &r
 			aud = append(aud, audienceRow{RecipientKind, r.ID, v.ManufacturerID})
 			newIDs = append(newIDs, r.ID)
@@ -471,7 +489,7 @@ func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow,
 	var events []eventInput
 	ids := make([]int64, 0, len(rs))
 	for _, r := range rs {
-		n := base.notice(v, r.Key.Role, r.Devices)
+		n := base.notice(v, *r)
 		n.OrgID, n.RecordKind, n.RecordID = r.Key.Org, RecipientKind, r.ID
 		n.Key = fmt.Sprintf("vuln:%d:recipient:%d:notify:%d", v.ID, r.ID, r.Activations)
 		if r.Activations > 1 {
@@ -547,19 +565,19 @@ func (s *Service) noticeBase(ctx context.Context, q store.Querier, v vulnRow) (n
 }
 
 // noticeFor writes the text of a notice about the vulnerability for a
-// recipient in role answering for devices.
-func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, role Role, devices int64) (Notice, error) {
+// recipient.
+func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, r storedRecipient) (Notice, error) {
 	b, err := s.noticeBase(ctx, tx, v)
 	if err != nil {
 		return Notice{}, err
 	}
-	return b.notice(v, role, devices), nil
+	return b.notice(v, r), nil
 }
 
-// notice writes the text of a notice for a recipient in role answering for
-// devices. It names no other recipient, and not the reporter (who may be a
-// Supplier).
-func (nb noticeBase) notice(v vulnRow, role Role, devices int64) Notice {
+// notice writes the text of a notice for a recipient. It names no other
+// recipient, and not the reporter (who may be a Supplier).
+func (nb noticeBase) notice(v vulnRow, r storedRecipient) Notice {
+	role, devices := r.Key.Role, r.Devices
 	var b strings.Builder
 	fmt.Fprintf(&b, "A security vulnerability in %s products has been reported to metersec.\n\n", nb.manufacturer)
 	fmt.Fprintf(&b, "Reference: %s\nTitle: %s\n", v.Ref, v.Title)
@@ -582,8 +600,19 @@ func (nb noticeBase) notice(v vulnRow, role Role, devices int64) Notice {
 	what := "Please acknowledge it in metersec and say whether you are affected."
 	switch role {
 	case RoleSupplier:
-		fmt.Fprintf(&b, "\nAffected Devices for which you are the Responsible Supplier carrying G3.17/G3.20: %d.\n", devices)
+		fmt.Fprintf(&b, "\nAffected Devices you operate as Responsible Supplier: %d.\n", devices)
+		switch duty := min(r.Duty, devices); {
+		case duty == devices:
+			b.WriteString("You carry G3.17(b)/G3.20(b) for all of them.\n")
+		case duty == 0:
+			b.WriteString("You carry no G3.17(b)/G3.20(b) duty for them under the SEC version in force (an In-Home Display, a SMETS2+ Communications Hub, which is the DCC's, or a SMETS1 one in the DP087 gap); you are told because you operate them.\n")
+		default:
+			fmt.Fprintf(&b, "You carry G3.17(b)/G3.20(b) for %d of them; for the other %d you carry no such duty under the SEC version in force (an In-Home Display, a SMETS2+ Communications Hub, which is the DCC's, or a SMETS1 one in the DP087 gap), and you are told because you operate them.\n", duty, devices-duty)
+		}
 		what = "Please acknowledge it in metersec, say whether you are affected, and tell the SSC the steps you are taking and when they will be complete (G3.18, G3.9)."
+		if r.Duty == 0 {
+			what = "Please acknowledge it in metersec and say whether you are affected."
+		}
 	case RoleDCC:
 		fmt.Fprintf(&b, "\nAffected SMETS2+ Communications Hub and Gas Proxy Functions: %d.\n", devices)
 	case RoleMAP:
@@ -603,7 +632,7 @@ func (nb noticeBase) notice(v vulnRow, role Role, devices int64) Notice {
 		Body:           b.String(),
 		Link:           "/vulnerabilities/" + v.Ref,
 		Classification: sec.Amber,
-		Data: map[string]any{"ref": v.Ref, "title": v.Title, "role": role, "devices": devices, "state": v.State,
+		Data: map[string]any{"ref": v.Ref, "title": v.Title, "role": role, "devices": devices, "duty_devices": r.Duty, "state": v.State,
 			"cvss": v.CVSSVector, "severity": v.CVSSSeverity},
 	}
 }
@@ -633,7 +662,7 @@ func (s *Service) notifyActive(ctx context.Context, tx *store.Tx, v vulnRow, kin
 	if v.Classification == sec.Red {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, role, devices FROM vuln_recipients
+	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, role, devices, duty_devices FROM vuln_recipients
 		WHERE vuln_id = $1 AND active AND first_notified_at IS NOT NULL ORDER BY id`, v.ID)
 	if err != nil {
 		return errs.Wrap(err, "recipients")
@@ -641,7 +670,7 @@ func (s *Service) notifyActive(ctx context.Context, tx *store.Tx, v vulnRow, kin
 	var rs []storedRecipient
 	for rows.Next() {
 		var r storedRecipient
-		if err := rows.Scan(&r.ID, &r.Key.Org, &r.Key.Role, &r.Devices); err != nil {
+		if err := rows.Scan(&r.ID, &r.Key.Org, &r.Key.Role, &r.Devices, &r.Duty); err != nil {
 			rows.Close()
 			return errs.Wrap(err, "recipients")
 		}
@@ -652,7 +681,7 @@ func (s *Service) notifyActive(ctx context.Context, tx *store.Tx, v vulnRow, kin
 		if !v.State.IsClosed() && !notifies(v, r.Key.Role) {
 			continue
 		}
-		n, err := s.noticeFor(ctx, tx, v, r.Key.Role, r.Devices)
+		n, err := s.noticeFor(ctx, tx, v, r)
 		if err != nil {
 			return err
 		}

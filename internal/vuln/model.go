@@ -108,7 +108,7 @@ type Role string
 // Recipient roles.
 const (
 	RoleManufacturer Role = "manufacturer" // makes the affected models (told when someone else reports)
-	RoleSupplier     Role = "supplier"     // operates affected Devices and carries G3.17/G3.20 for them
+	RoleSupplier     Role = "supplier"     // operates affected Devices (its notice says which it carries G3.17/G3.20 for)
 	RoleMAP          Role = "map"          // owns affected Devices: for information
 	RoleDCC          Role = "dcc"          // SMETS2+ Communications Hub and Gas Proxy Functions
 	RoleSSC          Role = "ssc"          // material vulnerabilities (G3.18, G3.9)

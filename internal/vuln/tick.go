@@ -206,8 +206,8 @@ func (s *Service) remind(ctx context.Context, sys access.Caller, today sec.Date)
 			var n int
 			var acked, last *time.Time
 			var since time.Time
-			if err := tx.QueryRowContext(ctx, `SELECT org_id, role, devices, reminders, acknowledged_at, first_notified_at, last_reminded_at
-				FROM vuln_recipients WHERE id = $1`, d.id).Scan(&r.Key.Org, &r.Key.Role, &r.Devices, &n, &acked, &since, &last); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT org_id, role, devices, duty_devices, reminders, acknowledged_at, first_notified_at, last_reminded_at
+				FROM vuln_recipients WHERE id = $1`, d.id).Scan(&r.Key.Org, &r.Key.Role, &r.Devices, &r.Duty, &n, &acked, &since, &last); err != nil {
 				return errs.Wrap(err, "reminder")
 			}
 			if last != nil {
@@ -216,7 +216,7 @@ func (s *Service) remind(ctx context.Context, sys access.Caller, today sec.Date)
 			if acked != nil || n >= maxReminders || v.State.IsClosed() || !s.Settings.AckReminderDue(s.today(since), today) {
 				return nil // acknowledged or reminded meanwhile (another tick)
 			}
-			notice, err := s.noticeFor(ctx, tx, v, r.Key.Role, r.Devices)
+			notice, err := s.noticeFor(ctx, tx, v, r)
 			if err != nil {
 				return err
 			}

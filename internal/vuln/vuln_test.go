@@ -41,7 +41,10 @@ func TestReportFansOutBilaterally(t *testing.T) {
 		}
 		// The SSC sees every recipient with its own counts.
 		all := f.recipients("SSC", v.Ref)
-		want := map[string]int64{"MANA/manufacturer": 2000, "SUPA/supplier": 1000, "SUPB/supplier": 300, "DCC/dcc": 700,
+		// seeds/000: manufacturers notify "all Suppliers which are operating
+		// their Devices": SUPB counts its SMETS2+ hubs too (the DCC carries
+		// their duties; SUPB's notice says so).
+		want := map[string]int64{"MANA/manufacturer": 2000, "SUPA/supplier": 1000, "SUPB/supplier": 1000, "DCC/dcc": 700,
 			"MAPA/map": 1000, "SSC/ssc": 2000, "SECAS/ssc": 2000}
 		if got := keys(all); !slices.Equal(got, keys(want)) {
 			t.Fatalf("recipients %v, want %v", got, keys(want))
@@ -58,12 +61,17 @@ func TestReportFansOutBilaterally(t *testing.T) {
 			}
 		}
 		if n := len(f.note.to(f.org["SUPC"], "")); n != 0 {
-			t.Errorf("SUPC (IHD only: outside the SMS) got %d notices", n)
+			t.Errorf("SUPC (no affected Device) got %d notices", n)
 		}
-		// A Supplier's notice names its own Devices and no one else.
+		// A Supplier's notice names its own Devices and no one else, and
+		// says which of them it carries a duty for.
 		body := f.note.to(f.org["SUPB"], "")[0].Body
-		if !strings.Contains(body, "Supplier carrying G3.17/G3.20: 300") || strings.Contains(body, "SUPA") || strings.Contains(body, "1000") {
+		if !strings.Contains(body, "you operate as Responsible Supplier: 1000") || !strings.Contains(body, "G3.17(b)/G3.20(b) for 300 of them; for the other 700") ||
+			strings.Contains(body, "SUPA") {
 			t.Errorf("SUPB's notice: %s", body)
+		}
+		if body := f.note.to(f.org["SUPA"], "")[0].Body; !strings.Contains(body, "G3.17(b)/G3.20(b) for all of them") {
+			t.Errorf("SUPA's notice: %s", body)
 		}
 
 		// Bilateral: each Supplier sees only its own row; the manufacturer
@@ -77,7 +85,7 @@ func TestReportFansOutBilaterally(t *testing.T) {
 			}
 		}
 		// Counts as the viewer may see them.
-		for who, devices := range map[string]int64{"SUPA": 1000, "SUPB": 300, "MANA": 1300, "SSC": 1300} {
+		for who, devices := range map[string]int64{"SUPA": 1000, "SUPB": 1000, "MANA": 2000, "SSC": 2000} {
 			l, err := f.svc.List(f.ctx, f.as[who], vuln.Filter{})
 			if err != nil || len(l) != 1 {
 				t.Fatalf("%s list: %v %v", who, l, err)
@@ -320,6 +328,22 @@ func TestChurnAndReminders(t *testing.T) {
 		}
 		rs := f.recipients("SSC", v.Ref)
 		if c := rs["SUPC/supplier"]; c.Devices != 300 || c.NotifiedAt == nil || !c.Active {
+			t.Errorf("SUPC: %+v", c)
+		}
+		// seeds/000: manufacturers notify "all Suppliers which are operating
+		// their Devices": SUPB still operates affected hubs, though the DCC
+		// carries their duties, so it stays a recipient.
+		if b := rs["SUPB/supplier"]; !b.Active || b.Devices != 700 {
+			t.Errorf("SUPB operates 700 affected hubs and stays a recipient: %+v", b)
+		}
+		// Then its hubs churn to SUPC too: SUPB operates nothing affected.
+		f.portfolio("SUPB", "CH@0x0100", "", 0)
+		f.portfolio("SUPC", "CH@0x0100", "", 700)
+		if r := f.tick(); r.Refanned != 1 {
+			t.Errorf("second churn tick: %+v", r)
+		}
+		rs = f.recipients("SSC", v.Ref)
+		if c := rs["SUPC/supplier"]; c.Devices != 1000 || !c.Active {
 			t.Errorf("SUPC: %+v", c)
 		}
 		if b := rs["SUPB/supplier"]; b.Active || b.InactiveSince == nil || b.NotifiedAt == nil {
@@ -591,6 +615,36 @@ func TestDeliveryOutbox(t *testing.T) {
 		supb = f.recipients("SUPB", v.Ref)["SUPB/supplier"]
 		if supb.Delivery != "delivered" || supb.DeliveredAt == nil || !supb.DeliveredAt.Equal(f.clock.Add(time.Minute)) {
 			t.Errorf("after delivery: %q %v", supb.Delivery, supb.DeliveredAt)
+		}
+	})
+}
+
+// TestFanOutReachesEveryOperatingSupplier: seeds/000, manufacturers notify
+// "all Suppliers which are operating their Devices". SUPC operates only In-Home
+// Displays, outside the Smart Metering System (no G3.17(b)/G3.20(b) duty by
+// default), and is still told; its notice says it carries no duty for them.
+func TestFanOutReachesEveryOperatingSupplier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		v := f.report("MANA", vuln.NewVulnerability{
+			Title: "IHD pairing flaw", Description: "An IHD pairs with any HAN.", Manufacturer: "MANA",
+			Affected: []vuln.AffectedInput{{Model: "IHD"}}, Material: yes(), MaterialityRationale: "Pairs without consent.",
+		})
+		rs := f.recipients("SSC", v.Ref)
+		c, ok := rs["SUPC/supplier"]
+		if !ok || !c.Active || c.Devices != 50 || c.NotifiedAt == nil {
+			t.Fatalf("SUPC operates 50 affected IHDs and must be told: %+v (recipients %v)", c, keys(rs))
+		}
+		if _, ok := rs["SUPA/supplier"]; ok {
+			t.Error("SUPA operates no affected Device and was made a recipient")
+		}
+		notes := f.note.to(f.org["SUPC"], "vulnerability.notified")
+		if len(notes) != 1 {
+			t.Fatalf("SUPC got %d notices", len(notes))
+		}
+		if b := notes[0].Body; !strings.Contains(b, "you operate as Responsible Supplier: 50") || !strings.Contains(b, "You carry no G3.17(b)/G3.20(b) duty") ||
+			strings.Contains(b, "tell the SSC the steps") {
+			t.Errorf("SUPC's notice: %s", b)
 		}
 	})
 }

@@ -242,6 +242,15 @@ type arrangementForm struct {
 	Scheme bool
 }
 
+// Sig is the i-th signature of a Letter of Intent on the form (empty when
+// there is none).
+func (f arrangementForm) Sig(i int) arrangement.SignatureInput {
+	if i < len(f.In.Signatures) {
+		return f.In.Signatures[i]
+	}
+	return arrangement.SignatureInput{}
+}
+
 func (s *Server) newArrangementPage(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
 	pg := s.newPage(r, "Record an arrangement", nil)
@@ -268,6 +277,14 @@ func formInput(r *http.Request) (arrangement.Input, string) {
 		AllModels: r.PostFormValue("all_models") != "", Models: splitModels(models), Materiality: r.PostFormValue("materiality"),
 		SECVersion: r.PostFormValue("sec_version"), Legacy: r.PostFormValue("legacy") != "", Signed: r.PostFormValue("signed"),
 		Effective: r.PostFormValue("effective"), Expires: r.PostFormValue("expires"), Classification: r.PostFormValue("classification")}
+	// A Letter of Intent's signatures: a party and a day each; a pair left
+	// empty is no signature.
+	for _, k := range []string{"sig1", "sig2"} {
+		p, d := strings.TrimSpace(r.PostFormValue(k+"_party")), strings.TrimSpace(r.PostFormValue(k+"_signed"))
+		if p != "" || d != "" {
+			in.Signatures = append(in.Signatures, arrangement.SignatureInput{Party: p, Signed: d})
+		}
+	}
 	return in, models
 }
 
@@ -407,6 +424,9 @@ func arrangementInput(a arrangement.Arrangement) arrangement.Input {
 	for _, m := range a.Models {
 		in.Models = append(in.Models, m.String())
 	}
+	for _, sg := range a.Signatures {
+		in.Signatures = append(in.Signatures, arrangement.SignatureInput{Party: sg.Party.Code, Signed: sg.Signed.String()})
+	}
 	return in
 }
 
@@ -416,6 +436,10 @@ func (s *Server) updateArrangementForm(w http.ResponseWriter, r *http.Request) e
 	u := arrangement.Update{Title: &in.Title, AllModels: &in.AllModels, Models: &models, Materiality: &in.Materiality,
 		SECVersion: &in.SECVersion, Legacy: &in.Legacy, Signed: &in.Signed, Effective: &in.Effective, Expires: &in.Expires,
 		Classification: &in.Classification}
+	if in.Kind == "" || in.Kind == string(arrangement.LetterOfIntent) {
+		sigs := in.Signatures
+		u.Signatures = &sigs
+	}
 	if in.AllModels {
 		u.Models = nil
 	}

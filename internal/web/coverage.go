@@ -143,6 +143,7 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request) error {
 		tot.Gap += t.Gap
 		tot.DCC += t.DCC
 		tot.Exempt += t.Exempt
+		tot.DP087 += t.DP087
 	}
 	dateQ := ""
 	if !d.IsZero() {
@@ -203,6 +204,7 @@ func (s *Server) supplierCoveragePage(w http.ResponseWriter, r *http.Request) er
 		{"steps", "Reasonable steps", "Models under a Letter of Intent or MoU, or with inherited Devices inside the churn window: not yet covered, but accepted as reasonable steps.", steps},
 		{"covered", "Covered", "Models covered by a direct contract, by the owning MAP's contracts, or by the manufacturer's SSC scheme enrolment.", covered},
 		{"dcc", "The DCC's Devices", "SMETS2+ Communications Hub and Gas Proxy Functions: G3.17(b) and G3.20(b) exclude them; they are the DCC's.", sc.DCC},
+		{"dp087", "DP087 gap", "SMETS1 Communications Hub and Gas Proxy Functions: G3.17(b) makes them the Supplier's but G3.20(b) still excludes them, a known defect of the code (DP087), not an exemption. Each says whether the Supplier's arrangements cover them anyway.", sc.DP087},
 		{"exempt", "Devices under no G3.20 duty", "Devices no User must arrange notification for under the SEC version in force: the reason is given for each.", sc.Exempt},
 	}
 	dateQ := ""
@@ -277,8 +279,8 @@ func heatMap(m coverage.Matrix, date string) template.HTML {
 				continue
 			}
 			fill, ink := heatColour(c)
-			label := fmt.Sprintf("%s × %s: %d Devices; %d covered, %d reasonable steps, %d gap, %d the DCC's, %d no duty",
-				sp.Code, mf.Code, c.Devices, c.Covered, c.Steps, c.Gap, c.DCC, c.Exempt)
+			label := fmt.Sprintf("%s × %s: %d Devices; %d covered, %d reasonable steps, %d gap, %d the DCC's, %d in the DP087 gap, %d no duty",
+				sp.Code, mf.Code, c.Devices, c.Covered, c.Steps, c.Gap, c.DCC, c.DP087, c.Exempt)
 			text := "—"
 			if c.Obligated() > 0 {
 				p := c.CoveredPercent()
@@ -313,7 +315,7 @@ func statusBar(t coverage.Counts) template.HTML {
 		fill, name string
 	}{
 		{t.Covered, "#1e7a34", "covered"}, {t.Steps, "#a35a00", "reasonable steps"}, {t.Gap, "#b3261e", "gap"},
-		{t.DCC, "#5b6470", "the DCC's"}, {t.Exempt, "#d6dbe1", "no duty"},
+		{t.DCC, "#5b6470", "the DCC's"}, {t.DP087, "#7a4fa3", "DP087 gap"}, {t.Exempt, "#d6dbe1", "no duty"},
 	}
 	var b strings.Builder
 	var desc []string

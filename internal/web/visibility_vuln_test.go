@@ -115,8 +115,11 @@ func replace(path, ref string, id int64) string {
 // The counts of the seeded estate. Each is a literal that must reach only
 // those who may see it: a Supplier's own count, the manufacturer's totals.
 const (
+	// A Supplier is told for every affected Device it operates, its hubs
+	// included (seeds/000: "all Suppliers which are operating their
+	// Devices"), so these are meters plus hubs.
 	supplierADevices = 1234567 // SUPA's Devices on the affected firmware (1000000 of them MAPA's)
-	supplierBDevices = 7654321 // SUPB's meters
+	supplierBDevices = 7654321 // SUPB's
 	// SMETS2+ Communications Hubs are the DCC's: its count is the sum of
 	// both Suppliers' hubs, so it equals neither Supplier's own figure.
 	supplierAHubs = 1111
@@ -144,8 +147,8 @@ func seedVulns(w *world) {
 	}
 	for _, p := range []struct{ sup, model, fw, mapID, n int64 }{
 		{supA.OrgID, e1, fw["1.0"], mapOrg, 1000000},
-		{supA.OrgID, e1, fw["1.0"], 0, supplierADevices - 1000000},
-		{supB.OrgID, e1, fw["1.0"], 0, supplierBDevices},
+		{supA.OrgID, e1, fw["1.0"], 0, supplierADevices - 1000000 - supplierAHubs},
+		{supB.OrgID, e1, fw["1.0"], 0, supplierBDevices - supplierBHubs},
 		{supA.OrgID, ch, chfw["0x0001"], 0, supplierAHubs},
 		{supB.OrgID, ch, chfw["0x0001"], 0, supplierBHubs},
 	} {
@@ -167,8 +170,9 @@ func seedVulns(w *world) {
 	lit("vuln_count", "A", supplierADevices, sec.Amber, supA.OrgID, man.OrgID)
 	lit("vuln_count", "B", supplierBDevices, sec.Amber, supB.OrgID, man.OrgID)
 	lit("vuln_count", "DCC", dccDevices, sec.Amber, dcc, man.OrgID)
-	lit("vuln_count", "AB", supplierADevices+supplierBDevices, sec.Amber, man.OrgID)
-	lit("vuln_count", "ALL", supplierADevices+supplierBDevices+dccDevices, sec.Amber, ssc, secas, man.OrgID)
+	// Every installed affected Device has a Responsible Supplier, so the
+	// Suppliers' counts add up to the manufacturer's and the SSC's total.
+	lit("vuln_count", "ALL", supplierADevices+supplierBDevices, sec.Amber, ssc, secas, man.OrgID)
 
 	for _, class := range sec.Classifications {
 		key := string(class)
