@@ -110,7 +110,15 @@ type Event struct {
 	Note  string    `json:"note,omitempty"`
 }
 
-const assessmentCols = `a.id, o.code, o.name, a.party_id, a.role, a.type, a.title, a.year, a.year_in_cycle, a.initial, a.state,
+// assessmentCols reads an assessment; partyName is the party's name where the
+// caller may see the party's own record, its code otherwise (a Supplier's
+// entry is AMBER: the CIO assessing it is named on the assessment, not on
+// the registry entry).
+func assessmentCols(c access.Caller, args *access.Args) string {
+	return `a.id, o.code, CASE WHEN ` + c.VisibleAs(args, "party", "o.classification", "o.id", "o.id") + ` THEN o.name ELSE o.code END, a.party_id,` + assessmentRest
+}
+
+const assessmentRest = ` a.role, a.type, a.title, a.year, a.year_in_cycle, a.initial, a.state,
 	a.classification, COALESCE(ao.code, ''), a.fieldwork_start, a.fieldwork_end, a.response_due, a.response_received,
 	a.outcome_kind, a.outcome, a.outcome_steps, a.outcome_date, a.meeting_item_id, a.follow_up_of, a.created_at, a.updated_at`
 
@@ -165,7 +173,7 @@ func (s *Service) Get(ctx context.Context, c access.Caller, id int64) (Assessmen
 // find reads one assessment the caller may see.
 func (s *Service) find(ctx context.Context, q store.Querier, c access.Caller, id int64) (Assessment, error) {
 	var args access.Args
-	query := "SELECT " + assessmentCols + assessmentFrom + " WHERE a.id = " + args.Add(id) + " AND " + visible(c, &args)
+	query := "SELECT " + assessmentCols(c, &args) + assessmentFrom + " WHERE a.id = " + args.Add(id) + " AND " + visible(c, &args)
 	a, err := scanAssessment(q.QueryRowContext(ctx, query, args...), s)
 	if err == sql.ErrNoRows {
 		return a, errs.NotFoundf("assessment", id)
@@ -282,7 +290,7 @@ func (s *Service) List(ctx context.Context, c access.Caller, f Filter) (Page, er
 		if f.After > 0 {
 			cond += " AND a.id < " + args.Add(f.After)
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+assessmentCols+assessmentFrom+" WHERE "+cond+
+		rows, err := tx.QueryContext(ctx, "SELECT "+assessmentCols(c, &args)+assessmentFrom+" WHERE "+cond+
 			" ORDER BY a.id DESC LIMIT "+strconv.Itoa(f.Limit+1), args...)
 		if err != nil {
 			return errs.Wrap(err, "list assessments")

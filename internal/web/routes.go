@@ -85,6 +85,8 @@ func (s *Server) allRoutes() []Route {
 		s.coverageRoutes(),
 		s.estateRoutes(),
 		s.obligationRoutes(),
+		s.assessmentRoutes(),
+		s.assessmentPageRoutes(),
 	} {
 		all = append(all, group...)
 	}

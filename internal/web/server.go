@@ -19,6 +19,7 @@ import (
 
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/coverage"
@@ -53,6 +54,9 @@ type Server struct {
 	Estate *estate.Service
 	// Reports are the SSC's monthly mailings and standing reports.
 	Reports *report.Service
+	// Assurance is security assurance: assessments, the forward plan,
+	// remediation plans and Directors' Letters.
+	Assurance *assurance.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -95,6 +99,7 @@ func New(cfg Config) (*Server, error) {
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
 		Estate:        estate.NewService(cfg.DB),
+		Assurance:     assurance.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,

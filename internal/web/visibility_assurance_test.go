@@ -1,0 +1,117 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/metersec/metersec/internal/assurance"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+func init() {
+	// byAssessment builds one call per seeded record of kind, whose key is
+	// "assessmentID/childID".
+	children := func(kind, method, path, body string) func(w *world) []call {
+		return func(w *world) []call {
+			var out []call
+			for _, k := range w.keys[kind] {
+				a, child, _ := strings.Cut(k.Key, "/")
+				p := strings.ReplaceAll(strings.ReplaceAll(path, "{a}", a), "{c}", child)
+				out = append(out, call{method, p, body})
+			}
+			if len(out) == 0 {
+				w.t.Fatalf("no seeded %s records", kind)
+			}
+			return out
+		}
+	}
+	register(map[string]visibilityCase{
+		"GET /api/v1/assessments":                          {calls: one("GET", "/api/v1/assessments?limit=200", ""), complete: true, Kind: "assessment"},
+		"POST /api/v1/assessments":                         {calls: one("POST", "/api/v1/assessments", `{}`)},
+		"GET /api/v1/assessments/{id}":                     {calls: eachID("assessment", "GET", "/api/v1/assessments/{}", "")},
+		"POST /api/v1/assessments/{id}/transitions":        {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/transitions", `{"event": "decide", "outcome": "approved"}`)},
+		"POST /api/v1/assessments/{id}/findings":           {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/findings", `{"clause": "G5.14", "severity": "low", "title": "t"}`)},
+		"POST /api/v1/assessments/{id}/findings/{finding}": {calls: children("finding", "POST", "/api/v1/assessments/{a}/findings/{c}", `{"response": "r"}`)},
+		"POST /api/v1/assessments/{id}/evidence":           {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/evidence?name=x.txt", "seen")},
+		"GET /api/v1/assessments/{id}/evidence/{file}":     {calls: children("assessment_evidence", "GET", "/api/v1/assessments/{a}/evidence/{c}", "")},
+		"GET /assessments":                                 {calls: one("GET", "/assessments", ""), complete: true, Kind: "assessment"},
+		"POST /assessments":                                {calls: one("POST", "/assessments", "party=")},
+		"GET /assessments/{id}":                            {calls: eachID("assessment", "GET", "/assessments/{}", "")},
+		"POST /assessments/{id}/transitions":               {calls: eachID("assessment", "POST", "/assessments/{}/transitions", "event=decide&outcome=approved")},
+		"POST /assessments/{id}/findings":                  {calls: eachID("assessment", "POST", "/assessments/{}/findings", "clause=G5.14&severity=low&title=t")},
+		"POST /assessments/{id}/findings/{finding}":        {calls: children("finding", "POST", "/assessments/{a}/findings/{c}", "response=r")},
+		"POST /assessments/{id}/evidence":                  {calls: eachID("assessment", "POST", "/assessments/{}/evidence", "x")},
+		"GET /assessments/{id}/evidence/{file}":            {calls: children("assessment_evidence", "GET", "/assessments/{a}/evidence/{c}", "")},
+	})
+	seeders = append(seeders, seedAssurance)
+}
+
+// seedAssurance adds assessments of both Suppliers and the Other User: RED
+// ones named as the service names them (plus Supplier A's user on its own),
+// and an AMBER one, with a finding and an evidence file each.
+func seedAssurance(w *world) {
+	ctx := context.Background()
+	svc := assurance.NewService(w.db)
+	audienceOf := func(kind string, id int64) sec.Audience {
+		var a sec.Audience
+		rows, err := w.db.Writer().Query("SELECT org_id FROM audience_orgs WHERE record_kind = $1 AND record_id = $2", kind, id)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for rows.Next() {
+			var o int64
+			rows.Scan(&o)
+			a.Orgs = append(a.Orgs, o)
+		}
+		rows.Close()
+		rows, err = w.db.Writer().Query("SELECT user_id FROM audience_users WHERE record_kind = $1 AND record_id = $2", kind, id)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for rows.Next() {
+			var u int64
+			rows.Scan(&u)
+			a.Users = append(a.Users, u)
+		}
+		rows.Close()
+		return a
+	}
+	for _, s := range []struct {
+		key, party, role string
+		class            sec.Classification
+		nameParty        string // a user of the party named on the RED record
+	}{
+		{"SA1", "SUPA", "large_supplier", sec.Red, "supplierA"},
+		{"SA2", "SUPA", "large_supplier", sec.Red, ""},
+		{"SB1", "SUPB", "small_supplier", sec.Amber, ""},
+		{"OT1", "OTHA", "other_user", sec.Red, "other"},
+	} {
+		a, err := svc.Create(ctx, w.sys, assurance.Input{Party: s.party, Role: s.role, Type: "FUSA", Year: 2026, Classification: string(s.class)})
+		if err != nil {
+			w.t.Fatalf("seed assessment %s: %v", s.key, err)
+		}
+		w.exec("UPDATE assessments SET title = $1 WHERE id = $2", "Assessment "+marker("assessment", s.key), a.ID)
+		if s.nameParty != "" {
+			w.exec("INSERT INTO audience_users (record_kind, record_id, user_id) VALUES ('assessment', $1, $2)", a.ID, w.byRole[s.nameParty].Caller.UserID)
+		}
+		aud := audienceOf("assessment", a.ID)
+		w.addRecord("assessment", s.key, s.class, aud)
+		w.setID(marker("assessment", s.key), a.ID)
+
+		var fid int64
+		if err := w.db.Writer().QueryRow(`INSERT INTO assessment_findings (assessment_id, kind, clause, severity, title, created_at, updated_at)
+			VALUES ($1, 'non_compliance', 'G5.14', 'high', $2, $3, $3) RETURNING id`, a.ID, "Finding "+marker("finding", s.key), a.CreatedAt).Scan(&fid); err != nil {
+			w.t.Fatal(err)
+		}
+		w.records[marker("finding", s.key)] = record{Kind: "finding", Class: s.class, Aud: aud}
+		w.keys["finding"] = append(w.keys["finding"], recordKey{Key: fmt.Sprintf("%d/%d", a.ID, fid), Marker: marker("finding", s.key)})
+
+		lit := "ASSESSMENT-EVIDENCE-OF-" + s.key + "-QX"
+		ev, err := svc.AddEvidence(ctx, w.sys, a.ID, "notes.txt", strings.NewReader("Interview notes. "+lit+"\n"))
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		w.addLiteral("assessment_evidence", fmt.Sprintf("%d/%d", a.ID, ev.ID), lit, s.class, aud)
+	}
+}
