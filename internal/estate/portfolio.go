@@ -130,3 +130,31 @@ func (s *Service) Operators(ctx context.Context, c access.Caller, manufacturer s
 	}
 	return out, errs.Wrap(rows.Err(), "read operators")
 }
+
+// SMSCounts sums, per Supplier code, the installed electricity and gas
+// meters (ESME and GSME) of the portfolio the caller may see: each is the
+// heart of one Smart Metering System, so this is the count the SSC's
+// forward plan of assessments weighs against its threshold. It reads the
+// portfolio aggregates, never the Devices.
+func (s *Service) SMSCounts(ctx context.Context, c access.Caller) (map[string]int64, error) {
+	args := access.Args{}
+	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, SUM(p.devices) FROM portfolio p
+		JOIN organisations so ON so.id = p.supplier_id
+		JOIN device_models m ON m.id = p.model_id
+		WHERE p.device_type IN ('ESME', 'GSME') AND `+portfolioVisible(c, &args)+`
+		GROUP BY so.code`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "count Smart Metering Systems")
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var code string
+		var n int64
+		if err := rows.Scan(&code, &n); err != nil {
+			return nil, errs.Wrap(err, "count Smart Metering Systems")
+		}
+		out[code] = n
+	}
+	return out, errs.Wrap(rows.Err(), "count Smart Metering Systems")
+}
