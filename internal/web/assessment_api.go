@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/errs"
@@ -38,6 +39,10 @@ func (s *Server) assessmentRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/assessments/{id}/evidence", Name: "addAssessmentEvidence", Summary: "Attach an evidence file (" + evidence.AcceptedTypes + "); the body is the file, ?name= its name.",
 			Tag: "assurance", API: true, Upload: true, Params: []Param{{Name: "name", Description: "the file name, with an extension matching its content", Required: true}},
 			Response: assurance.Evidence{}, Status: http.StatusCreated, Handle: s.apiAddAssessmentEvidence},
+		{Method: "GET", Path: "/api/v1/assessment-plan", Name: "forwardPlan", Summary: "The forward plan: for every party and role the caller may plan for (its own, or all for the SSC and the CIO), which assessment is due in the year and why.",
+			Tag: "assurance", API: true, Params: []Param{{Name: "year", Description: "the plan year (this year by default)"}}, Response: assurance.ForwardPlan{}, Handle: s.apiForwardPlan},
+		{Method: "POST", Path: "/api/v1/assessment-plan/overrides", Name: "overrideForwardPlan", Summary: "The SSC's override of the plan for a party, role and year, and/or the party's non-domestic share of Smart Metering Systems.",
+			Tag: "assurance", API: true, Request: assurance.OverrideInput{}, Status: http.StatusNoContent, Handle: s.apiOverrideForwardPlan},
 		{Method: "GET", Path: "/api/v1/assessments/{id}/evidence/{file}", Name: "getAssessmentEvidence", Summary: "Download an assessment's evidence file.",
 			Tag: "assurance", API: true, Handle: s.downloadAssessmentEvidence},
 	}
@@ -216,4 +221,41 @@ func serveFile(w http.ResponseWriter, name, mediaType, sha string, content []byt
 	w.Header().Set("Content-Length", strconv.Itoa(len(content)))
 	w.Header().Set("Digest", "sha-256="+sha)
 	w.Write(content)
+}
+
+// planYear reads ?year=, this year by default.
+func planYear(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("year")
+	if v == "" {
+		return sec.DateOf(time.Now()).Time().Year(), nil
+	}
+	y, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, errs.FieldError("year", "%q is not a year", v)
+	}
+	return y, nil
+}
+
+func (s *Server) apiForwardPlan(w http.ResponseWriter, r *http.Request) error {
+	year, err := planYear(r)
+	if err != nil {
+		return err
+	}
+	fp, err := s.Assurance.ForwardPlan(r.Context(), callerOf(r), year)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, fp)
+}
+
+func (s *Server) apiOverrideForwardPlan(w http.ResponseWriter, r *http.Request) error {
+	var in assurance.OverrideInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Assurance.SetOverride(r.Context(), callerOf(r), in); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -17,6 +17,8 @@ func (s *Server) assessmentPageRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/assessments", Name: "assessmentsPage", Summary: "User Security Assessments.", Tag: "ui", Handle: s.assessmentsPage},
 		{Method: "POST", Path: "/assessments", Name: "createAssessmentForm", Summary: "Plan an assessment.", Tag: "ui", Handle: s.createAssessmentForm},
+		{Method: "GET", Path: "/assessments/plan", Name: "forwardPlanPage", Summary: "The forward plan of assessments.", Tag: "ui", Handle: s.forwardPlanPage},
+		{Method: "POST", Path: "/assessments/plan/overrides", Name: "overrideForwardPlanForm", Summary: "Override the forward plan.", Tag: "ui", Handle: s.overrideForwardPlanForm},
 		{Method: "GET", Path: "/assessments/{id}", Name: "assessmentPage", Summary: "An assessment.", Tag: "ui", Handle: s.assessmentPage},
 		{Method: "POST", Path: "/assessments/{id}/transitions", Name: "moveAssessmentForm", Summary: "Move an assessment on.", Tag: "ui", Handle: s.moveAssessmentForm},
 		{Method: "POST", Path: "/assessments/{id}/findings", Name: "addFindingForm", Summary: "Raise a finding.", Tag: "ui", Handle: s.addFindingForm},
@@ -191,4 +193,68 @@ func (s *Server) addAssessmentEvidenceForm(w http.ResponseWriter, r *http.Reques
 		return s.assessmentFormFailed(w, r, err)
 	}
 	return s.redirect(w, r, fmt.Sprintf("/assessments/%d#evidence", id), "Attached "+name+".")
+}
+
+type forwardPlanData struct {
+	Plan     assurance.ForwardPlan
+	Counts   map[sec.AssessmentType]int
+	Types    []sec.AssessmentType
+	MayEdit  bool
+	In       assurance.OverrideInput
+	Previous int
+	Next     int
+}
+
+func (s *Server) forwardPlanPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showForwardPlan(w, r, http.StatusOK, nil, assurance.OverrideInput{})
+}
+
+func (s *Server) showForwardPlan(w http.ResponseWriter, r *http.Request, status int, formErr error, in assurance.OverrideInput) error {
+	year, err := planYear(r)
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	fp, err := s.Assurance.ForwardPlan(r.Context(), c, year)
+	if err != nil {
+		return err
+	}
+	d := forwardPlanData{Plan: fp, Counts: map[sec.AssessmentType]int{}, Types: sec.AssessmentTypes, MayEdit: c.IsSSC(), In: in,
+		Previous: year - 1, Next: year + 1}
+	for _, row := range fp.Rows {
+		d.Counts[row.Type]++
+	}
+	if d.In.Year == 0 {
+		d.In.Year = year
+	}
+	pg := s.newPage(r, fmt.Sprintf("Forward plan %d", year), d)
+	if formErr != nil {
+		pg.formErrors(formErr)
+	}
+	return s.render(w, r, status, "assessment_plan", pg)
+}
+
+func (s *Server) overrideForwardPlanForm(w http.ResponseWriter, r *http.Request) error {
+	r.ParseForm()
+	year, _ := strconv.Atoi(r.PostFormValue("year"))
+	in := assurance.OverrideInput{Party: r.PostFormValue("party"), Role: r.PostFormValue("role"), Year: year,
+		Type: r.PostFormValue("type"), Reason: r.PostFormValue("reason")}
+	if v := strings.TrimSpace(r.PostFormValue("non_domestic_percent")); v != "" {
+		pct, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			pct = -1
+		}
+		share := pct / 100
+		in.NonDomesticShare = &share
+	}
+	if err := s.Assurance.SetOverride(r.Context(), callerOf(r), in); err != nil {
+		if c := errs.CodeOf(err); c == errs.Invalid || c == errs.Forbidden {
+			q := r.URL.Query()
+			q.Set("year", strconv.Itoa(year))
+			r.URL.RawQuery = q.Encode()
+			return s.showForwardPlan(w, r, s.problemFor(r, err).Status, err, in)
+		}
+		return err
+	}
+	return s.redirect(w, r, fmt.Sprintf("/assessments/plan?year=%d", year), "The plan for "+strings.ToUpper(in.Party)+" is updated.")
 }
