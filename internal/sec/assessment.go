@@ -197,6 +197,10 @@ type AssuranceSettings struct {
 	// NextWithinMonths is how soon after the last CIO fieldwork the next
 	// assessment is due (G8.40: 12 months).
 	NextWithinMonths int `json:"next_within_months"`
+	// EscalateAfterDays is how long a remediation plan's progress update may
+	// be overdue before the SSC is told (the party is reminded at once). The
+	// SEC sets no such period: the SSC agrees each next update date.
+	EscalateAfterDays int `json:"escalate_after_days"`
 }
 
 // DefaultAssuranceSettings are DOMAIN.md's defaults.
@@ -208,6 +212,7 @@ func DefaultAssuranceSettings() AssuranceSettings {
 		NonDomesticShare:   0,
 		CycleYears:         3,
 		NextWithinMonths:   12,
+		EscalateAfterDays:  14,
 	}
 }
 
@@ -231,6 +236,9 @@ func (s AssuranceSettings) Validate() error {
 	}
 	if s.NextWithinMonths < 1 || s.NextWithinMonths > 36 {
 		bad = append(bad, fmt.Sprintf("next_within_months %d: want 1 to 36", s.NextWithinMonths))
+	}
+	if s.EscalateAfterDays < 0 || s.EscalateAfterDays > 365 {
+		bad = append(bad, fmt.Sprintf("escalate_after_days %d: want 0 to 365", s.EscalateAfterDays))
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("assurance settings: %s", strings.Join(bad, "; "))
