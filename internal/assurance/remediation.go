@@ -36,9 +36,9 @@ type Plan struct {
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 
-	Actions []Action              `json:"actions,omitempty"`
-	Updates []Update              `json:"updates,omitempty"`
-	Letters []Letter              `json:"letters,omitempty"`
+	Actions []Action               `json:"actions,omitempty"`
+	Updates []Update               `json:"updates,omitempty"`
+	Letters []Letter               `json:"letters,omitempty"`
 	Events  []sec.RemediationEvent `json:"events,omitempty"`
 
 	partyID int64
