@@ -14,6 +14,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/delivery"
@@ -190,5 +191,9 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// month-end snapshot just after midnight, the reports on the
 		// schedule's day. Runs already made are not made again.
 		reportTask(db, f.reports, 5*time.Minute),
+		// Remediation plans past their agreed update date: overdue, the
+		// party reminded, the SSC told later. Keyed notices make reruns
+		// no-ops.
+		{Name: "remediation plans", Every: time.Hour, Run: assurance.NewService(db).Tick},
 	}
 }

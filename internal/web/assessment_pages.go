@@ -94,6 +94,8 @@ type assessmentData struct {
 	MayClose           bool
 	MayAttach          bool
 	Accepted           string
+	Plans              []assurance.Plan
+	MayPlan            bool
 }
 
 func (s *Server) assessmentPage(w http.ResponseWriter, r *http.Request) error {
@@ -110,12 +112,17 @@ func (s *Server) showAssessment(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
+	plans, err := s.Assurance.PlansOf(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
 	party := c.OrgID != 0 && c.OrgCode == a.Party
 	open := a.State.IsOpen()
 	d := assessmentData{A: a, Lifecycle: sec.LifecycleFor(a.Type).Rows(), AssuranceStatuses: sec.AssuranceStatuses,
 		ComplianceStatuses: s.Assurance.Settings.ComplianceStatuses,
 		MayAddFinding:      c.Has(sec.RoleUserCIO) && open, MayRespond: party, MayClose: c.IsSSC(),
-		MayAttach: open && (c.IsSSC() || c.Has(sec.RoleUserCIO) || party), Accepted: evidence.AcceptedTypes}
+		MayAttach: open && (c.IsSSC() || c.Has(sec.RoleUserCIO) || party), Accepted: evidence.AcceptedTypes,
+		Plans: plans, MayPlan: (party || c.IsSSC()) && (a.State == sec.AssessmentDecided || a.State == sec.AssessmentConsidered || a.State == sec.AssessmentResponseReceived)}
 	pg := s.newPage(r, a.Title, d)
 	if formErr != nil {
 		pg.formErrors(formErr)

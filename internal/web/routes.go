@@ -87,6 +87,8 @@ func (s *Server) allRoutes() []Route {
 		s.obligationRoutes(),
 		s.assessmentRoutes(),
 		s.assessmentPageRoutes(),
+		s.remediationRoutes(),
+		s.remediationPageRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -27,26 +27,44 @@ func init() {
 		}
 	}
 	register(map[string]visibilityCase{
-		"GET /api/v1/assessments":                          {calls: one("GET", "/api/v1/assessments?limit=200", ""), complete: true, Kind: "assessment"},
-		"POST /api/v1/assessments":                         {calls: one("POST", "/api/v1/assessments", `{}`)},
-		"GET /api/v1/assessments/{id}":                     {calls: eachID("assessment", "GET", "/api/v1/assessments/{}", "")},
-		"POST /api/v1/assessments/{id}/transitions":        {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/transitions", `{"event": "decide", "outcome": "approved"}`)},
-		"POST /api/v1/assessments/{id}/findings":           {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/findings", `{"clause": "G5.14", "severity": "low", "title": "t"}`)},
-		"POST /api/v1/assessments/{id}/findings/{finding}": {calls: children("finding", "POST", "/api/v1/assessments/{a}/findings/{c}", `{"response": "r"}`)},
-		"POST /api/v1/assessments/{id}/evidence":           {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/evidence?name=x.txt", "seen")},
-		"GET /api/v1/assessments/{id}/evidence/{file}":     {calls: children("assessment_evidence", "GET", "/api/v1/assessments/{a}/evidence/{c}", "")},
-		"GET /api/v1/assessment-plan":                      {calls: one("GET", "/api/v1/assessment-plan?year=2027", "")},
-		"POST /api/v1/assessment-plan/overrides":           {calls: one("POST", "/api/v1/assessment-plan/overrides", `{"party": "SUPB", "role": "small_supplier", "year": 2027, "type": "FUSA"}`)},
-		"GET /assessments/plan":                            {calls: one("GET", "/assessments/plan?year=2027", "")},
-		"POST /assessments/plan/overrides":                 {calls: one("POST", "/assessments/plan/overrides", "party=SUPB&role=small_supplier&year=2027&type=FUSA")},
-		"GET /assessments":                                 {calls: one("GET", "/assessments", ""), complete: true, Kind: "assessment"},
-		"POST /assessments":                                {calls: one("POST", "/assessments", "party=")},
-		"GET /assessments/{id}":                            {calls: eachID("assessment", "GET", "/assessments/{}", "")},
-		"POST /assessments/{id}/transitions":               {calls: eachID("assessment", "POST", "/assessments/{}/transitions", "event=decide&outcome=approved")},
-		"POST /assessments/{id}/findings":                  {calls: eachID("assessment", "POST", "/assessments/{}/findings", "clause=G5.14&severity=low&title=t")},
-		"POST /assessments/{id}/findings/{finding}":        {calls: children("finding", "POST", "/assessments/{a}/findings/{c}", "response=r")},
-		"POST /assessments/{id}/evidence":                  {calls: eachID("assessment", "POST", "/assessments/{}/evidence", "x")},
-		"GET /assessments/{id}/evidence/{file}":            {calls: children("assessment_evidence", "GET", "/assessments/{a}/evidence/{c}", "")},
+		"GET /api/v1/assessments":                                   {calls: one("GET", "/api/v1/assessments?limit=200", ""), complete: true, Kind: "assessment"},
+		"POST /api/v1/assessments":                                  {calls: one("POST", "/api/v1/assessments", `{}`)},
+		"GET /api/v1/assessments/{id}":                              {calls: eachID("assessment", "GET", "/api/v1/assessments/{}", "")},
+		"POST /api/v1/assessments/{id}/transitions":                 {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/transitions", `{"event": "decide", "outcome": "approved"}`)},
+		"POST /api/v1/assessments/{id}/findings":                    {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/findings", `{"clause": "G5.14", "severity": "low", "title": "t"}`)},
+		"POST /api/v1/assessments/{id}/findings/{finding}":          {calls: children("finding", "POST", "/api/v1/assessments/{a}/findings/{c}", `{"response": "r"}`)},
+		"POST /api/v1/assessments/{id}/evidence":                    {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/evidence?name=x.txt", "seen")},
+		"GET /api/v1/assessments/{id}/evidence/{file}":              {calls: children("assessment_evidence", "GET", "/api/v1/assessments/{a}/evidence/{c}", "")},
+		"GET /api/v1/assessment-plan":                               {calls: one("GET", "/api/v1/assessment-plan?year=2027", "")},
+		"POST /api/v1/assessment-plan/overrides":                    {calls: one("POST", "/api/v1/assessment-plan/overrides", `{"party": "SUPB", "role": "small_supplier", "year": 2027, "type": "FUSA"}`)},
+		"GET /assessments/plan":                                     {calls: one("GET", "/assessments/plan?year=2027", "")},
+		"POST /assessments/plan/overrides":                          {calls: one("POST", "/assessments/plan/overrides", "party=SUPB&role=small_supplier&year=2027&type=FUSA")},
+		"GET /api/v1/remediation-plans":                             {calls: one("GET", "/api/v1/remediation-plans?limit=200", ""), complete: true, Kind: "plan"},
+		"POST /api/v1/assessments/{id}/remediation-plans":           {calls: eachID("assessment", "POST", "/api/v1/assessments/{}/remediation-plans", `{"title": "t", "actions": []}`)},
+		"GET /api/v1/remediation-plans/{id}":                        {calls: eachID("plan", "GET", "/api/v1/remediation-plans/{}", "")},
+		"POST /api/v1/remediation-plans/{id}/transitions":           {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/transitions", `{"event": "close"}`)},
+		"POST /api/v1/remediation-plans/{id}/actions":               {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/actions", `{"description": "d", "owner": "o", "due": "2030-01-01"}`)},
+		"POST /api/v1/remediation-plans/{id}/actions/{action}/done": {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/actions/999999/done", "")},
+		"POST /api/v1/remediation-plans/{id}/letters":               {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/letters?name=l.pdf&director=D", "%PDF-1.4\n%%EOF\n")},
+		"POST /api/v1/directors-letters/{id}/transitions":           {calls: eachID("letter", "POST", "/api/v1/directors-letters/{}/transitions", `{"event": "approve"}`)},
+		"GET /api/v1/directors-letters/{id}/file":                   {calls: eachID("letter", "GET", "/api/v1/directors-letters/{}/file", "")},
+		"GET /remediation-plans":                                    {calls: one("GET", "/remediation-plans", ""), complete: true, Kind: "plan"},
+		"POST /assessments/{id}/remediation-plans":                  {calls: eachID("assessment", "POST", "/assessments/{}/remediation-plans", "title=")},
+		"GET /remediation-plans/{id}":                               {calls: eachID("plan", "GET", "/remediation-plans/{}", "")},
+		"POST /remediation-plans/{id}/transitions":                  {calls: eachID("plan", "POST", "/remediation-plans/{}/transitions", "event=close")},
+		"POST /remediation-plans/{id}/actions":                      {calls: eachID("plan", "POST", "/remediation-plans/{}/actions", "description=")},
+		"POST /remediation-plans/{id}/actions/{action}/done":        {calls: eachID("plan", "POST", "/remediation-plans/{}/actions/999999/done", "")},
+		"POST /remediation-plans/{id}/letters":                      {calls: eachID("plan", "POST", "/remediation-plans/{}/letters", "x")},
+		"POST /directors-letters/{id}/transitions":                  {calls: eachID("letter", "POST", "/directors-letters/{}/transitions", "event=approve")},
+		"GET /directors-letters/{id}/file":                          {calls: eachID("letter", "GET", "/directors-letters/{}/file", "")},
+		"GET /assessments":                                          {calls: one("GET", "/assessments", ""), complete: true, Kind: "assessment"},
+		"POST /assessments":                                         {calls: one("POST", "/assessments", "party=")},
+		"GET /assessments/{id}":                                     {calls: eachID("assessment", "GET", "/assessments/{}", "")},
+		"POST /assessments/{id}/transitions":                        {calls: eachID("assessment", "POST", "/assessments/{}/transitions", "event=decide&outcome=approved")},
+		"POST /assessments/{id}/findings":                           {calls: eachID("assessment", "POST", "/assessments/{}/findings", "clause=G5.14&severity=low&title=t")},
+		"POST /assessments/{id}/findings/{finding}":                 {calls: children("finding", "POST", "/assessments/{a}/findings/{c}", "response=r")},
+		"POST /assessments/{id}/evidence":                           {calls: eachID("assessment", "POST", "/assessments/{}/evidence", "x")},
+		"GET /assessments/{id}/evidence/{file}":                     {calls: children("assessment_evidence", "GET", "/assessments/{a}/evidence/{c}", "")},
 	})
 	seeders = append(seeders, seedAssurance)
 }
@@ -117,5 +135,34 @@ func seedAssurance(w *world) {
 			w.t.Fatal(err)
 		}
 		w.addLiteral("assessment_evidence", fmt.Sprintf("%d/%d", a.ID, ev.ID), lit, s.class, aud)
+
+		// A remediation plan and its Directors' Letter, named as the
+		// service names them: to the assessment's audience.
+		var pid, lid int64
+		if err := w.db.Writer().QueryRow(`INSERT INTO remediation_plans (assessment_id, party_id, title, state, classification, next_update, created_at, updated_at)
+			VALUES ($1, (SELECT party_id FROM assessments WHERE id = $1), $2, 'agreed', $3, '2020-01-01', $4, $4) RETURNING id`,
+			a.ID, "Plan "+marker("plan", s.key), string(s.class), a.CreatedAt).Scan(&pid); err != nil {
+			w.t.Fatal(err)
+		}
+		w.exec(`INSERT INTO remediation_actions (plan_id, description, owner, due, created_at) VALUES ($1, 'Patch', 'CISO', '2020-01-01', $2)`, pid, a.CreatedAt)
+		litLetter := "LETTER-CONTENT-OF-" + s.key + "-QX"
+		if err := w.db.Writer().QueryRow(`INSERT INTO directors_letters (plan_id, party_id, director, state, classification, name, media_type, size, sha256, content, uploaded_at, uploaded_by)
+			VALUES ($1, (SELECT party_id FROM assessments WHERE id = $2), $3, 'submitted', $4, 'letter.pdf', 'application/pdf', 10, 'x', $5, $6, 'seed') RETURNING id`,
+			pid, a.ID, "Director "+marker("letter", s.key), string(s.class), []byte("%PDF-1.4 "+litLetter+" %%EOF"), a.CreatedAt).Scan(&lid); err != nil {
+			w.t.Fatal(err)
+		}
+		for _, kind := range []struct {
+			name string
+			id   int64
+		}{{"remediation_plan", pid}, {"directors_letter", lid}} {
+			w.exec(`INSERT INTO audience_orgs (record_kind, record_id, org_id) SELECT $1, $2, org_id FROM audience_orgs WHERE record_kind = 'assessment' AND record_id = $3`, kind.name, kind.id, a.ID)
+			w.exec(`INSERT INTO audience_users (record_kind, record_id, user_id) SELECT $1, $2, user_id FROM audience_users WHERE record_kind = 'assessment' AND record_id = $3`, kind.name, kind.id, a.ID)
+		}
+		w.addRecord("plan", s.key, s.class, aud)
+		w.setID(marker("plan", s.key), pid)
+		w.addRecord("letter", s.key, s.class, aud)
+		w.setID(marker("letter", s.key), lid)
+		w.records[litLetter] = record{Kind: "letter", Class: s.class, Aud: aud}
+		w.literals = append(w.literals, litLetter)
 	}
 }
