@@ -38,7 +38,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	}{
 		{"SSC", "ssc", sec.RoleSSCMember, false}, {"UCIO", "user_cio", sec.RoleUserCIO, true},
 		{"SUPA", "large_supplier", sec.RoleSupplier, true}, {"SUPB", "small_supplier", sec.RoleSupplier, true},
-		{"OTHA", "other_user", sec.RoleOtherUser, false}, {"DCC", "dcc", sec.RoleDCC, false},
+		{"OTHA", "other_user", sec.RoleOtherUser, true}, {"DCC", "dcc", sec.RoleDCC, false},
 	} {
 		var id, uid int64
 		if err := db.Writer().QueryRow(`INSERT INTO organisations (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`,

@@ -43,6 +43,16 @@ func (s *Server) assessmentRoutes() []Route {
 			Tag: "assurance", API: true, Params: []Param{{Name: "year", Description: "the plan year (this year by default)"}}, Response: assurance.ForwardPlan{}, Handle: s.apiForwardPlan},
 		{Method: "POST", Path: "/api/v1/assessment-plan/overrides", Name: "overrideForwardPlan", Summary: "The SSC's override of the plan for a party, role and year, and/or the party's non-domestic share of Smart Metering Systems.",
 			Tag: "assurance", API: true, Request: assurance.OverrideInput{}, Status: http.StatusNoContent, Handle: s.apiOverrideForwardPlan},
+		{Method: "GET", Path: "/api/v1/questionnaire-templates", Name: "listQuestionnaireTemplates", Summary: "The versions of the self-assessment questionnaire, newest first.",
+			Tag: "assurance", API: true, Response: listOf([]assurance.Template{}), Handle: s.apiListTemplates},
+		{Method: "POST", Path: "/api/v1/questionnaire-templates", Name: "createQuestionnaireTemplate", Summary: "Publish a new version of the questionnaire (SSC and secretariat); answers already given keep their version.",
+			Tag: "assurance", API: true, Request: assurance.TemplateInput{}, Response: assurance.Template{}, Status: http.StatusCreated, Handle: s.apiCreateTemplate},
+		{Method: "GET", Path: "/api/v1/questionnaire-templates/{version}", Name: "getQuestionnaireTemplate", Summary: "One version of the questionnaire with its questions.",
+			Tag: "assurance", API: true, Response: assurance.Template{}, Handle: s.apiGetTemplate},
+		{Method: "GET", Path: "/api/v1/assessments/{id}/questionnaire", Name: "getQuestionnaire", Summary: "A self-assessment's questionnaire with the party's answers.",
+			Tag: "assurance", API: true, Response: assurance.Questionnaire{}, Handle: s.apiGetQuestionnaire},
+		{Method: "PUT", Path: "/api/v1/assessments/{id}/questionnaire", Name: "answerQuestionnaire", Summary: "Save the party's answers as a draft, or submit them (every question answered).",
+			Tag: "assurance", API: true, Request: assurance.AnswersInput{}, Response: assurance.Questionnaire{}, Handle: s.apiAnswerQuestionnaire},
 		{Method: "GET", Path: "/api/v1/assessments/{id}/evidence/{file}", Name: "getAssessmentEvidence", Summary: "Download an assessment's evidence file.",
 			Tag: "assurance", API: true, Handle: s.downloadAssessmentEvidence},
 	}
@@ -258,4 +268,64 @@ func (s *Server) apiOverrideForwardPlan(w http.ResponseWriter, r *http.Request) 
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *Server) apiListTemplates(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.Assurance.Templates(r.Context(), callerOf(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(ts))
+}
+
+func (s *Server) apiCreateTemplate(w http.ResponseWriter, r *http.Request) error {
+	var in assurance.TemplateInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	t, err := s.Assurance.CreateTemplate(r.Context(), callerOf(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, t)
+}
+
+func (s *Server) apiGetTemplate(w http.ResponseWriter, r *http.Request) error {
+	v, err := recordID(r, "version", "questionnaire version")
+	if err != nil {
+		return err
+	}
+	t, err := s.Assurance.Template(r.Context(), callerOf(r), int(v))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) apiGetQuestionnaire(w http.ResponseWriter, r *http.Request) error {
+	id, err := recordID(r, "id", "assessment")
+	if err != nil {
+		return err
+	}
+	q, err := s.Assurance.Questionnaire(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, q)
+}
+
+func (s *Server) apiAnswerQuestionnaire(w http.ResponseWriter, r *http.Request) error {
+	id, err := recordID(r, "id", "assessment")
+	if err != nil {
+		return err
+	}
+	var in assurance.AnswersInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	q, err := s.Assurance.SaveAnswers(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, q)
 }

@@ -24,6 +24,8 @@ func (s *Server) assessmentPageRoutes() []Route {
 		{Method: "POST", Path: "/assessments/{id}/findings", Name: "addFindingForm", Summary: "Raise a finding.", Tag: "ui", Handle: s.addFindingForm},
 		{Method: "POST", Path: "/assessments/{id}/findings/{finding}", Name: "respondToFindingForm", Summary: "Respond to or close a finding.", Tag: "ui", Handle: s.respondToFindingForm},
 		{Method: "POST", Path: "/assessments/{id}/evidence", Name: "addAssessmentEvidenceForm", Summary: "Attach evidence.", Tag: "ui", Upload: true, Handle: s.addAssessmentEvidenceForm},
+		{Method: "GET", Path: "/assessments/{id}/questionnaire", Name: "questionnairePage", Summary: "A self-assessment's questionnaire.", Tag: "ui", Handle: s.questionnairePage},
+		{Method: "POST", Path: "/assessments/{id}/questionnaire", Name: "answerQuestionnaireForm", Summary: "Save or submit a self-assessment's answers.", Tag: "ui", Handle: s.answerQuestionnaireForm},
 		{Method: "GET", Path: "/assessments/{id}/evidence/{file}", Name: "assessmentEvidencePage", Summary: "Download evidence.", Tag: "ui", Handle: s.downloadAssessmentEvidence},
 	}
 }
@@ -264,4 +266,70 @@ func (s *Server) overrideForwardPlanForm(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	return s.redirect(w, r, fmt.Sprintf("/assessments/plan?year=%d", year), "The plan for "+strings.ToUpper(in.Party)+" is updated.")
+}
+
+type questionnaireData struct {
+	A assurance.Assessment
+	Q assurance.Questionnaire
+}
+
+func (s *Server) questionnairePage(w http.ResponseWriter, r *http.Request) error {
+	return s.showQuestionnaire(w, r, http.StatusOK, nil, nil)
+}
+
+func (s *Server) showQuestionnaire(w http.ResponseWriter, r *http.Request, status int, formErr error, typed map[int64]string) error {
+	id, err := recordID(r, "id", "assessment")
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	a, err := s.Assurance.Get(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	q, err := s.Assurance.Questionnaire(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	for i, qu := range q.Questions {
+		if v, ok := typed[qu.ID]; ok {
+			q.Questions[i].Answer = v
+		}
+	}
+	pg := s.newPage(r, "Self-assessment: "+a.Title, questionnaireData{A: a, Q: q})
+	if formErr != nil {
+		pg.formErrors(formErr)
+	}
+	return s.render(w, r, status, "questionnaire", pg)
+}
+
+func (s *Server) answerQuestionnaireForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := recordID(r, "id", "assessment")
+	if err != nil {
+		return err
+	}
+	r.ParseForm()
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	in := assurance.AnswersInput{Version: version, Answers: map[int64]string{}, Submit: r.PostFormValue("submit") != ""}
+	for k, v := range r.PostForm {
+		if qid, ok := strings.CutPrefix(k, "answer-"); ok {
+			n, err := strconv.ParseInt(qid, 10, 64)
+			if err != nil {
+				return s.showQuestionnaire(w, r, http.StatusBadRequest, errs.FieldError(k, "is not a question"), nil)
+			}
+			in.Answers[n] = v[0]
+		}
+	}
+	if _, err := s.Assurance.SaveAnswers(r.Context(), callerOf(r), id, in); err != nil {
+		switch errs.CodeOf(err) {
+		case errs.Invalid, errs.Conflict, errs.Forbidden:
+			return s.showQuestionnaire(w, r, s.problemFor(r, err).Status, err, in.Answers)
+		}
+		return err
+	}
+	msg := "Draft saved."
+	if in.Submit {
+		msg = "Submitted to the User CIO for review."
+	}
+	return s.redirect(w, r, fmt.Sprintf("/assessments/%d/questionnaire", id), msg)
 }

@@ -55,7 +55,7 @@ func TestBrowserForwardPlan(t *testing.T) {
 		chromedp.Click(chromedp.CSS("details summary")),
 		chromedp.SetValue(chromedp.CSS("#f-party"), "OTHA"),
 		chromedp.SetValue(chromedp.CSS("#f-role"), "other_user"),
-		chromedp.SetValue(chromedp.CSS("#f-type"), "FUSA"),
+		chromedp.SetValue(chromedp.CSS("#f-type"), "VUSA"),
 		chromedp.SetValue(chromedp.CSS("#f-reason"), "second User System"),
 		chromedp.Submit(chromedp.CSS("#f-party")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
@@ -64,7 +64,7 @@ func TestBrowserForwardPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	typ, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('tr[data-party="OTHA"]').dataset.type`))
-	if err != nil || typ != "FUSA" {
+	if err != nil || typ != "VUSA" {
 		t.Errorf("OTHA after the override: %q, %v", typ, err)
 	}
 	if row := text(t, ctx, `tr[data-party="OTHA"]`); !strings.Contains(row, "SSC override") || !strings.Contains(row, "second User System") {

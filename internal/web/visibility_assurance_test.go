@@ -57,6 +57,13 @@ func init() {
 		"POST /remediation-plans/{id}/letters":                      {calls: eachID("plan", "POST", "/remediation-plans/{}/letters", "x")},
 		"POST /directors-letters/{id}/transitions":                  {calls: eachID("letter", "POST", "/directors-letters/{}/transitions", "event=approve")},
 		"GET /directors-letters/{id}/file":                          {calls: eachID("letter", "GET", "/directors-letters/{}/file", "")},
+		"GET /api/v1/questionnaire-templates":                       {calls: one("GET", "/api/v1/questionnaire-templates", "")},
+		"POST /api/v1/questionnaire-templates":                      {calls: one("POST", "/api/v1/questionnaire-templates", `{"title": ""}`)},
+		"GET /api/v1/questionnaire-templates/{version}":             {calls: one("GET", "/api/v1/questionnaire-templates/1", "")},
+		"GET /api/v1/assessments/{id}/questionnaire":                {calls: eachID("assessment", "GET", "/api/v1/assessments/{}/questionnaire", "")},
+		"PUT /api/v1/assessments/{id}/questionnaire":                {calls: eachID("assessment", "PUT", "/api/v1/assessments/{}/questionnaire", `{"version": 1, "answers": {}}`)},
+		"GET /assessments/{id}/questionnaire":                       {calls: eachID("assessment", "GET", "/assessments/{}/questionnaire", "")},
+		"POST /assessments/{id}/questionnaire":                      {calls: eachID("assessment", "POST", "/assessments/{}/questionnaire", "version=1&answer-1=x")},
 		"GET /assessments":                                          {calls: one("GET", "/assessments", ""), complete: true, Kind: "assessment"},
 		"POST /assessments":                                         {calls: one("POST", "/assessments", "party=")},
 		"GET /assessments/{id}":                                     {calls: eachID("assessment", "GET", "/assessments/{}", "")},
@@ -99,17 +106,21 @@ func seedAssurance(w *world) {
 		rows.Close()
 		return a
 	}
+	if _, err := svc.CreateTemplate(ctx, w.sys, assurance.TemplateInput{Title: "SSA declaration",
+		Sections: []assurance.SectionInput{{Name: "Vulnerability management", Questions: []string{"How?"}}}}); err != nil {
+		w.t.Fatal(err)
+	}
 	for _, s := range []struct {
-		key, party, role string
-		class            sec.Classification
-		nameParty        string // a user of the party named on the RED record
+		key, party, role, typ string
+		class                 sec.Classification
+		nameParty             string // a user of the party named on the RED record
 	}{
-		{"SA1", "SUPA", "large_supplier", sec.Red, "supplierA"},
-		{"SA2", "SUPA", "large_supplier", sec.Red, ""},
-		{"SB1", "SUPB", "small_supplier", sec.Amber, ""},
-		{"OT1", "OTHA", "other_user", sec.Red, "other"},
+		{"SA1", "SUPA", "large_supplier", "FUSA", sec.Red, "supplierA"},
+		{"SA2", "SUPA", "large_supplier", "FUSA", sec.Red, ""},
+		{"SB1", "SUPB", "small_supplier", "FUSA", sec.Amber, ""},
+		{"OT1", "OTHA", "other_user", "SSA", sec.Red, "other"},
 	} {
-		a, err := svc.Create(ctx, w.sys, assurance.Input{Party: s.party, Role: s.role, Type: "FUSA", Year: 2026, Classification: string(s.class)})
+		a, err := svc.Create(ctx, w.sys, assurance.Input{Party: s.party, Role: s.role, Type: s.typ, Year: 2026, YearInCycle: 1, Classification: string(s.class)})
 		if err != nil {
 			w.t.Fatalf("seed assessment %s: %v", s.key, err)
 		}
