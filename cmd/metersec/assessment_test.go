@@ -41,6 +41,9 @@ func TestAssessmentCommands(t *testing.T) {
 	if code, out, _ := run(t, "", nil, "assessment", "list", "--db", db); code != 0 || !strings.Contains(out, "0 assessments") {
 		t.Errorf("list: %d %q", code, out)
 	}
+	if code, out, _ := run(t, "", nil, "risk", "list", "--db", db, "--format", "json"); code != 0 || !strings.Contains(out, `"total": 0`) || !strings.Contains(out, "Almost certain") {
+		t.Errorf("risk list: %d %q", code, out)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int

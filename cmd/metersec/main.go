@@ -45,6 +45,7 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			estateCmd(),
 			obligationsCmd(),
 			assessmentCmd(),
+			riskCmd(),
 			userCmd(),
 			tokenCmd(),
 			auditCmd(),

@@ -224,6 +224,7 @@ var navigation = []navItem{
 	{Label: "Assessments", Href: "/assessments", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Forward plan", Href: "/assessments/plan", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Remediation plans", Href: "/remediation-plans", Roles: forAssurance, Group: "Assurance"},
+	{Label: "Risk register", Href: "/risks", Roles: forSSC, Group: "Assurance"},
 	{Label: "Reports", Href: "/reports", Group: "Reports"},
 	{Label: "Standing reports", Href: "/reports/standing", Roles: forSSC, Group: "Reports"},
 	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}, Group: "Operations"},

@@ -89,6 +89,8 @@ func (s *Server) allRoutes() []Route {
 		s.assessmentPageRoutes(),
 		s.remediationRoutes(),
 		s.remediationPageRoutes(),
+		s.riskRoutes(),
+		s.riskPageRoutes(),
 	} {
 		all = append(all, group...)
 	}

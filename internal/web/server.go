@@ -27,6 +27,7 @@ import (
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/risk"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
 )
@@ -57,6 +58,8 @@ type Server struct {
 	// Assurance is security assurance: assessments, the forward plan,
 	// remediation plans and Directors' Letters.
 	Assurance *assurance.Service
+	// Risks is the SSC's risk register.
+	Risks *risk.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -100,6 +103,7 @@ func New(cfg Config) (*Server, error) {
 		Coverage:      coverage.NewService(cfg.DB),
 		Estate:        estate.NewService(cfg.DB),
 		Assurance:     assurance.NewService(cfg.DB),
+		Risks:         &risk.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
