@@ -428,7 +428,11 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, in Input, followUpOf
 	if err != nil {
 		return 0, errs.Wrap(err, "create assessment")
 	}
-	if err := nameAudience(ctx, tx, KindAssessment, id, partyID); err != nil {
+	orgs := []int64{partyID}
+	if assessorID.Valid {
+		orgs = append(orgs, assessorID.Int64)
+	}
+	if err := nameAudience(ctx, tx, KindAssessment, id, orgs); err != nil {
 		return 0, err
 	}
 	note := ""
@@ -461,10 +465,13 @@ func hasOrgRole(ctx context.Context, q store.Querier, orgID int64, r sec.OrgRole
 	return n > 0
 }
 
-// nameAudience names a new RED record to the SSC members, the secretariat,
-// and the people of the User CIO and of the assessed party who are cleared
-// to be named on RED records (sec.MayBeNamedOnRed).
-func nameAudience(ctx context.Context, tx *store.Tx, kind string, id, partyID int64) error {
+// nameAudience names a new record to the SSC members, the secretariat, and
+// the people of the User CIO and of the assessed party who are cleared to be
+// named on RED records (sec.MayBeNamedOnRed); and, for when the SSC marks it
+// AMBER, to the assessed party's and the assessor's organisations (orgs,
+// the party first).
+func nameAudience(ctx context.Context, tx *store.Tx, kind string, id int64, orgs []int64) error {
+	partyID := orgs[0]
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id
 		WHERE u.disabled_at IS NULL AND (r.role IN ('ssc_member', 'secretariat')
 			OR (u.red_cleared AND (r.role = 'user_cio' OR u.org_id = $1)))
@@ -482,7 +489,7 @@ func nameAudience(ctx context.Context, tx *store.Tx, kind string, id, partyID in
 		users = append(users, u)
 	}
 	rows.Close()
-	return audience.Write(ctx, tx, kind, id, []int64{partyID}, users)
+	return audience.Write(ctx, tx, kind, id, orgs, users)
 }
 
 // addEvent writes a timeline entry.
