@@ -138,11 +138,17 @@ func (s *Service) Operators(ctx context.Context, c access.Caller, manufacturer s
 // portfolio aggregates, never the Devices.
 func (s *Service) SMSCounts(ctx context.Context, c access.Caller) (map[string]int64, error) {
 	args := access.Args{}
-	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, SUM(p.devices) FROM portfolio p
-		JOIN organisations so ON so.id = p.supplier_id
-		JOIN device_models m ON m.id = p.model_id
-		WHERE p.device_type IN ('ESME', 'GSME') AND `+portfolioVisible(c, &args)+`
-		GROUP BY so.code`, args...)
+	// Sum by Supplier id first and name the few sums after: joining every
+	// portfolio row to its organisation and model cost 10 times as much at
+	// a million Devices. The model join is needed only where the caller's
+	// visibility reads the manufacturer.
+	from, where := "portfolio p", "TRUE"
+	if !c.System && !c.IsSSC() {
+		from, where = "portfolio p JOIN device_models m ON m.id = p.model_id", portfolioVisible(c, &args)
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, t.n FROM (SELECT p.supplier_id, SUM(p.devices) AS n FROM `+from+`
+		WHERE p.device_type IN ('ESME', 'GSME') AND `+where+` GROUP BY p.supplier_id) t
+		JOIN organisations so ON so.id = t.supplier_id`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "count Smart Metering Systems")
 	}
