@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"github.com/metersec/metersec/internal/secrets"
 	"io"
 	"math/big"
 	"net"
@@ -98,7 +99,11 @@ func crashAndRestart(t *testing.T, bin string, engine store.Dialect) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(caFile, sink.pem, 0o600)
 	host, port, _ := net.SplitHostPort(sink.addr)
-	args := []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--log-level", "warn", "--tick", "1h",
+	keyFile := filepath.Join(t.TempDir(), "secret.key")
+	if _, err := secrets.WriteKeyFile(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--log-level", "warn", "--tick", "1h", "--secret-key-file", keyFile,
 		"--smtp-host", host, "--smtp-port", port, "--smtp-tls", "mandatory", "--smtp-ca-file", caFile,
 		"--delivery-concurrency", "4", "--delivery-timeout", "250ms", "--delivery-lease", "4s", "--delivery-backoff", "100ms"}
 

@@ -80,6 +80,9 @@ add it to an authenticator app, or run "metersec totp SECRET" for the current co
 				printSignins(env, "http://"+f.addr)
 				return nil
 			}
+			// The demo keeps its fixed TOTP secrets in the clear unless it is
+			// given a key.
+			f.insecureDev = true
 			return serve(ctx, env, db, f, func(a net.Addr) {
 				printSignins(env, "http://"+a.String())
 			})

@@ -101,7 +101,12 @@ func TestAccountsTokensAuditAndBackup(t *testing.T) {
 		{"short\n", []string{"user", "add", "--email", "bo@ardent.example.org", "--name", "Bo", "--org", "ARDM", "--roles", "manufacturer", "--password-stdin"}, 1, "at least 12 characters"},
 		{"a long enough password\n", []string{"user", "add", "--email", "cy@ardent.example.org", "--name", "Cy", "--org", "ARDM", "--roles", "supplier", "--password-stdin"}, 1, "needs an organisation with the role"},
 		{"", []string{"user", "list"}, 0, "ana@ardent.example.org"},
-		{"", []string{"token", "create", "--user", "ana@ardent.example.org", "--name", "feed", "--scopes", "read,import"}, 0, "mst_"},
+		// An operator cannot mint a token for a user (issue 14, 1): the user
+		// proves who they are with their password.
+		{"", []string{"token", "create", "--user", "ana@ardent.example.org", "--name", "feed", "--scopes", "read,import"}, 2, "--password-stdin"},
+		{"not her password\n", []string{"token", "create", "--user", "ana@ardent.example.org", "--password-stdin", "--name", "feed"}, 1, "wrong email or password"},
+		{"a long enough password\n", []string{"token", "create", "--user", "ana@ardent.example.org", "--password-stdin", "--name", "feed", "--days", "-5"}, 2, "--days must be a whole number from 1 to 366, not -5"},
+		{"a long enough password\n", []string{"token", "create", "--user", "ana@ardent.example.org", "--password-stdin", "--name", "feed", "--scopes", "read,import"}, 0, "mst_"},
 		{"", []string{"token", "list"}, 0, "feed"},
 		{"", []string{"token", "revoke", "1"}, 0, "revoked token 1"},
 		{"", []string{"user", "disable", "ana@ardent.example.org"}, 0, "disabled"},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/cli"
@@ -20,6 +21,7 @@ import (
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/schedule"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/web"
 )
@@ -39,6 +41,11 @@ type serveFlags struct {
 	smtpHost, smtpFrom, smtpUser, smtpTLS, smtpCAFile string
 	smtpPort, concurrency                             int
 	deliveryTimeout, deliveryLease, deliveryBackoff   time.Duration
+
+	// Secrets at rest and the token rules.
+	secretKeyFile string
+	insecureDev   bool
+	tokenMFA      time.Duration
 }
 
 func (f *serveFlags) define(fs *flag.FlagSet) {
@@ -61,6 +68,39 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.deliveryTimeout, "delivery-timeout", 15*time.Second, "the limit on each SMTP command and each webhook call")
 	fs.DurationVar(&f.deliveryLease, "delivery-lease", 5*time.Minute, "how long a delivery in progress is held before another worker may retry it (after a crash)")
 	fs.DurationVar(&f.deliveryBackoff, "delivery-backoff", 30*time.Second, "the wait after a failed delivery; it doubles on each failure, up to an hour")
+	secretKeyFlag(fs, &f.secretKeyFile)
+	fs.BoolVar(&f.insecureDev, "insecure-dev", false, "run without a secret key, keeping TOTP and webhook secrets in the clear (the demo; never in production)")
+	fs.DurationVar(&f.tokenMFA, "token-mfa-window", account.DefaultRecentMFA, "how recent a session's second factor must be to create an API token without entering a code (1m to 12h)")
+}
+
+// check refuses settings out of range, naming the flag, rather than letting
+// a zero or negative value fall back to a default unseen (issue 14: a token
+// lifetime of -5 days became 90).
+func (f *serveFlags) check() error {
+	durations := []struct {
+		flag     string
+		v        time.Duration
+		min, max time.Duration
+	}{
+		{"shutdown-grace", f.grace, 0, 10 * time.Minute},
+		{"tick", f.tick, time.Second, 24 * time.Hour},
+		{"delivery-timeout", f.deliveryTimeout, 100 * time.Millisecond, 10 * time.Minute},
+		{"delivery-lease", f.deliveryLease, time.Second, 24 * time.Hour},
+		{"delivery-backoff", f.deliveryBackoff, 10 * time.Millisecond, time.Hour},
+		{"token-mfa-window", f.tokenMFA, time.Minute, 12 * time.Hour},
+	}
+	for _, d := range durations {
+		if d.v < d.min || d.v > d.max {
+			return cli.Usagef("--%s must be from %s to %s, not %s", d.flag, d.min, d.max, d.v)
+		}
+	}
+	switch {
+	case f.smtpPort < 1 || f.smtpPort > 65535:
+		return cli.Usagef("--smtp-port must be from 1 to 65535, not %d", f.smtpPort)
+	case f.concurrency < 1 || f.concurrency > 256:
+		return cli.Usagef("--delivery-concurrency must be from 1 to 256, not %d", f.concurrency)
+	}
+	return nil
 }
 
 func serveCmd() *cli.Command {
@@ -95,22 +135,47 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier()})
+	if f.reports, err = report.LoadSchedule(f.reportSchedule, f.bankHolidays); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	box, err := loadSecretKey(env, f.secretKeyFile)
 	if err != nil {
 		return err
 	}
-	if err := srv.Register(delivery.Collectors(db)...); err != nil {
+	if box == nil && !f.insecureDev {
+		return cli.Usagef("serve needs the key that seals TOTP and webhook secrets at rest: give --secret-key-file " +
+			"(or METERSEC_SECRET_KEY_FILE, or the key in METERSEC_SECRET_KEY); make one with `metersec secrets keygen --out FILE`. " +
+			"--insecure-dev runs without one, secrets in the clear, for trying metersec out")
+	}
+	// Seal what is still in the clear (the first start with a key), or,
+	// without a key, check that nothing is sealed that this server could
+	// not open.
+	totp, hooks, err := resealAll(ctx, db, "serve: seal secrets at rest", box)
+	if err != nil {
 		return err
 	}
-	if f.reports, err = report.LoadSchedule(f.reportSchedule, f.bankHolidays); err != nil {
-		return cli.Usagef("%v", err)
+	if box == nil {
+		log.Warn("serving without a secret key (--insecure-dev): TOTP and webhook secrets are stored in the clear")
+	} else if totp+hooks > 0 {
+		log.Info("sealed secrets at rest", "key", box.ID(), "totp", totp, "webhook", hooks)
+	}
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), Secrets: box})
+	if err != nil {
+		return err
+	}
+	srv.Accounts.RecentMFA = f.tokenMFA
+	if err := srv.Register(delivery.Collectors(db)...); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	var workerErr error
 	if f.workers {
-		worker, err := newWorker(env, db, f, log)
+		worker, err := newWorker(env, db, f, log, box)
 		if err != nil {
 			return err
 		}
@@ -139,13 +204,13 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	return err
 }
 
-func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger) (*delivery.Worker, error) {
+func newWorker(env *cli.Env, db *store.DB, f serveFlags, log *slog.Logger, box *secrets.Box) (*delivery.Worker, error) {
 	base := f.baseURL
 	if base == "" {
 		base = "http://" + f.addr
 	}
 	cfg := delivery.Config{BaseURL: base, Concurrency: f.concurrency, Logger: log, Lease: f.deliveryLease,
-		BackoffBase: f.deliveryBackoff, Webhook: delivery.WebhookConfig{Timeout: f.deliveryTimeout}}
+		BackoffBase: f.deliveryBackoff, Webhook: delivery.WebhookConfig{Timeout: f.deliveryTimeout}, Secrets: box}
 	if f.smtpHost != "" {
 		cfg.SMTP = delivery.SMTPConfig{Host: f.smtpHost, Port: f.smtpPort, From: f.smtpFrom, Username: f.smtpUser,
 			Password: env.Getenv("METERSEC_SMTP_PASSWORD"), TLS: f.smtpTLS, Timeout: f.deliveryTimeout}

@@ -1,13 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/cli"
@@ -23,31 +23,60 @@ func tokenCmd() *cli.Command {
 
 func tokenCreateCmd() *cli.Command {
 	var in account.NewToken
-	var scopes string
+	var scopes, code string
 	var days int
+	var passwordStdin bool
+	var keyFile string
 	return &cli.Command{
 		Name:    "create",
-		Summary: "create an API token for a user (printed once)",
-		Help: `Creates a token that acts as the user, narrowed to its scopes: read (GET requests), write
-(everything else), import (bulk uploads). The token is printed once and stored only as a hash.`,
+		Summary: "create an API token as yourself (printed once)",
+		Help: `Creates a token that acts as you, narrowed to its scopes: read (GET requests), write
+(everything else), import (bulk uploads), tokens (manage your tokens). The token is printed once
+and stored only as a hash.
+
+A token acts as the user who creates it, so you prove who you are as at sign-in: your password
+on standard input (one line) with --password-stdin, and, if your account has an authenticator,
+its current code with --code. Nobody, an operator or administrator included, can create a
+token for another user.
+Example:
+  echo 'my passphrase' | metersec token create --user ana@maker.example --password-stdin --code 123456 --name "estate feed"`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&in.User, "user", "", "the email of the user the token acts as")
+			fs.StringVar(&in.User, "user", "", "your email: the token acts as you")
+			fs.BoolVar(&passwordStdin, "password-stdin", false, "read your password from standard input")
+			fs.StringVar(&code, "code", "", "the current code from your authenticator, if your account has one")
+			secretKeyFlag(fs, &keyFile)
 			fs.StringVar(&in.Name, "name", "", "what the token is for, e.g. \"estate feed\"")
-			fs.StringVar(&scopes, "scopes", "read", "scopes, comma separated: read, write, import")
-			fs.IntVar(&days, "days", 90, "lifetime in days (1–366)")
+			fs.StringVar(&scopes, "scopes", "read", "scopes, comma separated: "+strings.Join(account.Scopes, ", "))
+			fs.IntVar(&days, "days", account.DefaultTokenDays, fmt.Sprintf("lifetime in days (1–%d)", account.MaxTokenDays))
 			cli.FormatFlag(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if days < 1 || days > 366 {
-				return cli.Usagef("--days must be between 1 and 366")
+			if days < 1 || days > account.MaxTokenDays {
+				return cli.Usagef("--days must be a whole number from 1 to %d, not %d", account.MaxTokenDays, days)
 			}
-			in.Scopes, in.TTL = splitList(scopes), time.Duration(days)*24*time.Hour
+			if in.User == "" {
+				return cli.Usagef("say who you are: --user EMAIL (a token acts as the user who creates it)")
+			}
+			if !passwordStdin {
+				return cli.Usagef("give your password on standard input with --password-stdin")
+			}
+			line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+			if err != nil && err != io.EOF {
+				return err
+			}
+			in.Scopes, in.Days = splitList(scopes), account.Days(days)
+			box, err := loadSecretKey(env, keyFile)
+			if err != nil {
+				return err
+			}
 			db, err := openDB(ctx, env, true)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			secret, t, err := account.NewService(db).CreateToken(ctx, operator(env), in)
+			accounts := account.NewService(db)
+			accounts.Secrets = box
+			secret, t, err := accounts.CreateTokenSignedIn(ctx, in.User, strings.TrimRight(line, "\r\n"), code, in)
 			if err != nil {
 				return err
 			}

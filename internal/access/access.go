@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/metersec/metersec/internal/sec"
 )
@@ -26,6 +27,13 @@ type Caller struct {
 	Via string
 	// Scopes limit what an API token may do; empty for sessions.
 	Scopes []string
+	// TokenID and TokenExpiresAt name the API token a "token" caller used:
+	// a token it creates may not outlive it.
+	TokenID        int64
+	TokenExpiresAt time.Time
+	// SecondFactorAt is when a "session" caller last passed a second factor
+	// (zero if never): actions that mint credentials want it recent.
+	SecondFactorAt time.Time
 	// System callers are the server itself (scheduled jobs, deliveries) or an
 	// operator at the command line with direct access to the database: they
 	// see every record.

@@ -15,6 +15,7 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/validate"
 )
@@ -51,6 +52,13 @@ type Service struct {
 	// SessionTTL is how long a session lasts from sign-in; IdleTTL how long it
 	// lasts unused.
 	SessionTTL, IdleTTL time.Duration
+	// RecentMFA is how recently a session must have passed its second factor
+	// to create an API token (DefaultRecentMFA when zero); older, and the
+	// request must carry a fresh code.
+	RecentMFA time.Duration
+	// Secrets seals TOTP seeds at rest; nil stores them in the clear (serve
+	// allows that only with --insecure-dev).
+	Secrets *secrets.Box
 
 	byAccount, byAddress, byMFA *limiter
 }
@@ -62,6 +70,7 @@ func NewService(db *store.DB) *Service {
 		DB:         db,
 		SessionTTL: 12 * time.Hour,
 		IdleTTL:    2 * time.Hour,
+		RecentMFA:  DefaultRecentMFA,
 		byAccount:  newLimiter(5, 15*time.Minute),
 		byAddress:  newLimiter(30, 15*time.Minute),
 		byMFA:      newLimiter(5, 15*time.Minute),
@@ -191,7 +200,7 @@ func (s *Service) AddUser(ctx context.Context, c access.Caller, in NewUser) (Use
 	if m := validate.Text(in.Name, 200); m != "" {
 		fields = append(fields, errs.Field{Field: "name", Message: m})
 	}
-	if m := CheckPassword(in.Password); m != "" {
+	if m := CheckPassword(in.Password, in.Email, in.Name, in.Org); m != "" {
 		fields = append(fields, errs.Field{Field: "password", Message: m})
 	}
 	var roles []sec.Role
@@ -306,12 +315,12 @@ func (s *Service) ChangePassword(ctx context.Context, c access.Caller, current, 
 	if c.UserID == 0 {
 		return errs.E(errs.Unauthenticated, "sign in first")
 	}
-	if m := CheckPassword(next); m != "" {
-		return errs.FieldError("new_password", "%s", m)
-	}
 	u, err := userByID(ctx, s.DB, c.UserID)
 	if err != nil {
 		return err
+	}
+	if m := CheckPassword(next, u.Email, u.Name, u.OrgCode); m != "" {
+		return errs.FieldError("new_password", "%s", m)
 	}
 	if !VerifyPassword(u.passwordHash, current) {
 		return errs.FieldError("current_password", "is not your current password")

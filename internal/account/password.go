@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -21,22 +20,6 @@ type Argon2Params struct {
 
 // DefaultArgon2 is used for new hashes.
 var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1}
-
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 12
-
-// CheckPassword says what is wrong with a new password, or "".
-func CheckPassword(pw string) string {
-	switch {
-	case utf8.RuneCountInString(pw) < MinPasswordLength:
-		return fmt.Sprintf("must be at least %d characters", MinPasswordLength)
-	case len(pw) > 1024:
-		return "is too long (at most 1024 bytes)"
-	case strings.TrimSpace(pw) == "":
-		return "must not be blank"
-	}
-	return ""
-}
 
 // HashPassword returns a PHC-format argon2id hash of pw.
 func HashPassword(pw string) string {

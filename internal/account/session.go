@@ -19,6 +19,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -29,6 +30,15 @@ type Session struct {
 	MFAPassed bool
 	CSRF      string
 	ExpiresAt time.Time
+	// MFAAt is when the session last passed a second factor; zero if never.
+	MFAAt time.Time
+}
+
+// Caller is the session's user as the rest of the system sees them.
+func (s Session) Caller() access.Caller {
+	c := s.User.Caller("session", nil)
+	c.SecondFactorAt = s.MFAAt
+	return c
 }
 
 // Pending reports whether the session still needs the second factor.
@@ -107,8 +117,12 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Session, err
 	var sess Session
 	var userID int64
 	var lastSeen time.Time
-	err := s.DB.QueryRowContext(ctx, "SELECT user_id, mfa_passed, csrf, expires_at, last_seen_at FROM sessions WHERE id_hash = $1",
-		hashSecret(secret)).Scan(&userID, &sess.MFAPassed, &sess.CSRF, &sess.ExpiresAt, &lastSeen)
+	var mfaAt *time.Time
+	err := s.DB.QueryRowContext(ctx, "SELECT user_id, mfa_passed, csrf, expires_at, last_seen_at, mfa_at FROM sessions WHERE id_hash = $1",
+		hashSecret(secret)).Scan(&userID, &sess.MFAPassed, &sess.CSRF, &sess.ExpiresAt, &lastSeen, &mfaAt)
+	if mfaAt != nil {
+		sess.MFAAt = mfaAt.UTC()
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errs.E(errs.Unauthenticated, "your session has ended: sign in again")
 	}
@@ -185,6 +199,9 @@ func (s *Service) BeginEnrolment(ctx context.Context, secret string) (Enrolment,
 	var pending string
 	var created time.Time
 	err = s.DB.QueryRowContext(ctx, "SELECT secret, created_at FROM mfa_pending WHERE user_id = $1", sess.User.ID).Scan(&pending, &created)
+	if err == nil {
+		pending, err = s.Secrets.Open(pending, secrets.TOTP)
+	}
 	if err == nil && s.DB.Now().Sub(created) < 30*time.Minute {
 		key, err := otp.NewKeyFromURL(totpURL(sess.User.Email, pending))
 		if err == nil {
@@ -198,7 +215,7 @@ func (s *Service) BeginEnrolment(ctx context.Context, secret string) (Enrolment,
 	err = s.DB.Write(ctx, sess.User.Caller("session", nil), func(tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO mfa_pending (user_id, secret, created_at) VALUES ($1, $2, $3) "+
 			"ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
-			sess.User.ID, key.Secret(), tx.Now)
+			sess.User.ID, s.Secrets.Seal(key.Secret(), secrets.TOTP), tx.Now)
 		return errs.Wrap(err, "store TOTP secret")
 	})
 	return Enrolment{Secret: key.Secret(), URI: key.URL()}, err
@@ -220,7 +237,12 @@ func (s *Service) CompleteEnrolment(ctx context.Context, secret, code, addr stri
 	if err != nil {
 		return "", errs.Wrap(err, "read TOTP secret")
 	}
-	step, err := s.checkCode(secret, pending, code, 0)
+	plain, err := s.Secrets.Open(pending, secrets.TOTP)
+	if err != nil {
+		return "", errs.Wrap(err, "read TOTP secret")
+	}
+	// The sealed value moves to users as it is: the same key and purpose.
+	step, err := s.checkCode(secret, plain, code, 0)
 	if err != nil {
 		return "", err
 	}
@@ -233,7 +255,7 @@ func (s *Service) CompleteEnrolment(ctx context.Context, secret, code, addr stri
 			{"UPDATE users SET mfa_secret = $1, mfa_enrolled_at = $2, mfa_last_step = $3 WHERE id = $4", []any{pending, tx.Now, step, sess.User.ID}},
 			{"DELETE FROM mfa_pending WHERE user_id = $1", []any{sess.User.ID}},
 			{"DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", []any{sess.User.ID, hashSecret(secret)}},
-			{"UPDATE sessions SET id_hash = $1, mfa_passed = TRUE WHERE id_hash = $2", []any{hashSecret(next), hashSecret(secret)}},
+			{"UPDATE sessions SET id_hash = $1, mfa_passed = TRUE, mfa_at = $3 WHERE id_hash = $2", []any{hashSecret(next), hashSecret(secret), tx.Now}},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 				return errs.Wrap(err, "enrol second factor")
@@ -254,7 +276,11 @@ func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (str
 	if !sess.User.MFAEnrolled {
 		return "", errs.E(errs.Conflict, "set up your authenticator first")
 	}
-	step, err := s.checkCode(secret, sess.User.mfaSecret, code, sess.User.mfaLastStep)
+	seed, err := s.totpSecret(sess.User)
+	if err != nil {
+		return "", err
+	}
+	step, err := s.checkCode(secret, seed, code, sess.User.mfaLastStep)
 	if err != nil {
 		return "", err
 	}
@@ -268,8 +294,8 @@ func (s *Service) VerifyMFA(ctx context.Context, secret, code, addr string) (str
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.Unauthenticated, "that code has been used already: wait for the next one")
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE sessions SET id_hash = $1, mfa_passed = TRUE WHERE id_hash = $2",
-			hashSecret(next), hashSecret(secret)); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE sessions SET id_hash = $1, mfa_passed = TRUE, mfa_at = $3 WHERE id_hash = $2",
+			hashSecret(next), hashSecret(secret), tx.Now); err != nil {
 			return errs.Wrap(err, "verify code")
 		}
 		return audit.Record(ctx, tx, "user.mfa.pass", "user", sess.User.Email, map[string]any{"addr": addr})
@@ -333,9 +359,74 @@ func (s *Service) SetTOTPSecret(ctx context.Context, c access.Caller, userID int
 		return errs.E(errs.Forbidden, "only the system may set a second factor directly")
 	}
 	return s.DB.Write(ctx, c, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE users SET mfa_secret = $1, mfa_enrolled_at = $2 WHERE id = $3", secret, tx.Now, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET mfa_secret = $1, mfa_enrolled_at = $2 WHERE id = $3",
+			s.Secrets.Seal(secret, secrets.TOTP), tx.Now, userID); err != nil {
 			return errs.Wrap(err, "set second factor")
 		}
 		return audit.Record(ctx, tx, "user.mfa.set", "user", userID, map[string]any{"by": c.Name})
 	})
+}
+
+// totpSecret opens the user's TOTP seed.
+func (s *Service) totpSecret(u User) (string, error) {
+	seed, err := s.Secrets.Open(u.mfaSecret, secrets.TOTP)
+	return seed, errs.Wrap(err, "read TOTP secret")
+}
+
+// ResealSecrets brings every TOTP seed (enrolled and pending) under the key
+// to: plain seeds stored before a key was given are sealed, seeds sealed
+// under a key in from are opened and sealed again. With to nil they go back
+// to plain text. It runs in one transaction and returns how many it changed.
+// Only the system (serve at start, metersec secrets rotate) may.
+func (s *Service) ResealSecrets(ctx context.Context, c access.Caller, to *secrets.Box, from ...*secrets.Box) (int, error) {
+	if !c.System {
+		return 0, errs.E(errs.Forbidden, "only the system reseals secrets")
+	}
+	n := 0
+	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		for _, t := range []struct{ table, key, col string }{
+			{"users", "id", "mfa_secret"},
+			{"mfa_pending", "user_id", "secret"},
+		} {
+			rows, err := tx.QueryContext(ctx, "SELECT "+t.key+", "+t.col+" FROM "+t.table+" WHERE "+t.col+" IS NOT NULL AND "+t.col+" <> ''")
+			if err != nil {
+				return errs.Wrap(err, "read TOTP secrets")
+			}
+			type row struct {
+				id    int64
+				value string
+			}
+			var changed []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.value); err != nil {
+					rows.Close()
+					return errs.Wrap(err, "read TOTP secrets")
+				}
+				v, ok, err := secrets.Reseal(r.value, secrets.TOTP, to, from...)
+				if err != nil {
+					rows.Close()
+					return errs.E(errs.Conflict, "the TOTP secret in %s %d: %v", t.table, r.id, err)
+				}
+				if ok {
+					changed = append(changed, row{r.id, v})
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return errs.Wrap(err, "read TOTP secrets")
+			}
+			for _, r := range changed {
+				if _, err := tx.ExecContext(ctx, "UPDATE "+t.table+" SET "+t.col+" = $1 WHERE "+t.key+" = $2", r.value, r.id); err != nil {
+					return errs.Wrap(err, "reseal TOTP secret")
+				}
+			}
+			n += len(changed)
+		}
+		if n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, "secrets.reseal", "totp", "all", map[string]any{"key": to.ID(), "changed": n})
+	})
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -20,14 +21,27 @@ const (
 	ScopeRead   = "read"   // GET requests
 	ScopeWrite  = "write"  // every other request
 	ScopeImport = "import" // bulk uploads (estate, churn, catalogue)
+	// ScopeTokens lets a token list, create and revoke its user's tokens. A
+	// token it creates has no scope it lacks and does not outlive it.
+	ScopeTokens = "tokens"
 )
 
 // Scopes lists every scope.
-var Scopes = []string{ScopeRead, ScopeWrite, ScopeImport}
+var Scopes = []string{ScopeRead, ScopeWrite, ScopeImport, ScopeTokens}
 
-// MaxTokenTTL is the longest a token may live: a system's credential should
-// be rotated at least yearly.
-const MaxTokenTTL = 366 * 24 * time.Hour
+// MaxTokenDays is the longest a token may live, in days: a system's
+// credential should be rotated at least yearly.
+const MaxTokenDays = 366
+
+// MaxTokenTTL is MaxTokenDays as a duration.
+const MaxTokenTTL = MaxTokenDays * 24 * time.Hour
+
+// DefaultTokenDays is a token's lifetime when the request does not say.
+const DefaultTokenDays = 90
+
+// DefaultRecentMFA is how recent a session's second factor must be for it to
+// create a token, unless Service.RecentMFA says otherwise.
+const DefaultRecentMFA = 15 * time.Minute
 
 // TokenPrefix starts every token, so a leaked one is easy to recognise.
 const TokenPrefix = "mst_"
@@ -45,71 +59,76 @@ type Token struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
-// NewToken is a request for a token.
+// NewToken is a request for a token. A token always acts as the user who
+// creates it: User, if given, must be the caller's own email.
 type NewToken struct {
-	User   string        `json:"user,omitempty"` // email; the caller's own account when empty
-	Name   string        `json:"name"`
-	Scopes []string      `json:"scopes"`
-	TTL    time.Duration `json:"-"`
-	Days   int           `json:"days,omitempty"` // lifetime in days, for the API
+	User   string   `json:"user,omitempty"`
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
+	// Days is the lifetime in days, 1 to 366; 90 when absent.
+	Days *int `json:"days,omitempty"`
+	// Code is the current code from the caller's authenticator, needed when
+	// the session's second factor is older than Service.RecentMFA.
+	Code string `json:"code,omitempty"`
 }
 
-// CreateToken issues a token and returns its secret, which is shown once and
-// never stored. Users issue tokens for themselves; administrators for anyone.
+// Days returns a pointer to n, for NewToken.Days.
+func Days(n int) *int { return &n }
+
+// CreateToken issues a token for the caller and returns its secret, which is
+// shown once and never stored. Nobody may create a token that acts as someone
+// else: an administrator manages accounts, never reads as them. The caller
+// is a signed-in session whose second factor (if the account has one) is
+// recent, or a token with the "tokens" scope; the new token never has a
+// scope, or an expiry, beyond what created it.
 func (s *Service) CreateToken(ctx context.Context, c access.Caller, in NewToken) (string, Token, error) {
-	if in.TTL == 0 && in.Days > 0 {
-		in.TTL = time.Duration(in.Days) * 24 * time.Hour
-	}
-	if in.TTL == 0 {
-		in.TTL = 90 * 24 * time.Hour
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	var fields []errs.Field
-	if m := validate.Text(in.Name, 100); m != "" {
-		fields = append(fields, errs.Field{Field: "name", Message: m})
-	}
-	if in.TTL < 0 || in.TTL > MaxTokenTTL {
-		fields = append(fields, errs.Field{Field: "days", Message: "a token lives between 1 and 366 days"})
-	}
-	if len(in.Scopes) == 0 {
-		in.Scopes = []string{ScopeRead}
-	}
-	for _, sc := range in.Scopes {
-		if !slices.Contains(Scopes, sc) {
-			fields = append(fields, errs.Field{Field: "scopes", Message: "unknown scope " + sc + " (one of read, write, import)"})
-		}
-	}
-	if len(fields) > 0 {
-		return "", Token{}, errs.Fields("the token request is not valid", fields...)
-	}
-	slices.Sort(in.Scopes)
-	in.Scopes = slices.Compact(in.Scopes)
-	var u User
-	var err error
 	switch {
-	case in.User == "" && c.UserID != 0:
-		u, err = userByID(ctx, s.DB, c.UserID)
-	case in.User == "":
-		return "", Token{}, errs.FieldError("user", "say which user the token is for")
-	default:
-		u, err = userByEmail(ctx, s.DB, in.User)
-		if err == nil && u.ID != c.UserID && !mayManageUsers(c) {
-			return "", Token{}, errs.E(errs.Forbidden, "you may only create tokens for yourself")
-		}
+	case c.UserID == 0 && c.System:
+		return "", Token{}, errs.E(errs.Forbidden, "a token acts as the user who creates it: "+
+			"the user creates it signed in, or with metersec token create --user EMAIL --password-stdin")
+	case c.UserID == 0:
+		return "", Token{}, errs.E(errs.Unauthenticated, "sign in first")
 	}
+	ttl, err := in.check()
 	if err != nil {
 		return "", Token{}, err
+	}
+	u, err := userByID(ctx, s.DB, c.UserID)
+	if err != nil {
+		return "", Token{}, err
+	}
+	if in.User != "" && normaliseEmail(in.User) != u.Email {
+		return "", Token{}, errs.E(errs.Forbidden, "a token acts as the user who creates it: nobody, administrators included, "+
+			"may create one for another user (%s signs in and creates their own)", normaliseEmail(in.User))
 	}
 	if u.Disabled {
 		return "", Token{}, errs.E(errs.Conflict, "%s is disabled", u.Email)
 	}
+	codeStep, err := s.mayCreateToken(c, u, in, ttl)
+	if err != nil {
+		return "", Token{}, err
+	}
 	secret := TokenPrefix + newSecret()
 	t := Token{User: u.Email, Name: in.Name, Prefix: secret[:len(TokenPrefix)+6], Scopes: in.Scopes}
+	var parent *int64
+	if c.Via == "token" && c.TokenID != 0 {
+		parent = &c.TokenID
+	}
 	err = s.DB.Write(ctx, c, func(tx *store.Tx) error {
-		t.CreatedAt, t.ExpiresAt = tx.Now, tx.Now.Add(in.TTL)
-		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, hash, scopes, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, u.ID, t.Name, t.Prefix, hashSecret(secret),
-			strings.Join(t.Scopes, ","), t.CreatedAt, t.ExpiresAt).Scan(&t.ID); err != nil {
+		if codeStep != 0 {
+			// The step guard makes a code count once, as at sign-in.
+			res, err := tx.ExecContext(ctx, "UPDATE users SET mfa_last_step = $1 WHERE id = $2 AND mfa_last_step < $1", codeStep, u.ID)
+			if err != nil {
+				return errs.Wrap(err, "verify code")
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errs.E(errs.Unauthenticated, "that code has been used already: wait for the next one")
+			}
+		}
+		t.CreatedAt, t.ExpiresAt = tx.Now, tx.Now.Add(ttl)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, hash, scopes, created_at, expires_at, created_by, parent_token_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, u.ID, t.Name, t.Prefix, hashSecret(secret),
+			strings.Join(t.Scopes, ","), t.CreatedAt, t.ExpiresAt, c.UserID, parent).Scan(&t.ID); err != nil {
 			return errs.Wrap(err, "create token")
 		}
 		return audit.Record(ctx, tx, "token.create", "token", t.ID, t)
@@ -117,9 +136,123 @@ func (s *Service) CreateToken(ctx context.Context, c access.Caller, in NewToken)
 	return secret, t, err
 }
 
+// check validates a token request, fills in its defaults and returns the
+// lifetime.
+func (in *NewToken) check() (time.Duration, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	var fields []errs.Field
+	if m := validate.Text(in.Name, 100); m != "" {
+		fields = append(fields, errs.Field{Field: "name", Message: m})
+	}
+	days := DefaultTokenDays
+	if in.Days != nil {
+		days = *in.Days
+		if days < 1 || days > MaxTokenDays {
+			fields = append(fields, errs.Field{Field: "days",
+				Message: fmt.Sprintf("must be a whole number of days from 1 to %d, not %d", MaxTokenDays, days)})
+		}
+	}
+	if len(in.Scopes) == 0 {
+		in.Scopes = []string{ScopeRead}
+	}
+	for _, sc := range in.Scopes {
+		if !slices.Contains(Scopes, sc) {
+			fields = append(fields, errs.Field{Field: "scopes", Message: "unknown scope " + sc + " (one of " + strings.Join(Scopes, ", ") + ")"})
+		}
+	}
+	if len(fields) > 0 {
+		return 0, errs.Fields("the token request is not valid", fields...)
+	}
+	slices.Sort(in.Scopes)
+	in.Scopes = slices.Compact(in.Scopes)
+	return time.Duration(days) * 24 * time.Hour, nil
+}
+
+// mayCreateToken decides whether c, acting as u, may create the token: a
+// token needs the tokens scope and yields nothing beyond itself; a session
+// (or the command line) needs a recent second factor where the account has
+// one, or a current code in the request. It returns the code's time step
+// to spend, or 0.
+func (s *Service) mayCreateToken(c access.Caller, u User, in NewToken, ttl time.Duration) (int64, error) {
+	now := s.DB.Now()
+	if c.Via == "token" {
+		if !slices.Contains(c.Scopes, ScopeTokens) {
+			return 0, errs.E(errs.Forbidden, "this API token lacks the %q scope that creating a token needs", ScopeTokens)
+		}
+		for _, sc := range in.Scopes {
+			if !slices.Contains(c.Scopes, sc) {
+				return 0, errs.FieldError("scopes", "a token may not create one with a scope it lacks (%s; it has %s)",
+					sc, strings.Join(c.Scopes, ", "))
+			}
+		}
+		if limit := c.TokenExpiresAt; now.Add(ttl).After(limit) {
+			return 0, errs.FieldError("days", "a token may not create one that outlives it: this one expires on %s, "+
+				"so at most %d days", limit.UTC().Format("2006-01-02"), int(limit.Sub(now)/(24*time.Hour)))
+		}
+		return 0, nil
+	}
+	if !u.MFAEnrolled || (!c.SecondFactorAt.IsZero() && now.Sub(c.SecondFactorAt) <= s.recentMFA()) {
+		return 0, nil
+	}
+	if strings.TrimSpace(in.Code) == "" {
+		return 0, errs.Fields(fmt.Sprintf("creating an API token needs a second factor from the last %d minutes: "+
+			"enter the current code from your authenticator", int(s.recentMFA().Minutes())),
+			errs.Field{Field: "code", Message: "enter the current code from your authenticator"})
+	}
+	seed, err := s.totpSecret(u)
+	if err != nil {
+		return 0, err
+	}
+	return s.checkCode("user:"+u.Email, seed, in.Code, u.mfaLastStep)
+}
+
+func (s *Service) recentMFA() time.Duration {
+	if s.RecentMFA > 0 {
+		return s.RecentMFA
+	}
+	return DefaultRecentMFA
+}
+
+// CreateTokenSignedIn is CreateToken for a user at the command line, who
+// proves who they are as at sign-in: their password and, if their account
+// has one, a current code from their authenticator. An operator with the
+// database in hand cannot make a token for anyone without these.
+func (s *Service) CreateTokenSignedIn(ctx context.Context, email, password, code string, in NewToken) (string, Token, error) {
+	email = normaliseEmail(email)
+	now := s.DB.Now()
+	if blocked, wait := s.byAccount.blocked(email, now); blocked {
+		return "", Token{}, errs.E(errs.RateLimited, "too many failed attempts: try again in %d minutes", int(wait.Minutes())+1)
+	}
+	u, err := userByEmail(ctx, s.DB, email)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return "", Token{}, err
+	}
+	hash := u.passwordHash
+	if err != nil || u.Disabled {
+		hash = dummyHash
+	}
+	if !VerifyPassword(hash, password) || err != nil || u.Disabled {
+		s.byAccount.fail(email, now)
+		return "", Token{}, errBadCredentials
+	}
+	s.byAccount.reset(email)
+	if u.MFARequired && !u.MFAEnrolled {
+		return "", Token{}, errs.E(errs.Forbidden, "%s must set up an authenticator (at sign-in) before creating tokens", u.Email)
+	}
+	c := u.Caller("cli", nil)
+	if in.User != "" && normaliseEmail(in.User) != u.Email {
+		return "", Token{}, errs.E(errs.Forbidden, "a token acts as the user who creates it")
+	}
+	in.Code = code
+	return s.CreateToken(ctx, c, in)
+}
+
 // Tokens lists the caller's tokens, or for administrators every token (or
 // one user's).
 func (s *Service) Tokens(ctx context.Context, c access.Caller, user string) ([]Token, error) {
+	if err := tokenManager(c); err != nil {
+		return nil, err
+	}
 	var a access.Args
 	where := "TRUE"
 	switch {
@@ -153,6 +286,9 @@ func (s *Service) Tokens(ctx context.Context, c access.Caller, user string) ([]T
 
 // RevokeToken ends a token at once. Its owner or an administrator may.
 func (s *Service) RevokeToken(ctx context.Context, c access.Caller, id int64) error {
+	if err := tokenManager(c); err != nil {
+		return err
+	}
 	return s.DB.Write(ctx, c, func(tx *store.Tx) error {
 		var owner int64
 		var revoked *time.Time
@@ -171,6 +307,15 @@ func (s *Service) RevokeToken(ctx context.Context, c access.Caller, id int64) er
 		}
 		return audit.Record(ctx, tx, "token.revoke", "token", id, map[string]any{"revoked_at": tx.Now})
 	})
+}
+
+// tokenManager refuses a token caller without the "tokens" scope: managing
+// tokens is for signed-in people and for tokens given that power.
+func tokenManager(c access.Caller) error {
+	if c.Via == "token" && !slices.Contains(c.Scopes, ScopeTokens) {
+		return errs.E(errs.Forbidden, "this API token lacks the %q scope that managing tokens needs", ScopeTokens)
+	}
+	return nil
 }
 
 // AuthenticateToken finds who a bearer token acts for.
@@ -210,5 +355,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (access.
 			return err
 		})
 	}
-	return u.Caller("token", strings.Split(scopes, ",")), nil
+	c := u.Caller("token", strings.Split(scopes, ","))
+	c.TokenID, c.TokenExpiresAt = id, expires.UTC()
+	return c, nil
 }

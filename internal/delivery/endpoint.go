@@ -16,6 +16,7 @@ import (
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/validate"
 )
@@ -92,7 +93,7 @@ func (s *Service) AddEndpoint(ctx context.Context, c access.Caller, in NewEndpoi
 		}
 		e.CreatedAt = tx.Now
 		err := tx.QueryRowContext(ctx, `INSERT INTO webhook_endpoints (org_id, url, description, secret, active, created_at, created_by)
-			VALUES ($1, $2, $3, $4, TRUE, $5, $6) RETURNING id`, org, u, desc, secret, tx.Now, c.Name).Scan(&e.ID)
+			VALUES ($1, $2, $3, $4, TRUE, $5, $6) RETURNING id`, org, u, desc, s.Secrets.Seal(secret, secrets.Webhook), tx.Now, c.Name).Scan(&e.ID)
 		if store.IsForeignKeyViolation(err) {
 			return errs.NotFoundf("organisation", org)
 		}
@@ -221,7 +222,7 @@ func (s *Service) RotateSecret(ctx context.Context, c access.Caller, id int64) (
 			return errs.E(errs.Conflict, "webhook endpoint %d is disabled", id)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET old_secret = secret, old_secret_until = $1, secret = $2
-			WHERE id = $3`, tx.Now.Add(RotationOverlap), secret, id); err != nil {
+			WHERE id = $3`, tx.Now.Add(RotationOverlap), s.Secrets.Seal(secret, secrets.Webhook), id); err != nil {
 			return errs.Wrap(err, "rotate secret")
 		}
 		return audit.Record(ctx, tx, "webhook.rotate_secret", "webhook_endpoint", id, e)

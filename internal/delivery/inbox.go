@@ -12,6 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -20,6 +21,9 @@ import (
 // state of the queue. Every query carries the caller's visibility in SQL.
 type Service struct {
 	DB *store.DB
+	// Secrets seals webhook signing secrets at rest; nil stores them in the
+	// clear (serve allows that only with --insecure-dev).
+	Secrets *secrets.Box
 }
 
 // InboxNotice is a notice as one user sees it.

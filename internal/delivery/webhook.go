@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/metersec/metersec/internal/secrets"
 )
 
 // WebhookConfig is how the worker calls webhook endpoints.
@@ -118,6 +120,12 @@ func (w *Worker) sendWebhook(j job) outcome {
 		return outcome{err: fmt.Errorf("reading the endpoint: %w", err), ours: true}
 	case !active:
 		return outcome{err: errors.New("endpoint disabled"), final: true}
+	}
+	if secret, err = w.cfg.Secrets.Open(secret, secrets.Webhook); err != nil {
+		return outcome{err: fmt.Errorf("the endpoint's secret: %w", err), ours: true}
+	}
+	if oldSecret, err = w.cfg.Secrets.Open(oldSecret, secrets.Webhook); err != nil {
+		return outcome{err: fmt.Errorf("the endpoint's old secret: %w", err), ours: true}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Webhook.Timeout)
 	defer cancel()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -25,6 +26,9 @@ import (
 type Config struct {
 	SMTP    SMTPConfig
 	Webhook WebhookConfig
+	// Secrets opens the webhook signing secrets sealed at rest (nil when
+	// they are stored in the clear).
+	Secrets *secrets.Box
 	// BaseURL makes the links of notices absolute in emails and webhooks,
 	// e.g. "https://metersec.example.org".
 	BaseURL string

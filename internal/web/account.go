@@ -22,12 +22,13 @@ func (s *Server) accountRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/users/{email}/disable", Name: "disableUser", Summary: "Disable an account, ending its sessions and tokens (administrators).",
 			Tag: "accounts", API: true, Status: http.StatusNoContent, Handle: s.apiDisableUser},
 		{Method: "GET", Path: "/api/v1/tokens", Name: "listTokens", Summary: "API tokens: the caller's own, or every one for administrators.",
-			Tag: "accounts", API: true, Params: []Param{{Name: "user", Description: "administrators: only this user's tokens"}},
+			Tag: "accounts", API: true, Scope: account.ScopeTokens, Params: []Param{{Name: "user", Description: "administrators: only this user's tokens"}},
 			Response: listOf([]account.Token{}), Handle: s.apiListTokens},
-		{Method: "POST", Path: "/api/v1/tokens", Name: "createToken", Summary: "Create an API token; its secret is in this response only.",
-			Tag: "accounts", API: true, Request: account.NewToken{}, Response: createdToken{}, Status: http.StatusCreated, Handle: s.apiCreateToken},
+		{Method: "POST", Path: "/api/v1/tokens", Name: "createToken", Summary: "Create an API token for yourself (never for anyone else); its secret is in this response only. " +
+			"Needs a session whose second factor is recent (or a current code in \"code\"), or a token with the \"tokens\" scope; the new token has no scope or expiry beyond its creator's.",
+			Tag: "accounts", API: true, Scope: account.ScopeTokens, Request: account.NewToken{}, Response: createdToken{}, Status: http.StatusCreated, Handle: s.apiCreateToken},
 		{Method: "DELETE", Path: "/api/v1/tokens/{id}", Name: "revokeToken", Summary: "Revoke an API token.", Tag: "accounts",
-			API: true, Status: http.StatusNoContent, Handle: s.apiRevokeToken},
+			API: true, Scope: account.ScopeTokens, Status: http.StatusNoContent, Handle: s.apiRevokeToken},
 
 		{Method: "GET", Path: "/account", Name: "accountPage", Summary: "Your account.", Tag: "ui", Handle: s.accountPage},
 		{Method: "POST", Path: "/account/password", Name: "changePassword", Summary: "Change your password.", Tag: "ui", Handle: s.changePassword},
@@ -125,6 +126,9 @@ type accountData struct {
 	Tokens   []account.Token
 	NewToken string
 	Scopes   []string
+	// RecentMFA is, in minutes, how recent a second factor must be to
+	// create a token without entering a code.
+	RecentMFA int
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -141,7 +145,8 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	p := s.newPage(r, "Your account", accountData{User: u, Tokens: ts, NewToken: newToken, Scopes: account.Scopes})
+	p := s.newPage(r, "Your account", accountData{User: u, Tokens: ts, NewToken: newToken, Scopes: account.Scopes,
+		RecentMFA: int(s.Accounts.RecentMFA.Minutes())})
 	if formErr != nil {
 		p.formErrors(formErr)
 	}
@@ -157,10 +162,20 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request) error {
-	days, _ := strconv.Atoi(r.PostFormValue("days"))
 	r.ParseForm()
-	secret, _, err := s.Accounts.CreateToken(r.Context(), callerOf(r), account.NewToken{
-		Name: r.PostFormValue("name"), Scopes: r.PostForm["scopes"], Days: days})
+	in := account.NewToken{Name: r.PostFormValue("name"), Scopes: r.PostForm["scopes"], Code: r.PostFormValue("code")}
+	var err error
+	if v := strings.TrimSpace(r.PostFormValue("days")); v != "" {
+		days, perr := strconv.Atoi(v)
+		if perr != nil {
+			err = errs.FieldError("days", "must be a whole number of days from 1 to %d, not %q", account.MaxTokenDays, v)
+		}
+		in.Days = &days
+	}
+	var secret string
+	if err == nil {
+		secret, _, err = s.Accounts.CreateToken(r.Context(), callerOf(r), in)
+	}
 	if err != nil {
 		return s.showAccount(w, r, s.problemFor(r, err).Status, "", err)
 	}

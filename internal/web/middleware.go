@@ -224,7 +224,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				ctx = context.WithValue(ctx, keySession, &sess)
 				ctx = context.WithValue(ctx, keySessionSecret, ck.Value)
 				if sess.MFAPassed {
-					caller = sess.User.Caller("session", nil)
+					caller = sess.Caller()
 				}
 			}
 		}

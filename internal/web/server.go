@@ -28,6 +28,7 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/risk"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
 )
@@ -82,6 +83,9 @@ type Config struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	Version       string
+	// Secrets seals TOTP seeds and webhook secrets at rest; nil keeps them
+	// in the clear (serve --insecure-dev).
+	Secrets *secrets.Box
 }
 
 // New builds a server with every area's service on db.
@@ -97,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 		Catalogue:     &catalogue.Service{DB: cfg.DB},
 		Reports:       report.NewService(cfg.DB),
 		Audience:      &audience.Service{DB: cfg.DB},
-		Delivery:      &delivery.Service{DB: cfg.DB},
+		Delivery:      &delivery.Service{DB: cfg.DB, Secrets: cfg.Secrets},
 		Vulns:         vuln.NewService(cfg.DB, cfg.Notifier),
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
@@ -109,6 +113,7 @@ func New(cfg Config) (*Server, error) {
 		Version:       cfg.Version,
 		metrics:       newMetrics(),
 	}
+	s.Accounts.Secrets = cfg.Secrets
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
