@@ -46,6 +46,8 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			obligationsCmd(),
 			meetingCmd(),
 			secCmd(),
+			assessmentCmd(),
+			riskCmd(),
 			userCmd(),
 			tokenCmd(),
 			secretsCmd(),

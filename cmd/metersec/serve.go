@@ -15,6 +15,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
@@ -22,8 +23,8 @@ import (
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/schedule"
-	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/web"
 )
@@ -295,6 +296,10 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 			_, err := svc.NotifyClaims(ctx, access.SystemCaller("scheduler: estate claims"), svc.Today(now))
 			return err
 		}},
+		// Remediation plans past their agreed update date: overdue, the
+		// party reminded, the SSC told later. Keyed notices make reruns
+		// no-ops.
+		{Name: "remediation plans", Every: time.Hour, Run: assurance.NewService(db).Tick},
 	}
 	if f.auditKey != nil {
 		// The audit trail's head, signed with a key outside the database and

@@ -151,6 +151,10 @@ func Seed(ctx context.Context, db *store.DB, opts Options) error {
 	if err := seedVulnerabilities(ctx, db, callers); err != nil {
 		return err
 	}
+	opts.Log("assessments, remediation plans and the risk register")
+	if err := seedAssurance(ctx, db, callers, opts.Today); err != nil {
+		return err
+	}
 	opts.Log("coverage snapshots and reports")
 	if err := seedOversight(ctx, db, sys, opts.Today); err != nil {
 		return err

@@ -45,6 +45,8 @@ func TestSeedBuildsAWholeWorld(t *testing.T) {
 			t.Errorf("estate verify: %+v, %v", vr, err)
 		}
 
+		checkAssurance(t, ctx, db)
+
 		cov := coverage.NewService(db)
 		cov.Today = func(_ time.Time) sec.Date { return today }
 		rep, err := cov.Compute(ctx, sys, coverage.Query{Date: today})

@@ -130,3 +130,37 @@ func (s *Service) Operators(ctx context.Context, c access.Caller, manufacturer s
 	}
 	return out, errs.Wrap(rows.Err(), "read operators")
 }
+
+// SMSCounts sums, per Supplier code, the installed electricity and gas
+// meters (ESME and GSME) of the portfolio the caller may see: each is the
+// heart of one Smart Metering System, so this is the count the SSC's
+// forward plan of assessments weighs against its threshold. It reads the
+// portfolio aggregates, never the Devices.
+func (s *Service) SMSCounts(ctx context.Context, c access.Caller) (map[string]int64, error) {
+	args := access.Args{}
+	// Sum by Supplier id first and name the few sums after: joining every
+	// portfolio row to its organisation and model cost 10 times as much at
+	// a million Devices. The model join is needed only where the caller's
+	// visibility reads the manufacturer.
+	from, where := "portfolio p", "TRUE"
+	if !c.System && !c.IsSSC() {
+		from, where = "portfolio p JOIN device_models m ON m.id = p.model_id", portfolioVisible(c, &args)
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, t.n FROM (SELECT p.supplier_id, SUM(p.devices) AS n FROM `+from+`
+		WHERE p.device_type IN ('ESME', 'GSME') AND `+where+` GROUP BY p.supplier_id) t
+		JOIN organisations so ON so.id = t.supplier_id`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "count Smart Metering Systems")
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var code string
+		var n int64
+		if err := rows.Scan(&code, &n); err != nil {
+			return nil, errs.Wrap(err, "count Smart Metering Systems")
+		}
+		out[code] = n
+	}
+	return out, errs.Wrap(rows.Err(), "count Smart Metering Systems")
+}

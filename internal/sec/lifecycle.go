@@ -34,13 +34,16 @@ const (
 	// ActorSSC is an SSC member or the secretariat, which oversees the regime
 	// and receives the G3.18/G3.9 notices.
 	ActorSSC Actor = "ssc"
+	// ActorAssessor is the User CIO, who carries out Full and Verification
+	// User Security Assessments and reviews Self-Assessments (G8).
+	ActorAssessor Actor = "assessor"
 	// ActorSystem is metersec itself: scheduled jobs and the fan-out. Only
 	// background work holds it; no person ever does.
 	ActorSystem Actor = "system"
 )
 
 // AllActors lists every actor kind.
-var AllActors = []Actor{ActorReporter, ActorManufacturer, ActorSupplier, ActorDCC, ActorOwner, ActorSSC, ActorSystem}
+var AllActors = []Actor{ActorReporter, ActorManufacturer, ActorSupplier, ActorDCC, ActorOwner, ActorSSC, ActorAssessor, ActorSystem}
 
 var actorLabels = map[Actor]string{
 	ActorReporter:     "reporter",
@@ -49,6 +52,7 @@ var actorLabels = map[Actor]string{
 	ActorDCC:          "DCC",
 	ActorOwner:        "owner of the record",
 	ActorSSC:          "SSC member or secretariat",
+	ActorAssessor:     "User CIO (assessor)",
 	ActorSystem:       "system (scheduled job)",
 }
 

@@ -198,6 +198,10 @@ var (
 	forOperators = []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}
 	// forEstate are those who see some of the estate: a Device's Supplier,
 	// MAP and manufacturer, the DCC for its hubs, the SSC.
+	// forAssurance are those who take part in security assurance: the SSC,
+	// the User CIO and every assessed User role.
+	forAssurance = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleUserCIO, sec.RoleSupplier, sec.RoleDCC,
+		sec.RoleTriage, sec.RoleNetworkParty, sec.RoleOtherUser}
 	forEstate = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC}
 )
 
@@ -217,6 +221,10 @@ var navigation = []navItem{
 	{Label: "Arrangements", Href: "/arrangements", Group: "G3.20"},
 	{Label: "Obligations", Href: "/obligations", Group: "G3.20"},
 	{Label: "Alerts", Href: "/arrangement-alerts", Group: "G3.20"},
+	{Label: "Assessments", Href: "/assessments", Roles: forAssurance, Group: "Assurance"},
+	{Label: "Forward plan", Href: "/assessments/plan", Roles: forAssurance, Group: "Assurance"},
+	{Label: "Remediation plans", Href: "/remediation-plans", Roles: forAssurance, Group: "Assurance"},
+	{Label: "Risk register", Href: "/risks", Roles: forSSC, Group: "Assurance"},
 	{Label: "Reports", Href: "/reports", Group: "Reports"},
 	{Label: "Standing reports", Href: "/reports/standing", Roles: forSSC, Group: "Reports"},
 	{Label: "Meetings", Href: "/meetings", Group: "Meetings"},

@@ -89,6 +89,12 @@ func (s *Server) allRoutes() []Route {
 		s.meetingPageRoutes(),
 		s.releaseRoutes(),
 		s.standingRoutes(),
+		s.assessmentRoutes(),
+		s.assessmentPageRoutes(),
+		s.remediationRoutes(),
+		s.remediationPageRoutes(),
+		s.riskRoutes(),
+		s.riskPageRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/coverage"
@@ -29,6 +30,7 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/release"
 	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/risk"
 	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/vuln"
@@ -59,6 +61,11 @@ type Server struct {
 	Reports *report.Service
 	// Meetings are the SSC's meetings, minutes and public headlines.
 	Meetings *meeting.Service
+	// Assurance is security assurance: assessments, the forward plan,
+	// remediation plans and Directors' Letters.
+	Assurance *assurance.Service
+	// Risks is the SSC's risk register.
+	Risks *risk.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -111,6 +118,8 @@ func New(cfg Config) (*Server, error) {
 		Coverage:      coverage.NewService(cfg.DB),
 		Estate:        estate.NewService(cfg.DB),
 		Meetings:      meeting.NewService(cfg.DB),
+		Assurance:     assurance.NewService(cfg.DB),
+		Risks:         &risk.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,

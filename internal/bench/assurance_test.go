@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/store/storetest"
+)
+
+// TestAssurancePlanSpeed builds a synthetic estate (METERSEC_BENCH_DEVICES,
+// 20,000 by default; 35000000 for the national size) on each engine, and
+// times the forward plan for every party from the portfolio aggregates
+// against counting the same Smart Metering Systems from the Device rows.
+// The target is under 1 s at 35 million Devices on either engine.
+func TestAssurancePlanSpeed(t *testing.T) {
+	devices := int64(20_000)
+	if v := os.Getenv("METERSEC_BENCH_DEVICES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1000 {
+			t.Fatalf("METERSEC_BENCH_DEVICES=%q: want a number of Devices, at least 1000", v)
+		}
+		devices = n
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		t0 := time.Now()
+		if err := BuildAssurance(ctx, db, devices, 2027, nil); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("built %d Devices in %s", devices, time.Since(t0).Round(time.Millisecond))
+		res, err := RunAssurancePlan(ctx, db, 2027, 5, 0.05)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d Devices, %d portfolio rows, %d plan rows; plan from the aggregates median %s (runs %v); counts from the Device rows %s; ratio %.1f×",
+			res.Engine, res.Devices, res.PortfolioRows, res.Rows, res.Median, res.Plan, res.FromDevices, res.Ratio)
+		if res.Devices < devices*9/10 || res.Rows < 25 || !res.SameTotals {
+			t.Errorf("result %+v", res)
+		}
+		if res.Median > time.Second {
+			t.Errorf("the forward plan took %s; the target is under 1 s", res.Median)
+		}
+	})
+}
