@@ -80,10 +80,13 @@ CREATE TABLE triage_devices (
     state       TEXT NOT NULL,
     supplier_id BIGINT NOT NULL,
     model_id    BIGINT NOT NULL,
+    manufacturer_id BIGINT NOT NULL,
     last_seq    BIGINT NOT NULL,
     updated_at  @time NOT NULL
 );
 CREATE INDEX triage_devices_by_facility ON triage_devices (facility_id, state);
+CREATE INDEX triage_devices_by_supplier ON triage_devices (supplier_id);
+CREATE INDEX triage_devices_by_manufacturer ON triage_devices (manufacturer_id, model_id);
 
 -- Every seal ever fitted: the number is unique across all facilities and,
 -- since rows are never deleted, never reused.
