@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -279,6 +280,63 @@ func TestHistoryVisibility(t *testing.T) {
 		}
 		if _, err := f.svc.Entries(f.ctx, f.callers["ssc"], fac, EntryQuery{Limit: MaxPage + 1}); !errs.Is(err, errs.Invalid) {
 			t.Errorf("over the page limit: %v", err)
+		}
+	})
+}
+
+func TestReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		fac := f.approved("")
+		for _, in := range []StepInput{
+			{DeviceID: dA1, Step: sec.StepReceive, ReceivedFrom: "SUPA"},
+			{DeviceID: dA1, Step: sec.StepBoundaryCheck, Outer: "breached", Inner: "intact", Reason: "battery alert"},
+			{DeviceID: dA1, Step: sec.StepFitSeal, Seal: "P-1"},
+			{DeviceID: dA1, Step: sec.StepRelease, ReleasedTo: "SUPA"},
+			{DeviceID: dB1, Step: sec.StepReceive, ReceivedFrom: "SUPB"},
+			{DeviceID: dB1, Step: sec.StepReject, Reason: "water damage"},
+			{DeviceID: dM, Step: sec.StepReceive, ReceivedFrom: "SUPA"},
+		} {
+			f.mustStep(fac, in)
+		}
+		rep, err := f.svc.Report(f.ctx, f.callers["op2"], fac)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[sec.TriageStep]int64{sec.StepReceive: 3, sec.StepBoundaryCheck: 1, sec.StepFitSeal: 1, sec.StepRelease: 1, sec.StepReject: 1}
+		for _, sc := range rep.Steps {
+			if want[sc.Step] != sc.Count {
+				t.Errorf("step %s: %d, want %d", sc.Step, sc.Count, want[sc.Step])
+			}
+		}
+		if rep.Seals != 1 || rep.Breaches != 1 || len(rep.Recent) != 1 || rep.Recent[0].Reason != "battery alert" || len(rep.Steps) != 5 {
+			t.Errorf("report: %+v", rep)
+		}
+		if _, err := f.svc.Report(f.ctx, f.callers["supa"], fac); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a Supplier reads the facility report: %v", err)
+		}
+		ov, err := f.svc.Overview(f.ctx, f.callers["ssc"])
+		if err != nil || len(ov) != 1 || ov[0].Entries != 7 {
+			t.Errorf("SSC overview: %+v, %v", ov, err)
+		}
+		// The manufacturer sees its models' outcomes and nothing of who
+		// supplied them; MFB sees only its G1.
+		out, err := f.svc.Outcomes(f.ctx, f.callers["mfa"])
+		if err != nil || len(out) != 1 || out[0].Model != "E1" || out[0].Devices != 2 || out[0].Breaches != 1 {
+			t.Fatalf("MFA outcomes: %+v, %v", out, err)
+		}
+		if b, _ := json.Marshal(out); strings.Contains(string(b), "SUP") {
+			t.Errorf("the outcomes name a Supplier: %s", b)
+		}
+		out, err = f.svc.Outcomes(f.ctx, f.callers["mfb"])
+		if err != nil || len(out) != 1 || out[0].Model != "G1" || out[0].Devices != 1 {
+			t.Errorf("MFB outcomes: %+v, %v", out, err)
+		}
+		if out, err := f.svc.Outcomes(f.ctx, f.callers["ssc"]); err != nil || len(out) != 2 {
+			t.Errorf("SSC outcomes: %+v, %v", out, err)
+		}
+		if _, err := f.svc.Outcomes(f.ctx, f.callers["supa"]); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("a Supplier reads outcomes: %v", err)
 		}
 	})
 }
