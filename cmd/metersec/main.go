@@ -44,6 +44,7 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			coverageCmd(),
 			estateCmd(),
 			obligationsCmd(),
+			triageCmd(),
 			userCmd(),
 			tokenCmd(),
 			auditCmd(),

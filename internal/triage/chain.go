@@ -81,11 +81,22 @@ func (e *Entry) link() string {
 // entryCols are triage_entries' columns in insert order.
 const entryCols = "facility_id, seq, at, device_id, step, from_state, to_state, operator_id, operator, tool_id, interface_id, supplier_id, model_id, detail, prev_hash, hash"
 
-const entryWidth = 16
+var entryColumns = strings.Split(entryCols, ", ")
 
-// entryChunk rows go in one INSERT: 16 columns each, under both engines'
-// parameter limits.
-const entryChunk = 250
+// idChunk ids go in one IN list.
+const idChunk = 500
+
+// marks is $1, …, $n.
+func marks(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(i))
+	}
+	return b.String()
+}
 
 // appendEntries chains es onto facility f's record in tx: it takes the
 // facility's head (locking it until commit, so one facility's writers go in
@@ -111,51 +122,37 @@ func appendEntries(ctx context.Context, tx *store.Tx, facilityID int64, es []Ent
 		e.Hash = e.link()
 		prev = e.Hash
 	}
-	for start := 0; start < len(es); start += entryChunk {
-		chunk := es[start:min(start+entryChunk, len(es))]
-		args := make(access.Args, 0, len(chunk)*entryWidth)
-		rows := make([]string, len(chunk))
-		for i, e := range chunk {
-			marks := make([]string, 0, entryWidth)
-			for _, v := range []any{e.FacilityID, e.Seq, e.At, e.DeviceID.Int64(), string(e.Step), string(e.From), string(e.To),
-				e.operatorID, e.Operator, e.toolID, e.interfaceID, e.supplierID, e.modelID, e.detail, e.PrevHash, e.Hash} {
-				marks = append(marks, args.Add(v))
-			}
-			rows[i] = "(" + strings.Join(marks, ", ") + ")"
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO triage_entries ("+entryCols+") VALUES "+strings.Join(rows, ", "), args...); err != nil {
-			return errs.Wrap(err, "append triage entries")
-		}
+	rows := make([][]any, len(es))
+	for i, e := range es {
+		rows[i] = []any{e.FacilityID, e.Seq, e.At, e.DeviceID.Int64(), string(e.Step), string(e.From), string(e.To),
+			e.operatorID, e.Operator, e.toolID, e.interfaceID, e.supplierID, e.modelID, e.detail, e.PrevHash, e.Hash}
 	}
-	// The latest entry of each Device decides its state.
+	if err := tx.InsertRows(ctx, "triage_entries", entryColumns, rows); err != nil {
+		return errs.Wrap(err, "append triage entries")
+	}
+	// The latest entry of each Device decides its state: its row is
+	// replaced.
 	last := map[estate.DeviceID]int{}
 	for i, e := range es {
 		last[e.DeviceID] = i
 	}
-	latest := make([]Entry, 0, len(last))
+	ids := make([]any, 0, len(last))
+	rows = rows[:0]
 	for i, e := range es {
 		if last[e.DeviceID] == i {
-			latest = append(latest, e)
+			ids = append(ids, e.DeviceID.Int64())
+			rows = append(rows, []any{e.DeviceID.Int64(), facilityID, string(e.To), e.supplierID, e.modelID, manufacturers[e.modelID], e.Seq, e.At})
 		}
 	}
-	const width = 8
-	for start := 0; start < len(latest); start += entryChunk {
-		chunk := latest[start:min(start+entryChunk, len(latest))]
-		args := make(access.Args, 0, len(chunk)*width)
-		rows := make([]string, len(chunk))
-		for i, e := range chunk {
-			marks := make([]string, 0, width)
-			for _, v := range []any{e.DeviceID.Int64(), facilityID, string(e.To), e.supplierID, e.modelID, manufacturers[e.modelID], e.Seq, e.At} {
-				marks = append(marks, args.Add(v))
-			}
-			rows[i] = "(" + strings.Join(marks, ", ") + ")"
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO triage_devices (device_id, facility_id, state, supplier_id, model_id, manufacturer_id, last_seq, updated_at)
-			VALUES `+strings.Join(rows, ", ")+`
-			ON CONFLICT (device_id) DO UPDATE SET facility_id = excluded.facility_id, state = excluded.state, supplier_id = excluded.supplier_id,
-			model_id = excluded.model_id, manufacturer_id = excluded.manufacturer_id, last_seq = excluded.last_seq, updated_at = excluded.updated_at`, args...); err != nil {
+	for start := 0; start < len(ids); start += idChunk {
+		part := ids[start:min(start+idChunk, len(ids))]
+		if _, err := tx.ExecContext(ctx, "DELETE FROM triage_devices WHERE device_id IN ("+marks(len(part))+")", part...); err != nil {
 			return errs.Wrap(err, "update triage devices")
 		}
+	}
+	if err := tx.InsertRows(ctx, "triage_devices", []string{"device_id", "facility_id", "state", "supplier_id", "model_id",
+		"manufacturer_id", "last_seq", "updated_at"}, rows); err != nil {
+		return errs.Wrap(err, "update triage devices")
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE triage_facilities SET head_hash = $1 WHERE id = $2", prev, facilityID); err != nil {
 		return errs.Wrap(err, "move triage record head")

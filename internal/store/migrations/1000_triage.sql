@@ -47,7 +47,9 @@ CREATE TABLE triage_tool_operators (
 -- The record: one row per Triage Activity, never updated or deleted. hash
 -- covers every column and prev_hash, the hash of the entry before it in the
 -- same facility. supplier_id (the Responsible Supplier when received) and
--- model_id decide who else may read an entry; they are hashed too.
+-- model_id decide who else may read an entry; they are hashed too. On
+-- SQLite the table is clustered by its key, so verifying a facility reads one
+-- range in order.
 CREATE TABLE triage_entries (
     facility_id  BIGINT NOT NULL,
     seq          BIGINT NOT NULL,
@@ -66,7 +68,8 @@ CREATE TABLE triage_entries (
     prev_hash    TEXT NOT NULL,
     hash         TEXT NOT NULL,
     PRIMARY KEY (facility_id, seq)
-);
+--sqlite: ) WITHOUT ROWID;
+--postgres: );
 CREATE INDEX triage_entries_by_device ON triage_entries (device_id, facility_id, seq);
 CREATE INDEX triage_entries_by_supplier ON triage_entries (supplier_id, device_id);
 
