@@ -95,7 +95,8 @@ func (s *Service) DeviceHistory(ctx context.Context, c access.Caller, id estate.
 		return History{}, err
 	}
 	if len(es) == 0 {
-		return History{}, errs.E(errs.NotFound, "no triage record of Device %s that you may see", id)
+		// The message does not repeat the ID, as the estate's does not.
+		return History{}, errs.E(errs.NotFound, "no triage record of that Device that you may see")
 	}
 	h := History{DeviceID: id, Entries: es, State: es[len(es)-1].To}
 	if c.Has(sec.RoleTriage) {

@@ -100,6 +100,14 @@ var funcs = template.FuncMap{
 		return template.URL(q.Encode())
 	},
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
+	// dict passes several values to a partial: dict "Key" value ….
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // thousands puts commas in a run of digits: 35000000 → 35,000,000.
@@ -217,6 +225,7 @@ var navigation = []navItem{
 	{Label: "Arrangements", Href: "/arrangements", Group: "G3.20"},
 	{Label: "Obligations", Href: "/obligations", Group: "G3.20"},
 	{Label: "Alerts", Href: "/arrangement-alerts", Group: "G3.20"},
+	{Label: "Triage", Href: "/triage", Roles: []sec.Role{sec.RoleTriage, sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}, Group: "Triage"},
 	{Label: "Reports", Href: "/reports", Group: "Reports"},
 	{Label: "Standing reports", Href: "/reports/standing", Roles: forSSC, Group: "Reports"},
 	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}, Group: "Operations"},

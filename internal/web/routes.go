@@ -85,6 +85,7 @@ func (s *Server) allRoutes() []Route {
 		s.coverageRoutes(),
 		s.estateRoutes(),
 		s.obligationRoutes(),
+		s.triageRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/triage"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
@@ -53,6 +54,8 @@ type Server struct {
 	Estate *estate.Service
 	// Reports are the SSC's monthly mailings and standing reports.
 	Reports *report.Service
+	// Triage is MP203's Triage Facilities and their records.
+	Triage *triage.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -95,6 +98,7 @@ func New(cfg Config) (*Server, error) {
 		Arrangements:  arrangement.NewService(cfg.DB),
 		Coverage:      coverage.NewService(cfg.DB),
 		Estate:        estate.NewService(cfg.DB),
+		Triage:        triage.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
