@@ -151,6 +151,10 @@ func Seed(ctx context.Context, db *store.DB, opts Options) error {
 	if err := seedVulnerabilities(ctx, db, callers); err != nil {
 		return err
 	}
+	opts.Log("triage facilities")
+	if err := seedTriage(ctx, db, callers, opts.Today); err != nil {
+		return err
+	}
 	opts.Log("coverage snapshots and reports")
 	return seedOversight(ctx, db, sys, opts.Today)
 }

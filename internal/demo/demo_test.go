@@ -77,6 +77,7 @@ func TestSeedBuildsAWholeWorld(t *testing.T) {
 		if err != nil || len(runs) < 2 {
 			t.Errorf("report runs: %d, %v", len(runs), err)
 		}
+		checkTriage(t, ctx, db)
 		if ar, err := audit.Verify(ctx, db); err != nil || !ar.OK() {
 			t.Errorf("audit chain: %+v, %v", ar, err)
 		}
