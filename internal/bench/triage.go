@@ -108,3 +108,5 @@ func IntakeCSV(from, to int) []byte {
 func (w *TriageWorld) Intake(ctx context.Context, from, to int) (triage.IntakeResult, error) {
 	return w.Triage.Intake(ctx, w.Operator, w.Facility, bytes.NewReader(IntakeCSV(from, to)))
 }
+
+func itoa(i int) string { return fmt.Sprint(i) }

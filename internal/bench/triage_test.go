@@ -11,60 +11,75 @@ import (
 	"github.com/metersec/metersec/internal/store/storetest"
 )
 
-// triageFull runs the triage benchmarks at the sizes of the targets:
-// 100,000 Devices in one intake, a record of 1,000,000 entries verified.
-var triageFull = flag.Bool("triage-full", false, "run the triage benchmarks at full size (100,000-Device intake, 1,000,000-entry record)")
+// triageFull runs the triage timings at the sizes of the targets.
+var triageFull = flag.Bool("triage-full", false, "time the triage intake of 100,000 Devices and the verify of a 1,000,000-entry record")
 
-var triageIntake = flag.Int("triage-intake", 0, "time only an intake of this many Devices")
-
-// TestTriageSpeed times a batch intake and a verify of the record it
-// leaves, on each engine: small by default, the sizes with
-// -triage-full (targets: each under 10 s).
-func TestTriageSpeed(t *testing.T) {
-	intake, record := 2_000, 10_000
+// TestTriageIntakeSpeed times a batch intake (target: 100,000 Devices in
+// under 10 s on either engine): 2,000 Devices by default, 100,000 with
+// -triage-full. It logs the figures; unit tests never assert timings.
+func TestTriageIntakeSpeed(t *testing.T) {
+	n := 2_000
 	if *triageFull {
-		intake, record = 100_000, 1_000_000
-	}
-	if *triageIntake > 0 {
-		intake, record = *triageIntake, *triageIntake
+		n = 100_000
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		w, err := BuildTriageWorld(ctx, db, record)
+		w, err := BuildTriageWorld(ctx, db, n)
 		if err != nil {
 			t.Fatal(err)
 		}
 		start, cpu := time.Now(), cpuTime()
-		res, err := w.Intake(ctx, 0, intake)
+		res, err := w.Intake(ctx, 0, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		took := time.Since(start)
-		t.Logf("%s: intake of %d Devices: %s (CPU of this process %s)", db.Dialect, res.Received, took.Round(time.Millisecond),
-			(cpuTime() - cpu).Round(time.Millisecond))
-		if *triageFull && took > 10*time.Second {
-			t.Errorf("intake of %d Devices took %s, target 10 s", intake, took)
+		logTiming(t, db, "intake of "+itoa(int(res.Received))+" Devices", start, cpu, 10*time.Second)
+		rep, err := w.Triage.Verify(ctx, w.Operator, w.Facility)
+		if err != nil || !rep.OK() || rep.Checked != int64(n) {
+			t.Fatalf("verify after intake: %+v, %v", rep, err)
 		}
-		for from := intake; from < record; from += 100_000 {
-			if _, err := w.Intake(ctx, from, min(from+100_000, record)); err != nil {
+	})
+}
+
+// TestTriageVerifySpeed times triage verify of one facility's record
+// (target: 1,000,000 entries in under 10 s): 10,000 entries by default,
+// 1,000,000 with -triage-full, written by intakes of 100,000 Devices.
+func TestTriageVerifySpeed(t *testing.T) {
+	n := 10_000
+	if *triageFull {
+		n = 1_000_000
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w, err := BuildTriageWorld(ctx, db, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for from := 0; from < n; from += 100_000 {
+			if _, err := w.Intake(ctx, from, min(from+100_000, n)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		start, cpu = time.Now(), cpuTime()
+		start, cpu := time.Now(), cpuTime()
 		rep, err := w.Triage.Verify(ctx, w.Operator, w.Facility)
 		if err != nil {
 			t.Fatal(err)
 		}
-		took = time.Since(start)
-		if !rep.OK() || rep.Checked != int64(record) {
+		if !rep.OK() || rep.Checked != int64(n) {
 			t.Fatalf("verify: %+v", rep)
 		}
-		t.Logf("%s: verify of %d entries: %s (CPU of this process %s)", db.Dialect, rep.Checked, took.Round(time.Millisecond),
-			(cpuTime() - cpu).Round(time.Millisecond))
-		if *triageFull && took > 10*time.Second {
-			t.Errorf("verify of %d entries took %s, target 10 s", record, took)
-		}
+		logTiming(t, db, "verify of "+itoa(int(rep.Checked))+" entries", start, cpu, 10*time.Second)
 	})
+}
+
+func logTiming(t *testing.T, db *store.DB, what string, start time.Time, cpu time.Duration, target time.Duration) {
+	took := time.Since(start)
+	verdict := "within"
+	if took > target {
+		verdict = "OVER"
+	}
+	t.Logf("%s: %s: %s wall, %s CPU of this process (%s the %s target)", db.Dialect, what, took.Round(time.Millisecond),
+		(cpuTime() - cpu).Round(time.Millisecond), verdict, target)
 }
 
 // cpuTime is the user and system time this process has used: on a shared
