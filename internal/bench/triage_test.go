@@ -14,6 +14,9 @@ import (
 // triageFull runs the triage timings at the sizes of the targets.
 var triageFull = flag.Bool("triage-full", false, "time the triage intake of 100,000 Devices and the verify of a 1,000,000-entry record")
 
+// triageRecord sets the size of the record TestTriageVerifySpeed verifies.
+var triageRecord = flag.Int("triage-record", 0, "entries in the record TestTriageVerifySpeed verifies (default 10,000; 1,000,000 with -triage-full)")
+
 // TestTriageIntakeSpeed times a batch intake (target: 100,000 Devices in
 // under 10 s on either engine): 2,000 Devices by default, 100,000 with
 // -triage-full. It logs the figures; unit tests never assert timings.
@@ -48,6 +51,9 @@ func TestTriageVerifySpeed(t *testing.T) {
 	n := 10_000
 	if *triageFull {
 		n = 1_000_000
+	}
+	if *triageRecord > 0 {
+		n = *triageRecord
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

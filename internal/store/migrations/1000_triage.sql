@@ -70,8 +70,9 @@ CREATE TABLE triage_entries (
     PRIMARY KEY (facility_id, seq)
 --sqlite: ) WITHOUT ROWID;
 --postgres: );
+-- A Device's history is found by its id; who may read it is a filter on
+-- those few rows, so no index by Supplier (each index costs the intake).
 CREATE INDEX triage_entries_by_device ON triage_entries (device_id, facility_id, seq);
-CREATE INDEX triage_entries_by_supplier ON triage_entries (supplier_id, device_id);
 
 -- Where each Device stands in triage now: one row per Device ever received,
 -- moved on by each entry in the same transaction. The entries are the
@@ -88,7 +89,6 @@ CREATE TABLE triage_devices (
     updated_at  @time NOT NULL
 );
 CREATE INDEX triage_devices_by_facility ON triage_devices (facility_id, state);
-CREATE INDEX triage_devices_by_supplier ON triage_devices (supplier_id);
 CREATE INDEX triage_devices_by_manufacturer ON triage_devices (manufacturer_id, model_id);
 
 -- Every seal ever fitted: the number is unique across all facilities and,
