@@ -26,16 +26,13 @@ type Held struct {
 	ModelID, FirmwareID, SupplierID, MapID int64
 }
 
-// heldChunk bounds the ids in one statement: well under either engine's limit
-// on parameters, and large enough that 100,000 Devices take 200 statements.
-const heldChunk = 500
-
 // HeldDevices reads the Devices with the ids (without history), whoever may
 // see them; ids not in the estate are absent from the map.
 func HeldDevices(ctx context.Context, q store.Querier, ids []DeviceID) (map[DeviceID]Held, error) {
 	out := make(map[DeviceID]Held, len(ids))
-	for start := 0; start < len(ids); start += heldChunk {
-		chunk := ids[start:min(start+heldChunk, len(ids))]
+	size := store.ListChunk(q)
+	for start := 0; start < len(ids); start += size {
+		chunk := ids[start:min(start+size, len(ids))]
 		var args access.Args
 		marks := make([]string, len(chunk))
 		for i, id := range chunk {
@@ -115,8 +112,9 @@ func SetStatusesIn(ctx context.Context, tx *store.Tx, held []Held, st Status) er
 			inhDelta[ik] += delta
 		}
 	}
-	for start := 0; start < len(ids); start += heldChunk {
-		chunk := ids[start:min(start+heldChunk, len(ids))]
+	size := store.ListChunk(tx)
+	for start := 0; start < len(ids); start += size {
+		chunk := ids[start:min(start+size, len(ids))]
 		args := access.Args{string(st)}
 		marks := make([]string, len(chunk))
 		for i, id := range chunk {

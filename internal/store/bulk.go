@@ -67,3 +67,23 @@ func (tx *Tx) InsertRows(ctx context.Context, table string, cols []string, rows 
 	}
 	return nil
 }
+
+// ListChunk is how many values to put in one IN (…) list of numbered
+// parameters on the engine q runs on: SQLite finds each $N by a linear search
+// of the statement's parameters, so long lists cost it quadratically (500 is
+// about where the search and the per-statement cost balance); PostgreSQL
+// pays a round trip per statement instead, so it takes 10,000 at a time
+// (its limit is 65,535 parameters).
+func ListChunk(q Querier) int {
+	var d Dialect
+	switch x := q.(type) {
+	case *Tx:
+		d = x.Dialect
+	case *DB:
+		d = x.Dialect
+	}
+	if d == Postgres {
+		return 10_000
+	}
+	return 500
+}

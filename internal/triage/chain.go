@@ -83,9 +83,6 @@ const entryCols = "facility_id, seq, at, device_id, step, from_state, to_state, 
 
 var entryColumns = strings.Split(entryCols, ", ")
 
-// idChunk ids go in one IN list.
-const idChunk = 500
-
 // marks is $1, …, $n.
 func marks(n int) string {
 	var b strings.Builder
@@ -144,8 +141,9 @@ func appendEntries(ctx context.Context, tx *store.Tx, facilityID int64, es []Ent
 			rows = append(rows, []any{e.DeviceID.Int64(), facilityID, string(e.To), e.supplierID, e.modelID, manufacturers[e.modelID], e.Seq, e.At})
 		}
 	}
-	for start := 0; start < len(ids); start += idChunk {
-		part := ids[start:min(start+idChunk, len(ids))]
+	size := store.ListChunk(tx)
+	for start := 0; start < len(ids); start += size {
+		part := ids[start:min(start+size, len(ids))]
 		if _, err := tx.ExecContext(ctx, "DELETE FROM triage_devices WHERE device_id IN ("+marks(len(part))+")", part...); err != nil {
 			return errs.Wrap(err, "update triage devices")
 		}

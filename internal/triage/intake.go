@@ -278,7 +278,7 @@ func (s *Service) intakeEntries(ctx context.Context, tx *store.Tx, c access.Call
 // currentStates reads the triage state of each Device that has one.
 func currentStates(ctx context.Context, q store.Querier, ids []estate.DeviceID) (map[estate.DeviceID]deviceState, error) {
 	out := map[estate.DeviceID]deviceState{}
-	const chunk = 500
+	chunk := store.ListChunk(q)
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
 		var args access.Args

@@ -65,8 +65,8 @@ func seedTriage(w *world) {
 	tria, supA, supB, manA := org("triage"), org("supplierA"), org("supplierB"), org("manufacturer")
 	now := time.Now().UTC()
 	var model, fw int64
-	if err := w.db.Writer().QueryRow(`INSERT INTO device_models (manufacturer_id, code, name, device_type, generation, classification, created_at, updated_at)
-		VALUES ($1, 'TRI-MOD-1', 'Triage model', 'ESME', 'SMETS2+', 'GREEN', $2, $2) RETURNING id`, manA, now).Scan(&model); err != nil {
+	if err := w.db.Writer().QueryRow(`INSERT INTO device_models (manufacturer_id, code, name, device_type, generation, hardware_version, classification, created_at, updated_at)
+		VALUES ($1, 'TRI-MOD-1', 'Triage model', 'ESME', 'SMETS2+', '1.0', 'GREEN', $2, $2) RETURNING id`, manA, now).Scan(&model); err != nil {
 		w.t.Fatal(err)
 	}
 	if err := w.db.Writer().QueryRow(`INSERT INTO firmware_versions (model_id, version, created_at, updated_at) VALUES ($1, '1.0', $2, $2) RETURNING id`,
