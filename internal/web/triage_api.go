@@ -59,6 +59,7 @@ func (s *Server) triageRoutes() []Route {
 		{Method: "GET", Path: "/triage/facilities/{id}", Name: "facilityPage", Summary: "A facility: status, decisions, tools, report and record.", Tag: "ui", Handle: s.facilityPage},
 		{Method: "POST", Path: "/triage/facilities/{id}/decisions", Name: "decideFacilityForm", Summary: "Record a decision on a facility.", Tag: "ui", Handle: s.decideFacilityForm},
 		{Method: "POST", Path: "/triage/facilities/{id}/tools", Name: "registerToolForm", Summary: "Register a Triage Tool or Interface.", Tag: "ui", Handle: s.registerToolForm},
+		{Method: "POST", Path: "/triage/facilities/{id}/intake", Name: "intakeForm", Summary: "Receive a batch of Devices from a CSV file.", Tag: "ui", Upload: true, Scope: "import", Handle: s.intakeForm},
 		{Method: "GET", Path: "/triage/facilities/{id}/scan", Name: "scanPage", Summary: "The scanning workflow: a Device's history and its next step in one form.", Tag: "ui", Handle: s.scanPage},
 		{Method: "POST", Path: "/triage/facilities/{id}/scan", Name: "scanForm", Summary: "Record a Device's next step.", Tag: "ui", Handle: s.scanForm},
 		{Method: "GET", Path: "/triage/devices/{id}", Name: "triageDevicePage", Summary: "A Device's triage history.", Tag: "ui", Handle: s.triageDevicePage},

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -270,4 +273,47 @@ func (s *Server) triageDevicePage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "triage_device", s.newPage(r, "Triage of "+id.String(), h))
+}
+
+// intakeForm receives the batch intake file of the facility page's upload
+// form: all rows or none, the problems listed with their lines.
+func (s *Server) intakeForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := triageID(r, "triage facility")
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxIntakeUpload)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return errs.E(errs.Invalid, "send the file from the intake form (multipart/form-data)")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return tooLarge(errs.E(errs.Invalid, "the upload could not be read: %v", err))
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		body, err := maybeGunzip(io.NopCloser(part))
+		if err != nil {
+			return err
+		}
+		res, err := s.Triage.Intake(r.Context(), callerOf(r), id, body)
+		if err != nil {
+			err = tooLarge(err)
+			if errs.CodeOf(err) == errs.Invalid {
+				// The problems by line, in the message: the form has one
+				// field, and several lines may share a column.
+				return s.showFacility(w, r, http.StatusUnprocessableEntity, "intake", errs.E(errs.Invalid, "%s", err.Error()))
+			}
+			return err
+		}
+		return s.redirect(w, r, facilityPath(id), fmt.Sprintf("Received %d Devices (entries %d to %d).", res.Received, res.FirstSeq, res.LastSeq))
+	}
+	return errs.E(errs.Invalid, "choose an intake file to upload")
 }

@@ -35,6 +35,7 @@ func init() {
 		"GET /triage/facilities/{id}":                   {calls: fac("GET", "/triage/facilities/{}", "")},
 		"POST /triage/facilities/{id}/decisions":        {calls: fac("POST", "/triage/facilities/{}/decisions", "event=no_such_event")},
 		"POST /triage/facilities/{id}/tools":            {calls: fac("POST", "/triage/facilities/{}/tools", "category=spanner")},
+		"POST /triage/facilities/{id}/intake":           {calls: fac("POST", "/triage/facilities/{}/intake", "x=1")},
 		"GET /triage/facilities/{id}/scan":              {calls: scanCalls},
 		"POST /triage/facilities/{id}/scan":             {calls: fac("POST", "/triage/facilities/{}/scan", "device_id=zz&step=receive")},
 		"GET /triage/devices/{id}":                      {calls: each("tdevice", "GET", "/triage/devices/{}", "")},
