@@ -48,6 +48,7 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			secCmd(),
 			assessmentCmd(),
 			riskCmd(),
+			triageCmd(),
 			userCmd(),
 			tokenCmd(),
 			secretsCmd(),

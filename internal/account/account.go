@@ -342,3 +342,16 @@ func RoleNames() []string {
 	}
 	return out
 }
+
+// FindUser is the user with the email, active or disabled, for another area's
+// service that names people by email (a Triage Facility's operators, a
+// meeting's attendance): it ignores visibility, so the calling service decides
+// what of the user its caller may learn.
+func FindUser(ctx context.Context, q store.Querier, email string) (User, error) {
+	return userByEmail(ctx, q, email)
+}
+
+// FindUserByID is FindUser by id.
+func FindUserByID(ctx context.Context, q store.Querier, id int64) (User, error) {
+	return userByID(ctx, q, id)
+}

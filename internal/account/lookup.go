@@ -8,13 +8,6 @@ import (
 	"github.com/metersec/metersec/internal/store"
 )
 
-// FindUser finds an active or disabled user by email, for other areas that
-// name people (a meeting's attendance). It ignores visibility: the caller
-// decides what to show.
-func FindUser(ctx context.Context, q store.Querier, email string) (User, error) {
-	return userByEmail(ctx, q, email)
-}
-
 // FindUsers returns the users with the ids, ordered by organisation and
 // email; ids that name nobody are left out.
 func FindUsers(ctx context.Context, q store.Querier, ids []int64) ([]User, error) {

@@ -51,19 +51,28 @@ func Digest(state any) string {
 }
 
 // hash is the link: the SHA-256 of the previous link and every field of the
-// entry, separated so that no two different entries hash the same text.
+// entry.
 func (e Entry) hash() string {
-	h := sha256.New()
-	for _, s := range []string{
-		e.PrevHash, strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano),
+	return Link(e.PrevHash, strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano),
 		strconv.FormatInt(e.ActorUserID, 10), strconv.FormatInt(e.ActorOrgID, 10), e.Actor,
-		e.Action, e.ObjectType, e.ObjectID, e.Digest,
-	} {
+		e.Action, e.ObjectType, e.ObjectID, e.Digest)
+}
+
+// Link is one link of a hash chain: the hex SHA-256 of the fields (the
+// previous link first), each followed by a unit separator so that no two
+// different lists of fields hash the same text. The audit trail and other
+// append-only records (a Triage Facility's asset record) chain with it.
+func Link(fields ...string) string {
+	h := sha256.New()
+	for _, s := range fields {
 		h.Write([]byte(s))
 		h.Write([]byte{0x1f})
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Genesis is the link before the first entry of a chain.
+var Genesis = strings.Repeat("0", 64)
 
 // Record appends an entry for a change made in tx: action (e.g.
 // "party.create") on the object, with a digest of its new state.
@@ -187,7 +196,7 @@ func verify(ctx context.Context, db *store.DB, anchors map[int64]Checkpoint) (Re
 		return rep, fmt.Errorf("read audit log: %w", err)
 	}
 	defer rows.Close()
-	prev := Entry{Hash: strings.Repeat("0", 64)}
+	prev := Entry{Hash: Genesis}
 	for rows.Next() {
 		e, err := scan(rows)
 		if err != nil {

@@ -299,3 +299,21 @@ func updateFirmware(ctx context.Context, tx *store.Tx, f Firmware) error {
 		f.Released, f.ImageHash, tx.Now, f.ID)
 	return errs.Wrap(err, "update firmware")
 }
+
+// FirmwareStatusOn is the CPA certificate status on d of one firmware version
+// of a model, for another area's service that has the ids from the estate (a
+// Triage Facility receiving a Device). It ignores visibility: the calling
+// service decides what its caller may see. A firmware id not of the model is
+// Uncertified.
+func FirmwareStatusOn(ctx context.Context, q store.Querier, modelID, firmwareID int64, d sec.Date) (Status, error) {
+	fws, _, err := modelDetail(ctx, q, modelID, d)
+	if err != nil {
+		return Status{}, err
+	}
+	for _, f := range fws {
+		if f.ID == firmwareID {
+			return f.Status, nil
+		}
+	}
+	return Status{State: Uncertified, Reason: "not a firmware version of the model in the catalogue"}, nil
+}

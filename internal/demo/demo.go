@@ -155,6 +155,10 @@ func Seed(ctx context.Context, db *store.DB, opts Options) error {
 	if err := seedAssurance(ctx, db, callers, opts.Today); err != nil {
 		return err
 	}
+	opts.Log("triage facilities")
+	if err := seedTriage(ctx, db, callers, opts.Today); err != nil {
+		return err
+	}
 	opts.Log("coverage snapshots and reports")
 	if err := seedOversight(ctx, db, sys, opts.Today); err != nil {
 		return err

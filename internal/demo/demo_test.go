@@ -106,6 +106,7 @@ func TestSeedBuildsAWholeWorld(t *testing.T) {
 		if len(colours) != 4 || len(types) != len(sec.ItemTypes) {
 			t.Errorf("the demo meetings have colours %v and types %v", colours, types)
 		}
+		checkTriage(t, ctx, db)
 		if ar, err := audit.Verify(ctx, db); err != nil || !ar.OK() {
 			t.Errorf("audit chain: %+v, %v", ar, err)
 		}

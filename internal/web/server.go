@@ -33,6 +33,7 @@ import (
 	"github.com/metersec/metersec/internal/risk"
 	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/triage"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
@@ -66,6 +67,8 @@ type Server struct {
 	Assurance *assurance.Service
 	// Risks is the SSC's risk register.
 	Risks *risk.Service
+	// Triage is MP203's Triage Facilities and their records.
+	Triage *triage.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -120,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 		Meetings:      meeting.NewService(cfg.DB),
 		Assurance:     assurance.NewService(cfg.DB),
 		Risks:         &risk.Service{DB: cfg.DB},
+		Triage:        triage.NewService(cfg.DB),
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
