@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 
@@ -21,6 +22,7 @@ is a SQLite file that --db can open directly. PostgreSQL: runs pg_dump (custom f
 restore with pg_restore), which reads one consistent snapshot.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&out, "out", "", "the file to write (must not exist)")
+			cli.FormatFlag(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if out == "" {
@@ -35,7 +37,7 @@ restore with pg_restore), which reads one consistent snapshot.`,
 					return fmt.Errorf("backing up PostgreSQL needs pg_dump on the PATH (Debian: apt-get install postgresql-client)")
 				}
 				cmd := exec.CommandContext(ctx, pgdump, "--format=custom", "--file="+out, env.DB)
-				cmd.Stdout, cmd.Stderr = env.Stdout, env.Stderr
+				cmd.Stdout, cmd.Stderr = env.Stderr, env.Stderr // stdout is for the result
 				if err := cmd.Run(); err != nil {
 					return fmt.Errorf("pg_dump: %w", err)
 				}
@@ -53,8 +55,10 @@ restore with pg_restore), which reads one consistent snapshot.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "wrote %s (%d bytes)\n", out, st.Size())
-			return nil
+			return env.Print(map[string]any{"file": out, "bytes": st.Size()}, func(w io.Writer) error {
+				fmt.Fprintf(w, "wrote %s (%d bytes)\n", out, st.Size())
+				return nil
+			})
 		},
 	}
 }

@@ -66,7 +66,7 @@ type Summary struct {
 // Failure is the Supplier of Last Resort event of the simulated year.
 type Failure struct {
 	Supplier string    // the Supplier that failed
-	SoLR     string    // the Supplier of Last Resort that took its customers
+	SoLR     string    `json:"solr"` // the Supplier of Last Resort that took its customers
 	Date     time.Time // the day the portfolio moved
 	Devices  int64     // Devices moved on that day
 }
