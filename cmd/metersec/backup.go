@@ -26,6 +26,7 @@ PostgreSQL: runs pg_dump (custom format) of the schema --db names, which reads o
 snapshot. Either restores with "metersec restore --from FILE".`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&out, "out", "", "the file to write (must not exist)")
+			cli.FormatFlag(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if out == "" {
@@ -46,8 +47,10 @@ snapshot. Either restores with "metersec restore --from FILE".`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "wrote %s (%d bytes)\n", out, st.Size())
-			return nil
+			return env.Print(map[string]any{"file": out, "bytes": st.Size()}, func(w io.Writer) error {
+				fmt.Fprintf(w, "wrote %s (%d bytes)\n", out, st.Size())
+				return nil
+			})
 		},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,3 +66,22 @@ func splitList(s string) []string {
 }
 
 func printf(w io.Writer, format string, args ...any) { fmt.Fprintf(w, format, args...) }
+
+// sharedSettings are the flags that are settings of the site, not arguments
+// of one run: they mean the same to every command that has them, so they
+// read the generic METERSEC_<FLAG> variable and the config file (see package
+// cli). Every server setting is one (demo serves too), and so are the
+// policy figures that the reports and the scheduled work must agree on.
+func sharedSettings() []string {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	serveCmd().Flags(fs)
+	names := []string{"churn-window-months", "churn-notice-days", "expiry-days", "g320-fix-version"}
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+// The usage of settings that serve and `report schedule` share.
+const (
+	reportScheduleUsage = "when the monthly reports go out: first-working-day, working-day:N or day:N, optionally @HH:MM UK time (default first-working-day@06:00)"
+	bankHolidaysUsage   = "a file of YYYY-MM-DD[,name] lines replacing the built-in England and Wales bank holidays (2025-2027)"
+)

@@ -19,9 +19,12 @@ func TestGenerateImportTransfer(t *testing.T) {
 	}
 	var sum struct {
 		Devices int64
-		Failure struct{ Supplier, SoLR string }
+		Failure struct {
+			Supplier string
+			SoLR     string `json:"solr"`
+		}
 	}
-	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.Devices == 0 {
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.Devices != 500 {
 		t.Fatalf("generate output %q: %v", stdout, err)
 	}
 	if code, _, errOut := run(t, "", nil, "migrate", "--db", db); code != 0 {

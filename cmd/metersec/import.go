@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/metersec/metersec/internal/cli"
@@ -51,37 +52,74 @@ func importPartiesCmd() *cli.Command {
 // openInputDB opens what every import command reads and writes: the one
 // FILE argument (see openInput) and the database, migrated. done closes both.
 func openInputDB(ctx context.Context, env *cli.Env, args []string) (io.Reader, *store.DB, func(), error) {
-	r, closeInput, err := openInput(args)
+	in, db, done, err := openCountedInputDB(ctx, env, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return in.r, db, done, nil
+}
+
+// openCountedInputDB is openInputDB with the input's size and a count of the
+// bytes read from it, for a progress bar.
+func openCountedInputDB(ctx context.Context, env *cli.Env, args []string) (*input, *store.DB, func(), error) {
+	in, err := openInput(args)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	db, err := openDB(ctx, env, true)
 	if err != nil {
-		closeInput()
+		in.close()
 		return nil, nil, nil, err
 	}
-	return r, db, func() { db.Close(); closeInput() }, nil
+	return in, db, func() { db.Close(); in.close() }, nil
+}
+
+// input is the one FILE argument, opened.
+type input struct {
+	r     io.Reader // the file's text, decompressed
+	size  int64     // the file's size on disk; 0 when unknown (standard input, a pipe)
+	read  *atomic.Int64
+	close func()
 }
 
 // openInput opens the one FILE argument ("-" for standard input),
-// decompressing gzip.
-func openInput(args []string) (io.Reader, func(), error) {
+// decompressing gzip. The bytes read are counted before decompression, so
+// that they compare with the size on disk.
+func openInput(args []string) (*input, error) {
 	if len(args) != 1 {
-		return nil, nil, cli.Usagef("give one file (or - for standard input)")
+		return nil, cli.Usagef("give one file (or - for standard input)")
 	}
-	var f io.ReadCloser = os.Stdin
+	var f *os.File = os.Stdin
 	if args[0] != "-" {
 		var err error
 		if f, err = os.Open(args[0]); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	r, err := gunzipMaybe(f)
+	in := &input{read: new(atomic.Int64), close: func() { f.Close() }}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		in.size = st.Size()
+	}
+	r, err := gunzipMaybe(countReads{f, in.read})
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return r, func() { f.Close() }, nil
+	in.r = r
+	return in, nil
+}
+
+// countReads counts the bytes read through it; the progress bar reads the
+// count from another goroutine.
+type countReads struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countReads) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 func importDevicesCmd() *cli.Command {
@@ -97,14 +135,15 @@ in the estate as the file describes them are left alone. The file streams: tens 
 need no more memory than a few.`,
 		Flags: cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			r, db, done, err := openInputDB(ctx, env, args)
+			in, db, done, err := openCountedInputDB(ctx, env, args)
 			if err != nil {
 				return err
 			}
 			defer done()
 			p := newProgress(env.Stderr)
-			res, err := estate.NewService(db).ImportDevices(ctx, operator(env), r, estate.ImportOptions{Progress: p.report})
-			p.done()
+			bar := p.bar(in.size, in.read)
+			res, err := estate.NewService(db).ImportDevices(ctx, operator(env), in.r, estate.ImportOptions{Progress: bar.rows, Phase: bar.phase})
+			bar.stop()
 			if err != nil {
 				return err
 			}

@@ -28,8 +28,11 @@ func root() *cli.Command {
 parties and contacts, the Device estate, notification arrangements, vulnerability
 coordination and the Security Sub-Committee's reports.
 
-Every setting can be a flag, a METERSEC_* environment variable, or a line in a --config
-file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL.`,
+Every setting can be a flag or an environment variable; site-wide settings (--db, the
+server's, the policy figures) are METERSEC_<FLAG> and may be lines in a --config file,
+and a command's own flags are METERSEC_<COMMAND>_<FLAG> (each --help shows the names).
+--db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL.`,
+		Shared: sharedSettings(),
 		Subs: []*cli.Command{
 			serveCmd(),
 			demoCmd(),
@@ -42,7 +45,6 @@ file. --db takes a SQLite file (the default, ./metersec.db) or a postgres:// URL
 			catalogueCmd(),
 			arrangementCmd(),
 			coverageCmd(),
-			estateCmd(),
 			obligationsCmd(),
 			meetingCmd(),
 			secCmd(),

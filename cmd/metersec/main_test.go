@@ -56,7 +56,7 @@ func TestConfigFileAndEnvironment(t *testing.T) {
 	dbPath := filepath.Join(dir, "from-config.db")
 	cfg := filepath.Join(dir, "metersec.conf")
 	os.WriteFile(cfg, []byte("# settings\ndb = \""+dbPath+"\"\n"), 0o600)
-	if code, out, errOut := run(t, "", nil, "migrate", "--config", cfg, "--format", "json"); code != 0 || !strings.Contains(out, `"Current"`) {
+	if code, out, errOut := run(t, "", nil, "migrate", "--config", cfg, "--format", "json"); code != 0 || !strings.Contains(out, `"current"`) {
 		t.Fatalf("migrate with config: %d %s %s", code, out, errOut)
 	}
 	if _, err := os.Stat(dbPath); err != nil {

@@ -219,8 +219,10 @@ and Wales bank holidays of 2025 to 2027 (data, not law: give later years with --
 a file of YYYY-MM-DD[,name] lines).`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.IntVar(&year, "year", time.Now().Year(), "the year whose months to list")
-			fs.StringVar(&spec, "report-schedule", "", "first-working-day, working-day:N or day:N, optionally @HH:MM (default first-working-day@06:00)")
-			fs.StringVar(&holidays, "bank-holidays", "", "a holiday table replacing the default one")
+			// The same settings as serve's, read from the same variables.
+			fs.StringVar(&spec, "report-schedule", "", reportScheduleUsage)
+			fs.StringVar(&holidays, "bank-holidays", "", bankHolidaysUsage)
+			cli.FormatFlag(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if len(args) > 0 {
@@ -233,17 +235,34 @@ a file of YYYY-MM-DD[,name] lines).`,
 			if err != nil {
 				return cli.Usagef("%v", err)
 			}
-			fmt.Fprintf(env.Stdout, "Schedule %s, UK time.\n", sch)
+			type due struct {
+				Month string    `json:"month"` // YYYY-MM
+				Due   time.Time `json:"due"`
+			}
+			res := struct {
+				Schedule string   `json:"schedule"`
+				Warnings []string `json:"warnings"`
+				Months   []due    `json:"months"`
+			}{Schedule: sch.String()}
 			for _, y := range []int{year, year + 1} {
 				if !sch.Holidays.Covers(y) {
-					fmt.Fprintf(env.Stdout, "Warning: the holiday table has no holidays in %d; only weekends are skipped.\n", y)
+					res.Warnings = append(res.Warnings, fmt.Sprintf("the holiday table has no holidays in %d; only weekends are skipped", y))
 				}
 			}
 			for mo := time.January; mo <= time.December; mo++ {
 				m := report.Month{Year: year, Month: mo}
-				fmt.Fprintf(env.Stdout, "%-15s %s\n", m.Label(), sch.Due(m).In(report.London).Format("Mon 2 Jan 2006 15:04 MST"))
+				res.Months = append(res.Months, due{fmt.Sprintf("%04d-%02d", year, int(mo)), sch.Due(m).In(report.London)})
 			}
-			return nil
+			return env.Print(res, func(w io.Writer) error {
+				fmt.Fprintf(w, "Schedule %s, UK time.\n", res.Schedule)
+				for _, warning := range res.Warnings {
+					fmt.Fprintf(w, "Warning: %s.\n", warning)
+				}
+				for i, d := range res.Months {
+					fmt.Fprintf(w, "%-15s %s\n", report.Month{Year: year, Month: time.Month(i + 1)}.Label(), d.Due.Format("Mon 2 Jan 2006 15:04 MST"))
+				}
+				return nil
+			})
 		},
 	}
 }

@@ -129,6 +129,7 @@ func tokenRevokeCmd() *cli.Command {
 		Name:    "revoke",
 		Args:    "ID",
 		Summary: "revoke an API token at once",
+		Flags:   cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("say which token: metersec token revoke ID (see metersec token list)")
@@ -145,8 +146,10 @@ func tokenRevokeCmd() *cli.Command {
 			if err := account.NewService(db).RevokeToken(ctx, operator(env), id); err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "revoked token %d\n", id)
-			return nil
+			return env.Print(map[string]any{"revoked": id}, func(w io.Writer) error {
+				fmt.Fprintf(w, "revoked token %d\n", id)
+				return nil
+			})
 		},
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
@@ -16,7 +17,8 @@ func totpCmd() *cli.Command {
 		Summary: "print the current authenticator code for a TOTP secret (for the demo and tests)",
 		Help: `Prints the 6-digit code an authenticator app holding SECRET would show now, so you can
 sign in to the demo without a phone. Use a real authenticator app for real accounts.`,
-		NoDB: true,
+		NoDB:  true,
+		Flags: cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("give the secret: metersec totp SECRET")
@@ -25,8 +27,10 @@ sign in to the demo without a phone. Use a real authenticator app for real accou
 			if err != nil {
 				return cli.Usagef("not a TOTP secret: %v", err)
 			}
-			fmt.Fprintln(env.Stdout, code)
-			return nil
+			return env.Print(map[string]string{"code": code}, func(w io.Writer) error {
+				fmt.Fprintln(w, code)
+				return nil
+			})
 		},
 	}
 }

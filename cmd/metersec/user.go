@@ -148,6 +148,7 @@ func userDisableCmd() *cli.Command {
 		Name:    "disable",
 		Args:    "EMAIL",
 		Summary: "disable an account, ending its sessions and tokens",
+		Flags:   cli.FormatFlag,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if len(args) != 1 {
 				return cli.Usagef("say which user: metersec user disable EMAIL")
@@ -160,8 +161,10 @@ func userDisableCmd() *cli.Command {
 			if err := account.NewService(db).Disable(ctx, operator(env), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "disabled %s\n", args[0])
-			return nil
+			return env.Print(map[string]any{"disabled": args[0]}, func(w io.Writer) error {
+				fmt.Fprintf(w, "disabled %s\n", args[0])
+				return nil
+			})
 		},
 	}
 }

@@ -3,6 +3,14 @@
 // METERSEC_* environment variables or a config file, in that order of
 // precedence. A config file key that no command knows is an error, so a typo
 // never passes silently.
+//
+// Only the site's settings (the root's Shared flags: --db, the server's
+// settings, policy figures) are read from a generic variable (METERSEC_DB)
+// or the config file, because they mean the same to every command that has
+// them. Any other flag is an argument of one command and is read only from
+// that command's own variable (--date of `estate show` is
+// METERSEC_ESTATE_SHOW_DATE): a METERSEC_DATE exported for one script once
+// changed the date of every command run after it.
 package cli
 
 import (
@@ -14,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -42,6 +51,10 @@ type Command struct {
 	// Run runs the command with its positional arguments.
 	Run  func(ctx context.Context, env *Env, args []string) error
 	Subs []*Command
+	// Shared, on the root, names the flags that are site settings: each
+	// means the same in every command that has it, so it reads the generic
+	// METERSEC_<FLAG> and the config file. --db and --config always do.
+	Shared []string
 }
 
 // Env is what a running command gets besides its flags.
@@ -64,10 +77,29 @@ func (e UsageError) Error() string { return e.Msg }
 // Usagef makes a UsageError.
 func Usagef(format string, args ...any) error { return UsageError{fmt.Sprintf(format, args...)} }
 
-// EnvName is the environment variable for a flag: METERSEC_ and the flag in
-// capitals with hyphens as underscores (--db → METERSEC_DB).
+// EnvName is the environment variable for a shared flag: METERSEC_ and the
+// flag in capitals with hyphens as underscores (--db → METERSEC_DB).
 func EnvName(flagName string) string {
 	return "METERSEC_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// CommandEnvName is the environment variable for a flag of one command: the
+// command's path after the program's name, then the flag (`estate show
+// --date` → METERSEC_ESTATE_SHOW_DATE).
+func CommandEnvName(path []string, flagName string) string {
+	return EnvName(strings.Join(append(slices.Clone(path), flagName), "-"))
+}
+
+// envNameFor is the variable a flag of the command at path reads.
+func envNameFor(path []*Command, flagName string) string {
+	if isShared(path[0], flagName) {
+		return EnvName(flagName)
+	}
+	return CommandEnvName(names(path[1:]), flagName)
+}
+
+func isShared(root *Command, flagName string) bool {
+	return flagName == "db" || flagName == "config" || slices.Contains(root.Shared, flagName)
 }
 
 // Main runs the command named by args (without the program name) and returns
@@ -105,7 +137,7 @@ func run(ctx context.Context, root *Command, args []string, env *Env) error {
 				// "metersec help user add" is "metersec user add --help".
 				return run(ctx, root, append(slices.Clone(args[1:]), "--help"), env)
 			}
-			printGroup(env.Stdout, path)
+			printGroup(wrapWriter(env.Stdout), path)
 			if len(args) == 0 {
 				return UsageError{"say which command to run (see above)"}
 			}
@@ -120,7 +152,7 @@ func run(ctx context.Context, root *Command, args []string, env *Env) error {
 	}
 	fs := flag.NewFlagSet(strings.Join(names(path), " "), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	config := fs.String("config", "", "read settings from this file (key = value lines; keys are flag names)")
+	config := fs.String("config", "", "read settings from this file (key = value lines; keys are the site-wide flags' names)")
 	if !cmd.NoDB {
 		def := "./metersec.db"
 		if cmd.DBDefault != "" {
@@ -139,7 +171,7 @@ func run(ctx context.Context, root *Command, args []string, env *Env) error {
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				printCommand(env.Stdout, path, fs)
+				printCommand(wrapWriter(env.Stdout), path, fs)
 				return flag.ErrHelp
 			}
 			return UsageError{err.Error() + "; run `" + fs.Name() + " --help`"}
@@ -151,7 +183,7 @@ func run(ctx context.Context, root *Command, args []string, env *Env) error {
 		positional = append(positional, rest[0])
 		rest = rest[1:]
 	}
-	if err := resolve(fs, root, *config, env); err != nil {
+	if err := resolve(fs, path, *config, env); err != nil {
 		return err
 	}
 	if f := fs.Lookup("format"); f != nil {
@@ -176,8 +208,9 @@ func suffix(path []*Command) string {
 }
 
 // resolve fills flags not given on the command line from the environment,
-// then from the config file.
-func resolve(fs *flag.FlagSet, root *Command, configPath string, env *Env) error {
+// then (shared flags only) from the config file.
+func resolve(fs *flag.FlagSet, path []*Command, configPath string, env *Env) error {
+	root := path[0]
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if configPath == "" {
@@ -186,7 +219,7 @@ func resolve(fs *flag.FlagSet, root *Command, configPath string, env *Env) error
 	var file map[string]string
 	if configPath != "" {
 		var err error
-		if file, err = readConfig(configPath, allFlagNames(root)); err != nil {
+		if file, err = readConfig(configPath, sharedFlagNames(root)); err != nil {
 			return err
 		}
 	}
@@ -195,13 +228,14 @@ func resolve(fs *flag.FlagSet, root *Command, configPath string, env *Env) error
 		if set[f.Name] || problem != nil || f.Name == "config" {
 			return
 		}
-		if v := env.Getenv(EnvName(f.Name)); v != "" {
+		name := envNameFor(path, f.Name)
+		if v := env.Getenv(name); v != "" {
 			if err := fs.Set(f.Name, v); err != nil {
-				problem = Usagef("%s=%q: %v", EnvName(f.Name), v, err)
+				problem = Usagef("%s=%q: %v", name, v, err)
 			}
 			return
 		}
-		if v, ok := file[f.Name]; ok {
+		if v, ok := file[f.Name]; ok && isShared(root, f.Name) {
 			if err := fs.Set(f.Name, v); err != nil {
 				problem = Usagef("%s: %s = %q: %v", configPath, f.Name, v, err)
 			}
@@ -211,7 +245,7 @@ func resolve(fs *flag.FlagSet, root *Command, configPath string, env *Env) error
 }
 
 // readConfig reads "key = value" lines (# starts a comment; values may be
-// double-quoted). Every key must be a flag of some command.
+// double-quoted). Every key must be a shared flag of some command.
 func readConfig(path string, known map[string]bool) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -234,21 +268,27 @@ func readConfig(path string, known map[string]bool) (map[string]string, error) {
 			v = uq
 		}
 		if !known[k] {
-			return nil, Usagef("%s:%d: unknown setting %q (settings are the commands' flag names, like db or addr)", path, n, k)
+			return nil, Usagef("%s:%d: unknown setting %q (settings are the site-wide flags' names, like db or addr)", path, n, k)
 		}
 		out[k] = v
 	}
 	return out, sc.Err()
 }
 
-func allFlagNames(root *Command) map[string]bool {
+// sharedFlagNames are the shared flags some command has: the config file's
+// keys.
+func sharedFlagNames(root *Command) map[string]bool {
 	known := map[string]bool{"db": true}
 	var walk func(c *Command)
 	walk = func(c *Command) {
 		if c.Flags != nil {
 			fs := flag.NewFlagSet("", flag.ContinueOnError)
 			c.Flags(fs)
-			fs.VisitAll(func(f *flag.Flag) { known[f.Name] = true })
+			fs.VisitAll(func(f *flag.Flag) {
+				if isShared(root, f.Name) {
+					known[f.Name] = true
+				}
+			})
 		}
 		for _, s := range c.Subs {
 			walk(s)
@@ -282,11 +322,11 @@ func printGroup(w io.Writer, path []*Command) {
 		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(cmd.Help))
 	}
 	fmt.Fprintln(w, "Commands:")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var rows [][2]string
 	for _, s := range cmd.Subs {
-		fmt.Fprintf(tw, "  %s\t%s\n", s.Name, s.Summary)
+		rows = append(rows, [2]string{s.Name, s.Summary})
 	}
-	tw.Flush()
+	writeTable(w, rows)
 	fmt.Fprintf(w, "\nRun `%s COMMAND --help` for a command's flags.\n", strings.Join(names(path), " "))
 }
 
@@ -300,19 +340,20 @@ func printCommand(w io.Writer, path []*Command, fs *flag.FlagSet) {
 	if cmd.Help != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.Help))
 	}
-	fmt.Fprintln(w, "\nFlags (each also settable as the environment variable shown, or in --config):")
+	fmt.Fprintln(w, "\nFlags (each also settable as the environment variable shown; site-wide ones, shown")
+	fmt.Fprintln(w, "as METERSEC_<FLAG>, also in --config):")
 	var fl []*flag.Flag
 	fs.VisitAll(func(f *flag.Flag) { fl = append(fl, f) })
 	sort.Slice(fl, func(i, j int) bool { return fl[i].Name < fl[j].Name })
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var rows [][2]string
 	for _, f := range fl {
 		def := ""
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 			def = " (default " + f.DefValue + ")"
 		}
-		fmt.Fprintf(tw, "  --%s\t%s%s\t%s\n", f.Name, f.Usage, def, EnvName(f.Name))
+		rows = append(rows, [2]string{"--" + f.Name, f.Usage + def + "; " + envNameFor(path, f.Name)})
 	}
-	tw.Flush()
+	writeTable(w, rows)
 }
 
 // FormatFlag adds --format text|json to a command that prints results.
@@ -324,7 +365,7 @@ func (env *Env) Print(v any, text func(w io.Writer) error) error {
 	if env.Format == "json" {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		return enc.Encode(jsonValue(reflect.ValueOf(v)))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	if err := text(tw); err != nil {

@@ -118,6 +118,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		if opts.Progress != nil {
 			opts.Progress(f.rows, f.counter.n)
 		}
+		opts.phase("writing Devices")
 		if err := analyze(ctx, tx, devStage); err != nil {
 			return err
 		}
@@ -137,6 +138,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			if err := dropTemp(ctx, tx, devStage); err != nil {
 				return err
 			}
+			opts.phase("committing")
 			return audit.Record(ctx, tx, "estate.import_devices", "estate", res.SHA256[:16], res)
 		}
 		// The usual file is all new Devices, each once: then a plain
@@ -152,6 +154,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			}
 		}
 		if !done {
+			opts.phase("checking against the estate")
 			if err := checkDevices(ctx, tx, c, ix, &probs); err != nil {
 				return err
 			}
@@ -160,6 +163,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			return err
 		}
 		if done {
+			opts.phase("updating the portfolio")
 			if err := addPortfolio(ctx, tx, ix, agg); err != nil {
 				return err
 			}
@@ -182,12 +186,14 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		if err != nil {
 			return err
 		}
+		opts.phase("updating the portfolio")
 		if err := addPortfolio(ctx, tx, ix, agg); err != nil {
 			return err
 		}
 		if err := addEnrolledStaged(ctx, tx, " AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id)"); err != nil {
 			return err
 		}
+		opts.phase("writing Devices")
 		ins, err := tx.ExecContext(ctx, insertDevices(tx.Dialect)+` WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id) ORDER BY s.id`)
 		if err != nil {
 			return errs.Wrap(err, "estate: import devices")

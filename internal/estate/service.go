@@ -93,6 +93,17 @@ type ImportOptions struct {
 	// Progress, when set, is called now and then with the rows read so far
 	// and the bytes read so far.
 	Progress func(rows, bytes int64)
+	// Phase, when set, is called as a devices import moves from reading the
+	// file to each step of writing it (one statement each, so no row counts),
+	// with the step's name for people: "writing Devices", "updating the
+	// portfolio", "committing".
+	Phase func(name string)
+}
+
+func (o ImportOptions) phase(name string) {
+	if o.Phase != nil {
+		o.Phase(name)
+	}
 }
 
 // ImportResult says what a devices import did. Re-importing a file adds

@@ -19,9 +19,9 @@ import (
 
 // Options says what world to generate.
 type Options struct {
-	// Devices is the target number of Devices, every type counted (CHF, GPF
-	// and PPMID too). Premises are whole, so the result may fall short of it by
-	// less than one premises' Devices (at most 6).
+	// Devices is the number of Devices, every type counted (CHF, GPF and
+	// PPMID too), exactly: the last premises is cut short (its first types,
+	// the meter before its hub) when a whole one would overshoot.
 	Devices int64
 	// Seed picks the world; one seed always gives the same bytes.
 	Seed uint64
@@ -66,7 +66,7 @@ type Summary struct {
 // Failure is the Supplier of Last Resort event of the simulated year.
 type Failure struct {
 	Supplier string    // the Supplier that failed
-	SoLR     string    // the Supplier of Last Resort that took its customers
+	SoLR     string    `json:"solr"` // the Supplier of Last Resort that took its customers
 	Date     time.Time // the day the portfolio moved
 	Devices  int64     // Devices moved on that day
 }
@@ -257,8 +257,11 @@ func (g *estateWriter) run(ctx context.Context, target int64, progress func(done
 		if gen == sec.SMETS2 && g.r.chance(shareHCALCS) {
 			types = append(types, sec.HCALCS)
 		}
-		if g.sum.Devices+int64(len(types)) > target {
+		if g.sum.Devices >= target {
 			break
+		}
+		if left := target - g.sum.Devices; int64(len(types)) > left {
+			types = types[:left]
 		}
 		if err := g.premises(domestic, gen, types); err != nil {
 			return err

@@ -166,8 +166,12 @@ func Run(ctx context.Context, db *store.DB, o Options) (Result, error) {
 	for len(ids) < o.Lookups {
 		// Ids of the benchmark world are dense; an imported estate's are
 		// not, so take the next Device at or after a random point.
+		// Device ids span the whole int64 range (the manufacturer's prefix
+		// in the top bits), so hi-lo can overflow int64: draw the offset as
+		// uint64, where the difference is exact.
 		var id int64
-		if err := q("SELECT id FROM devices WHERE id >= $1 ORDER BY id LIMIT 1", []any{lo + r.Int64N(hi-lo+1)}, &id); err != nil {
+		at := lo + int64(r.Uint64N(uint64(hi-lo)+1))
+		if err := q("SELECT id FROM devices WHERE id >= $1 ORDER BY id LIMIT 1", []any{at}, &id); err != nil {
 			return res, err
 		}
 		ids = append(ids, id)

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/metersec/metersec/internal/estate"
+)
+
+// jsonCase runs one command with --format json. Its arguments may name
+// {dir} (a temporary directory), {device}, {vuln}, {arr}, {report}, {token}
+// and {manufacturer} from the seeded world; {db} is the demo database and
+// {fresh} a database the case builds itself.
+type jsonCase struct {
+	path  string // the command, as in commandPaths
+	args  []string
+	stdin string
+	empty bool // the answer is an empty list: exactly []
+}
+
+// jsonCases runs in order: later cases use what earlier ones made. Every
+// command that takes --format has at least one.
+var jsonCases = []jsonCase{
+	{path: "version"},
+	{path: "migrate", args: []string{"--db", "{db}"}},
+	{path: "migrate", args: []string{"--db", "{fresh}"}},
+	{path: "generate", args: []string{"--devices", "61", "--out", "{dir}/w", "--seed", "4"}},
+	{path: "import parties", args: []string{"{dir}/w/parties.csv", "--db", "{fresh}"}},
+	{path: "import catalogue", args: []string{"{dir}/w/catalogue.csv", "--db", "{fresh}"}},
+	{path: "import devices", args: []string{"{dir}/w/devices.csv", "--db", "{fresh}"}},
+	{path: "import churn", args: []string{"{dir}/w/churn.csv", "--db", "{fresh}"}},
+	{path: "estate transfer", args: []string{"--db", "{fresh}", "--from", "{solr}", "--to", "{failed}", "--date", "2026-06-01"}},
+	{path: "estate bench", args: []string{"--db", "{fresh}", "--runs", "1", "--lookups", "3"}},
+	{path: "estate show", args: []string{"{device}", "--db", "{db}"}},
+	{path: "estate portfolio", args: []string{"--db", "{db}"}},
+	{path: "estate verify", args: []string{"--db", "{db}"}},
+	{path: "obligations", args: []string{"{device}", "--db", "{db}"}},
+	{path: "coverage", args: []string{"--db", "{db}"}},
+	{path: "vuln list", args: []string{"--db", "{db}"}},
+	{path: "vuln list", args: []string{"--db", "{db}", "--q", "no such vulnerability"}, empty: true},
+	{path: "vuln show", args: []string{"{vuln}", "--db", "{db}"}},
+	{path: "vuln tick", args: []string{"--db", "{db}"}},
+	{path: "vuln import-csaf", args: []string{"{dir}/csaf.json", "--dry-run", "--db", "{db}"}},
+	{path: "catalogue list", args: []string{"--db", "{db}"}},
+	{path: "catalogue list", args: []string{"--db", "{db}", "--q", "no such model"}, empty: true},
+	{path: "catalogue cert-report", args: []string{"--db", "{db}"}},
+	{path: "arrangement list", args: []string{"--db", "{db}"}},
+	{path: "arrangement show", args: []string{"{arr}", "--db", "{db}"}},
+	{path: "arrangement import", args: []string{"{dir}/arr.csv", "--db", "{db}"}},
+	{path: "arrangement confirm", args: []string{"TST-1", "--db", "{db}"}},
+	{path: "arrangement evidence", args: []string{"{arr}", "{dir}/evidence.txt", "--db", "{db}"}},
+	{path: "arrangement end", args: []string{"TST-1", "--date", "2030-01-01", "--db", "{db}"}},
+	{path: "arrangement alerts", args: []string{"--db", "{db}"}},
+	{path: "arrangement snapshot", args: []string{"--db", "{db}"}},
+	{path: "arrangement bench", args: []string{"--db", "{dir}/bench.db", "--devices", "3000", "--runs", "1", "--naive=false"}},
+	{path: "report monthly", args: []string{"--month", "2026-10", "--db", "{db}"}},
+	{path: "report standing", args: []string{"--month", "2026-10", "--db", "{db}"}},
+	{path: "report list", args: []string{"--db", "{db}"}},
+	{path: "report list", args: []string{"--db", "{db}", "--month", "2001-01"}, empty: true},
+	{path: "report schedule", args: []string{"--year", "2026"}},
+	{path: "user add", stdin: "a long enough password\n", args: []string{"--db", "{db}", "--email", "kit@{mfr}.example", "--name", "Kit",
+		"--org", "{manufacturer}", "--roles", "manufacturer", "--password-stdin"}},
+	{path: "user list", args: []string{"--db", "{db}"}},
+	{path: "token list", args: []string{"--db", "{db}"}, empty: true},
+	{path: "token create", stdin: "a long enough password\n", args: []string{"--db", "{db}", "--user", "kit@{mfr}.example", "--password-stdin", "--name", "feed"}},
+	{path: "token list", args: []string{"--db", "{db}"}},
+	{path: "token revoke", args: []string{"{token}", "--db", "{db}"}},
+	{path: "user disable", args: []string{"kit@{mfr}.example", "--db", "{db}"}},
+	{path: "audit verify", args: []string{"--db", "{db}"}},
+	{path: "backup", args: []string{"--out", "{dir}/copy.db", "--db", "{db}"}},
+	{path: "totp", args: []string{"JBSWY3DPEHPK3PXP"}},
+	{path: "secrets keygen", args: []string{"--out", "{dir}/k1"}},
+	{path: "secrets rotate", args: []string{"--new-key-file", "{dir}/k1", "--db", "{db}"}},
+}
+
+var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// dataKeyed are the fields whose object's keys are data (codes), not names.
+var dataKeyed = map[string]bool{"by_type": true}
+
+// TestJSONOutputOfEveryCommand runs every command that takes --format with
+// --format json on a small seeded world: the output is one JSON document,
+// every key snake_case, and an empty list exactly [].
+func TestJSONOutputOfEveryCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "demo.db")
+	if code, _, errOut := run(t, "", nil, "demo", "--db", db, "--seed-only", "--devices", "1000"); code != 0 {
+		t.Fatalf("demo: %s", errOut)
+	}
+	vars := map[string]string{"{dir}": dir, "{db}": db, "{fresh}": filepath.Join(dir, "fresh.db")}
+	first := func(args []string, field string) string {
+		code, out, errOut := run(t, "", nil, append(args, "--db", db, "--format", "json")...)
+		var list []map[string]any
+		if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) == 0 {
+			t.Fatalf("%v: %d %s %s", args, code, out, errOut)
+		}
+		return toString(list[0][field])
+	}
+	vars["{vuln}"] = first([]string{"vuln", "list"}, "ref")
+	vars["{arr}"] = first([]string{"arrangement", "list"}, "reference")
+	mfr := first([]string{"catalogue", "list"}, "manufacturer")
+	vars["{manufacturer}"], vars["{mfr}"] = mfr, strings.ToLower(mfr)
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var id int64
+	if err := raw.QueryRow("SELECT id FROM devices ORDER BY id LIMIT 1").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	vars["{device}"] = estate.DeviceID(id).String()
+	if code, _, errOut := run(t, "", nil, "vuln", "export-csaf", vars["{vuln}"], "--db", db, "-o", filepath.Join(dir, "csaf.json")); code != 0 {
+		t.Fatalf("export-csaf: %s", errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "evidence.txt"), []byte("signed letter\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "arr.csv"), []byte("reference,kind,supplier,map,manufacturer,models,materiality,signed,effective,expires,sec_version,legacy,classification\n"+
+		"TST-1,ssc_scheme,,,"+mfr+",*,Material when it could change supply.,2026-01-01,2026-01-01,,,false,GREEN\n"), 0o600)
+
+	covered := map[string]bool{}
+	for _, c := range jsonCases {
+		covered[c.path] = true
+		if c.path == "arrangement confirm" {
+			// A manufacturer's own enrolment awaits the SSC; one loaded
+			// by the operator is in force at once, so put it back.
+			if _, err := raw.Exec("UPDATE arrangements SET status = 'pending' WHERE reference = 'TST-1'"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		args := strings.Fields(c.path)
+		for _, a := range c.args {
+			for k, v := range vars {
+				a = strings.ReplaceAll(a, k, v)
+			}
+			args = append(args, a)
+		}
+		args = append(args, "--format", "json")
+		code, out, errOut := run(t, c.stdin, nil, args...)
+		if code != 0 {
+			t.Errorf("metersec %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+			continue
+		}
+		if c.empty && out != "[]\n" {
+			t.Errorf("metersec %s: an empty list prints %q, want []", strings.Join(args, " "), out)
+		}
+		var doc any
+		dec := json.NewDecoder(strings.NewReader(out))
+		if err := dec.Decode(&doc); err != nil || dec.More() {
+			t.Errorf("metersec %s: not one JSON document (%v): %q", strings.Join(args, " "), err, out)
+			continue
+		}
+		var bad []string
+		checkKeys(doc, "", &bad)
+		sort.Strings(bad)
+		if len(bad) > 0 {
+			t.Errorf("metersec %s: keys not in snake_case: %s", strings.Join(args, " "), strings.Join(bad, ", "))
+		}
+		switch c.path {
+		case "generate":
+			var sum struct {
+				Devices int64
+				Failure struct {
+					Supplier string
+					SoLR     string `json:"solr"`
+				}
+			}
+			json.Unmarshal([]byte(out), &sum)
+			vars["{solr}"], vars["{failed}"] = sum.Failure.SoLR, sum.Failure.Supplier
+			b, _ := os.ReadFile(filepath.Join(dir, "w", "devices.csv"))
+			if rows := strings.Count(string(b), "\n") - 1; sum.Devices != 61 || rows != 61 {
+				t.Errorf("generate --devices 61 wrote %d rows, summary %d", rows, sum.Devices)
+			}
+		case "token create":
+			var res struct{ Detail struct{ ID int64 } }
+			json.Unmarshal([]byte(out), &res)
+			vars["{token}"] = toString(res.Detail.ID)
+		}
+	}
+	for path, c := range commandPaths() {
+		if flagsOf(c).Lookup("format") != nil && !covered[path] {
+			t.Errorf("metersec %s takes --format but has no case in jsonCases", path)
+		}
+	}
+}
+
+func checkKeys(v any, at string, bad *[]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if !snakeKey.MatchString(k) && !dataKeyed[lastKey(at)] {
+				*bad = append(*bad, at+"."+k)
+			}
+			checkKeys(e, at+"."+k, bad)
+		}
+	case []any:
+		for _, e := range v {
+			checkKeys(e, at+"[]", bad)
+		}
+	}
+}
+
+func lastKey(at string) string {
+	at = strings.TrimRight(at, "[]")
+	return at[strings.LastIndex(at, ".")+1:]
+}
+
+func toString(v any) string {
+	b, _ := json.Marshal(v)
+	return strings.Trim(string(b), `"`)
+}
