@@ -50,7 +50,7 @@ func BuildTriageWorld(ctx context.Context, db *store.DB, n int) (*TriageWorld, e
 		return nil, fmt.Errorf("catalogue: %w", err)
 	}
 	u, err := account.NewService(db).AddUser(ctx, sys, account.NewUser{Email: "operator@btfp.example", Name: "Bench operator", Org: "BTFP",
-		Roles: []string{string(sec.RoleTriage)}, Password: "bench operator password"})
+		Roles: []string{string(sec.RoleTriage)}, Password: "quartz-lantern-orbit-marigold-58"})
 	if err != nil {
 		return nil, fmt.Errorf("operator: %w", err)
 	}
