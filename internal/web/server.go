@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/assurance"
@@ -130,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 		metrics:       newMetrics(),
 	}
 	s.Accounts.Secrets = cfg.Secrets
+	s.Triage.Assessments = assessmentLookup{s.Assurance}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
@@ -188,4 +190,21 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Dur
 		return err
 	}
 	return nil
+}
+
+// assessmentLookup shows a Triage Facility's initial FUSA from the assurance
+// area's records (MP203: a facility's approval follows its FUSA), as the
+// caller may see it: one assessment model, linked, never a second one.
+type assessmentLookup struct{ a *assurance.Service }
+
+func (l assessmentLookup) Assessment(ctx context.Context, c access.Caller, id int64) (triage.AssessmentRef, error) {
+	a, err := l.a.Get(ctx, c, id)
+	if err != nil {
+		return triage.AssessmentRef{}, err
+	}
+	ref := triage.AssessmentRef{ID: a.ID, Label: a.Title}
+	if a.Outcome != nil {
+		ref.Outcome = a.Outcome.Label
+	}
+	return ref, nil
 }
