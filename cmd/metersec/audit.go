@@ -45,7 +45,7 @@ tail or a rewritten entry that a checkpoint covers is reported and exits 1.`,
 			cli.FormatFlag(fs)
 			fs.StringVar(&checkpoint, "checkpoint", "", "a checkpoint file (JSON) to hold the trail to")
 			fs.StringVar(&publicKey, "public-key", "", "the public key (PEM) that signed the checkpoints")
-			fs.StringVar(&keyFile, "audit-key-file", "", "the checkpoint key pair; its public half is used when --public-key is not given")
+			fs.StringVar(&keyFile, "audit-key-file", "", auditKeyFileUsage)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			var pub ed25519.PublicKey
@@ -155,7 +155,7 @@ the server's delivery worker). --out also writes the checkpoint to a file for
 --audit-checkpoint-every.`,
 		Flags: func(fs *flag.FlagSet) {
 			cli.FormatFlag(fs)
-			fs.StringVar(&keyFile, "audit-key-file", "", "the private key (PEM) made by `metersec audit keygen`")
+			fs.StringVar(&keyFile, "audit-key-file", "", auditKeyFileUsage)
 			fs.StringVar(&out, "out", "", "also write the checkpoint (JSON) to this file")
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {

@@ -84,4 +84,7 @@ func sharedSettings() []string {
 const (
 	reportScheduleUsage = "when the monthly reports go out: first-working-day, working-day:N or day:N, optionally @HH:MM UK time (default first-working-day@06:00)"
 	bankHolidaysUsage   = "a file of YYYY-MM-DD[,name] lines replacing the built-in England and Wales bank holidays (2025-2027)"
+	// serve and demo sign checkpoints with it, `audit checkpoint` signs one,
+	// `audit verify` checks checkpoints against its public half.
+	auditKeyFileUsage = "the site's ed25519 key pair (PEM, made by metersec audit keygen) that signs checkpoints of the audit trail; verify uses its public half; keep it out of the database and its backups"
 )

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,9 +17,11 @@ import (
 )
 
 // jsonCase runs one command with --format json. Its arguments may name
-// {dir} (a temporary directory), {device}, {vuln}, {arr}, {report}, {token}
-// and {manufacturer} from the seeded world; {db} is the demo database and
-// {fresh} a database the case builds itself.
+// {dir} (a temporary directory), {device}, {vuln}, {arr}, {report}, {token},
+// {manufacturer}, {assessment}, {meeting}, {triaged} (a Device with a triage
+// record) and {facility}, {operator} (a facility and a user allowed on its
+// tools, for the intake file {dir}/intake.csv) from the seeded world; {db}
+// is the demo database and {fresh} a database the case builds itself.
 type jsonCase struct {
 	path  string // the command, as in commandPaths
 	args  []string
@@ -73,10 +78,31 @@ var jsonCases = []jsonCase{
 	{path: "token revoke", args: []string{"{token}", "--db", "{db}"}},
 	{path: "user disable", args: []string{"kit@{mfr}.example", "--db", "{db}"}},
 	{path: "audit verify", args: []string{"--db", "{db}"}},
+	{path: "audit keygen", args: []string{"--out", "{dir}/audit.key"}},
+	{path: "audit checkpoint", args: []string{"--audit-key-file", "{dir}/audit.key", "--out", "{dir}/checkpoint.json", "--db", "{db}"}},
+	{path: "audit verify", args: []string{"--audit-key-file", "{dir}/audit.key", "--checkpoint", "{dir}/checkpoint.json", "--db", "{db}"}},
 	{path: "backup", args: []string{"--out", "{dir}/copy.db", "--db", "{db}"}},
+	{path: "restore", args: []string{"--from", "{dir}/copy.db", "--db", "{dir}/restored.db"}},
 	{path: "totp", args: []string{"JBSWY3DPEHPK3PXP"}},
 	{path: "secrets keygen", args: []string{"--out", "{dir}/k1"}},
 	{path: "secrets rotate", args: []string{"--new-key-file", "{dir}/k1", "--db", "{db}"}},
+	{path: "sec releases", args: []string{"--db", "{db}"}},
+	{path: "sec import-releases", args: []string{"{dir}/releases.csv", "--reason", "the same table, loaded again", "--db", "{db}"}},
+	{path: "sec modification", args: []string{"DP087", "raise", "--db", "{db}"}},
+	{path: "assessment list", args: []string{"--db", "{db}"}},
+	{path: "assessment list", args: []string{"--db", "{db}", "--party", "NO-SUCH-PARTY"}},
+	{path: "assessment show", args: []string{"{assessment}", "--db", "{db}"}},
+	{path: "assessment plan", args: []string{"--year", "2026", "--db", "{db}"}},
+	{path: "risk list", args: []string{"--db", "{db}"}},
+	{path: "meeting list", args: []string{"--db", "{db}"}},
+	{path: "meeting show", args: []string{"{meeting}", "--db", "{db}"}},
+	{path: "meeting headlines", args: []string{"{meeting}", "--db", "{db}"}},
+	{path: "triage list", args: []string{"--db", "{db}"}},
+	{path: "triage show", args: []string{"{triaged}", "--db", "{db}"}},
+	{path: "triage report", args: []string{"--db", "{db}"}},
+	{path: "triage verify", args: []string{"--db", "{db}"}},
+	{path: "triage import", args: []string{"{dir}/intake.csv", "--facility", "{facility}", "--operator", "{operator}", "--db", "{db}"}},
+	{path: "triage verify", args: []string{"{facility}", "--db", "{db}"}},
 }
 
 var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
@@ -116,6 +142,51 @@ func TestJSONOutputOfEveryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars["{device}"] = estate.DeviceID(id).String()
+	var assessment, meeting, triaged, facility, untriaged int64
+	var tool, iface, operator string
+	for _, q := range []struct {
+		sql  string
+		into []any
+	}{
+		{"SELECT id FROM assessments ORDER BY id LIMIT 1", []any{&assessment}},
+		{"SELECT number FROM meetings ORDER BY number LIMIT 1", []any{&meeting}},
+		{"SELECT device_id FROM triage_entries ORDER BY facility_id, seq LIMIT 1", []any{&triaged}},
+		// A facility's tool and interface, and a user allowed on both.
+		{`SELECT t.facility_id, t.serial, i.serial, u.email FROM triage_tools t
+		    JOIN triage_tools i ON i.facility_id = t.facility_id AND i.category = 'interface'
+		    JOIN triage_tool_operators ot ON ot.tool_id = t.id
+		    JOIN triage_tool_operators oi ON oi.tool_id = i.id AND oi.user_id = ot.user_id
+		    JOIN users u ON u.id = ot.user_id
+		   WHERE t.category = 'tool' ORDER BY t.id, i.id LIMIT 1`, []any{&facility, &tool, &iface, &operator}},
+		{"SELECT id FROM devices WHERE id NOT IN (SELECT device_id FROM triage_devices) ORDER BY id DESC LIMIT 1", []any{&untriaged}},
+	} {
+		if err := raw.QueryRow(q.sql).Scan(q.into...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	vars["{assessment}"], vars["{meeting}"] = toString(assessment), toString(meeting)
+	vars["{triaged}"], vars["{facility}"], vars["{operator}"] = estate.DeviceID(triaged).String(), toString(facility), operator
+	os.WriteFile(filepath.Join(dir, "intake.csv"), []byte("device_id,received_from,tool,interface\n"+
+		estate.DeviceID(untriaged).String()+",depot,"+tool+","+iface+"\n"), 0o600)
+	// The release table as it stands, to load again.
+	code, out, errOut := run(t, "", nil, "sec", "releases", "--db", db, "--format", "json")
+	var table struct {
+		Releases []struct {
+			Version, Effective, Source, Note string
+			Public                           bool
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &table) != nil || len(table.Releases) == 0 {
+		t.Fatalf("sec releases: %d %s %s", code, out, errOut)
+	}
+	var releases bytes.Buffer
+	cw := csv.NewWriter(&releases)
+	cw.Write([]string{"version", "effective", "public", "source", "note"})
+	for _, r := range table.Releases {
+		cw.Write([]string{r.Version, r.Effective, strconv.FormatBool(r.Public), r.Source, r.Note})
+	}
+	cw.Flush()
+	os.WriteFile(filepath.Join(dir, "releases.csv"), releases.Bytes(), 0o600)
 	if code, _, errOut := run(t, "", nil, "vuln", "export-csaf", vars["{vuln}"], "--db", db, "-o", filepath.Join(dir, "csaf.json")); code != 0 {
 		t.Fatalf("export-csaf: %s", errOut)
 	}

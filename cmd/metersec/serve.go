@@ -69,7 +69,7 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&f.tick, "tick", time.Minute, "how often scheduled tasks (re-fan-out, reminders, reports) run")
 	fs.StringVar(&f.reportSchedule, "report-schedule", "", reportScheduleUsage)
 	fs.StringVar(&f.bankHolidays, "bank-holidays", "", bankHolidaysUsage)
-	fs.StringVar(&f.auditKeyFile, "audit-key-file", "", "the ed25519 private key (PEM, `metersec audit keygen`) that signs checkpoints of the audit trail; keep it out of the database and its backups")
+	fs.StringVar(&f.auditKeyFile, "audit-key-file", "", auditKeyFileUsage)
 	fs.DurationVar(&f.auditCheckpointEvery, "audit-checkpoint-every", time.Hour, "how often the audit trail's head is signed and sent to the SSC (with --audit-key-file)")
 	fs.StringVar(&f.smtpHost, "smtp-host", "", "the SMTP server for email; without it email waits in the queue and webhooks and the inbox still work")
 	fs.IntVar(&f.smtpPort, "smtp-port", 587, "the SMTP server's port")

@@ -20,6 +20,7 @@ import (
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/party"
+	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
 )
@@ -106,6 +107,12 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	if _, err := audit.GenerateKey(keyFile, keyFile+".pub"); err != nil {
 		t.Fatal(err)
 	}
+	// One secret key for both: they seal and open the same database's
+	// secrets, as servers behind one load balancer must.
+	secretKeyFile := filepath.Join(dir, "secret.key")
+	if _, err := secrets.WriteKeyFile(secretKeyFile); err != nil {
+		t.Fatal(err)
+	}
 	box := &mailbox{byKey: map[string]map[string]bool{}, delay: 5 * time.Millisecond}
 	sink := startSink(t, box)
 	caFile := filepath.Join(dir, "ca.pem")
@@ -118,7 +125,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		addr := freeAddr(t)
 		bases[i] = "http://" + addr
 		procs[i] = startServe(t, bin, []string{"serve", "--db", dsn, "--addr", addr, "--log-level", "warn",
-			"--audit-key-file", keyFile, "--audit-checkpoint-every", "1s",
+			"--secret-key-file", secretKeyFile, "--audit-key-file", keyFile, "--audit-checkpoint-every", "1s",
 			"--smtp-host", smtpHost, "--smtp-port", smtpPort, "--smtp-tls", "mandatory", "--smtp-ca-file", caFile,
 			"--delivery-concurrency", "4", "--delivery-backoff", "100ms"})
 	}

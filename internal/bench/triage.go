@@ -31,6 +31,11 @@ type TriageWorld struct {
 	Devices  []estate.DeviceID
 }
 
+// OperatorPassword is the triage operator's password: a passphrase of
+// unrelated words that the new-password rule (account.CheckPassword)
+// accepts, as any real user's must be.
+const OperatorPassword = "copper heron lattice 4719"
+
 // TriageDevice is the i-th Device of a triage world.
 func TriageDevice(i int) estate.DeviceID { return estate.DeviceID(0x7E1A000000000000 + uint64(i)) }
 
@@ -50,7 +55,7 @@ func BuildTriageWorld(ctx context.Context, db *store.DB, n int) (*TriageWorld, e
 		return nil, fmt.Errorf("catalogue: %w", err)
 	}
 	u, err := account.NewService(db).AddUser(ctx, sys, account.NewUser{Email: "operator@btfp.example", Name: "Bench operator", Org: "BTFP",
-		Roles: []string{string(sec.RoleTriage)}, Password: "quartz-lantern-orbit-marigold-58"})
+		Roles: []string{string(sec.RoleTriage)}, Password: OperatorPassword})
 	if err != nil {
 		return nil, fmt.Errorf("operator: %w", err)
 	}
