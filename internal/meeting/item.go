@@ -372,7 +372,12 @@ func (s *Service) UpdateItem(ctx context.Context, c access.Caller, id int64, in 
 		return Item{}, errs.Fields("the change is not valid", fields...)
 	}
 	if len(sets) == 0 {
-		return s.Item(ctx, c, id)
+		// After the lookup, so that an item the caller may not see still
+		// answers as a missing one (as party and arrangement PATCH do).
+		if _, err := s.Item(ctx, c, id); err != nil {
+			return Item{}, err
+		}
+		return Item{}, errs.E(errs.Invalid, "nothing to change: send at least one of title, text, discussion, classification")
 	}
 	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
 		st, err := findItem(ctx, tx, c, id)

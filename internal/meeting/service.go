@@ -342,6 +342,12 @@ func (s *Service) SetAttendance(ctx context.Context, c access.Caller, number int
 		if err != nil {
 			return err
 		}
+		// The attendance is replaced: {} (or null) would silently clear it.
+		// After the lookup, so that a meeting the caller may not see still
+		// answers as a missing one.
+		if in.Present == nil && in.Apologies == nil {
+			return errs.E(errs.Invalid, "nothing to record: send present and/or apologies (an empty list clears one)")
+		}
 		var fields []errs.Field
 		seen := map[int64]bool{}
 		type row struct {

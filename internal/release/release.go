@@ -85,10 +85,22 @@ var header = []string{"version", "effective", "public", "source", "note"}
 // ParseCSV reads a release table: a header line (version, effective, public,
 // source, note), then one release per line, oldest first. Every problem is
 // reported with its line; a table with any problem is refused whole.
+// isCSVError says whether err, from the CSV reader, is the file's fault as
+// CSV (or the file is empty), rather than a failure to read it (a gzip stream
+// that breaks, bytes that are not UTF-8, a body over its limit), which the
+// reader's error says in its own terms.
+func isCSVError(err error) bool {
+	var pe *csv.ParseError
+	return errors.Is(err, io.EOF) || errors.As(err, &pe)
+}
+
 func ParseCSV(r io.Reader) ([]Row, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
+	if err != nil && !isCSVError(err) {
+		return nil, err // the reader's own failure: a broken upload, a body over its limit
+	}
 	if err != nil {
 		return nil, errs.Fields("the release table is not valid", errs.Field{Line: 1, Message: "expected the header " + strings.Join(header, ",")})
 	}
@@ -104,6 +116,9 @@ func ParseCSV(r io.Reader) ([]Row, error) {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err != nil && !isCSVError(err) {
+			return nil, err
 		}
 		if err != nil {
 			line := 0

@@ -300,17 +300,20 @@ func get(ctx context.Context, q store.Querier, c access.Caller, id int64) (Risk,
 
 // Update changes a risk, recording every changed field in the history.
 func (s *Service) Update(ctx context.Context, c access.Caller, id int64, in Input) (Risk, error) {
-	k, err := check(in)
-	if err != nil {
-		return Risk{}, err
-	}
-	err = s.DB.Write(ctx, c, func(tx *store.Tx) error {
+	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
+		// The lookup comes first, so that a risk the caller may not see
+		// answers as a missing one whatever the request says: checked
+		// first, an invalid change to it was refused for its fields.
 		old, err := get(ctx, tx, c, id)
 		if err != nil {
 			return err
 		}
 		if !mayEdit(c) {
 			return errs.E(errs.Forbidden, "only SSC members and the secretariat keep the risk register")
+		}
+		k, err := check(in)
+		if err != nil {
+			return err
 		}
 		item := strconv.FormatInt(id, 10)
 		for _, ch := range []struct{ field, old, new string }{

@@ -37,7 +37,7 @@ func (s *Server) arrangementRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/arrangements/{ref}/end", Name: "endArrangement", Summary: "End an arrangement early, from a day (today by default).",
 			Tag: "arrangements", API: true, Request: endInput{}, Response: arrangement.Arrangement{}, Handle: s.apiEndArrangement},
 		{Method: "POST", Path: "/api/v1/arrangements/{ref}/evidence", Name: "addEvidence", Summary: "Attach an evidence file (" + arrangement.AcceptedTypes + "); the body is the file, ?name= its name. Typed by content; a disguised file is refused.",
-			Tag: "arrangements", API: true, Upload: true, Params: []Param{{Name: "name", Description: "the file name, with an extension matching its content", Required: true}},
+			Tag: "arrangements", API: true, Upload: true, StoredAsSent: true, Params: []Param{{Name: "name", Description: "the file name, with an extension matching its content", Required: true}},
 			Response: arrangement.Evidence{}, Status: http.StatusCreated, Handle: s.apiAddEvidence},
 		{Method: "GET", Path: "/api/v1/arrangements/{ref}/evidence/{id}", Name: "getEvidence", Summary: "Download an evidence file.",
 			Tag: "arrangements", API: true, Handle: s.downloadEvidence},
@@ -52,7 +52,7 @@ func (s *Server) arrangementRoutes() []Route {
 		{Method: "POST", Path: "/arrangements/{ref}", Name: "updateArrangementForm", Summary: "Change an arrangement.", Tag: "ui", Handle: s.updateArrangementForm},
 		{Method: "POST", Path: "/arrangements/{ref}/confirm", Name: "confirmArrangementForm", Summary: "Confirm a scheme enrolment.", Tag: "ui", Handle: s.confirmArrangementForm},
 		{Method: "POST", Path: "/arrangements/{ref}/end", Name: "endArrangementForm", Summary: "End an arrangement.", Tag: "ui", Handle: s.endArrangementForm},
-		{Method: "POST", Path: "/arrangements/{ref}/evidence", Name: "addEvidenceForm", Summary: "Attach evidence.", Tag: "ui", Upload: true, Handle: s.addEvidenceForm},
+		{Method: "POST", Path: "/arrangements/{ref}/evidence", Name: "addEvidenceForm", Summary: "Attach evidence.", Tag: "ui", Upload: true, StoredAsSent: true, Handle: s.addEvidenceForm},
 		{Method: "GET", Path: "/arrangements/{ref}/evidence/{id}", Name: "evidencePage", Summary: "Download evidence.", Tag: "ui", Handle: s.downloadEvidence},
 		{Method: "GET", Path: "/arrangement-alerts", Name: "alertsPage", Summary: "Arrangement and coverage alerts.", Tag: "ui", Handle: s.alertsPage},
 	}

@@ -37,7 +37,7 @@ func (s *Server) assessmentRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/assessments/{id}/findings/{finding}", Name: "respondToFinding", Summary: "The party's management response to a finding, or the SSC closing it.",
 			Tag: "assurance", API: true, Request: assurance.ResponseInput{}, Response: assurance.Finding{}, Handle: s.apiRespondToFinding},
 		{Method: "POST", Path: "/api/v1/assessments/{id}/evidence", Name: "addAssessmentEvidence", Summary: "Attach an evidence file (" + evidence.AcceptedTypes + "); the body is the file, ?name= its name.",
-			Tag: "assurance", API: true, Upload: true, Params: []Param{{Name: "name", Description: "the file name, with an extension matching its content", Required: true}},
+			Tag: "assurance", API: true, Upload: true, StoredAsSent: true, Params: []Param{{Name: "name", Description: "the file name, with an extension matching its content", Required: true}},
 			Response: assurance.Evidence{}, Status: http.StatusCreated, Handle: s.apiAddAssessmentEvidence},
 		{Method: "GET", Path: "/api/v1/assessment-plan", Name: "forwardPlan", Summary: "The forward plan: for every party and role the caller may plan for (its own, or all for the SSC and the CIO), which assessment is due in the year and why.",
 			Tag: "assurance", API: true, Params: []Param{{Name: "year", Description: "the plan year (this year by default)"}}, Response: assurance.ForwardPlan{}, Handle: s.apiForwardPlan},

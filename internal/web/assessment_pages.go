@@ -23,7 +23,7 @@ func (s *Server) assessmentPageRoutes() []Route {
 		{Method: "POST", Path: "/assessments/{id}/transitions", Name: "moveAssessmentForm", Summary: "Move an assessment on.", Tag: "ui", Handle: s.moveAssessmentForm},
 		{Method: "POST", Path: "/assessments/{id}/findings", Name: "addFindingForm", Summary: "Raise a finding.", Tag: "ui", Handle: s.addFindingForm},
 		{Method: "POST", Path: "/assessments/{id}/findings/{finding}", Name: "respondToFindingForm", Summary: "Respond to or close a finding.", Tag: "ui", Handle: s.respondToFindingForm},
-		{Method: "POST", Path: "/assessments/{id}/evidence", Name: "addAssessmentEvidenceForm", Summary: "Attach evidence.", Tag: "ui", Upload: true, Handle: s.addAssessmentEvidenceForm},
+		{Method: "POST", Path: "/assessments/{id}/evidence", Name: "addAssessmentEvidenceForm", Summary: "Attach evidence.", Tag: "ui", Upload: true, StoredAsSent: true, Handle: s.addAssessmentEvidenceForm},
 		{Method: "GET", Path: "/assessments/{id}/questionnaire", Name: "questionnairePage", Summary: "A self-assessment's questionnaire.", Tag: "ui", Handle: s.questionnairePage},
 		{Method: "POST", Path: "/assessments/{id}/questionnaire", Name: "answerQuestionnaireForm", Summary: "Save or submit a self-assessment's answers.", Tag: "ui", Handle: s.answerQuestionnaireForm},
 		{Method: "GET", Path: "/assessments/{id}/evidence/{file}", Name: "assessmentEvidencePage", Summary: "Download evidence.", Tag: "ui", Handle: s.downloadAssessmentEvidence},

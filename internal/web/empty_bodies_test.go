@@ -19,6 +19,7 @@ var emptyBodyOK = map[string]string{
 	"POST /api/v1/coverage/alerts":              "runs today's alert job; the date is optional",
 	"POST /api/v1/reports/monthly":              "runs last month's reports; the month is optional",
 	"POST /api/v1/reports/standing":             "runs last month's standing report; the month is optional",
+	"POST /api/v1/meetings/{number}/publish":    "publishes a held meeting's headlines; the date of the next meeting is optional",
 }
 
 // emptyChangesNothing are the routes of emptyBodyOK whose {} must write

@@ -80,7 +80,7 @@ func (s *Server) meetingRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/meeting-items/{id}/links", Name: "addItemLink", Summary: "Link a record of another area (vulnerability, arrangement, report, …) the caller may see.",
 			Tag: "meetings", API: true, Request: meeting.NewLink{}, Response: meeting.Item{}, Status: http.StatusCreated, Handle: s.apiAddLink},
 		{Method: "POST", Path: "/api/v1/meeting-items/{id}/papers", Name: "addPaper", Summary: "Table a paper (the body; ?name= its file name; at most 10 MiB), stored with its SHA-256.",
-			Tag: "meetings", API: true, Upload: true, Params: []Param{{Name: "name", Description: "the file name", Required: true}}, Response: meeting.Paper{}, Status: http.StatusCreated, Handle: s.apiAddPaper},
+			Tag: "meetings", API: true, Upload: true, StoredAsSent: true, Params: []Param{{Name: "name", Description: "the file name", Required: true}}, Response: meeting.Paper{}, Status: http.StatusCreated, Handle: s.apiAddPaper},
 		{Method: "GET", Path: "/api/v1/meeting-papers/{id}", Name: "downloadPaper", Summary: "A paper, if the caller may see its item.",
 			Tag: "meetings", API: true, Handle: s.apiDownloadPaper},
 		{Method: "GET", Path: "/api/v1/meeting-actions", Name: "listMeetingActions", Summary: "The action tracker across meetings, oldest first, with the total.",

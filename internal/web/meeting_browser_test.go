@@ -46,6 +46,15 @@ func TestBrowserRecordDecision(t *testing.T) {
 	if got := text(t, ctx, sel+" h3"); !strings.Contains(got, marker("mitem", "902R")) || !strings.Contains(got, "TLP:RED") {
 		t.Fatalf("the RED item's heading is %q", got)
 	}
+	// The page shows a flash already (after signing in, after the first
+	// decision): take it away before each submission, so that waiting for
+	// p.flash waits for the next page's, not the one before it.
+	dropFlash := func() {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelectorAll("p.flash").forEach(e => e.remove()), true)`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dropFlash()
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#verb-"+itoa(red)), "NOTED"),
 		chromedp.SendKeys(chromedp.CSS("#dtext-"+itoa(red)), "the update from the browser\n"),
@@ -65,6 +74,7 @@ func TestBrowserRecordDecision(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector("#verb-`+itoa(red)+`").add(new Option("PONDERED", "PONDERED", true, true)), true)`)); err != nil {
 		t.Fatal(err)
 	}
+	dropFlash()
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#dtext-"+itoa(red)), "never\n"),
 		chromedp.WaitVisible(chromedp.CSS("p.flash")),

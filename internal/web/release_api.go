@@ -51,7 +51,12 @@ func (s *Server) apiImportReleases(w http.ResponseWriter, r *http.Request) error
 	if !release.MayEdit(callerOf(r)) {
 		return errs.E(errs.Forbidden, "only the secretariat and the SSC may change the SEC release table")
 	}
-	body := http.MaxBytesReader(w, r.Body, 1<<20)
+	// Through the one upload decoder, as every text upload: a gzip stream
+	// that breaks or bytes that are not UTF-8 are the client's error (400).
+	body, err := uploadBody(w, r, 1<<20)
+	if err != nil {
+		return err
+	}
 	defer body.Close()
 	t, err := release.Import(r.Context(), s.DB, callerOf(r), body, r.URL.Query().Get("reason"))
 	if err != nil {

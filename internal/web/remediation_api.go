@@ -27,7 +27,7 @@ func (s *Server) remediationRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/remediation-plans/{id}/actions/{action}/done", Name: "completeRemediationAction", Summary: "Mark an action done (the party), on ?on=YYYY-MM-DD or today.",
 			Tag: "assurance", API: true, Params: []Param{{Name: "on", Description: "the day it was done (today by default)"}}, Response: assurance.Plan{}, Handle: s.apiCompleteAction},
 		{Method: "POST", Path: "/api/v1/remediation-plans/{id}/letters", Name: "submitDirectorsLetter", Summary: "Submit the plan's Directors' Letter: the body is the signed PDF (at most 10 MiB), ?name= its file name, ?director= who signed it.",
-			Tag: "assurance", API: true, Upload: true, Params: []Param{{Name: "name", Description: "the file name (.pdf)", Required: true}, {Name: "director", Description: "the director who signed it", Required: true}},
+			Tag: "assurance", API: true, Upload: true, StoredAsSent: true, Params: []Param{{Name: "name", Description: "the file name (.pdf)", Required: true}, {Name: "director", Description: "the director who signed it", Required: true}},
 			Response: assurance.Letter{}, Status: http.StatusCreated, Handle: s.apiSubmitLetter},
 		{Method: "POST", Path: "/api/v1/directors-letters/{id}/transitions", Name: "decideDirectorsLetter", Summary: "The SSC approves or returns a Directors' Letter.",
 			Tag: "assurance", API: true, Request: assurance.LetterMove{}, Response: assurance.Letter{}, Handle: s.apiMoveLetter},

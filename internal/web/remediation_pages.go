@@ -22,7 +22,7 @@ func (s *Server) remediationPageRoutes() []Route {
 		{Method: "POST", Path: "/remediation-plans/{id}/transitions", Name: "moveRemediationPlanForm", Summary: "Move a remediation plan on.", Tag: "ui", Handle: s.movePlanForm},
 		{Method: "POST", Path: "/remediation-plans/{id}/actions", Name: "addRemediationActionForm", Summary: "Add an action.", Tag: "ui", Handle: s.addRemediationActionForm},
 		{Method: "POST", Path: "/remediation-plans/{id}/actions/{action}/done", Name: "completeRemediationActionForm", Summary: "Mark an action done.", Tag: "ui", Handle: s.completeActionForm},
-		{Method: "POST", Path: "/remediation-plans/{id}/letters", Name: "submitDirectorsLetterForm", Summary: "Submit a Directors' Letter.", Tag: "ui", Upload: true, Handle: s.submitLetterForm},
+		{Method: "POST", Path: "/remediation-plans/{id}/letters", Name: "submitDirectorsLetterForm", Summary: "Submit a Directors' Letter.", Tag: "ui", Upload: true, StoredAsSent: true, Handle: s.submitLetterForm},
 		{Method: "POST", Path: "/directors-letters/{id}/transitions", Name: "decideDirectorsLetterForm", Summary: "Approve or return a Directors' Letter.", Tag: "ui", Handle: s.moveLetterForm},
 		{Method: "GET", Path: "/directors-letters/{id}/file", Name: "directorsLetterFile", Summary: "Download a Directors' Letter.", Tag: "ui", Handle: s.downloadLetter},
 	}

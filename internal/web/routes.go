@@ -44,6 +44,12 @@ type Route struct {
 	// Upload routes take a file body; their handlers set their own size limit
 	// and stream the body.
 	Upload bool
+	// StoredAsSent marks an upload kept byte for byte in one of its accepted
+	// types (evidence, meeting papers, Directors' Letters as PDF): it is
+	// neither decompressed nor decoded as text, so it does not pass through
+	// uploadBody, and a file that is not of an accepted type is refused as
+	// such.
+	StoredAsSent bool
 	// Request and Response are values of the JSON body types, for the
 	// OpenAPI document. Status is the success status (200 by default).
 	Request, Response any

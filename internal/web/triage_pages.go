@@ -308,8 +308,10 @@ func (s *Server) intakeForm(w http.ResponseWriter, r *http.Request) error {
 			err = tooLarge(err)
 			if errs.CodeOf(err) == errs.Invalid {
 				// The problems by line, in the message: the form has one
-				// field, and several lines may share a column.
-				return s.showFacility(w, r, http.StatusUnprocessableEntity, "intake", errs.E(errs.Invalid, "%s", err.Error()))
+				// field, and several lines may share a column. A file the
+				// upload decoder refused (broken gzip, not UTF-8) has no
+				// lines at fault: it answers 400, as on the API.
+				return s.showFacility(w, r, s.problemFor(r, err).Status, "intake", errs.E(errs.Invalid, "%s", err.Error()))
 			}
 			return err
 		}

@@ -10,15 +10,19 @@ import (
 )
 
 func init() {
-	// byAssessment builds one call per seeded record of kind, whose key is
-	// "assessmentID/childID".
+	// children builds one call per seeded record of kind, whose key is
+	// "assessmentID/childID". Its missing twin names an assessment and a
+	// child that do not exist (missingID, missingChildID): the seeded
+	// children's ids are those of their assessments, so normalise takes out
+	// both segments of either path, and must find the same answer.
 	children := func(kind, method, path, body string) func(w *world) []call {
 		return func(w *world) []call {
 			var out []call
 			for _, k := range w.keys[kind] {
 				a, child, _ := strings.Cut(k.Key, "/")
 				p := strings.ReplaceAll(strings.ReplaceAll(path, "{a}", a), "{c}", child)
-				out = append(out, call{method, p, body})
+				missing := strings.ReplaceAll(strings.ReplaceAll(path, "{a}", missingID), "{c}", missingChildID)
+				out = append(out, w.aim(call{method, p, body}, k.Marker, missing))
 			}
 			if len(out) == 0 {
 				w.t.Fatalf("no seeded %s records", kind)
@@ -44,7 +48,7 @@ func init() {
 		"GET /api/v1/remediation-plans/{id}":                        {calls: eachID("plan", "GET", "/api/v1/remediation-plans/{}", "")},
 		"POST /api/v1/remediation-plans/{id}/transitions":           {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/transitions", `{"event": "close"}`)},
 		"POST /api/v1/remediation-plans/{id}/actions":               {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/actions", `{"description": "d", "owner": "o", "due": "2030-01-01"}`)},
-		"POST /api/v1/remediation-plans/{id}/actions/{action}/done": {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/actions/999999/done", "")},
+		"POST /api/v1/remediation-plans/{id}/actions/{action}/done": {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/actions/"+missingChildID+"/done", "")},
 		"POST /api/v1/remediation-plans/{id}/letters":               {calls: eachID("plan", "POST", "/api/v1/remediation-plans/{}/letters?name=l.pdf&director=D", "%PDF-1.4\n%%EOF\n")},
 		"POST /api/v1/directors-letters/{id}/transitions":           {calls: eachID("letter", "POST", "/api/v1/directors-letters/{}/transitions", `{"event": "approve"}`)},
 		"GET /api/v1/directors-letters/{id}/file":                   {calls: eachID("letter", "GET", "/api/v1/directors-letters/{}/file", "")},
@@ -53,7 +57,7 @@ func init() {
 		"GET /remediation-plans/{id}":                               {calls: eachID("plan", "GET", "/remediation-plans/{}", "")},
 		"POST /remediation-plans/{id}/transitions":                  {calls: eachID("plan", "POST", "/remediation-plans/{}/transitions", "event=close")},
 		"POST /remediation-plans/{id}/actions":                      {calls: eachID("plan", "POST", "/remediation-plans/{}/actions", "description=")},
-		"POST /remediation-plans/{id}/actions/{action}/done":        {calls: eachID("plan", "POST", "/remediation-plans/{}/actions/999999/done", "")},
+		"POST /remediation-plans/{id}/actions/{action}/done":        {calls: eachID("plan", "POST", "/remediation-plans/{}/actions/"+missingChildID+"/done", "")},
 		"POST /remediation-plans/{id}/letters":                      {calls: eachID("plan", "POST", "/remediation-plans/{}/letters", "x")},
 		"POST /directors-letters/{id}/transitions":                  {calls: eachID("letter", "POST", "/directors-letters/{}/transitions", "event=approve")},
 		"GET /directors-letters/{id}/file":                          {calls: eachID("letter", "GET", "/directors-letters/{}/file", "")},

@@ -23,7 +23,7 @@ func init() {
 		"POST /api/v1/triage/facilities/{id}/tools":     {calls: fac("POST", "/api/v1/triage/facilities/{}/tools", `{"category": "spanner"}`)},
 		"POST /api/v1/triage/tools/{id}/operators":      {calls: eachID("ttool", "POST", "/api/v1/triage/tools/{}/operators", `{"email": "nobody@example.org"}`)},
 		"GET /api/v1/triage/facilities/{id}/entries":    {calls: fac("GET", "/api/v1/triage/facilities/{}/entries?limit=2", "")},
-		"POST /api/v1/triage/facilities/{id}/entries":   {calls: fac("POST", "/api/v1/triage/facilities/{}/entries", `{"device_id": "zz", "step": "receive"}`)},
+		"POST /api/v1/triage/facilities/{id}/entries":   {calls: fac("POST", "/api/v1/triage/facilities/{}/entries", `{"device_id": "zz-no-device", "step": "receive"}`)},
 		"POST /api/v1/triage/facilities/{id}/intake":    {calls: fac("POST", "/api/v1/triage/facilities/{}/intake", "device_id\n")},
 		"GET /api/v1/triage/facilities/{id}/verify":     {calls: fac("GET", "/api/v1/triage/facilities/{}/verify", "")},
 		"GET /api/v1/triage/facilities/{id}/report":     {calls: fac("GET", "/api/v1/triage/facilities/{}/report", "")},
@@ -37,7 +37,7 @@ func init() {
 		"POST /triage/facilities/{id}/tools":            {calls: fac("POST", "/triage/facilities/{}/tools", "category=spanner")},
 		"POST /triage/facilities/{id}/intake":           {calls: fac("POST", "/triage/facilities/{}/intake", "x=1")},
 		"GET /triage/facilities/{id}/scan":              {calls: scanCalls},
-		"POST /triage/facilities/{id}/scan":             {calls: fac("POST", "/triage/facilities/{}/scan", "device_id=zz&step=receive")},
+		"POST /triage/facilities/{id}/scan":             {calls: fac("POST", "/triage/facilities/{}/scan", "device_id=zz-no-device&step=receive")},
 		"GET /triage/devices/{id}":                      {calls: each("tdevice", "GET", "/triage/devices/{}", "")},
 	})
 	seeders = append(seeders, seedTriage)
