@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
@@ -23,15 +22,7 @@ const AcceptedTypes = evidence.AcceptedTypes
 
 // Evidence is a file proving an arrangement: a signed contract, a Letter of
 // Intent, the SSC's confirmation.
-type Evidence struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	MediaType  string    `json:"media_type"`
-	Size       int64     `json:"size"`
-	SHA256     string    `json:"sha256"`
-	UploadedAt time.Time `json:"uploaded_at"`
-	UploadedBy string    `json:"uploaded_by"`
-}
+type Evidence = evidence.Stored
 
 // SniffEvidence types an evidence file by its content (evidence.Sniff).
 func SniffEvidence(name string, content []byte) (string, error) { return evidence.Sniff(name, content) }
@@ -45,7 +36,7 @@ func (s *Service) AddEvidence(ctx context.Context, c access.Caller, ref, name st
 		return Evidence{}, err
 	}
 	content := f.Content
-	ev := Evidence{Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256}
+	ev := evidence.StoredOf(f)
 	err = s.DB.Write(ctx, c, func(tx *store.Tx) error {
 		a, err := s.get(ctx, tx, c, ref)
 		if err != nil {
@@ -70,22 +61,7 @@ func (s *Service) AddEvidence(ctx context.Context, c access.Caller, ref, name st
 }
 
 func evidenceOf(ctx context.Context, q store.Querier, id int64) ([]Evidence, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, media_type, size, sha256, uploaded_at, uploaded_by
-		FROM arrangement_evidence WHERE arrangement_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, errs.Wrap(err, "list evidence")
-	}
-	defer rows.Close()
-	var out []Evidence
-	for rows.Next() {
-		var e Evidence
-		if err := rows.Scan(&e.ID, &e.Name, &e.MediaType, &e.Size, &e.SHA256, &e.UploadedAt, &e.UploadedBy); err != nil {
-			return nil, errs.Wrap(err, "list evidence")
-		}
-		e.UploadedAt = e.UploadedAt.UTC()
-		out = append(out, e)
-	}
-	return out, errs.Wrap(rows.Err(), "list evidence")
+	return evidence.ScanStored(q.QueryContext(ctx, "SELECT "+evidence.StoredColumns+" FROM arrangement_evidence WHERE arrangement_id = $1 ORDER BY id", id))
 }
 
 // EvidenceFile returns one evidence file with its content, if the caller may

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"time"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
@@ -18,33 +17,10 @@ import (
 
 // Evidence is a file attached to an assessment, checked and hashed as every
 // evidence file is (internal/evidence).
-type Evidence struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	MediaType  string    `json:"media_type"`
-	Size       int64     `json:"size"`
-	SHA256     string    `json:"sha256"`
-	UploadedAt time.Time `json:"uploaded_at"`
-	UploadedBy string    `json:"uploaded_by"`
-}
+type Evidence = evidence.Stored
 
 func evidenceOf(ctx context.Context, q store.Querier, id int64) ([]Evidence, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, media_type, size, sha256, uploaded_at, uploaded_by
-		FROM assessment_evidence WHERE assessment_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, errs.Wrap(err, "evidence")
-	}
-	defer rows.Close()
-	var out []Evidence
-	for rows.Next() {
-		var e Evidence
-		if err := rows.Scan(&e.ID, &e.Name, &e.MediaType, &e.Size, &e.SHA256, &e.UploadedAt, &e.UploadedBy); err != nil {
-			return nil, errs.Wrap(err, "evidence")
-		}
-		e.UploadedAt = e.UploadedAt.UTC()
-		out = append(out, e)
-	}
-	return out, errs.Wrap(rows.Err(), "evidence")
+	return evidence.ScanStored(q.QueryContext(ctx, "SELECT "+evidence.StoredColumns+" FROM assessment_evidence WHERE assessment_id = $1 ORDER BY id", id))
 }
 
 // AddEvidence attaches a file to an assessment: the SSC, the CIO and the
@@ -54,7 +30,7 @@ func (s *Service) AddEvidence(ctx context.Context, c access.Caller, id int64, na
 	if err != nil {
 		return Evidence{}, err
 	}
-	ev := Evidence{Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256}
+	ev := evidence.StoredOf(f)
 	err = s.DB.Write(ctx, c, func(tx *store.Tx) error {
 		a, err := s.find(ctx, tx, c, id)
 		if err != nil {
