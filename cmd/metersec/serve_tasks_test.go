@@ -1,9 +1,11 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
 )
@@ -28,5 +30,27 @@ func TestServeTickSetsTheSchedule(t *testing.T) {
 		if d != 2*time.Hour {
 			t.Errorf("--tick 2h: %s runs every %s", name, d)
 		}
+	}
+}
+
+// TestDemoAuditKey: the demo signs its audit trail with a key beside its
+// database, made once and reused.
+func TestDemoAuditKey(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "demo.db")
+	first, err := demoAuditKey(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1, err := audit.LoadKey(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := demoAuditKey(dbPath)
+	if err != nil || again != first {
+		t.Fatalf("second run: %q, %v", again, err)
+	}
+	k2, err := audit.LoadKey(again)
+	if err != nil || !k1.Public().Equal(k2.Public()) {
+		t.Fatalf("the key changed between runs: %v", err)
 	}
 }
