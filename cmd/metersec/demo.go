@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/demo"
 	"github.com/metersec/metersec/internal/store"
@@ -45,7 +46,7 @@ add it to an authenticator app, or run "metersec totp SECRET" for the current co
 				return cli.Usagef("the demo runs on a local SQLite file; to try PostgreSQL, migrate it and use `metersec serve`")
 			}
 			if reset {
-				for _, suffix := range []string{"", "-wal", "-shm"} {
+				for _, suffix := range []string{"", "-wal", "-shm", ".audit-key.pem", ".audit-key.pub.pem"} {
 					if err := os.Remove(env.DB + suffix); err != nil && !os.IsNotExist(err) {
 						return err
 					}
@@ -83,11 +84,34 @@ add it to an authenticator app, or run "metersec totp SECRET" for the current co
 			// The demo keeps its fixed TOTP secrets in the clear unless it is
 			// given a key.
 			f.insecureDev = true
+			// It signs its audit trail, as production does, with a key kept
+			// beside the database (made on the first run), so the audit page
+			// and `audit verify --checkpoint` have a checkpoint to show.
+			if f.auditKeyFile == "" {
+				if f.auditKeyFile, err = demoAuditKey(env.DB); err != nil {
+					return err
+				}
+			}
 			return serve(ctx, env, db, f, func(a net.Addr) {
 				printSignins(env, "http://"+a.String())
 			})
 		},
 	}
+}
+
+// demoAuditKey returns the demo's audit signing key file beside its
+// database, making the key pair when it is not there yet (or --reset
+// removed the database it signed).
+func demoAuditKey(dbPath string) (string, error) {
+	priv, pub := dbPath+".audit-key.pem", dbPath+".audit-key.pub.pem"
+	if _, err := os.Stat(priv); err == nil {
+		return priv, nil
+	}
+	os.Remove(pub)
+	if _, err := audit.GenerateKey(priv, pub); err != nil {
+		return "", fmt.Errorf("the demo's audit key: %w", err)
+	}
+	return priv, nil
 }
 
 func printSignins(env *cli.Env, url string) {

@@ -66,7 +66,7 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.grace, "shutdown-grace", 20*time.Second, "how long requests in flight may finish on shutdown")
 	fs.BoolVar(&f.workers, "workers", true, "run the delivery worker and the scheduled tasks in this process")
-	fs.DurationVar(&f.tick, "tick", time.Minute, "how often scheduled tasks (re-fan-out, reminders, reports) run")
+	fs.DurationVar(&f.tick, "tick", time.Minute, "how often the frequent scheduled task runs (vulnerability re-fan-out, acknowledgement reminders, overdue plans); the others run every hour (reports every 5 minutes) or every tick when it is longer")
 	fs.StringVar(&f.reportSchedule, "report-schedule", "", reportScheduleUsage)
 	fs.StringVar(&f.bankHolidays, "bank-holidays", "", bankHolidaysUsage)
 	fs.StringVar(&f.auditKeyFile, "audit-key-file", "", auditKeyFileUsage)
@@ -277,10 +277,10 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 	ts := []schedule.Task{
 		// Re-fan-out of open vulnerabilities from the portfolio aggregates,
 		// acknowledgement reminders, overdue rectification plans.
-		{Name: "vulnerabilities", Every: time.Minute, Run: vulnService(db).Tick},
+		{Name: "vulnerabilities", Every: f.tick, Run: vulnService(db).Tick},
 		// G3.20: expiring arrangements, closing churn windows, new gaps, and
 		// the month's coverage snapshot. Keyed notices make reruns no-ops.
-		{Name: "coverage alerts", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+		{Name: "coverage alerts", Every: max(f.tick, time.Hour), Run: func(ctx context.Context, now time.Time) error {
 			_, err := coverage.NewService(db).RunAlerts(ctx, access.SystemCaller("scheduler: coverage alerts"),
 				arrangement.UKDay(now), coverage.DefaultAlertSettings())
 			return err
@@ -288,10 +288,10 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// The SSC's monthly mailing and standing report: the estate's
 		// month-end snapshot just after midnight, the reports on the
 		// schedule's day. Runs already made are not made again.
-		reportTask(db, f.reports, 5*time.Minute),
+		reportTask(db, f.reports, max(f.tick, 5*time.Minute)),
 		// Each Supplier that lost Devices to single-Device claims is told
 		// once for the day, after it ends. Keyed notices make reruns no-ops.
-		{Name: "estate claims", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+		{Name: "estate claims", Every: max(f.tick, time.Hour), Run: func(ctx context.Context, now time.Time) error {
 			svc := estate.NewService(db)
 			_, err := svc.NotifyClaims(ctx, access.SystemCaller("scheduler: estate claims"), svc.Today(now))
 			return err
@@ -299,7 +299,7 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// Remediation plans past their agreed update date: overdue, the
 		// party reminded, the SSC told later. Keyed notices make reruns
 		// no-ops.
-		{Name: "remediation plans", Every: time.Hour, Run: assurance.NewService(db).Tick},
+		{Name: "remediation plans", Every: max(f.tick, time.Hour), Run: assurance.NewService(db).Tick},
 	}
 	if f.auditKey != nil {
 		// The audit trail's head, signed with a key outside the database and

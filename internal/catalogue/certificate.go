@@ -113,21 +113,21 @@ func (c Certificate) check(p *problems) {
 func (c Certificate) same(d Certificate) bool {
 	return c.Reference == d.Reference && c.Issued == d.Issued && c.Kind == d.Kind && c.Expiry == d.Expiry &&
 		c.Renewal == d.Renewal && c.Conditional == d.Conditional && c.Conditions == d.Conditions &&
-		c.ConditionsDue == d.ConditionsDue && c.Withdrawn == d.Withdrawn
+		c.ConditionsDue == d.ConditionsDue && c.Withdrawn == d.Withdrawn && c.WithdrawnReason == d.WithdrawnReason
 }
 
 // certificateOf converts a CSV row's certificate.
 func certificateOf(c CPACertificate) Certificate {
 	return Certificate{Reference: c.Reference, Issued: dateOf(c.Issued), Kind: c.Kind, Expiry: dateOf(c.Expiry),
 		Renewal: dateOf(c.Renewal), Conditional: c.Conditional, Conditions: c.Conditions,
-		ConditionsDue: dateOf(c.ConditionsDue), Withdrawn: dateOf(c.Withdrawn)}
+		ConditionsDue: dateOf(c.ConditionsDue), Withdrawn: dateOf(c.Withdrawn), WithdrawnReason: c.WithdrawnReason}
 }
 
 // csv converts a certificate to the CSV row's form.
 func (c Certificate) csv() CPACertificate {
 	return CPACertificate{Reference: c.Reference, Issued: timeOf(c.Issued), Kind: c.Kind, Expiry: timeOf(c.Expiry),
 		Renewal: timeOf(c.Renewal), Conditional: c.Conditional, Conditions: c.Conditions,
-		ConditionsDue: timeOf(c.ConditionsDue), Withdrawn: timeOf(c.Withdrawn)}
+		ConditionsDue: timeOf(c.ConditionsDue), Withdrawn: timeOf(c.Withdrawn), WithdrawnReason: c.WithdrawnReason}
 }
 
 // dateOf is the date of a CSV time, the zero Date for the zero time.
@@ -148,16 +148,19 @@ func timeOf(d sec.Date) time.Time {
 // CertificateInput is what it takes to add a certificate. Dates are
 // YYYY-MM-DD; Firmware names the versions of the model it covers.
 type CertificateInput struct {
-	Reference     string   `json:"reference"`
-	Issued        string   `json:"issued"`
-	Kind          string   `json:"kind"`
-	Expiry        string   `json:"expiry,omitempty"`
-	Renewal       string   `json:"renewal,omitempty"`
-	Conditional   bool     `json:"conditional,omitempty"`
-	Conditions    string   `json:"conditions,omitempty"`
-	ConditionsDue string   `json:"conditions_due,omitempty"`
-	Withdrawn     string   `json:"withdrawn,omitempty"`
-	Firmware      []string `json:"firmware"`
+	Reference     string `json:"reference"`
+	Issued        string `json:"issued"`
+	Kind          string `json:"kind"`
+	Expiry        string `json:"expiry,omitempty"`
+	Renewal       string `json:"renewal,omitempty"`
+	Conditional   bool   `json:"conditional,omitempty"`
+	Conditions    string `json:"conditions,omitempty"`
+	ConditionsDue string `json:"conditions_due,omitempty"`
+	Withdrawn     string `json:"withdrawn,omitempty"`
+	// WithdrawnReason is required with Withdrawn: a withdrawal always
+	// records why.
+	WithdrawnReason string   `json:"withdrawn_reason,omitempty"`
+	Firmware        []string `json:"firmware"`
 }
 
 // CertificateUpdate changes a certificate; nil fields stay as they are and
@@ -255,6 +258,15 @@ func (s *Service) AddCertificate(ctx context.Context, c access.Caller, modelID i
 	cert.Renewal = p.date("renewal", in.Renewal, false)
 	cert.ConditionsDue = p.date("conditions_due", in.ConditionsDue, false)
 	cert.Withdrawn = p.date("withdrawn", in.Withdrawn, false)
+	cert.WithdrawnReason = strings.TrimSpace(in.WithdrawnReason)
+	switch {
+	case strings.TrimSpace(in.Withdrawn) != "" && cert.WithdrawnReason == "":
+		p.add("withdrawn_reason", "is required with withdrawn: why the certificate was withdrawn")
+	case strings.TrimSpace(in.Withdrawn) == "" && cert.WithdrawnReason != "":
+		p.add("withdrawn_reason", "only a withdrawn certificate has a withdrawal reason")
+	case len(cert.WithdrawnReason) > maxReason:
+		p.add("withdrawn_reason", fmt.Sprintf("is longer than %d bytes", maxReason))
+	}
 	if len(p) == 0 {
 		cert.check(&p)
 	}
@@ -289,10 +301,10 @@ func (s *Service) AddCertificate(ctx context.Context, c access.Caller, modelID i
 func insertCertificate(ctx context.Context, tx *store.Tx, m Model, c Certificate) (Certificate, error) {
 	c.ModelID, c.CreatedAt, c.UpdatedAt = m.ID, tx.Now, tx.Now
 	err := tx.QueryRowContext(ctx, `INSERT INTO cpa_certificates (model_id, reference, issued, kind, expires, renewal,
-		conditional, conditions, conditions_due, withdrawn, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+		conditional, conditions, conditions_due, withdrawn, withdrawn_reason, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
 		m.ID, c.Reference, c.Issued, c.Kind, c.Expiry, c.Renewal, c.Conditional, c.Conditions, c.ConditionsDue,
-		c.Withdrawn, tx.Now).Scan(&c.ID)
+		c.Withdrawn, c.WithdrawnReason, tx.Now).Scan(&c.ID)
 	if store.IsUniqueViolation(err) {
 		return c, errs.FieldError("reference", "model %s %s already has a certificate %s", m.Manufacturer, m.Code, c.Reference)
 	}

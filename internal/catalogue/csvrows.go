@@ -34,9 +34,9 @@ func (e FieldError) Error() string {
 // CatalogueHeader is the header of a catalogue CSV file, one row per firmware
 // version of a Device Model (a CPL entry) and CPA certificate covering it:
 //
-//	manufacturer,model,device_type,generation,hardware_version,firmware,firmware_released,image_hash,cpa_reference,cpa_issued,cpa_kind,cpa_expiry,cpa_renewal,cpa_conditional,cpa_conditions,cpa_conditions_due,cpa_withdrawn
-//	MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,2021-03-01,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,CPA-2021-0117,2021-02-01,expiring,2027-02-01,,no,,,
-//	MF01,4A1F,ESME,SMETS2+,1.0,2.2.0,,,CPA-2023-0342,2023-05-10,lifetime,,2029-05-10,yes,"Close finding 4 (tamper log)",2024-05-10,
+//	manufacturer,model,device_type,generation,hardware_version,firmware,firmware_released,image_hash,cpa_reference,cpa_issued,cpa_kind,cpa_expiry,cpa_renewal,cpa_conditional,cpa_conditions,cpa_conditions_due,cpa_withdrawn,cpa_withdrawn_reason
+//	MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,2021-03-01,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,CPA-2021-0117,2021-02-01,expiring,2027-02-01,,no,,,,
+//	MF01,4A1F,ESME,SMETS2+,1.0,2.2.0,,,CPA-2023-0342,2023-05-10,lifetime,,2029-05-10,yes,"Close finding 4 (tamper log)",2024-05-10,,
 //
 // Columns:
 //   - manufacturer: the manufacturer's organisation code (any case).
@@ -57,6 +57,10 @@ func (e FieldError) Error() string {
 //     conditions to close) and cpa_conditions_due are required; for "no" both
 //     are empty.
 //   - cpa_withdrawn: the date the certificate was withdrawn, optional.
+//   - cpa_withdrawn_reason: why it was withdrawn; required with cpa_withdrawn
+//     and empty without it. Files written before this column existed may
+//     leave it out (the header then ends at cpa_withdrawn), so long as no row
+//     withdraws a certificate: a withdrawal always records its reason.
 //
 // A firmware version with no certificate recorded has every cpa_ column empty;
 // one covered by several certificates has a row for each, so
@@ -71,8 +75,11 @@ var CatalogueHeader = []string{
 	"manufacturer", "model", "device_type", "generation", "hardware_version",
 	"firmware", "firmware_released", "image_hash",
 	"cpa_reference", "cpa_issued", "cpa_kind", "cpa_expiry", "cpa_renewal",
-	"cpa_conditional", "cpa_conditions", "cpa_conditions_due", "cpa_withdrawn",
+	"cpa_conditional", "cpa_conditions", "cpa_conditions_due", "cpa_withdrawn", "cpa_withdrawn_reason",
 }
+
+// legacyCatalogueHeader is CatalogueHeader before cpa_withdrawn_reason.
+var legacyCatalogueHeader = CatalogueHeader[:len(CatalogueHeader)-1]
 
 // CPAKind says how a CPA certificate ends.
 type CPAKind string
@@ -97,6 +104,8 @@ type CPACertificate struct {
 	Conditions    string
 	ConditionsDue time.Time
 	Withdrawn     time.Time // zero: not withdrawn
+	// WithdrawnReason says why; required when Withdrawn is set.
+	WithdrawnReason string
 }
 
 // CatalogueRow is one record of a catalogue CSV file: see CatalogueHeader.
@@ -113,13 +122,26 @@ type CatalogueRow struct {
 	CPA             CPACertificate
 }
 
-// CheckCatalogueHeader reports a header that is not exactly CatalogueHeader.
-func CheckCatalogueHeader(header []string) error { return CheckHeader(header, CatalogueHeader) }
+// CheckCatalogueHeader reports a header that is not exactly CatalogueHeader,
+// or CatalogueHeader without its last column (cpa_withdrawn_reason), which
+// files written before that column existed end with.
+func CheckCatalogueHeader(header []string) error {
+	if len(header) == len(legacyCatalogueHeader) && CheckHeader(header, legacyCatalogueHeader) == nil {
+		return nil
+	}
+	return CheckHeader(header, CatalogueHeader)
+}
 
 // ParseCatalogueRow reads one record of a catalogue CSV file. Fields are
 // trimmed of surrounding spaces. On any problem the row is the zero value and
 // the problems name their fields.
+//
+// A record of a file without the cpa_withdrawn_reason column (one field
+// short) reads as if that column were empty.
 func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
+	if len(rec) == len(legacyCatalogueHeader) {
+		rec = append(rec[:len(rec):len(rec)], "")
+	}
 	f, probs := newFields(rec, CatalogueHeader, catalogueColumns)
 	if probs != nil {
 		return CatalogueRow{}, probs
@@ -165,6 +187,15 @@ func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
 		f.mustBeEmpty("cpa_conditions_due", "only a conditional certificate has a conditions due date")
 	}
 	c.Withdrawn = f.date("cpa_withdrawn", false)
+	if f.get("cpa_withdrawn") != "" {
+		if f.get("cpa_withdrawn_reason") == "" {
+			f.problem("cpa_withdrawn_reason", "required with cpa_withdrawn: say why the certificate was withdrawn (a file without this column cannot withdraw a certificate)")
+		} else {
+			c.WithdrawnReason = f.text("cpa_withdrawn_reason", maxReason, false)
+		}
+	} else {
+		f.mustBeEmpty("cpa_withdrawn_reason", "only a withdrawn certificate has a withdrawal reason")
+	}
 	if !c.Issued.IsZero() {
 		f.after("cpa_expiry", c.Expiry, c.Issued, "after cpa_issued")
 		f.after("cpa_renewal", c.Renewal, c.Issued, "after cpa_issued")
@@ -186,7 +217,7 @@ func (r CatalogueRow) Record() []string {
 		r.Manufacturer, r.Model, string(r.DeviceType), string(r.Generation), r.HardwareVersion,
 		r.Firmware.String(), formatDate(r.Released), r.ImageHash,
 		c.Reference, formatDate(c.Issued), string(c.Kind), formatDate(c.Expiry), formatDate(c.Renewal),
-		yesNo(c.Conditional), c.Conditions, formatDate(c.ConditionsDue), formatDate(c.Withdrawn),
+		yesNo(c.Conditional), c.Conditions, formatDate(c.ConditionsDue), formatDate(c.Withdrawn), c.WithdrawnReason,
 	}
 	if c.Reference == "" {
 		clear(rec[8:])

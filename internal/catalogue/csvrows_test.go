@@ -27,7 +27,7 @@ func validRecord() map[string]string {
 		"image_hash":    "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
 		"cpa_reference": "CPA-2021-0117", "cpa_issued": "2021-02-01", "cpa_kind": "expiring",
 		"cpa_expiry": "2027-02-01", "cpa_renewal": "", "cpa_conditional": "no",
-		"cpa_conditions": "", "cpa_conditions_due": "", "cpa_withdrawn": "",
+		"cpa_conditions": "", "cpa_conditions_due": "", "cpa_withdrawn": "", "cpa_withdrawn_reason": "",
 	}
 }
 
@@ -60,6 +60,7 @@ func TestParseCatalogueRow(t *testing.T) {
 	m["cpa_kind"], m["cpa_expiry"], m["cpa_renewal"] = " Lifetime ", "", "2029-05-10"
 	m["cpa_conditional"], m["cpa_conditions"], m["cpa_conditions_due"] = "YES", "Close finding 4, tamper log", "2022-01-01"
 	m["cpa_withdrawn"], m["firmware_released"], m["image_hash"] = "2023-01-01", "", ""
+	m["cpa_withdrawn_reason"] = "superseded"
 	got, probs = ParseCatalogueRow(record(m))
 	if probs != nil {
 		t.Fatalf("problems: %v", probs)
@@ -97,8 +98,14 @@ func TestParseCatalogueRowProblems(t *testing.T) {
 		{"lifetime needs renewal", map[string]string{"cpa_kind": "lifetime"},
 			[]string{`cpa_expiry "2027-02-01": must be empty: a lifetime certificate has a renewal date, not an expiry date`, "cpa_renewal: required (YYYY-MM-DD)"}},
 		{"kind", map[string]string{"cpa_kind": "forever"}, []string{`cpa_kind "forever": want expiring or lifetime`}},
-		{"expiry after issue", map[string]string{"cpa_expiry": "2021-02-01", "cpa_withdrawn": "2020-01-01"},
+		{"expiry after issue", map[string]string{"cpa_expiry": "2021-02-01", "cpa_withdrawn": "2020-01-01", "cpa_withdrawn_reason": "x"},
 			[]string{`cpa_expiry "2021-02-01": must be after cpa_issued`, `cpa_withdrawn "2020-01-01": must be on or after cpa_issued`}},
+		// Issue 14 (5): "a certificate withdrawal without a reason succeeded.
+		// Required fields are required."
+		{"withdrawal needs its reason", map[string]string{"cpa_withdrawn": "2022-01-01"},
+			[]string{"cpa_withdrawn_reason: required with cpa_withdrawn: say why the certificate was withdrawn (a file without this column cannot withdraw a certificate)"}},
+		{"reason only with a withdrawal", map[string]string{"cpa_withdrawn_reason": "x"},
+			[]string{`cpa_withdrawn_reason "x": must be empty: only a withdrawn certificate has a withdrawal reason`}},
 		{"conditional needs conditions", map[string]string{"cpa_conditional": "yes"},
 			[]string{"cpa_conditions: required", "cpa_conditions_due: required (YYYY-MM-DD)"}},
 		{"unconditional has none", map[string]string{"cpa_conditional": "no", "cpa_conditions": "x"},
@@ -152,9 +159,28 @@ func TestParseCatalogueRowNoCertificate(t *testing.T) {
 	}
 }
 
+// TestParseCatalogueRowLegacy: files written before cpa_withdrawn_reason
+// existed (17 columns) still import, but cannot withdraw a certificate.
+func TestParseCatalogueRowLegacy(t *testing.T) {
+	if err := CheckCatalogueHeader(CatalogueHeader[:17]); err != nil {
+		t.Errorf("the header without cpa_withdrawn_reason: %v", err)
+	}
+	if err := CheckCatalogueHeader(CatalogueHeader[:16]); err == nil {
+		t.Error("a header without cpa_withdrawn passed")
+	}
+	m := validRecord()
+	if row, probs := ParseCatalogueRow(record(m)[:17]); probs != nil || row.CPA.Reference != "CPA-2021-0117" {
+		t.Errorf("a 17-field record: %+v %v", row, probs)
+	}
+	m["cpa_withdrawn"] = "2022-01-01"
+	if _, probs := ParseCatalogueRow(record(m)[:17]); len(probs) != 1 || probs[0].Field != "cpa_withdrawn_reason" {
+		t.Errorf("a 17-field record withdrawing a certificate: %v", probs)
+	}
+}
+
 func TestParseCatalogueRowFieldCount(t *testing.T) {
 	_, probs := ParseCatalogueRow([]string{"a", "b"})
-	if len(probs) != 1 || probs[0].Field != "" || !strings.Contains(probs[0].Error(), "record has 2 fields, want 17") {
+	if len(probs) != 1 || probs[0].Field != "" || !strings.Contains(probs[0].Error(), "record has 2 fields, want 18") {
 		t.Errorf("problems = %v", probs)
 	}
 }

@@ -34,7 +34,7 @@ func (s *Service) Export(ctx context.Context, c access.Caller, w io.Writer, f Fi
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT m.id, o.code, m.code, m.device_type, m.generation, m.hardware_version,
 		fw.version, fw.released, fw.image_hash, c.reference, c.issued, c.kind, c.expires, c.renewal, c.conditional,
-		c.conditions, c.conditions_due, c.withdrawn
+		c.conditions, c.conditions_due, c.withdrawn, c.withdrawn_reason
 		FROM device_models m JOIN organisations o ON o.id = m.manufacturer_id
 		JOIN firmware_versions fw ON fw.model_id = m.id
 		LEFT JOIN cpa_certificate_firmware cf ON cf.firmware_id = fw.id
@@ -75,12 +75,12 @@ func (s *Service) Export(ctx context.Context, c access.Caller, w io.Writer, f Fi
 		var r CatalogueRow
 		var version string
 		var released sec.Date
-		var ref, kind, conditions sql.NullString
+		var ref, kind, conditions, reason sql.NullString
 		var conditional sql.NullBool
 		var cert Certificate
 		if err := rows.Scan(&id, &r.Manufacturer, &r.Model, &r.DeviceType, &r.Generation, &r.HardwareVersion,
 			&version, &released, &r.ImageHash, &ref, &cert.Issued, &kind, &cert.Expiry, &cert.Renewal, &conditional,
-			&conditions, &cert.ConditionsDue, &cert.Withdrawn); err != nil {
+			&conditions, &cert.ConditionsDue, &cert.Withdrawn, &reason); err != nil {
 			return n, errs.Wrap(err, "export catalogue")
 		}
 		if r.Firmware, err = ParseFirmwareVersion(version); err != nil {
@@ -89,6 +89,7 @@ func (s *Service) Export(ctx context.Context, c access.Caller, w io.Writer, f Fi
 		r.Released = timeOf(released)
 		if ref.Valid {
 			cert.Reference, cert.Kind, cert.Conditional, cert.Conditions = ref.String, CPAKind(kind.String), conditional.Bool, conditions.String
+			cert.WithdrawnReason = reason.String
 			r.CPA = cert.csv()
 		}
 		if id != groupModel {

@@ -242,6 +242,37 @@ func TestImportProblems(t *testing.T) {
 	})
 }
 
+// TestImportWithdrawalNeedsReason: issue 14 (5), "a certificate withdrawal
+// without a reason succeeded. Required fields are required": the import
+// withdraws a certificate only with cpa_withdrawn_reason, and records it.
+func TestImportWithdrawalNeedsReason(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		smallWorld(t, db)
+		svc := &catalogue.Service{DB: db}
+		legacy := header + "MANA,4A1F,ESME,SMETS2+,1.0,1.0,,,CPA-1,2021-01-01,expiring,2027-01-01,,no,,,2022-01-01\n"
+		_, err := svc.Import(ctx, sys, strings.NewReader(legacy), catalogue.ImportOptions{})
+		if e := errs.As(err); e.Code != errs.Invalid || len(e.Fields) != 1 || e.Fields[0].Line != 2 || e.Fields[0].Field != "cpa_withdrawn_reason" {
+			t.Fatalf("a withdrawal without a reason: %v", err)
+		}
+		if n := countRows(t, db, "cpa_certificates"); n != 0 {
+			t.Errorf("%d certificates written by a refused import", n)
+		}
+		full := strings.TrimSuffix(header, "\n") + ",cpa_withdrawn_reason\n" +
+			"MANA,4A1F,ESME,SMETS2+,1.0,1.0,,,CPA-1,2021-01-01,expiring,2027-01-01,,no,,,2022-01-01,NCSC withdrew it\n"
+		if _, err := svc.Import(ctx, sys, strings.NewReader(full), catalogue.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var reason string
+		if err := db.QueryRowContext(ctx, "SELECT withdrawn_reason FROM cpa_certificates WHERE reference = 'CPA-1'").Scan(&reason); err != nil || reason != "NCSC withdrew it" {
+			t.Errorf("reason %q, %v", reason, err)
+		}
+		if !strings.Contains(string(export(t, svc, sys)), ",2022-01-01,NCSC withdrew it\n") {
+			t.Error("the export lacks the withdrawal's reason")
+		}
+	})
+}
+
 func TestImportUpdatesOnlyWhatChanged(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

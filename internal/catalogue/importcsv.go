@@ -360,7 +360,7 @@ func certFacts(c Certificate) string {
 		s += fmt.Sprintf(", conditional (due %s: %q)", c.ConditionsDue, c.Conditions)
 	}
 	if !c.Withdrawn.IsZero() {
-		s += ", withdrawn " + c.Withdrawn.String()
+		s += fmt.Sprintf(", withdrawn %s (%q)", c.Withdrawn, c.WithdrawnReason)
 	}
 	return s
 }

@@ -302,7 +302,13 @@ func TestCertificates(t *testing.T) {
 			{"expiring without expiry", func(in *CertificateInput) { in.Expiry = "" }, []string{"expiry"}},
 			{"lifetime without renewal", func(in *CertificateInput) { in.Kind, in.Expiry = "lifetime", "" }, []string{"renewal"}},
 			{"lifetime with an expiry date", func(in *CertificateInput) { in.Kind, in.Renewal = "lifetime", "2030-01-01" }, []string{"expiry"}},
-			{"dates in the wrong order", func(in *CertificateInput) { in.Expiry, in.Withdrawn = "2020-01-01", "2020-06-01" }, []string{"expiry", "withdrawn"}},
+			{"dates in the wrong order", func(in *CertificateInput) {
+				in.Expiry, in.Withdrawn, in.WithdrawnReason = "2020-01-01", "2020-06-01", "superseded"
+			}, []string{"expiry", "withdrawn"}},
+			// Issue 14 (5): "a certificate withdrawal without a reason
+			// succeeded. Required fields are required."
+			{"withdrawn without a reason", func(in *CertificateInput) { in.Withdrawn = "2022-06-01" }, []string{"withdrawn_reason"}},
+			{"a reason without a withdrawal", func(in *CertificateInput) { in.WithdrawnReason = "superseded" }, []string{"withdrawn_reason"}},
 			{"conditional without conditions or due date", func(in *CertificateInput) { in.Conditional = true }, []string{"conditions", "conditions_due"}},
 			{"conditions on an unconditional certificate", func(in *CertificateInput) { in.Conditions = "x" }, []string{"conditions"}},
 			{"unknown kind, bad date, bad reference", func(in *CertificateInput) { in.Kind, in.Issued, in.Reference = "forever", "01/02/2021", "CPA 1" }, []string{"issued"}},
@@ -399,6 +405,9 @@ func TestRankSQLMatchesStatus(t *testing.T) {
 				for _, wd := range []string{"", "2022-06-01", "2024-01-01"} {
 					n++
 					in := CertificateInput{Reference: "CPA-" + string(rune('A'+n)), Issued: "2021-01-01", Kind: kind, Withdrawn: wd, Firmware: []string{"1.0"}}
+					if wd != "" {
+						in.WithdrawnReason = "superseded"
+					}
 					if kind == "expiring" {
 						in.Expiry = "2023-01-01"
 					} else {
@@ -519,7 +528,7 @@ func TestCertReport(t *testing.T) {
 		add(a.ID, CertificateInput{Reference: "A-COND", Issued: "2020-01-01", Kind: "expiring", Expiry: "2030-01-01",
 			Conditional: true, Conditions: "close", ConditionsDue: "2023-01-01", Firmware: []string{"1.2"}})
 		// 1.3 has no certificate.
-		add(b.ID, CertificateInput{Reference: "B-WD", Issued: "2019-01-01", Kind: "expiring", Expiry: "2030-01-01", Withdrawn: "2023-06-01", Firmware: []string{"0x0001"}})
+		add(b.ID, CertificateInput{Reference: "B-WD", Issued: "2019-01-01", Kind: "expiring", Expiry: "2030-01-01", Withdrawn: "2023-06-01", WithdrawnReason: "NCSC withdrew it", Firmware: []string{"0x0001"}})
 		add(b.ID, CertificateInput{Reference: "B-OLD", Issued: "2015-01-01", Kind: "expiring", Expiry: "2021-01-01", Firmware: []string{"0x0002"}})
 		add(b.ID, CertificateInput{Reference: "B-NEW", Issued: "2020-12-01", Kind: "lifetime", Renewal: "2023-12-01", Firmware: []string{"0x0002"}})
 		full, _ := f.svc.GetModel(ctx, f.sys, a.ID, sec.Date{})

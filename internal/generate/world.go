@@ -333,9 +333,21 @@ func catalogueRow(r *rng, manufacturer, modelCode string, ln line, hw, fw string
 		c.ConditionsDue = dateOf(issued + r.between(180, 540))
 	}
 	if r.chance(0.03) && issued+year < start-1 {
-		c.Withdrawn = dateOf(r.between(issued+year, start-1))
+		w := r.between(issued+year, start-1)
+		c.Withdrawn = dateOf(w)
+		// Chosen from the date, not the random stream, so that worlds made
+		// before withdrawals carried reasons stay the same.
+		c.WithdrawnReason = withdrawalReasons[w%len(withdrawalReasons)]
 	}
 	return row
+}
+
+// withdrawalReasons are why the generator's CPA certificates are withdrawn.
+var withdrawalReasons = []string{
+	"NCSC withdrew the certification after a re-evaluation found an unmitigated finding",
+	"the manufacturer asked for withdrawal: the firmware is superseded and no longer supplied",
+	"a condition of the certificate was not closed by its due date",
+	"a vulnerability reported under the scheme invalidated the security target",
 }
 
 // versioner writes one model's firmware versions in one style of its

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/errs"
 )
 
 func (s *Server) auditRoutes() []Route {
@@ -37,6 +38,8 @@ type auditData struct {
 	Entries []audit.Entry
 	Filter  audit.Filter
 	Older   int64
+	// Checkpoint is the newest signed checkpoint, nil before the first.
+	Checkpoint *audit.Checkpoint
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
@@ -46,6 +49,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := auditData{Entries: es, Filter: f}
+	switch cp, err := audit.LatestCheckpoint(r.Context(), s.DB, callerOf(r)); {
+	case err == nil:
+		d.Checkpoint = &cp
+	case errs.CodeOf(err) != errs.NotFound:
+		return err
+	}
 	if len(es) == f.Limit {
 		d.Older = es[len(es)-1].Seq
 	}

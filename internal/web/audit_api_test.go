@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/metersec/metersec/internal/audit"
@@ -19,6 +20,7 @@ func TestAuditCheckpointEndpoint(t *testing.T) {
 		w := newWorldOn(t, db)
 		runAPICases(t, w, []apiCase{
 			{Name: "none yet", As: "ssc", Method: "GET", URL: "/api/v1/audit/checkpoint", Status: 404, Contains: []string{"no audit checkpoint"}},
+			{Name: "page before the first", As: "ssc", Method: "GET", URL: "/audit", Status: 200, Contains: []string{"No checkpoint has been signed yet"}},
 		})
 		dir := t.TempDir()
 		if _, err := audit.GenerateKey(filepath.Join(dir, "k"), filepath.Join(dir, "k.pub")); err != nil {
@@ -33,6 +35,8 @@ func TestAuditCheckpointEndpoint(t *testing.T) {
 			t.Fatal(err)
 		}
 		runAPICases(t, w, []apiCase{
+			{Name: "the page shows it", As: "secretariat", Method: "GET", URL: "/audit", Status: 200,
+				Contains: []string{"up to entry <strong>#" + strconv.FormatInt(cp.Seq, 10) + "</strong>", cp.KeyID, cp.Hash[:12]}},
 			{Name: "supplier refused", As: "supplierA", Method: "GET", URL: "/api/v1/audit/checkpoint", Status: 403},
 			{Name: "manufacturer refused", As: "manufacturer", Method: "GET", URL: "/api/v1/audit/checkpoint", Status: 403},
 			{Name: "user CIO refused", As: "cio", Method: "GET", URL: "/api/v1/audit/checkpoint", Status: 403},

@@ -530,7 +530,8 @@ func certificateInput(r *http.Request) catalogue.CertificateInput {
 	return catalogue.CertificateInput{Reference: r.PostFormValue("reference"), Issued: r.PostFormValue("issued"), Kind: r.PostFormValue("kind"),
 		Expiry: r.PostFormValue("expiry"), Renewal: r.PostFormValue("renewal"), Conditional: r.PostFormValue("conditional") != "",
 		Conditions: r.PostFormValue("conditions"), ConditionsDue: r.PostFormValue("conditions_due"), Withdrawn: r.PostFormValue("withdrawn"),
-		Firmware: r.PostForm["firmware"]}
+		WithdrawnReason: r.PostFormValue("withdrawn_reason"),
+		Firmware:        r.PostForm["firmware"]}
 }
 
 func (s *Server) addCertificateForm(w http.ResponseWriter, r *http.Request) error {
