@@ -470,6 +470,7 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 // source they were computed from.
 func SameCoverage(a, b Report) bool {
 	a.Source, b.Source = "", ""
+	a.Basis, b.Basis = "", ""
 	return reflect.DeepEqual(a, b)
 }
 
