@@ -137,6 +137,7 @@ func orNone(s string) string {
 
 func printCoverage(w io.Writer, rep coverage.Report) error {
 	fmt.Fprintf(w, "G3.20 coverage on %s under SEC v%s (churn window %d months)\n", rep.Date, rep.SECVersion, rep.ChurnWindowMonths)
+	fmt.Fprintf(w, "Counted %s.\n", rep.Basis)
 	if rep.SECVersionCaveat != "" {
 		fmt.Fprintf(w, "NOTE: %s\n", rep.SECVersionCaveat)
 	}

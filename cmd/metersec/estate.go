@@ -21,7 +21,7 @@ func estateCmd() *cli.Command {
 aggregates kept exact on every change. Load it with "metersec import devices|churn"; these
 commands read it with the operator's full view, move a failed Supplier's Devices, and prove
 the aggregates by recounting them.`,
-		Subs: []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd(), estateBenchCmd()},
+		Subs: []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd(), estateBenchCmd(), estateMAPCmd()},
 	}
 }
 
@@ -216,6 +216,68 @@ Responsible Supplier that day (a period includes its first day and not its last)
 				for _, f := range dev.FirmwareHistory {
 					fmt.Fprintf(w, "%s\t%s\t%s\n", f.Firmware, f.Since, untilText(f.Until.IsZero(), f.Until.String()))
 				}
+				printMAPHistory(w, dev)
+				return nil
+			})
+		},
+	}
+}
+
+func printMAPHistory(w io.Writer, dev estate.Device) {
+	fmt.Fprintln(w, "\nMAP\tFROM\tUNTIL")
+	for _, p := range dev.MAPHistory {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", orNone(p.MAP), p.Start, untilText(p.End.IsZero(), p.End.String()))
+	}
+}
+
+func estateMAPCmd() *cli.Command {
+	var mapCode, date string
+	var none bool
+	return &cli.Command{
+		Name:    "map",
+		Args:    "DEVICE_ID",
+		Summary: "record that another MAP (or none) owns a Device from a day",
+		Help: `Records a change of the Meter Asset Provider that owns a Device: the current owner's period
+closes the day before --date and the new one opens on it, so "obligations --date" and
+"coverage --date" on an earlier day still use the MAP of that day. The Device moves between
+portfolio groups in the same transaction, with an audit record. --map names the new MAP
+(an organisation with the MAP role); --none records that no MAP owns it. The day must be
+after the current owner's start.
+Example:
+  metersec estate map 00-1A-2B-3C-4D-5E-6F-70 --map MAPB --date 2026-11-01`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&mapCode, "map", "", "the new MAP's organisation code")
+			fs.BoolVar(&none, "none", false, "no MAP owns the Device from the day")
+			fs.StringVar(&date, "date", "", "the first day of the new ownership (YYYY-MM-DD; today when empty)")
+			cli.FormatFlag(fs)
+		},
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) != 1 {
+				return cli.Usagef("estate map takes one DEVICE_ID")
+			}
+			if (mapCode == "") == !none {
+				return cli.Usagef("give either --map CODE or --none")
+			}
+			id, err := estate.ParseDeviceID(args[0])
+			if err != nil {
+				return cli.Usagef("%v", err)
+			}
+			d, err := dateFlag("date", date)
+			if err != nil {
+				return err
+			}
+			db, err := openDB(ctx, env, true)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			dev, err := estate.NewService(db).ChangeMAP(ctx, operator(env), estate.MAPChange{DeviceID: id, NewMAP: mapCode, Effective: d})
+			if err != nil {
+				return err
+			}
+			return env.Print(dev, func(w io.Writer) error {
+				fmt.Fprintf(w, "Device %s is owned by %s from %s\n", dev.ID, orNone(dev.MAP), dev.MAPHistory[0].Start)
+				printMAPHistory(w, dev)
 				return nil
 			})
 		},

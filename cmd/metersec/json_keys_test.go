@@ -17,7 +17,7 @@ import (
 )
 
 // jsonCase runs one command with --format json. Its arguments may name
-// {dir} (a temporary directory), {device}, {vuln}, {arr}, {report}, {token},
+// {dir} (a temporary directory), {device}, {mapped} (a Device a MAP owns), {vuln}, {arr}, {report}, {token},
 // {manufacturer}, {assessment}, {meeting}, {triaged} (a Device with a triage
 // record) and {facility}, {operator} (a facility and a user allowed on its
 // tools, for the intake file {dir}/intake.csv) from the seeded world; {db}
@@ -43,6 +43,7 @@ var jsonCases = []jsonCase{
 	{path: "estate transfer", args: []string{"--db", "{fresh}", "--from", "{solr}", "--to", "{failed}", "--date", "2026-06-01"}},
 	{path: "estate bench", args: []string{"--db", "{fresh}", "--runs", "1", "--lookups", "3"}},
 	{path: "estate show", args: []string{"{device}", "--db", "{db}"}},
+	{path: "estate map", args: []string{"{mapped}", "--db", "{db}", "--none"}},
 	{path: "estate portfolio", args: []string{"--db", "{db}"}},
 	{path: "estate verify", args: []string{"--db", "{db}"}},
 	{path: "obligations", args: []string{"{device}", "--db", "{db}"}},
@@ -142,6 +143,12 @@ func TestJSONOutputOfEveryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars["{device}"] = estate.DeviceID(id).String()
+	// A Device a MAP owns, installed before today: "estate map --none"
+	// closes that ownership today.
+	if err := raw.QueryRow("SELECT id FROM devices WHERE map_id IS NOT NULL AND map_since IS NULL AND supply_start < date('now', '-1 day') ORDER BY id LIMIT 1").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	vars["{mapped}"] = estate.DeviceID(id).String()
 	var assessment, meeting, triaged, facility, untriaged int64
 	var tool, iface, operator string
 	for _, q := range []struct {

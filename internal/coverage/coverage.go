@@ -12,6 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -123,10 +124,14 @@ type Report struct {
 	SECVersion sec.Version `json:"sec_version"`
 	// SECVersionCaveat says so when the release's date is not from a public
 	// source (internal/release).
-	SECVersionCaveat  string             `json:"sec_version_caveat,omitempty"`
-	ChurnWindowMonths int                `json:"churn_window_months"`
-	Source            string             `json:"source"` // "portfolio" or "devices"
-	Suppliers         []SupplierCoverage `json:"suppliers"`
+	SECVersionCaveat  string `json:"sec_version_caveat,omitempty"`
+	ChurnWindowMonths int    `json:"churn_window_months"`
+	// Source is where the Devices were counted from: "portfolio" (the
+	// aggregates, for today), "supply_periods" (the estate as at a past
+	// day) or "devices" (the naive scan); Basis says it in words.
+	Source    string             `json:"source"`
+	Basis     string             `json:"basis"`
+	Suppliers []SupplierCoverage `json:"suppliers"`
 }
 
 // SupplierCoverage is one Supplier's coverage, model by model.
@@ -238,10 +243,12 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 		}
 	}
 	rep := Report{Date: q.Date, SECVersion: rel.Version, SECVersionCaveat: s.versions().Caveat(rel.Version),
-		ChurnWindowMonths: s.settings().ChurnWindowMonths, Source: "portfolio"}
-	if q.Naive {
-		rep.Source = "devices"
-	}
+		ChurnWindowMonths: s.settings().ChurnWindowMonths}
+	// The aggregates hold the estate as it stands now: a past day is
+	// counted from the supply periods and MAP periods valid on it instead,
+	// never answered with today's estate (issue 13).
+	past := q.Date.Before(s.today())
+	rep.Source, rep.Basis = sourceOf(q.Naive, past, q.Date)
 	supplier := int64(0)
 	if q.Supplier != "" {
 		if supplier, err = s.supplierID(ctx, tx, c, q.Supplier); err != nil {
@@ -258,9 +265,15 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 	}
 	rules := NewRules(NewTerms(terms), s.settings(), rel.Version, q.Date)
 	var cells []Cell
-	if q.Naive {
+	switch {
+	case q.Naive:
 		cells, err = s.naiveCells(ctx, tx, c, rules, supplier, q.Date)
-	} else if cells, err = s.cells(ctx, tx, c, supplier, q.Date); err == nil {
+	case past:
+		cells, err = s.cellsAt(ctx, tx, c, rules, supplier, q.Date)
+	default:
+		if cells, err = s.cells(ctx, tx, c, supplier, q.Date); err != nil {
+			break
+		}
 		if err = s.enrolment(ctx, tx, c, rules, cells, q.Date); err == nil {
 			err = s.window(ctx, tx, c, rules, cells, q.Date)
 		}
@@ -459,6 +472,55 @@ func (s *Service) enrolment(ctx context.Context, q store.Querier, c access.Calle
 		}
 	}
 	return nil
+}
+
+// The sources of a report's Device counts.
+const (
+	SourcePortfolio     = "portfolio"
+	SourceSupplyPeriods = "supply_periods"
+	SourceDevices       = "devices"
+)
+
+// sourceOf names where a report on day d counts its Devices from, and says
+// so in words for every output (CLI, API, page).
+func sourceOf(naive, past bool, d sec.Date) (string, string) {
+	switch {
+	case naive:
+		return SourceDevices, "counted by scanning every Device as it stands today (the benchmark's yardstick)"
+	case past:
+		return SourceSupplyPeriods, "computed from supply periods as at " + d.String() + ": the Responsible Supplier, MAP, churn windows and enrolment of that day " +
+			"(Device status has no history, so Devices removed or in triage today are left out)"
+	}
+	return SourcePortfolio, "from the portfolio aggregates: the estate as it stands today"
+}
+
+// cellsAt counts the cells of a past day from the supply periods and MAP
+// periods valid on it (estate.CellsAt: one aggregate query), with each
+// cell's churn window bounded by the day and, for SMETS1 models, its
+// enrolment on the day.
+func (s *Service) cellsAt(ctx context.Context, q store.Querier, c access.Caller, rules *Rules, supplier int64, d sec.Date) ([]Cell, error) {
+	models, err := loadModels(ctx, q, d)
+	if err != nil {
+		return nil, err
+	}
+	at, err := estate.CellsAt(ctx, q, estate.AsAt{Day: d, WindowFrom: WindowOpenFrom(s.settings(), d), Supplier: supplier,
+		Scope: func(args *access.Args, col string) string { return scope(c, args, col) }})
+	if err != nil {
+		return nil, err
+	}
+	cells := make([]Cell, 0, len(at))
+	for _, a := range at {
+		m, ok := models[a.Model]
+		if !ok {
+			continue
+		}
+		cl := Cell{Supplier: a.Supplier, Model: m, MAP: a.MAP, Devices: a.Devices, InWindow: a.InWindow, WindowStart: a.WindowStart}
+		if rules.enrolmentMatters(m) {
+			cl.NotEnrolled, cl.InWindow, cl.WindowStart = a.NotEnrolled, a.EnrolledInWindow, a.EnrolledWindowStart
+		}
+		cells = append(cells, cl)
+	}
+	return cells, nil
 }
 
 // naiveCells counts the same cells by scanning every installed Device: the

@@ -10,10 +10,13 @@ import (
 // Matrix is the SSC's view of coverage: Suppliers down, manufacturers
 // across, Device counts by status in each cell.
 type Matrix struct {
-	Date          sec.Date    `json:"date"`
-	SECVersion    sec.Version `json:"sec_version"`
-	Suppliers     []Org       `json:"suppliers"`
-	Manufacturers []Org       `json:"manufacturers"`
+	Date       sec.Date    `json:"date"`
+	SECVersion sec.Version `json:"sec_version"`
+	// Source and Basis say where the Devices were counted from, as in Report.
+	Source        string `json:"source"`
+	Basis         string `json:"basis"`
+	Suppliers     []Org  `json:"suppliers"`
+	Manufacturers []Org  `json:"manufacturers"`
 	// Cells[i][j] is Supplier i's Devices of manufacturer j.
 	Cells [][]Counts `json:"cells"`
 	// Totals per Supplier and per manufacturer.
@@ -23,7 +26,7 @@ type Matrix struct {
 
 // MatrixOf folds a report into the Supplier × manufacturer matrix.
 func MatrixOf(rep Report) Matrix {
-	m := Matrix{Date: rep.Date, SECVersion: rep.SECVersion}
+	m := Matrix{Date: rep.Date, SECVersion: rep.SECVersion, Source: rep.Source, Basis: rep.Basis}
 	mfrIndex := map[int64]int{}
 	mfrs := map[int64]Org{}
 	for _, sc := range rep.Suppliers {

@@ -130,6 +130,14 @@ func (s *Service) explain(ctx context.Context, tx *store.Tx, c access.Caller, id
 	ex.Device.EnrolledOn = enrolled
 	ex.Device.Manufacturer = n.org(mfr)
 	ex.Device.Model = n.models[modelID]
+	// The MAP of the day, from the Device's MAP history (issue 13): its
+	// chain of contracts is the one that counts then. Who may see the
+	// Device is still decided by its current MAP, above.
+	onDay, err := estate.MAPOn(ctx, tx, estate.DeviceIDFromInt64(id), ex.Date)
+	if err != nil {
+		return err
+	}
+	mapID = sql.NullInt64{Int64: onDay, Valid: onDay != 0}
 	if mapID.Valid {
 		o := n.org(mapID.Int64)
 		ex.Device.MAP = &o

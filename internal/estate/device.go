@@ -161,7 +161,11 @@ func history(ctx context.Context, q store.Querier, c access.Caller, d *Device) e
 		}
 		d.FirmwareHistory = append(d.FirmwareHistory, p)
 	}
-	return errs.Wrap(rows.Err(), "read firmware history")
+	if err := rows.Err(); err != nil {
+		return errs.Wrap(err, "read firmware history")
+	}
+	rows.Close()
+	return mapHistory(ctx, q, d)
 }
 
 // Device is one Device with its supply and firmware history, if the caller

@@ -70,6 +70,8 @@ type Device struct {
 	Supply []SupplyPeriod `json:"supply"`
 	// FirmwareHistory is every firmware the Device ran, the current first.
 	FirmwareHistory []FirmwarePeriod `json:"firmware_history"`
+	// MAPHistory is every MAP that owned the Device, the current first.
+	MAPHistory []MAPPeriod `json:"map_history"`
 }
 
 // SupplyPeriod is a Responsible Supplier from Start up to (not including)

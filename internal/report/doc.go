@@ -11,10 +11,10 @@
 //   - The figures describe a month's last day. The portfolio aggregates hold
 //     only the present, so the scheduled job (Service.Tick) copies them, summed
 //     by Supplier and model, as soon as the month ends (UK time): a
-//     portfolio snapshot. A month that was never snapshotted is reported from
-//     the estate as it stands when first run, and its reports say so. Security
-//     contacts come from their history as at the month's end (or as at the
-//     late snapshot, so the two agree).
+//     portfolio snapshot. A month that was never snapshotted then is computed
+//     from the supply periods as at its last day when first run (through the
+//     coverage area's EstateAt), and its reports say so. Security contacts
+//     come from their history as at the month's end.
 //   - A run generates a month's reports, renders each in CSV, JSON, HTML and
 //     PDF, and stores the bytes with their SHA-256 digests, in one
 //     transaction with the notices that tell each recipient (through the

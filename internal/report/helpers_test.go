@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,8 +114,44 @@ func insertModel(t *testing.T, db *store.DB, mfr int64, code, name string, typ s
 // estate would (the table has no foreign keys; firmware ids are any number).
 func addPortfolio(t *testing.T, db *store.DB, supplier, modelID, firmware, mapID int64, gen sec.Generation, typ sec.DeviceType, n int64) {
 	t.Helper()
-	exec(t, db, `INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	addPortfolioFrom(t, db, supplier, modelID, firmware, mapID, gen, typ, n, "2020-01-01")
+}
+
+// nextDevice numbers the Devices the tests install.
+var nextDevice atomic.Int64
+
+// addPortfolioFrom installs n Devices whose supply began on start, and adds
+// them to the portfolio aggregates as the estate would: a late month's
+// snapshot counts the Devices from their supply periods, today's from the
+// aggregates.
+func addPortfolioFrom(t *testing.T, db *store.DB, supplier, modelID, firmware, mapID int64, gen sec.Generation, typ sec.DeviceType, n int64, start string) {
+	t.Helper()
+	exec(t, db, `INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (supplier_id, model_id, firmware_id, map_id) DO UPDATE SET devices = portfolio.devices + excluded.devices`,
 		supplier, modelID, firmware, mapID, string(gen), string(typ), n)
+	var sup, mp any
+	if supplier != 0 {
+		sup = supplier
+	}
+	if mapID != 0 {
+		mp = mapID
+	}
+	// The portfolio's firmware ids are any number; a Device needs a
+	// catalogue row, one a model for these tests.
+	var fw int64
+	if err := db.Writer().QueryRow("SELECT COALESCE(MIN(id), 0) FROM firmware_versions WHERE model_id = $1", modelID).Scan(&fw); err != nil {
+		t.Fatal(err)
+	}
+	if fw == 0 {
+		if err := db.Writer().QueryRow(`INSERT INTO firmware_versions (model_id, version, created_at, updated_at) VALUES ($1, '1.0', $2, $2) RETURNING id`,
+			modelID, db.Now()).Scan(&fw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range n {
+		exec(t, db, `INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
+			VALUES ($1, $2, $3, $4, 'domestic', 'installed', $5, $6, FALSE, $6)`, 1<<40+nextDevice.Add(1), modelID, fw, mp, sup, start)
+	}
 }
 
 func addUser(t *testing.T, db *store.DB, email, org string, role sec.Role) access.Caller {

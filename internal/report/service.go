@@ -261,13 +261,22 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 			gens = append(gens, generated{doc: d})
 			return nil
 		}
-		// The figures describe the month's end: the snapshot taken then, and
-		// the contacts as their history shows them then. A month snapshotted
-		// late is reported as it stood when the snapshot was taken, contacts
-		// included, so that the two agree, and every report says so.
+		// The figures describe the month's end: the snapshot taken then (or,
+		// taken late, computed from the supply periods as at the month's
+		// last day), and the contacts as their history shows them then. A
+		// late snapshot from before that computation existed showed the
+		// estate as it stood when taken: its reports say so, with the
+		// contacts of the same moment.
 		asAt := monthEnd
 		var notes []string
-		if snap.Late {
+		switch {
+		case snap.Late && snap.Basis == BasisSupplyPeriods:
+			// Computed from the supply periods as at the month's last
+			// day: the figures and the contacts both describe the end.
+			notes = append(notes, "No snapshot of the estate was taken when "+m.Label()+" ended, so the figures in this report were computed on "+
+				snap.TakenAt.Format("2 January 2006")+" from the supply periods as at "+m.Last().Time().Format("2 January 2006")+
+				": the estate as it stood at the end of the month.")
+		case snap.Late:
 			asAt = snap.TakenAt
 			notes = append(notes, "No snapshot of the estate was taken when "+m.Label()+" ended, so this report shows the estate and the security contacts as recorded on "+
 				snap.TakenAt.Format("2 January 2006 at 15:04 UTC")+", when the month was first reported; changes after the month ended are included.")

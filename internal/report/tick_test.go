@@ -237,7 +237,7 @@ func TestStandingReportReadsTheCoverageSnapshots(t *testing.T) {
 		if _, err := cov.Snapshot(ctx, sys, sec.MustParseDate("2026-09-30")); err != nil {
 			t.Fatalf("%v (%v)", err, errs.As(err).Err)
 		}
-		addPortfolio(t, db, e.s1.ID, e.a1, 7, 0, sec.SMETS2, sec.ESME, 40)
+		addPortfolioFrom(t, db, e.s1.ID, e.a1, 7, 0, sec.SMETS2, sec.ESME, 40, "2026-10-15")
 		if _, err := cov.Snapshot(ctx, sys, sec.MustParseDate("2026-10-31")); err != nil {
 			t.Fatal(err)
 		}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/metersec/metersec/internal/catalogue"
@@ -111,7 +114,33 @@ func loadGenerated(t *testing.T, db *store.DB, devices int64, seed uint64) *genW
 		bySup[r.Supplier][r.Model]++
 		w.devices++
 	}
+	// The Devices themselves too: a month first reported late is counted
+	// from their supply periods as at its end.
+	var devRows [][]any
+	for _, rec := range readAll(t, devs.Bytes())[1:] {
+		r, _ := estate.ParseDeviceRow(rec)
+		var mp any
+		if r.MAP != "" {
+			mp = w.orgID[r.MAP]
+		}
+		fw := firmware[r.Manufacturer+"/"+r.Model+"/"+r.Firmware.String()]
+		devRows = append(devRows, []any{r.ID.Int64(), models[[2]string{r.Manufacturer, r.Model}], fw, mp, string(r.Premises),
+			w.orgID[r.Supplier], sec.DateOf(r.SupplyStart)})
+	}
 	err = db.Write(ctx, sys, func(tx *store.Tx) error {
+		for batch := range slices.Chunk(devRows, 500) {
+			var args []any
+			values := make([]string, len(batch))
+			for i, r := range batch {
+				n := len(args)
+				values[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, 'installed', $%d, $%d, FALSE, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+7)
+				args = append(args, r...)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since)
+				VALUES `+strings.Join(values, ", "), args...); err != nil {
+				return err
+			}
+		}
 		for k, n := range agg {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.supplier, k.model, k.firmware, k.mapID, string(k.gen), string(k.typ), n); err != nil {

@@ -15,7 +15,7 @@ import (
 func (s *Server) coverageRoutes() []Route {
 	dateParam := Param{Name: "date", Description: "the day (YYYY-MM-DD); today by default"}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/coverage", Name: "getCoverage", Summary: "G3.20 coverage of each Supplier the caller may see (a Supplier: itself; the SSC: all), model by model, from the portfolio aggregates.",
+		{Method: "GET", Path: "/api/v1/coverage", Name: "getCoverage", Summary: "G3.20 coverage of each Supplier the caller may see (a Supplier: itself; the SSC: all), model by model: today from the portfolio aggregates, a past day computed from the supply and MAP periods valid on it (source and basis say which).",
 			Tag: "coverage", API: true, Params: []Param{{Name: "supplier", Description: "only this Supplier (organisation code)"}, dateParam},
 			Response: coverage.Report{}, Handle: s.apiCoverage},
 		{Method: "GET", Path: "/api/v1/coverage/matrix", Name: "getCoverageMatrix", Summary: "Supplier × manufacturer Device counts by coverage status (the SSC's heat map).",

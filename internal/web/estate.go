@@ -40,6 +40,8 @@ func (s *Server) estateRoutes() []Route {
 			Tag: "estate", API: true, Request: statusIn{}, Response: estate.Device{}, Handle: s.apiSetStatus},
 		{Method: "POST", Path: "/api/v1/devices/{id}/supplier", Name: "changeDeviceSupplier", Summary: "Change a Device's Responsible Supplier from a day.",
 			Tag: "estate", API: true, Request: supplierIn{}, Response: estate.ChurnResult{}, Handle: s.apiChangeSupplier},
+		{Method: "POST", Path: "/api/v1/devices/{id}/map", Name: "changeDeviceMAP", Summary: "Record that another MAP (or none) owns a Device from a day (today by default): the owner before it is kept as a closed period, so obligations and coverage on a past day use the MAP of that day.",
+			Tag: "estate", API: true, Request: mapIn{}, Response: estate.Device{}, Handle: s.apiChangeMAP},
 		{Method: "POST", Path: "/api/v1/estate/devices", Name: "importDevices", Summary: "Import a devices CSV file (CSV or CSV.gz, streamed): all rows or none; the same file again adds nothing.",
 			Tag: "estate", API: true, Upload: true, Scope: "import", Response: estate.ImportResult{}, Handle: s.apiImportDevices},
 		{Method: "POST", Path: "/api/v1/estate/churn", Name: "importChurn", Summary: "Import a churn CSV file of changes of supplier (CSV or CSV.gz, streamed): all rows or none.",
@@ -56,6 +58,7 @@ func (s *Server) estateRoutes() []Route {
 		{Method: "POST", Path: "/devices/{id}/firmware", Name: "setFirmwareForm", Summary: "Record a Device's firmware.", Tag: "ui", Handle: s.setFirmwareForm},
 		{Method: "POST", Path: "/devices/{id}/status", Name: "setStatusForm", Summary: "Change a Device's status.", Tag: "ui", Handle: s.setStatusForm},
 		{Method: "POST", Path: "/devices/{id}/supplier", Name: "changeSupplierForm", Summary: "Change a Device's Responsible Supplier.", Tag: "ui", Handle: s.changeSupplierForm},
+		{Method: "POST", Path: "/devices/{id}/map", Name: "changeMAPForm", Summary: "Record a Device's new MAP.", Tag: "ui", Handle: s.changeMAPForm},
 		{Method: "GET", Path: "/portfolio", Name: "portfolioPage", Summary: "The portfolio the caller may see, with filters.", Tag: "ui", Handle: s.portfolioPage},
 		{Method: "GET", Path: "/portfolio.csv", Name: "portfolioCSV", Summary: "The portfolio the caller may see as CSV.", Tag: "ui", Handle: s.portfolioCSV},
 		{Method: "GET", Path: "/estate/import", Name: "estateImportPage", Summary: "Import devices and churn files.", Tag: "ui", Handle: s.estateImportPage},
@@ -79,6 +82,13 @@ type statusIn struct {
 type supplierIn struct {
 	NewSupplier string `json:"new_supplier"`
 	Effective   string `json:"effective_date,omitempty"`
+}
+
+// mapIn is the body of a change of MAP: new_map is required, "" for "no
+// MAP", so an empty body changes nothing.
+type mapIn struct {
+	NewMAP    *string `json:"new_map"`
+	Effective string  `json:"effective_date,omitempty"`
 }
 
 // transferIn is the body of a bulk transfer.
@@ -224,6 +234,57 @@ func (s *Server) apiChangeSupplier(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+func mapChange(id estate.DeviceID, newMAP, effective string) (estate.MAPChange, error) {
+	d, err := optDate("effective_date", effective)
+	if err != nil {
+		return estate.MAPChange{}, err
+	}
+	return estate.MAPChange{DeviceID: id, NewMAP: strings.ToUpper(strings.TrimSpace(newMAP)), Effective: d}, nil
+}
+
+func (s *Server) apiChangeMAP(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	var in mapIn
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.NewMAP == nil {
+		return errs.FieldError("new_map", "is required: the organisation code of the MAP that owns the Device from the day, or \"\" for none")
+	}
+	ch, err := mapChange(id, *in.NewMAP, in.Effective)
+	if err != nil {
+		return err
+	}
+	d, err := s.Estate.ChangeMAP(r.Context(), callerOf(r), ch)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) changeMAPForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := deviceID(r)
+	if err != nil {
+		return err
+	}
+	r.ParseForm()
+	ch, err := mapChange(id, r.PostFormValue("new_map"), r.PostFormValue("effective_date"))
+	if err != nil {
+		return s.deviceFormFailed(w, r, "map", err)
+	}
+	if _, err := s.Estate.ChangeMAP(r.Context(), callerOf(r), ch); err != nil {
+		return s.deviceFormFailed(w, r, "map", err)
+	}
+	msg := "The Device's MAP is now " + ch.NewMAP + "."
+	if ch.NewMAP == "" {
+		msg = "The Device now has no MAP."
+	}
+	return s.redirect(w, r, devicePath(id), msg)
 }
 
 // estateBody is the body of an estate file upload: refused when empty,

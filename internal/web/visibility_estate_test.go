@@ -21,11 +21,15 @@ func init() {
 		// Refused before the Supplier change is tried: it belongs to the
 		// churn half of the service.
 		"POST /api/v1/devices/{id}/supplier": {calls: each("estdevice", "POST", "/api/v1/devices/{}/supplier", `{"new_supplier": "SUPB", "effective_date": "2012-01-01"}`)},
-		"POST /api/v1/estate/devices":        {calls: one("POST", "/api/v1/estate/devices", "")},
-		"POST /api/v1/estate/churn":          {calls: one("POST", "/api/v1/estate/churn", "")},
-		"POST /api/v1/estate/transfers":      {calls: one("POST", "/api/v1/estate/transfers", `{"from": "", "to": ""}`)},
-		"GET /api/v1/portfolio":              {calls: one("GET", "/api/v1/portfolio", ""), complete: true, Kind: "estmodel"},
-		"GET /api/v1/estate/verify":          {calls: one("GET", "/api/v1/estate/verify", "")},
+		// 2012 is before every seeded Device's MAP ownership began: refused
+		// once the Device is found and the caller allowed.
+		"POST /api/v1/devices/{id}/map": {calls: each("estdevice", "POST", "/api/v1/devices/{}/map", `{"new_map": "MAPA", "effective_date": "2012-01-01"}`)},
+		"POST /devices/{id}/map":        {calls: each("estdevice", "POST", "/devices/{}/map", "new_map=MAPA&effective_date=2012-01-01")},
+		"POST /api/v1/estate/devices":   {calls: one("POST", "/api/v1/estate/devices", "")},
+		"POST /api/v1/estate/churn":     {calls: one("POST", "/api/v1/estate/churn", "")},
+		"POST /api/v1/estate/transfers": {calls: one("POST", "/api/v1/estate/transfers", `{"from": "", "to": ""}`)},
+		"GET /api/v1/portfolio":         {calls: one("GET", "/api/v1/portfolio", ""), complete: true, Kind: "estmodel"},
+		"GET /api/v1/estate/verify":     {calls: one("GET", "/api/v1/estate/verify", "")},
 
 		"GET /estate": {calls: func(w *world) []call {
 			return []call{{"GET", "/estate", ""}, {"GET", "/estate?device=00-11", ""}}
