@@ -42,11 +42,11 @@ const (
 )
 
 var statusLabels = map[Status]string{
-	Covered:  "Covered",
-	Steps:    "Reasonable steps",
-	Gap:      "Gap",
-	DCC:      "DCC's",
-	Exempt:   "No G3.20 duty",
+	Covered:       "Covered",
+	Steps:         "Reasonable steps",
+	Gap:           "Gap",
+	DCC:           "DCC's",
+	Exempt:        "No G3.20 duty",
 	DP087Gap:      "DP087 gap",
 	Impracticable: "Not practicable (accepted by the SSC)",
 }

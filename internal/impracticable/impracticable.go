@@ -72,8 +72,8 @@ type Record struct {
 	Evidence       []evidence.Stored      `json:"evidence"`
 	// Events are the moves the caller may make now (from the lifecycle
 	// table), for the buttons and the CLI.
-	Events []sec.ImpracticableEvent `json:"events"`
-	supplierID                      int64
+	Events     []sec.ImpracticableEvent `json:"events"`
+	supplierID int64
 }
 
 // Service keeps the records.
