@@ -120,3 +120,42 @@ func TestImpracticableAPIScenarios(t *testing.T) {
 		})
 	})
 }
+
+// TestImpracticableForms: the Supplier records on the page, the SSC accepts
+// on the record's page, the Supplier then sees it accepted and may withdraw
+// it; a bad form answers 422 naming the field; coverage pages name the new
+// status.
+func TestImpracticableForms(t *testing.T) {
+	w := newWorld(t, store.SQLite)
+	red, ssc := w.byRole["supplierRed"], w.byRole["ssc"]
+	if status, body := w.do(red, "GET", "/impracticabilities", ""); status != 200 || !strings.Contains(body, "Record that an arrangement is not practicable") {
+		t.Fatalf("list page for the Supplier: %d", status)
+	}
+	if status, body := w.do(ssc, "GET", "/impracticabilities", ""); status != 200 || strings.Contains(body, `action="/impracticabilities"`) {
+		t.Errorf("the SSC is offered the Supplier's form: %d", status)
+	}
+	if status, body := w.do(red, "POST", "/impracticabilities", "manufacturer=&reason="); status != 422 || !strings.Contains(body, "manufacturer") {
+		t.Errorf("an empty form: %d", status)
+	}
+	if status, _ := w.do(red, "POST", "/impracticabilities", "manufacturer=PWHITE&reason=PWHITE+answers+no+letters"); status != 303 {
+		t.Fatalf("record form: %d", status)
+	}
+	if status, body := w.do(ssc, "GET", "/impracticabilities/IMP-0004", ""); status != 200 || !strings.Contains(body, "Accept: not practicable") || !strings.Contains(body, "PWHITE answers no letters") {
+		t.Fatalf("the SSC on the record's page: %d", status)
+	}
+	if status, body := w.do(ssc, "POST", "/impracticabilities/IMP-0004/transitions", "event=accept&note="); status != 422 || !strings.Contains(body, "note") {
+		t.Errorf("accepting without a note: %d", status)
+	}
+	if status, _ := w.do(ssc, "POST", "/impracticabilities/IMP-0004/transitions", "event=accept&note=Seen+the+letters"); status != 303 {
+		t.Fatalf("accept form: %d", status)
+	}
+	if status, body := w.do(red, "GET", "/impracticabilities/IMP-0004", ""); status != 200 || !strings.Contains(body, "Accepted by the SSC") || !strings.Contains(body, "Withdraw this record") || strings.Contains(body, "Accept: not practicable") {
+		t.Errorf("the Supplier after acceptance: %d", status)
+	}
+	if status, _ := w.do(w.byRole["supplierA"], "GET", "/impracticabilities/IMP-0004", ""); status != 404 {
+		t.Errorf("the Supplier's user not cleared for RED: %d, want 404", status)
+	}
+	if status, body := w.do(ssc, "GET", "/coverage", ""); status != 200 || !strings.Contains(body, "not practicable (accepted by the SSC)") {
+		t.Errorf("the coverage matrix does not name the status: %d", status)
+	}
+}
