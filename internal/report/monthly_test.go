@@ -259,6 +259,14 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 		if _, err := s.File(ctx, e.sscOther, reportFor(t, s, SupplierKind, "S2", 1).ID, CSV); !errs.Is(err, errs.NotFound) {
 			t.Errorf("an SSC member not named on MFR's RED entry downloading S2's report: %v, want not found", err)
 		}
+		// The directory itself still keeps MFR's RED entry from everyone its
+		// marking excludes: the duty showed it to each Supplier in its own
+		// report only.
+		for _, who := range []access.Caller{s1User, e.secretariat, e.sscOther} {
+			if _, err := (&party.Service{DB: db}).Get(ctx, who, "MFR"); !errs.Is(err, errs.NotFound) {
+				t.Errorf("%s reading MFR's directory entry: %v, want not found", who.Name, err)
+			}
+		}
 		mfrUser := access.Caller{UserID: 7003, OrgID: e.mfr.ID, Roles: []sec.Role{sec.RoleManufacturer}, Via: "session"}
 		if rs, err := s.List(ctx, mfrUser, Filter{}); err != nil || len(rs) != 1 || rs[0].Reference != "MFR-2026-10-MFR-v1" {
 			t.Errorf("MFR's own users see %+v %v, want its report", rs, err)
