@@ -19,12 +19,12 @@ import (
 func arrangementCmd() *cli.Command {
 	return &cli.Command{
 		Name:    "arrangement",
-		Summary: "G3.20 notification arrangements: list, import, confirm, end, evidence, alerts",
+		Summary: "G3.20 notification arrangements: list, import, confirm, end, evidence, alerts, impracticable",
 		Help: `Arrangements are the contracts, churn contracts and Letters of Intent between Suppliers,
 MAPs and manufacturers, and manufacturers' enrolments in the SSC scheme, that let a
 Supplier be notified of material security vulnerabilities (SEC G3.20).`,
 		Subs: []*cli.Command{arrListCmd(), arrShowCmd(), arrImportCmd(), arrConfirmCmd(), arrEndCmd(), arrEvidenceCmd(),
-			arrAlertsCmd(), arrSnapshotCmd(), arrBenchCmd()},
+			arrAlertsCmd(), arrSnapshotCmd(), arrBenchCmd(), impracticableCmd()},
 	}
 }
 

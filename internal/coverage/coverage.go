@@ -13,6 +13,7 @@ import (
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/impracticable"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -76,6 +77,9 @@ type Counts struct {
 	DCC     int64 `json:"dcc"`
 	Exempt  int64 `json:"exempt"`
 	DP087   int64 `json:"dp087_gap"`
+	// Impracticable: Devices of manufacturers the SSC accepted no
+	// arrangement is practicable with.
+	Impracticable int64 `json:"impracticable"`
 }
 
 func (c *Counts) add(s Status, n int64) {
@@ -93,6 +97,8 @@ func (c *Counts) add(s Status, n int64) {
 		c.Exempt += n
 	case DP087Gap:
 		c.DP087 += n
+	case Impracticable:
+		c.Impracticable += n
 	}
 }
 
@@ -104,10 +110,11 @@ func (c *Counts) plus(o Counts) {
 	c.DCC += o.DCC
 	c.Exempt += o.Exempt
 	c.DP087 += o.DP087
+	c.Impracticable += o.Impracticable
 }
 
 // Obligated is the Devices the Supplier carries G3.20(b) for.
-func (c Counts) Obligated() int64 { return c.Covered + c.Steps + c.Gap }
+func (c Counts) Obligated() int64 { return c.Covered + c.Steps + c.Gap + c.Impracticable }
 
 // CoveredPercent is the share of obligated Devices covered, rounded down; 100
 // when there are none.
@@ -264,6 +271,9 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 		return rep, err
 	}
 	rules := NewRules(NewTerms(terms), s.settings(), rel.Version, q.Date)
+	if rules.Impracticable, err = impracticable.ForCoverage(ctx, tx, c, q.Date); err != nil {
+		return rep, err
+	}
 	var cells []Cell
 	switch {
 	case q.Naive:
@@ -939,15 +949,43 @@ func describe(p Part, pv *PartView, mc *ModelCoverage, r *Rules) (string, bool) 
 				", at least one of them a Letter of Intent or MoU" + steps + until, false
 		}
 		return "Reasonable steps: " + arr(0) + steps + until, false
+	case Impracticable:
+		return "Not practicable (accepted by the SSC): no contract or Letter of Intent covers " + model + ", and the SSC accepted on " +
+			p.Practicability.DecidedOn.String() + " the Supplier's record" + impRef(p) + " that an arrangement with " + mc.Manufacturer.Code +
+			" is not practicable (G3.20 binds \"wherever it is practicable to do so\").", false
 	case Gap:
 		via := "directly with " + mc.Manufacturer.Code
 		if mapCode != "" {
 			via += ", through the owning MAP " + mapCode
 		}
 		return "Gap: no contract or Letter of Intent covers " + model + " for this Supplier (" + via +
-			", or the SSC scheme), and no churn window is open." + schemeNote(p), false
+			", or the SSC scheme), and no churn window is open." + schemeNote(p) + practicabilityNote(p, mc.Manufacturer.Code), false
 	}
 	return "", false
+}
+
+func impRef(p Part) string {
+	if p.Practicability == nil || p.Practicability.Reference == "" {
+		return ""
+	}
+	return " " + p.Practicability.Reference
+}
+
+// practicabilityNote says, for a Gap, why a record that an arrangement is
+// not practicable does not change it: pending or rejected ones do not.
+func practicabilityNote(p Part, mfr string) string {
+	if p.Practicability == nil {
+		return ""
+	}
+	switch p.Practicability.State {
+	case sec.ImpracticableRecorded:
+		return " The Supplier's record" + impRef(p) + " that an arrangement with " + mfr + " is not practicable awaits the SSC's decision: until the SSC accepts it, it does not change the status."
+	case sec.ImpracticableRejected:
+		return " The SSC rejected, on " + p.Practicability.DecidedOn.String() + ", the Supplier's record" + impRef(p) + " that an arrangement with " + mfr + " is not practicable: the status stays a gap."
+	case sec.ImpracticableWithdrawn:
+		return " The Supplier withdrew its record" + impRef(p) + " that an arrangement with " + mfr + " is not practicable."
+	}
+	return ""
 }
 
 // arranged is a DP087-gap part's cover anyway, as a status.

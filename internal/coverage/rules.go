@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/impracticable"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -32,15 +33,22 @@ const (
 	// excludes it. A known defect of the code (seeds/001), not an exemption:
 	// shown apart, with whether an arrangement covers it anyway.
 	DP087Gap Status = "dp087_gap"
+	// Impracticable: what would be a Gap, but the SSC has accepted the
+	// Supplier's record that an arrangement with the manufacturer is not
+	// practicable (G3.20 binds "wherever it is practicable to do so"). Its
+	// own status: neither covered nor reasonable steps, and not a Gap. A
+	// record pending or rejected changes nothing; the reason says so.
+	Impracticable Status = "impracticable"
 )
 
 var statusLabels = map[Status]string{
-	Covered:  "Covered",
-	Steps:    "Reasonable steps",
-	Gap:      "Gap",
-	DCC:      "DCC's",
-	Exempt:   "No G3.20 duty",
-	DP087Gap: "DP087 gap",
+	Covered:       "Covered",
+	Steps:         "Reasonable steps",
+	Gap:           "Gap",
+	DCC:           "DCC's",
+	Exempt:        "No G3.20 duty",
+	DP087Gap:      "DP087 gap",
+	Impracticable: "Not practicable (accepted by the SSC)",
 }
 
 // Label is the human name of the status.
@@ -55,8 +63,10 @@ func rank(s Status) int {
 		return 1
 	case Steps:
 		return 2
-	case Gap:
+	case Impracticable:
 		return 3
+	case Gap:
+		return 4
 	}
 	return 0
 }
@@ -78,6 +88,9 @@ const (
 	RouteNone          Route = "none"
 	RouteDCC           Route = "dcc"
 	RouteExempt        Route = "exempt"
+	// RouteImpracticable: the SSC accepted that no arrangement with the
+	// manufacturer is practicable for the Supplier.
+	RouteImpracticable Route = "impracticable"
 )
 
 var routeLabels = map[Route]string{
@@ -90,6 +103,7 @@ var routeLabels = map[Route]string{
 	RouteNone:          "No arrangement",
 	RouteDCC:           "DCC",
 	RouteExempt:        "No duty",
+	RouteImpracticable: "Not practicable (accepted by the SSC)",
 }
 
 // Label is the human name of the route.
@@ -230,6 +244,9 @@ type Part struct {
 	// SchemeNote says why the SSC scheme (the build standard, or the
 	// manufacturer's enrolment record) does not reach the model.
 	SchemeNote string
+	// Practicability is, for a Gap or not-practicable part, the Supplier's
+	// record about the manufacturer that decides it (nil: none).
+	Practicability *impracticable.Standing
 }
 
 // Rules evaluate cells on one day under one SEC version.
@@ -238,7 +255,10 @@ type Rules struct {
 	Settings sec.Settings
 	Version  sec.Version
 	Date     sec.Date
-	duties   map[[2]string]sec.Duty
+	// Impracticable holds, by (Supplier, manufacturer), the record that an
+	// arrangement is not practicable deciding the day (impracticable.ForCoverage).
+	Impracticable map[[2]int64]impracticable.Standing
+	duties        map[[2]string]sec.Duty
 }
 
 // NewRules prepares the rules for a day.
@@ -328,7 +348,14 @@ func (r *Rules) Evaluate(c Cell) []Part {
 			Until: r.Settings.ChurnWindowEnds(c.WindowStart), Since: c.WindowStart, SchemeNote: note})
 	}
 	if rest := c.Devices - in; rest > 0 {
-		parts = append(parts, Part{Status: Gap, Route: RouteNone, MAP: c.MAP, Devices: rest, SchemeNote: note})
+		p := Part{Status: Gap, Route: RouteNone, MAP: c.MAP, Devices: rest, SchemeNote: note}
+		if st, ok := r.Impracticable[[2]int64{c.Supplier, c.Model.Manufacturer}]; ok {
+			p.Practicability = &st
+			if st.Stands {
+				p.Status, p.Route = Impracticable, RouteImpracticable
+			}
+		}
+		parts = append(parts, p)
 	}
 	return parts
 }

@@ -23,14 +23,14 @@ func writeSnapshot(ctx context.Context, tx *store.Tx, rep Report) (int, error) {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM coverage_snapshots WHERE month = $1", month); err != nil {
 		return 0, errs.Wrap(err, "snapshot")
 	}
-	const cols = 12
+	const cols = 13
 	var rows [][]any
 	for _, sc := range rep.Suppliers {
 		for _, list := range sc.Lists() {
 			for _, mc := range list {
 				c := mc.Counts
 				rows = append(rows, []any{sc.Supplier.ID, month, mc.modelID, mc.mfrID, rep.Date, string(mc.Status),
-					c.Covered, c.Steps, c.Gap, c.DCC, c.Exempt, c.DP087})
+					c.Covered, c.Steps, c.Gap, c.DCC, c.Exempt, c.DP087, c.Impracticable})
 			}
 		}
 	}
@@ -47,7 +47,7 @@ func writeSnapshot(ctx context.Context, tx *store.Tx, rep Report) (int, error) {
 			values[i] = "(" + strings.Join(ph, ", ") + ")"
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO coverage_snapshots (supplier_id, month, model_id, manufacturer_id, taken_on,
-			status, covered, steps, gap, dcc, exempt, dp087) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			status, covered, steps, gap, dcc, exempt, dp087, impracticable) VALUES `+strings.Join(values, ", "), args...); err != nil {
 			return 0, errs.Wrap(err, "snapshot")
 		}
 	}
@@ -89,7 +89,7 @@ func (s *Service) History(ctx context.Context, c access.Caller, supplier string)
 	}
 	var args access.Args
 	rows, err := s.DB.QueryContext(ctx, `SELECT cs.month, cs.taken_on, cs.model_id, cs.manufacturer_id, cs.status,
-		cs.covered, cs.steps, cs.gap, cs.dcc, cs.exempt, cs.dp087 FROM coverage_snapshots cs
+		cs.covered, cs.steps, cs.gap, cs.dcc, cs.exempt, cs.dp087, cs.impracticable FROM coverage_snapshots cs
 		WHERE cs.supplier_id = `+args.Add(id)+` AND `+scope(c, &args, "cs.supplier_id")+` ORDER BY cs.month, cs.model_id`, args...)
 	if err != nil {
 		return Org{}, nil, errs.Wrap(err, "coverage history")
@@ -108,10 +108,10 @@ func (s *Service) History(ctx context.Context, c access.Caller, supplier string)
 		var model, mfr int64
 		var e entry
 		if err := rows.Scan(&month, &taken, &model, &mfr, &e.status, &e.counts.Covered, &e.counts.Steps, &e.counts.Gap,
-			&e.counts.DCC, &e.counts.Exempt, &e.counts.DP087); err != nil {
+			&e.counts.DCC, &e.counts.Exempt, &e.counts.DP087, &e.counts.Impracticable); err != nil {
 			return Org{}, nil, errs.Wrap(err, "coverage history")
 		}
-		e.counts.Devices = e.counts.Covered + e.counts.Steps + e.counts.Gap + e.counts.DCC + e.counts.Exempt + e.counts.DP087
+		e.counts.Devices = e.counts.Covered + e.counts.Steps + e.counts.Gap + e.counts.DCC + e.counts.Exempt + e.counts.DP087 + e.counts.Impracticable
 		e.mfr = mfr
 		if len(months) == 0 || months[len(months)-1].Month != month {
 			months = append(months, MonthCoverage{Month: month, TakenOn: taken})

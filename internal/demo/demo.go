@@ -59,6 +59,9 @@ var Users = []User{
 	{Email: "assessor@halden.example.org", Name: "Ari Assessor (User CIO)", Org: "UCIO", Roles: []sec.Role{sec.RoleUserCIO}, RedCleared: true},
 	{Email: "ops@aldm.example", Name: "Alys Aldermoor (Supplier)", Org: "ALDM", Roles: []sec.Role{sec.RoleSupplier}},
 	{Email: "ops@lrkl.example", Name: "Lee Larkspur (Supplier)", Org: "LRKL", Roles: []sec.Role{sec.RoleSupplier}},
+	// A Supplier user cleared for RED: records that an arrangement is not
+	// practicable (RED) are made and read by such users.
+	{Email: "security@aldm.example", Name: "Sam Aldermoor (Supplier, cleared for RED)", Org: "ALDM", Roles: []sec.Role{sec.RoleSupplier}, RedCleared: true},
 	{Email: "psirt@aurv.example", Name: "Ada Aurivolt (Manufacturer)", Org: "AURV", Roles: []sec.Role{sec.RoleManufacturer}},
 	{Email: "assets@ancm.example", Name: "Max Anchorpoint (MAP)", Org: "ANCM", Roles: []sec.Role{sec.RoleMAP}},
 	{Email: "soc@dcc.example", Name: "Dee Comms (DCC)", Org: "DCC", Roles: []sec.Role{sec.RoleDCC}},
@@ -157,6 +160,10 @@ func Seed(ctx context.Context, db *store.DB, opts Options) error {
 	}
 	opts.Log("triage facilities")
 	if err := seedTriage(ctx, db, callers, opts.Today); err != nil {
+		return err
+	}
+	opts.Log("records that an arrangement is not practicable")
+	if err := seedImpracticable(ctx, db, callers, opts.Today); err != nil {
 		return err
 	}
 	opts.Log("coverage snapshots and reports")

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -217,14 +218,20 @@ func play(ctx context.Context, svc *vuln.Service, users map[string]access.Caller
 	if err != nil {
 		return err
 	}
+	// One user acts for each organisation told: the first by email, so the
+	// demo plays the same whoever else its organisation has.
+	emails := slices.Sorted(maps.Keys(users))
 	told := func(yield func(access.Caller, vuln.Recipient) bool) {
 		for _, r := range rs {
 			if (r.Role != vuln.RoleSupplier && r.Role != vuln.RoleDCC) || !r.Active || r.NotifiedAt == nil {
 				continue
 			}
-			for _, u := range users {
-				if u.OrgCode == r.Org.Code && !u.IsSSC() && !yield(u, r) {
-					return
+			for _, e := range emails {
+				if u := users[e]; u.OrgCode == r.Org.Code && !u.IsSSC() {
+					if !yield(u, r) {
+						return
+					}
+					break
 				}
 			}
 		}

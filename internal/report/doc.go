@@ -25,13 +25,20 @@
 //     the SSC and secretariat. The standing report is RED to the SSC members
 //     named when it is made (audience_users); it is never mailed. All of this
 //     is in the SQL WHERE of every read.
-//   - Who learns what: a manufacturer's report holds only the rows of its own
-//     models (the manufacturer is in the query's WHERE) and names the
-//     Suppliers operating them, which is the SSC's duty; a model's name only
-//     where the manufacturer may see the model's catalogue entry. A Supplier's
-//     report lists the manufacturers whose directory entries its organisation
-//     may see. No report names, or is sent to, an organisation whose
-//     directory entry is RED.
+//   - Who learns what (sec.NameUnderDuty): the duty, not the directory
+//     marking, decides who a report names. A manufacturer's report holds
+//     only the rows of its own models (the manufacturer is in the query's
+//     WHERE) and names every Supplier operating them; a Supplier's report
+//     names every manufacturer with its contacts; a model's name appears
+//     only where the manufacturer may see the model's catalogue entry. An
+//     organisation whose directory entry is RED is still a recipient and
+//     still named to the counterpart the duty requires: each time a report
+//     names an organisation its recipient could not see by marking alone,
+//     the override is stored with the report (report_disclosures) and
+//     audited in the same transaction. Third parties are kept from it: a
+//     report with overrides is read, besides its recipient, only by those
+//     who may see every overridden entry (in the SQL WHERE), so an SSC
+//     member a RED entry does not name does not read the reports naming it.
 //
 // The package reads other areas' records through small interfaces (Sources,
 // Notifier) and never writes them.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -19,22 +20,32 @@ type org struct {
 	Code  string
 	Name  string
 	Class sec.Classification
+	Roles []sec.OrgRole
 }
 
-// ref names the organisation in a report. A directory entry marked RED
-// names people, not organisations, as its readers, so no report names it.
-func (o org) ref() OrgRef {
-	if o.Class == sec.Red {
-		return OrgRef{Code: "—", Name: "an organisation whose directory entry is RED (ask the SSC)"}
-	}
-	return OrgRef{Code: o.Code, Name: o.Name}
-}
+// ref names the organisation in a report. Only organisations the duty
+// requires are ever named (sec.NameUnderDuty), and those are named in full,
+// whatever their directory marking.
+func (o org) ref() OrgRef { return OrgRef{Code: o.Code, Name: o.Name} }
 
 // own names the organisation in a report addressed to it.
-func (o org) own() OrgRef { return OrgRef{Code: o.Code, Name: o.Name} }
+func (o org) own() OrgRef { return o.ref() }
+
+// disclosure is an organisation a report names although its directory
+// marking alone would keep it from the report's recipient: the duty
+// overrides the marking for that recipient only. recipient marks the
+// report's own recipient, owed its report although its entry is RED. Each is
+// stored with the report (report_disclosures), audited, and read in the
+// report's WHERE so that no third party reads the report.
+type disclosure struct {
+	Org       org
+	Duty      sec.MonthlyDuty
+	Recipient bool
+	Reason    string
+}
 
 // facts is what a run reads besides the snapshot: the organisations, to
-// name them.
+// name them, with their roles.
 type facts struct {
 	orgs map[int64]org
 }
@@ -54,7 +65,20 @@ func loadFacts(ctx context.Context, q store.Querier) (facts, error) {
 		f.orgs[o.ID] = o
 	}
 	rows.Close()
-	return f, errs.Wrap(rows.Err(), "load organisations")
+	if err := rows.Err(); err != nil {
+		return f, errs.Wrap(err, "load organisations")
+	}
+	ix, err := party.LoadIndex(ctx, q)
+	if err != nil {
+		return f, err
+	}
+	for id, o := range f.orgs {
+		if ref, ok := ix.ID(id); ok {
+			o.Roles = ref.Roles
+			f.orgs[id] = o
+		}
+	}
+	return f, nil
 }
 
 func (f facts) org(id int64) org {
@@ -64,33 +88,54 @@ func (f facts) org(id int64) org {
 	return org{ID: id, Code: "?", Name: "unknown organisation"}
 }
 
-// recipients lists the organisations holding any of the roles, by code:
-// those registered now, since an organisation registered after the month
-// ended still operated in it. An organisation whose directory entry is RED
-// gets no report: RED names people, and a report to an organisation is AMBER
-// to the whole SSC, which would widen who knows of it. (The SSC includes it
-// by marking the entry AMBER.)
-func recipients(ctx context.Context, q store.Querier, roles ...sec.OrgRole) ([]int64, error) {
-	var args access.Args
-	in := make([]string, len(roles))
-	for i, r := range roles {
-		in[i] = args.Add(string(r))
+// recipients lists the organisations owed the duty's report, by code: every
+// one registered now (an organisation registered after the month ended still
+// operated in it), whatever its directory marking. The duty is owed to every
+// manufacturer and every Supplier (sec.MonthlyDuty.Recipient); one whose own
+// entry is RED still gets its report, and that is recorded as an override
+// (selfDisclosure) so that the report stays hidden from anyone who may not
+// see the entry.
+func (f facts) recipients(duty sec.MonthlyDuty) []org {
+	var out []org
+	for _, o := range f.orgs {
+		if duty.Recipient(o.Roles) {
+			out = append(out, o)
+		}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT o.id FROM organisations o WHERE o.classification <> 'RED' AND EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role IN (`+strings.Join(in, ", ")+`))
-		ORDER BY o.code`, args...)
+	slices.SortFunc(out, func(a, b org) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
+
+// selfDisclosure is the override of a RED recipient's own marking: the
+// report names it, as its recipient, to whoever reads the report.
+func selfDisclosure(o org, duty sec.MonthlyDuty) []disclosure {
+	if o.Class != sec.Red {
+		return nil
+	}
+	return []disclosure{{Org: o, Duty: duty, Recipient: true,
+		Reason: "owed the duty's report whatever its marking: its RED directory entry does not take it out of the mailing"}}
+}
+
+// openTo lists the organisations whose directory entries the recipient's
+// marking lets it see (orgViewer: WHITE, GREEN, AMBER naming it; never RED),
+// decided in SQL as every read of the directory is.
+func openTo(ctx context.Context, q store.Querier, recipient int64) (map[int64]bool, error) {
+	var args access.Args
+	vis := orgViewer(recipient).Visible(&args, "party", "o", "o.id")
+	rows, err := q.QueryContext(ctx, "SELECT o.id FROM organisations o WHERE "+vis, args...)
 	if err != nil {
-		return nil, errs.Wrap(err, "recipients")
+		return nil, errs.Wrap(err, "directory entries")
 	}
 	defer rows.Close()
-	var out []int64
+	out := map[int64]bool{}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, errs.Wrap(err, "recipients")
+			return nil, errs.Wrap(err, "directory entries")
 		}
-		out = append(out, id)
+		out[id] = true
 	}
-	return out, errs.Wrap(rows.Err(), "recipients")
+	return out, errs.Wrap(rows.Err(), "directory entries")
 }
 
 // ManufacturerData is the content of a manufacturer's monthly report.
@@ -123,14 +168,22 @@ type ModelCount struct {
 
 // manufacturerData builds a manufacturer's report from the snapshot rows of
 // its own models only: the query that feeds it names the manufacturer in its
-// WHERE, so no other manufacturer's Suppliers can appear.
-func manufacturerData(f facts, mfr org, rows []snapshotRow) ManufacturerData {
+// WHERE, so no other manufacturer's Suppliers can appear. Each Supplier
+// operating its Devices is named as sec.NameUnderDuty decides (always, under
+// the duty), and the ones whose marking the duty overrides are returned.
+// open is the set of directory entries the manufacturer may see by marking.
+func manufacturerData(f facts, mfr org, rows []snapshotRow, open map[int64]bool) (ManufacturerData, []disclosure) {
 	d := ManufacturerData{Manufacturer: mfr.own(), Suppliers: []SupplierOperating{}}
+	disclosed := selfDisclosure(mfr, sec.DutyOperatingSuppliers)
 	bySupplier := map[int64]*SupplierOperating{}
 	for _, r := range rows {
 		d.Devices += r.Devices
-		s, isSupplier := f.orgs[r.SupplierID]
-		if r.SupplierID == 0 || !isSupplier {
+		s, known := f.orgs[r.SupplierID]
+		ans := sec.NameUnderDuty(sec.Naming{Duty: sec.DutyOperatingSuppliers, RecipientRoles: mfr.Roles, SubjectRoles: s.Roles,
+			Operates: r.Devices > 0, Marking: s.Class, SeesByMarking: open[s.ID]})
+		if r.SupplierID == 0 || !known || !ans.Named {
+			// No Responsible Supplier, or one no longer registered as a
+			// Supplier: counted, never named.
 			d.NoSupplier += r.Devices
 			continue
 		}
@@ -138,6 +191,9 @@ func manufacturerData(f facts, mfr org, rows []snapshotRow) ManufacturerData {
 		if so == nil {
 			so = &SupplierOperating{Supplier: s.ref()}
 			bySupplier[r.SupplierID] = so
+			if ans.Override {
+				disclosed = append(disclosed, disclosure{Org: s, Duty: sec.DutyOperatingSuppliers, Reason: ans.Reason})
+			}
 		}
 		so.Models = append(so.Models, ModelCount{Model: r.ModelCode, Name: r.ModelName, DeviceType: r.DeviceType, Generation: r.Generation, Devices: r.Devices})
 		so.Devices += r.Devices
@@ -156,7 +212,8 @@ func manufacturerData(f facts, mfr org, rows []snapshotRow) ManufacturerData {
 	slices.SortFunc(d.Suppliers, func(a, b SupplierOperating) int {
 		return cmp.Or(strings.Compare(strings.ToLower(a.Supplier.Name), strings.ToLower(b.Supplier.Name)), strings.Compare(a.Supplier.Code, b.Supplier.Code))
 	})
-	return d
+	slices.SortFunc(disclosed, func(a, b disclosure) int { return strings.Compare(a.Org.Code, b.Org.Code) })
+	return d, disclosed
 }
 
 func manufacturerSections(d ManufacturerData, m Month) []Section {
@@ -221,51 +278,53 @@ func orgViewer(orgID int64) access.Caller {
 	return access.Caller{UserID: -1, OrgID: orgID, Name: "report recipient", Via: "system"}
 }
 
-// supplierData lists, for a Supplier, every manufacturer whose directory
-// entry the Supplier may see, with the security contacts that were current
-// at asAt. The Supplier's visibility is in the WHERE.
-func supplierData(ctx context.Context, q store.Querier, f facts, supplier org, asAt time.Time) (SupplierData, error) {
-	d := SupplierData{Supplier: supplier.own(), Manufacturers: []ManufacturerContacts{}}
-	args := access.Args{asAt}
-	vis := orgViewer(supplier.ID).Visible(&args, "party", "o", "o.id")
-	rows, err := q.QueryContext(ctx, `SELECT o.id, c.label, c.name, c.email, c.phone, c.pgp_key
-		FROM organisations o
-		LEFT JOIN security_contacts c ON c.org_id = o.id AND c.valid_from <= $1 AND (c.valid_to IS NULL OR c.valid_to > $1)
-		WHERE EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = o.id AND r.role = 'manufacturer')
-		AND `+vis+`
-		ORDER BY o.id, c.label`, args...)
+// contactsAt reads every manufacturer's security contacts current at asAt,
+// once for the whole mailing: the duty gives every Supplier all of them.
+func contactsAt(ctx context.Context, q store.Querier, asAt time.Time) (map[int64][]Contact, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.org_id, c.label, c.name, c.email, c.phone, c.pgp_key FROM security_contacts c
+		WHERE c.valid_from <= $1 AND (c.valid_to IS NULL OR c.valid_to > $1)
+		AND EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = c.org_id AND r.role = 'manufacturer')
+		ORDER BY c.org_id, c.label`, asAt)
 	if err != nil {
-		return d, errs.Wrap(err, "manufacturers' contacts")
+		return nil, errs.Wrap(err, "manufacturers' contacts")
 	}
 	defer rows.Close()
-	byID := map[int64]*ManufacturerContacts{}
-	var order []int64
+	out := map[int64][]Contact{}
 	for rows.Next() {
 		var id int64
-		var label, name, email, phone, pgp *string
-		if err := rows.Scan(&id, &label, &name, &email, &phone, &pgp); err != nil {
-			return d, errs.Wrap(err, "manufacturers' contacts")
+		var c Contact
+		if err := rows.Scan(&id, &c.Label, &c.Name, &c.Email, &c.Phone, &c.PGPKey); err != nil {
+			return nil, errs.Wrap(err, "manufacturers' contacts")
 		}
-		mc := byID[id]
-		if mc == nil {
-			mc = &ManufacturerContacts{Manufacturer: f.org(id).ref(), Contacts: []Contact{}}
-			byID[id] = mc
-			order = append(order, id)
-		}
-		if label != nil {
-			mc.Contacts = append(mc.Contacts, Contact{Label: *label, Name: *name, Email: *email, Phone: *phone, PGPKey: *pgp})
-		}
+		out[id] = append(out[id], c)
 	}
-	if err := rows.Err(); err != nil {
-		return d, errs.Wrap(err, "manufacturers' contacts")
-	}
-	for _, id := range order {
-		d.Manufacturers = append(d.Manufacturers, *byID[id])
+	return out, errs.Wrap(rows.Err(), "manufacturers' contacts")
+}
+
+// supplierData lists, for a Supplier, every manufacturer with the security
+// contacts that were current at the month's end: the duty names all of
+// them (sec.NameUnderDuty), and returns the ones whose marking it overrides
+// for this Supplier. open is the set of directory entries the Supplier may
+// see by marking.
+func supplierData(f facts, supplier org, contacts map[int64][]Contact, open map[int64]bool) (SupplierData, []disclosure) {
+	d := SupplierData{Supplier: supplier.own(), Manufacturers: []ManufacturerContacts{}}
+	disclosed := selfDisclosure(supplier, sec.DutyManufacturerContacts)
+	for _, m := range f.orgs {
+		ans := sec.NameUnderDuty(sec.Naming{Duty: sec.DutyManufacturerContacts, RecipientRoles: supplier.Roles, SubjectRoles: m.Roles,
+			Marking: m.Class, SeesByMarking: open[m.ID]})
+		if !ans.Named {
+			continue
+		}
+		if ans.Override {
+			disclosed = append(disclosed, disclosure{Org: m, Duty: sec.DutyManufacturerContacts, Reason: ans.Reason})
+		}
+		d.Manufacturers = append(d.Manufacturers, ManufacturerContacts{Manufacturer: m.ref(), Contacts: append([]Contact{}, contacts[m.ID]...)})
 	}
 	slices.SortFunc(d.Manufacturers, func(a, b ManufacturerContacts) int {
 		return cmp.Or(strings.Compare(strings.ToLower(a.Manufacturer.Name), strings.ToLower(b.Manufacturer.Name)), strings.Compare(a.Manufacturer.Code, b.Manufacturer.Code))
 	})
-	return d, nil
+	slices.SortFunc(disclosed, func(a, b disclosure) int { return strings.Compare(a.Org.Code, b.Org.Code) })
+	return d, disclosed
 }
 
 func supplierSections(d SupplierData, m Month) []Section {

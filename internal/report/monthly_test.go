@@ -35,7 +35,7 @@ type handEstate struct {
 // newEstate builds, in October 2026:
 //
 //	manufacturers MFA (models A1 ESME SMETS2+, A2 GSME SMETS1), MFB (B1 CHF
-//	SMETS1), MFR (directory entry RED), MFX (AMBER, naming S2 only);
+//	SMETS1), MFR (directory entry RED, naming the chair), MFX (AMBER, naming S2 only);
 //	Suppliers S1, S2, S3 (S3 operates nothing);
 //	portfolio: S1 A1 100+50 (two firmware, with and without a MAP), S1 A2 30,
 //	S2 A1 20, S2 B1 7, and 5 A2 Devices with no Responsible Supplier.
@@ -55,6 +55,8 @@ func newEstate(t *testing.T, db *store.DB) *handEstate {
 	mustParty(t, db, "SECAS", "Secretariat", "", []string{"secretariat"}, "")
 	exec(t, db, "INSERT INTO audience_orgs (record_kind, record_id, org_id) VALUES ('party', $1, $2)", e.mfx.ID, e.s2.ID)
 	e.sscMember = addUser(t, db, "chair@ssc.example", "SSC", sec.RoleSSCMember)
+	// MFR's RED entry names the chair only.
+	exec(t, db, "INSERT INTO audience_users (record_kind, record_id, user_id) VALUES ('party', $1, $2)", e.mfr.ID, e.sscMember.UserID)
 	e.sscOther = addUser(t, db, "member@ssc.example", "SSC", sec.RoleSSCMember)
 	e.secretariat = addUser(t, db, "sec@secas.example", "SECAS", sec.RoleSecretariat)
 
@@ -128,8 +130,10 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 3 manufacturers and 3 Suppliers: MFR's directory entry is RED, so it gets none.
-		if run.Version != 1 || run.Reports != 6 || run.Repeat || run.Snapshot == nil || run.Snapshot.Late {
+		// 4 manufacturers and 3 Suppliers: MFR's directory entry is RED, and
+		// it still gets its report (issue 13 point 6: "An organisation whose
+		// directory entry is RED is still a recipient").
+		if run.Version != 1 || run.Reports != 7 || run.Repeat || run.Snapshot == nil || run.Snapshot.Late {
 			t.Fatalf("run = %+v", run)
 		}
 
@@ -163,17 +167,21 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 				t.Errorf("MFB's %s names Supplier One, or not Supplier Two", f)
 			}
 		}
-		if rs, _ := s.List(ctx, sys, Filter{Org: "MFR"}); len(rs) != 0 {
-			t.Errorf("MFR, whose directory entry is RED, got a report: %+v", rs)
+		mfrReport := reportFor(t, s, ManufacturerKind, "MFR", 1)
+		if mfr := jsonData[ManufacturerData](t, s, sys, mfrReport.ID); mfr.Manufacturer.Code != "MFR" || len(mfr.Suppliers) != 0 {
+			t.Errorf("MFR's report: %+v", mfr)
 		}
 
-		// A Supplier's report is the contact list of the manufacturers it may
-		// see: GREEN ones for everyone, the AMBER one only for S2 whom it
-		// names, the RED one for no one.
+		// seeds/000: "The SSC must inform Energy Suppliers on a monthly basis
+		// of the current contact details for all Device manufacturers": every
+		// Supplier gets every manufacturer, the AMBER one not naming it and
+		// the RED one included, the duty overriding their markings.
 		s1 := jsonData[SupplierData](t, s, sys, reportFor(t, s, SupplierKind, "S1", 1).ID)
 		wantS1 := SupplierData{Supplier: OrgRef{"S1", "Supplier One"}, Manufacturers: []ManufacturerContacts{
 			{Manufacturer: OrgRef{"MFA", "Alder Meters"}, Contacts: []Contact{{Label: "primary", Name: "Contact of MFA", Email: "security@alder.example", Phone: "01632 960000"}}},
 			{Manufacturer: OrgRef{"MFB", "Birch Devices"}, Contacts: []Contact{{Label: "primary", Name: "Contact of MFB", Email: "psirt@birch.example", Phone: "01632 960000"}}},
+			{Manufacturer: OrgRef{"MFR", "Rowan Secret Works"}, Contacts: []Contact{{Label: "primary", Name: "Contact of MFR", Email: "rowan@rowan.example", Phone: "01632 960000"}}},
+			{Manufacturer: OrgRef{"MFX", "Xylem Amber Ltd"}, Contacts: []Contact{{Label: "primary", Name: "Contact of MFX", Email: "x@xylem.example", Phone: "01632 960000"}}},
 		}}
 		if !reflect.DeepEqual(wantS1, s1) {
 			t.Errorf("S1's report:\n got %+v\nwant %+v", s1, wantS1)
@@ -183,14 +191,21 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 		for _, m := range s2.Manufacturers {
 			codes = append(codes, m.Manufacturer.Code)
 		}
-		if !slices.Equal(codes, []string{"MFA", "MFB", "MFX"}) {
-			t.Errorf("S2's manufacturers = %v, want MFA, MFB, MFX", codes)
+		if !slices.Equal(codes, []string{"MFA", "MFB", "MFR", "MFX"}) {
+			t.Errorf("S2's manufacturers = %v, want MFA, MFB, MFR, MFX", codes)
 		}
 		for _, f := range Formats {
 			dl, _ := s.File(ctx, sys, reportFor(t, s, SupplierKind, "S3", 1).ID, f)
-			for _, leak := range []string{"Rowan", "Xylem", "Supplier One", "Supplier Two", "new@alder.example"} {
+			// Third parties to the duty (other Suppliers) are never named; the
+			// contact changed after the month's end is not either.
+			for _, leak := range []string{"Supplier One", "Supplier Two", "new@alder.example"} {
 				if bytes.Contains(dl.Bytes, []byte(leak)) {
 					t.Errorf("S3's %s report contains %q", f, leak)
+				}
+			}
+			for _, want := range []string{"Rowan Secret Works", "rowan@rowan.example", "Xylem Amber Ltd"} {
+				if !bytes.Contains(dl.Bytes, []byte(want)) {
+					t.Errorf("S3's %s report lacks %q, which the duty requires", f, want)
 				}
 			}
 		}
@@ -204,7 +219,11 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 		}{
 			{mfaUser, []string{"MFR-2026-10-MFA-v1"}},
 			{s1User, []string{"SUP-2026-10-S1-v1"}},
-			{e.secretariat, nil}, // all seven: checked by count below
+			// The secretariat is not named on MFR's RED entry: it reads only
+			// the reports naming no entry it may not see (MFA, MFB, MFX).
+			{e.secretariat, []string{"MFR-2026-10-MFA-v1", "MFR-2026-10-MFB-v1", "MFR-2026-10-MFX-v1"}},
+			{e.sscOther, []string{"MFR-2026-10-MFA-v1", "MFR-2026-10-MFB-v1", "MFR-2026-10-MFX-v1"}},
+			{e.sscMember, nil}, // named on MFR's entry: all seven, checked by count below
 		} {
 			rs, err := s.List(ctx, tc.who, Filter{})
 			if err != nil {
@@ -217,8 +236,8 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 			if tc.want != nil && !slices.Equal(refs, tc.want) {
 				t.Errorf("%s sees %v, want %v", tc.who.Name, refs, tc.want)
 			}
-			if tc.want == nil && len(refs) != 6 {
-				t.Errorf("the secretariat sees %d reports, want 6", len(refs))
+			if tc.want == nil && len(refs) != 7 {
+				t.Errorf("the SSC member named on MFR's entry sees %d reports, want 7", len(refs))
 			}
 		}
 		other := reportFor(t, s, ManufacturerKind, "MFB", 1)
@@ -232,16 +251,56 @@ func TestMonthlyReportsAgainstHandCheckedEstate(t *testing.T) {
 			t.Errorf("a manufacturer running the reports: %v, want forbidden", err)
 		}
 
+		for _, who := range []access.Caller{e.secretariat, e.sscOther, s1User} {
+			if _, err := s.Get(ctx, who, mfrReport.ID); !errs.Is(err, errs.NotFound) {
+				t.Errorf("%s reading MFR's report: %v, want not found", who.Name, err)
+			}
+		}
+		if _, err := s.File(ctx, e.sscOther, reportFor(t, s, SupplierKind, "S2", 1).ID, CSV); !errs.Is(err, errs.NotFound) {
+			t.Errorf("an SSC member not named on MFR's RED entry downloading S2's report: %v, want not found", err)
+		}
+		// The directory itself still keeps MFR's RED entry from everyone its
+		// marking excludes: the duty showed it to each Supplier in its own
+		// report only.
+		for _, who := range []access.Caller{s1User, e.secretariat, e.sscOther} {
+			if _, err := (&party.Service{DB: db}).Get(ctx, who, "MFR"); !errs.Is(err, errs.NotFound) {
+				t.Errorf("%s reading MFR's directory entry: %v, want not found", who.Name, err)
+			}
+		}
+		mfrUser := access.Caller{UserID: 7003, OrgID: e.mfr.ID, Roles: []sec.Role{sec.RoleManufacturer}, Via: "session"}
+		if rs, err := s.List(ctx, mfrUser, Filter{}); err != nil || len(rs) != 1 || rs[0].Reference != "MFR-2026-10-MFR-v1" {
+			t.Errorf("MFR's own users see %+v %v, want its report", rs, err)
+		}
+
+		// Each override is on record with the report and in the audit trail:
+		// MFR's own report (1), MFA told of S1 and S2 (AMBER, not naming it:
+		// 2), MFB of S2 (1), S1 and S3 told of MFR and MFX (2 each), S2 of MFR
+		// (MFX's entry names S2: 1).
+		if n := count(t, db, "SELECT COUNT(*) FROM report_disclosures"); n != 9 {
+			t.Errorf("%d duty overrides recorded, want 9", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'report.duty_override'"); n != 9 {
+			t.Errorf("%d duty overrides audited, want 9", n)
+		}
+		got, err := s.Get(ctx, e.sscMember, reportFor(t, s, SupplierKind, "S1", 1).ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Overrides) != 2 || got.Overrides[0].Org.Code != "MFR" || got.Overrides[0].Marking != sec.Red ||
+			got.Overrides[0].Duty != sec.DutyManufacturerContacts || got.Overrides[1].Org.Code != "MFX" || got.Overrides[1].Marking != sec.Amber {
+			t.Errorf("S1's report overrides: %+v", got.Overrides)
+		}
+
 		// Every recipient got one notice linking to its own report.
-		if rec.count() != 6 {
-			t.Fatalf("%d notices, want 6", rec.count())
+		if rec.count() != 7 {
+			t.Fatalf("%d notices, want 7", rec.count())
 		}
 		for _, n := range rec.notices {
 			r, err := s.Get(ctx, sys, n.RecordID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			org := map[string]int64{"MFA": e.mfa.ID, "MFB": e.mfb.ID, "MFX": e.mfx.ID, "S1": e.s1.ID, "S2": e.s2.ID, "S3": e.s3.ID}[r.Recipient.Code]
+			org := map[string]int64{"MFA": e.mfa.ID, "MFB": e.mfb.ID, "MFR": e.mfr.ID, "MFX": e.mfx.ID, "S1": e.s1.ID, "S2": e.s2.ID, "S3": e.s3.ID}[r.Recipient.Code]
 			if n.OrgID != org || n.Link != "/reports/"+itoa(r.ID) || n.Classification != sec.Amber || !strings.Contains(n.Body, r.Digest) {
 				t.Errorf("notice %+v for report %s", n, r.Reference)
 			}
@@ -302,7 +361,7 @@ func TestRerunsAreIdempotentAndForcedRerunsAreNewVersions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !again.Repeat || again.ID != first.ID || rec.count() != 6 || count(t, db, "SELECT COUNT(*) FROM reports") != 6 ||
+		if !again.Repeat || again.ID != first.ID || rec.count() != 7 || count(t, db, "SELECT COUNT(*) FROM reports") != 7 ||
 			count(t, db, "SELECT COUNT(*) FROM audit_log") != audits {
 			t.Fatalf("a second run wrote or sent something: %+v, %d notices", again, rec.count())
 		}
@@ -312,7 +371,7 @@ func TestRerunsAreIdempotentAndForcedRerunsAreNewVersions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if forced.Repeat || forced.Version != 2 || forced.Reports != 6 || rec.count() != 12 {
+		if forced.Repeat || forced.Version != 2 || forced.Reports != 7 || rec.count() != 14 {
 			t.Fatalf("forced run %+v, %d notices", forced, rec.count())
 		}
 		v2 := jsonData[ManufacturerData](t, s, sys, reportFor(t, s, ManufacturerKind, "MFB", 2).ID)
@@ -377,6 +436,8 @@ func TestStoredReportsCannotBeChanged(t *testing.T) {
 			"DELETE FROM portfolio_snapshots",
 			"UPDATE portfolio_snapshot_months SET late = FALSE",
 			"DELETE FROM portfolio_snapshot_months",
+			"UPDATE report_disclosures SET marking = 'GREEN'",
+			"DELETE FROM report_disclosures",
 		} {
 			var args []any
 			if strings.Contains(q, "$1") {
@@ -391,8 +452,8 @@ func TestStoredReportsCannotBeChanged(t *testing.T) {
 				t.Error("TRUNCATE report_files was allowed")
 			}
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM reports"); n != 7 {
-			t.Errorf("%d reports after the attempts, want 7", n)
+		if n := count(t, db, "SELECT COUNT(*) FROM reports"); n != 8 {
+			t.Errorf("%d reports after the attempts, want 8", n)
 		}
 	})
 }
@@ -407,12 +468,12 @@ func TestMonthlyMailingGoesThroughTheDeliveryQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		// One notice per recipient, linking to its report; one email job per
-		// contact (S3 has none).
-		if n := count(t, db, "SELECT COUNT(*) FROM notices WHERE record_kind = 'report'"); n != 6 {
-			t.Fatalf("%d notices, want 6", n)
+		// contact (S3 has none; MFR, RED, is mailed too).
+		if n := count(t, db, "SELECT COUNT(*) FROM notices WHERE record_kind = 'report'"); n != 7 {
+			t.Fatalf("%d notices, want 7", n)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM delivery_jobs WHERE record_kind = 'report' AND channel = 'email'"); n != 5 {
-			t.Errorf("%d email jobs, want 5", n)
+		if n := count(t, db, "SELECT COUNT(*) FROM delivery_jobs WHERE record_kind = 'report' AND channel = 'email'"); n != 6 {
+			t.Errorf("%d email jobs, want 6", n)
 		}
 		mfa := reportFor(t, s, ManufacturerKind, "MFA", 1)
 		if n := count(t, db, "SELECT COUNT(*) FROM notices WHERE org_id = $1 AND link = $2 AND record_id = $3", e.mfa.ID, "/reports/"+itoa(mfa.ID), mfa.ID); n != 1 {
@@ -430,14 +491,14 @@ func TestMonthlyMailingGoesThroughTheDeliveryQueue(t *testing.T) {
 		if _, err := s.RunMonthly(ctx, sys, e.october, RunOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM notices"); n != 6 {
+		if n := count(t, db, "SELECT COUNT(*) FROM notices"); n != 7 {
 			t.Errorf("a second run queued more notices: %d", n)
 		}
 		if _, err := s.RunMonthly(ctx, sys, e.october, RunOptions{Force: true}); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM notices"); n != 12 {
-			t.Errorf("a forced run queued %d notices in all, want 12", n)
+		if n := count(t, db, "SELECT COUNT(*) FROM notices"); n != 14 {
+			t.Errorf("a forced run queued %d notices in all, want 14", n)
 		}
 	})
 }

@@ -29,6 +29,23 @@ type Report struct {
 	CreatedAt      time.Time          `json:"created_at"`
 	Files          []File             `json:"files"`
 	Deliveries     []Delivery         `json:"deliveries"`
+	// Overrides are the organisations the report names under its duty
+	// against their directory markings (filled in by Get).
+	Overrides []Override `json:"duty_overrides,omitempty"`
+}
+
+// Override is one organisation a report names to its recipient under the
+// SSC's monthly duty although the organisation's directory marking alone
+// would keep it from the recipient (or, Recipient, the recipient itself,
+// whose own entry is RED). Only those who may read the report see these:
+// the recipient, and whoever may see every entry named.
+type Override struct {
+	Org       OrgRef             `json:"org"`
+	Duty      sec.MonthlyDuty    `json:"duty"`
+	DutyLabel string             `json:"duty_label"`
+	Marking   sec.Classification `json:"marking"`
+	Recipient bool               `json:"recipient"`
+	Reason    string             `json:"reason"`
 }
 
 // Delivery is the record of a report's notice to its recipient: when it was
@@ -82,9 +99,21 @@ func scanReport(sc interface{ Scan(...any) error }) (Report, error) {
 
 // visible is the caller's condition on reports r: AMBER reports are seen by
 // their recipient (by its column, and any organisation the SSC names) and the
-// SSC; RED standing reports by the people they name.
+// SSC; RED standing reports by the people they name. A report that names an
+// organisation under its duty against that organisation's marking
+// (report_disclosures) is read, besides its recipient, only by those who may
+// see every such directory entry: the duty overrides the marking for the
+// recipient alone, and every third party, the SSC members the entry does not
+// name included, is kept from it.
 func visible(c access.Caller, args *access.Args) string {
-	return c.Visible(args, RecordKind, "r", "r.recipient_org_id")
+	base := c.Visible(args, RecordKind, "r", "r.recipient_org_id")
+	if c.System {
+		return base
+	}
+	own := "r.recipient_org_id = " + args.Add(c.OrgID)
+	entry := c.Visible(args, "party", "dx", "dx.id")
+	return "(" + base + " AND (" + own + " OR NOT EXISTS (SELECT 1 FROM report_disclosures rd JOIN organisations dx ON dx.id = rd.org_id" +
+		" WHERE rd.report_id = r.id AND NOT " + entry + ")))"
 }
 
 // List returns the reports the caller may see, newest month first.
@@ -150,7 +179,34 @@ func (s *Service) Get(ctx context.Context, c access.Caller, id int64) (Report, e
 	if err := s.attach(ctx, out); err != nil {
 		return r, err
 	}
+	if out[0].Overrides, err = overrides(ctx, s.DB, id); err != nil {
+		return r, err
+	}
 	return out[0], s.jobs(ctx, c, &out[0])
+}
+
+// overrides reads a report's duty overrides. The report's own visibility
+// (visible) already requires its reader to be its recipient or to see every
+// entry listed.
+func overrides(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, reportID int64) ([]Override, error) {
+	rows, err := q.QueryContext(ctx, `SELECT o.code, o.name, d.duty, d.marking, d.recipient, d.reason
+		FROM report_disclosures d JOIN organisations o ON o.id = d.org_id WHERE d.report_id = $1 ORDER BY o.code`, reportID)
+	if err != nil {
+		return nil, errs.Wrap(err, "report overrides")
+	}
+	defer rows.Close()
+	var out []Override
+	for rows.Next() {
+		var o Override
+		if err := rows.Scan(&o.Org.Code, &o.Org.Name, &o.Duty, &o.Marking, &o.Recipient, &o.Reason); err != nil {
+			return nil, errs.Wrap(err, "report overrides")
+		}
+		o.DutyLabel = o.Duty.Label()
+		out = append(out, o)
+	}
+	return out, errs.Wrap(rows.Err(), "report overrides")
 }
 
 // attach adds the files' digests and the delivery records to reports the

@@ -195,6 +195,9 @@ type generated struct {
 	recipientID int64 // 0 for a standing report
 	files       []File
 	digest      string
+	// disclosed are the organisations the report names under its duty
+	// although their markings would keep them from its recipient.
+	disclosed []disclosure
 }
 
 func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month, opts RunOptions, now time.Time) (Run, error) {
@@ -281,46 +284,40 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 			notes = append(notes, "No snapshot of the estate was taken when "+m.Label()+" ended, so this report shows the estate and the security contacts as recorded on "+
 				snap.TakenAt.Format("2 January 2006 at 15:04 UTC")+", when the month was first reported; changes after the month ended are included.")
 		}
-		mfrs, err := recipients(ctx, tx, sec.Manufacturer)
+		contacts, err := contactsAt(ctx, tx, asAt)
 		if err != nil {
 			return err
 		}
-		for _, id := range mfrs {
-			o := f.org(id)
-			rows, err := snapshotRows(ctx, tx, m, id)
-			if err != nil {
-				return err
+		for _, duty := range sec.MonthlyDuties {
+			for _, o := range f.recipients(duty) {
+				open, err := openTo(ctx, tx, o.ID)
+				if err != nil {
+					return err
+				}
+				kind, sections := ManufacturerKind, []Section(nil)
+				var data any
+				var disclosed []disclosure
+				if duty == sec.DutyOperatingSuppliers {
+					rows, err := snapshotRows(ctx, tx, m, o.ID)
+					if err != nil {
+						return err
+					}
+					md, dis := manufacturerData(f, o, rows, open)
+					data, sections, disclosed = md, manufacturerSections(md, m), dis
+				} else {
+					sd, dis := supplierData(f, o, contacts, open)
+					kind, data, sections, disclosed = SupplierKind, sd, supplierSections(sd, m), dis
+				}
+				ref := o.own()
+				prev := ""
+				if last != nil {
+					prev = Reference(kind, m, o.Code, last.Version)
+				}
+				d := &Document{Kind: kind, Title: kind.Label(), Month: m, Classification: sec.Amber, Version: version,
+					Reference: Reference(kind, m, o.Code, version), Recipient: &ref, GeneratedAt: genAt, AsAt: asAt,
+					Notes: append(slices.Clone(notes), versionNote(prev, genAt)...), Data: data, Sections: sections}
+				gens = append(gens, generated{doc: d, recipientID: o.ID, disclosed: disclosed})
 			}
-			data := manufacturerData(f, o, rows)
-			ref := o.own()
-			prev := ""
-			if last != nil {
-				prev = Reference(ManufacturerKind, m, o.Code, last.Version)
-			}
-			d := &Document{Kind: ManufacturerKind, Title: ManufacturerKind.Label(), Month: m, Classification: sec.Amber, Version: version,
-				Reference: Reference(ManufacturerKind, m, o.Code, version), Recipient: &ref, GeneratedAt: genAt, AsAt: asAt,
-				Notes: append(slices.Clone(notes), versionNote(prev, genAt)...), Data: data, Sections: manufacturerSections(data, m)}
-			gens = append(gens, generated{doc: d, recipientID: id})
-		}
-		sups, err := recipients(ctx, tx, sec.LargeSupplier, sec.SmallSupplier)
-		if err != nil {
-			return err
-		}
-		for _, id := range sups {
-			o := f.org(id)
-			data, err := supplierData(ctx, tx, f, o, asAt)
-			if err != nil {
-				return err
-			}
-			ref := o.own()
-			prev := ""
-			if last != nil {
-				prev = Reference(SupplierKind, m, o.Code, last.Version)
-			}
-			d := &Document{Kind: SupplierKind, Title: SupplierKind.Label(), Month: m, Classification: sec.Amber, Version: version,
-				Reference: Reference(SupplierKind, m, o.Code, version), Recipient: &ref, GeneratedAt: genAt, AsAt: asAt,
-				Notes: append(slices.Clone(notes), versionNote(prev, genAt)...), Data: data, Sections: supplierSections(data, m)}
-			gens = append(gens, generated{doc: d, recipientID: id})
 		}
 		return nil
 	})
@@ -388,6 +385,9 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 				}
 				continue
 			}
+			if err := recordDisclosures(ctx, tx, id, g); err != nil {
+				return err
+			}
 			if err := s.notify(ctx, tx, id, g); err != nil {
 				return err
 			}
@@ -445,6 +445,33 @@ func storeReport(ctx context.Context, tx *store.Tx, runID int64, g generated) (i
 		}
 	}
 	return id, nil
+}
+
+// recordDisclosures writes the report's duty overrides beside it, each with
+// its audit record in the same transaction: who (the recipient) was shown
+// what (the organisation named) under which duty, and the marking it
+// overrode. The audit trail holds ids and a digest, never names (package
+// audit); the row holds the rest, readable by those who may read the report.
+func recordDisclosures(ctx context.Context, tx *store.Tx, reportID int64, g generated) error {
+	for _, d := range g.disclosed {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_disclosures (report_id, org_id, duty, marking, recipient, reason)
+			VALUES ($1, $2, $3, $4, $5, $6)`, reportID, d.Org.ID, string(d.Duty), string(d.Org.Class), d.Recipient, d.Reason); err != nil {
+			return errs.Wrap(err, "record disclosure")
+		}
+		state := struct {
+			Report    string             `json:"report"`
+			Recipient int64              `json:"recipient_org_id"`
+			Named     int64              `json:"named_org_id"`
+			Duty      sec.MonthlyDuty    `json:"duty"`
+			Marking   sec.Classification `json:"marking"`
+			Self      bool               `json:"recipient_itself"`
+			Reason    string             `json:"reason"`
+		}{g.doc.Reference, g.recipientID, d.Org.ID, d.Duty, d.Org.Class, d.Recipient, d.Reason}
+		if err := audit.Record(ctx, tx, "report.duty_override", "report_disclosure", itoa(reportID)+"/"+itoa(d.Org.ID), state); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // notify queues the notice that tells the recipient its report is ready,

@@ -57,8 +57,8 @@ func TestTickSnapshotsAtMonthEndAndSendsOnTheFirstWorkingDay(t *testing.T) {
 		if err := s.Tick(ctx, ts("2026-11-02T06:00:00Z")); err != nil {
 			t.Fatal(err)
 		}
-		if runs() != 2 || rec.count() != 6 {
-			t.Fatalf("at 06:00 on the first working day: %d runs, %d notices; want the mailing and the standing report, 6 notices", runs(), rec.count())
+		if runs() != 2 || rec.count() != 7 {
+			t.Fatalf("at 06:00 on the first working day: %d runs, %d notices; want the mailing and the standing report, 7 notices", runs(), rec.count())
 		}
 		mfa := jsonData[ManufacturerData](t, s, sys, reportFor(t, s, ManufacturerKind, "MFA", 1).ID)
 		if mfa.Devices != 205 {
@@ -75,7 +75,7 @@ func TestTickSnapshotsAtMonthEndAndSendsOnTheFirstWorkingDay(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if runs() != 2 || rec.count() != 6 || count(t, db, "SELECT COUNT(*) FROM portfolio_snapshot_months") != 1 {
+		if runs() != 2 || rec.count() != 7 || count(t, db, "SELECT COUNT(*) FROM portfolio_snapshot_months") != 1 {
 			t.Fatalf("later ticks wrote more: %d runs, %d notices", runs(), rec.count())
 		}
 		// A month not yet ended cannot be run.

@@ -144,6 +144,7 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request) error {
 		tot.DCC += t.DCC
 		tot.Exempt += t.Exempt
 		tot.DP087 += t.DP087
+		tot.Impracticable += t.Impracticable
 	}
 	dateQ := ""
 	if !d.IsZero() {
@@ -188,11 +189,13 @@ func (s *Server) supplierCoveragePage(w http.ResponseWriter, r *http.Request) er
 	} else {
 		sc.Supplier = org
 	}
-	var gap, steps, covered []coverage.ModelCoverage
+	var gap, steps, covered, impracticable []coverage.ModelCoverage
 	for _, mc := range sc.Models {
 		switch mc.Status {
 		case coverage.Gap:
 			gap = append(gap, mc)
+		case coverage.Impracticable:
+			impracticable = append(impracticable, mc)
 		case coverage.Steps:
 			steps = append(steps, mc)
 		default:
@@ -201,6 +204,7 @@ func (s *Server) supplierCoveragePage(w http.ResponseWriter, r *http.Request) er
 	}
 	sections := []coverageSection{
 		{"gap", "Gaps", "Models with Devices no arrangement covers and no churn window protects. The SSC reports a Supplier to the Panel only where it has no arrangement and makes no effort.", gap},
+		{"impracticable", "Not practicable (accepted by the SSC)", "Models of manufacturers with whom the SSC accepted the Supplier's record that an arrangement is not practicable (G3.20: \"wherever it is practicable to do so\"). Neither covered nor reasonable steps, and not a gap. Records pending or rejected change nothing: the gap says so.", impracticable},
 		{"steps", "Reasonable steps", "Models under a Letter of Intent or MoU, or with inherited Devices inside the churn window: not yet covered, but accepted as reasonable steps.", steps},
 		{"covered", "Covered", "Models covered by a direct contract, by the owning MAP's contracts, or by the manufacturer's SSC scheme enrolment.", covered},
 		{"dcc", "The DCC's Devices", "SMETS2+ Communications Hub and Gas Proxy Functions: G3.17(b) and G3.20(b) exclude them; they are the DCC's.", sc.DCC},

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,13 +50,13 @@ func eachReport(method, path string) func(w *world) []call {
 func init() {
 	register(map[string]visibilityCase{
 		"GET /api/v1/reports":                     {calls: one("GET", "/api/v1/reports", ""), complete: true, Kind: "report"},
-		"GET /api/v1/reports/{id}":                {calls: eachReport("GET", "/api/v1/reports/{}")},
-		"GET /api/v1/reports/{id}/files/{format}": {calls: reportFiles},
+		"GET /api/v1/reports/{id}":                {calls: eachReport("GET", "/api/v1/reports/{}"), Duty: namedByDuty},
+		"GET /api/v1/reports/{id}/files/{format}": {calls: reportFiles, Duty: namedByDuty},
 		"GET /api/v1/report-runs":                 {calls: one("GET", "/api/v1/report-runs", "")},
 		"POST /api/v1/reports/monthly":            {calls: one("POST", "/api/v1/reports/monthly", `{"month": "bad"}`)},
 		"POST /api/v1/reports/standing":           {calls: one("POST", "/api/v1/reports/standing", `{"month": "bad"}`)},
 		"GET /reports":                            {calls: one("GET", "/reports", ""), complete: true, Kind: "report"},
-		"GET /reports/{id}":                       {calls: eachReport("GET", "/reports/{}")},
+		"GET /reports/{id}":                       {calls: eachReport("GET", "/reports/{}"), Duty: namedByDuty},
 		"POST /reports/monthly":                   {calls: one("POST", "/reports/monthly", "month=bad")},
 		"GET /reports/standing":                   {calls: one("GET", "/reports/standing", ""), complete: true, Kind: "standing"},
 		"POST /reports/standing":                  {calls: one("POST", "/reports/standing", "month=bad")},
@@ -67,6 +68,58 @@ func init() {
 type reportSeed struct {
 	month report.Month
 	ids   map[string]int64 // by reference
+	// recipient is each monthly report's recipient organisation, and named
+	// the organisations its duty names (by code), by report id.
+	recipient map[int64]int64
+	named     map[int64][]string
+}
+
+// namedByDuty allows a party's marker in a monthly report to the report's
+// recipient when the report's duty names that party (seeds/000: every
+// manufacturer to every Supplier; the Suppliers operating its Devices to a
+// manufacturer), whatever the party's directory marking. Nobody else gets
+// the allowance: anyone else must be allowed the record by its marking.
+func namedByDuty(w *world, v *viewer, c call, marker string) bool {
+	seed := reportSeeds[w]
+	parts := strings.Split(strings.TrimPrefix(strings.TrimPrefix(c.Path, "/api/v1"), "/reports/"), "/")
+	id, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || seed == nil || seed.recipient[id] == 0 || v.Caller.OrgID != seed.recipient[id] {
+		return false
+	}
+	for _, code := range seed.named[id] {
+		if marker == "VM~party~"+code+"~" {
+			return true
+		}
+	}
+	return false
+}
+
+// dirEntry is an organisation's directory marking and audience, read from
+// the tables (the world's facts, not the code under test).
+func dirEntry(w *world, id int64) (sec.Classification, sec.Audience) {
+	var class sec.Classification
+	if err := w.db.Writer().QueryRow("SELECT classification FROM organisations WHERE id = $1", id).Scan(&class); err != nil {
+		w.t.Fatal(err)
+	}
+	aud := sec.Audience{Orgs: []int64{id}}
+	for _, q := range []string{"SELECT org_id FROM audience_orgs WHERE record_kind = 'party' AND record_id = $1",
+		"SELECT user_id FROM audience_users WHERE record_kind = 'party' AND record_id = $1"} {
+		rows, err := w.db.Writer().Query(q, id)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for rows.Next() {
+			var x int64
+			rows.Scan(&x)
+			if strings.Contains(q, "audience_orgs") {
+				aud.Orgs = append(aud.Orgs, x)
+			} else {
+				aud.Users = append(aud.Users, x)
+			}
+		}
+		rows.Close()
+	}
+	return class, aud
 }
 
 var (
@@ -85,7 +138,7 @@ var (
 func seedReports(w *world) {
 	ctx := context.Background()
 	m := report.MonthAt(time.Now().In(report.London)).Add(-1)
-	seed := &reportSeed{month: m, ids: map[string]int64{}}
+	seed := &reportSeed{month: m, ids: map[string]int64{}, recipient: map[int64]int64{}, named: map[int64][]string{}}
 	reportSeedsMu.Lock()
 	reportSeeds[w] = seed
 	reportSeedsMu.Unlock()
@@ -103,6 +156,16 @@ func seedReports(w *world) {
 	}
 	w.addLiteral("rsupplier", "RPS1", "Report Supplier One", sec.Amber, sec.Audience{Orgs: []int64{sup["RPS1"].ID, mana.OrgID}})
 	w.addLiteral("rsupplier", "RPS2", "Report Supplier Two", sec.Amber, sec.Audience{Orgs: []int64{sup["RPS2"].ID, manb.OrgID}})
+	// A Supplier whose directory entry is RED, naming the first SSC member
+	// only: the duty still names it to MANA, whose Devices it operates
+	// (issue 13 point 6), and to no one else.
+	crimson, err := parties.Create(ctx, w.sys, party.NewParty{Code: "RPS3", Name: "Report Supplier Crimson", Roles: []string{"large_supplier"}, Classification: "RED"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	sup["RPS3"] = crimson
+	w.exec("INSERT INTO audience_users (record_kind, record_id, user_id) VALUES ('party', $1, $2)", crimson.ID, ssc)
+	w.addLiteral("rsupplier", "RPS3", "Report Supplier Crimson", sec.Red, sec.Audience{Users: []int64{ssc, mana.UserID}})
 
 	cat := &catalogue.Service{DB: w.db}
 	model := func(mfr string, mfrID int64, class sec.Classification, name string) int64 {
@@ -128,6 +191,7 @@ func seedReports(w *world) {
 	// The month's snapshot, as the scheduled job would have taken it.
 	rows := []struct{ supplier, model, devices int64 }{
 		{sup["RPS1"].ID, green, 1111}, {sup["RPS1"].ID, amber, 2222}, {sup["RPS1"].ID, red, 3333}, {sup["RPS2"].ID, greenB, 4444},
+		{sup["RPS3"].ID, green, 5555},
 	}
 	var total int64
 	for _, r := range rows {
@@ -154,6 +218,19 @@ func seedReports(w *world) {
 		w.t.Fatal(err)
 	}
 	members := []int64{w.byRole["ssc"].Caller.UserID, w.byRole["ssc2"].Caller.UserID}
+	// Who each monthly report names under its duty (seeds/000), from the
+	// world as built: every manufacturer for a Supplier, the Suppliers of
+	// the snapshot rows for a manufacturer.
+	operating := map[int64][]string{}
+	for _, r := range rows {
+		var mfr int64
+		w.db.Writer().QueryRow("SELECT manufacturer_id FROM device_models WHERE id = $1", r.model).Scan(&mfr)
+		for code, p := range sup {
+			if p.ID == r.supplier && !slices.Contains(operating[mfr], code) {
+				operating[mfr] = append(operating[mfr], code)
+			}
+		}
+	}
 	for _, r := range rs {
 		key := strconv.FormatInt(r.ID, 10)
 		seed.ids[r.Reference] = r.ID
@@ -161,8 +238,46 @@ func seedReports(w *world) {
 			w.addLiteral("standing", key, r.Reference, sec.Red, sec.Audience{Users: members})
 			continue
 		}
-		ref, _ := ix.Code(r.Recipient.Code)
-		w.addLiteral("report", key, r.Reference, sec.Amber, sec.Audience{Orgs: []int64{ref.ID}})
+		rcpt, _ := ix.Code(r.Recipient.Code)
+		seed.recipient[r.ID] = rcpt.ID
+		if r.Kind == report.SupplierKind {
+			for _, m := range ix.WithRole(sec.Manufacturer) {
+				seed.named[r.ID] = append(seed.named[r.ID], m.Code)
+			}
+		} else {
+			seed.named[r.ID] = operating[rcpt.ID]
+		}
+		// A report is AMBER to its recipient and the SSC; but where it names
+		// an entry its recipient could not see by marking (the duty's
+		// override), or its recipient's own entry is RED, anyone besides the
+		// recipient must be allowed every such entry to read it.
+		recipientView := sec.Viewer{UserID: -1, OrgID: rcpt.ID}
+		var overridden []int64
+		if class, _ := dirEntry(w, rcpt.ID); class == sec.Red {
+			overridden = append(overridden, rcpt.ID)
+		}
+		for _, code := range seed.named[r.ID] {
+			o, _ := ix.Code(code)
+			if class, aud := dirEntry(w, o.ID); !sec.CanSee(recipientView, class, aud) || class == sec.Red {
+				overridden = append(overridden, o.ID)
+			}
+		}
+		var readers []int64
+		for _, v := range w.viewers {
+			if !v.Caller.SignedIn() {
+				continue
+			}
+			ok := v.Caller.OrgID == rcpt.ID || sec.CanSee(v.Caller.Viewer(), sec.Amber, sec.Audience{Orgs: []int64{rcpt.ID}})
+			for _, id := range overridden {
+				if class, aud := dirEntry(w, id); v.Caller.OrgID != rcpt.ID && !sec.CanSee(v.Caller.Viewer(), class, aud) {
+					ok = false
+				}
+			}
+			if ok {
+				readers = append(readers, v.Caller.UserID)
+			}
+		}
+		w.addLiteral("report", key, r.Reference, sec.Red, sec.Audience{Users: readers})
 	}
 }
 
@@ -223,6 +338,39 @@ func TestReportAPIScenarios(t *testing.T) {
 		_, body := w.do(w.byRole["manufacturer"], "GET", "/api/v1/reports/"+mana+"/files/json", "")
 		if strings.Contains(body, "Report Supplier Two") || !strings.Contains(body, "Reportmodel Amber Alpha") || strings.Contains(body, "Reportmodel Red Alpha") {
 			t.Errorf("MANA's report: %s", body)
+		}
+		// Issue 13 point 6, seeds/000 "The SSC must inform Device
+		// manufacturers on a monthly basis of which Energy Suppliers are
+		// operating their Devices": RPS3, whose entry is RED, is named to
+		// MANA, whose Devices it operates; the directory still hides it from
+		// MANA, and the report from the SSC member its entry does not name.
+		if !strings.Contains(body, "Report Supplier Crimson") || !strings.Contains(body, "RPS3") {
+			t.Errorf("MANA's report does not name the RED Supplier operating its Devices: %s", body)
+		}
+		for _, c := range []struct{ who, path string }{
+			{"manufacturer", "/api/v1/parties/RPS3"}, {"manufacturer", "/parties/RPS3"},
+			{"ssc2", "/api/v1/reports/" + mana}, {"secretariat", "/api/v1/reports/" + mana + "/files/pdf"},
+			{"supplierA", "/api/v1/parties/PRED"},
+		} {
+			if status, _ := w.do(w.byRole[c.who], "GET", c.path, ""); status != 404 {
+				t.Errorf("%s GET %s: %d, want 404", c.who, c.path, status)
+			}
+		}
+		if status, body := w.do(w.byRole["ssc"], "GET", "/reports/"+mana, ""); status != 200 || !strings.Contains(body, "Named under the SSC") || !strings.Contains(body, "Report Supplier Crimson") {
+			t.Errorf("the SSC member RPS3's entry names: %d, the page should list the override", status)
+		}
+		// seeds/000 "The SSC must inform Energy Suppliers on a monthly basis
+		// of the current contact details for all Device manufacturers": PRED,
+		// RED, and PAMBER, AMBER to SUPA only, are in every Supplier's report
+		// (their contacts began after the month's end, so none is listed).
+		supb := itoa(seed.ids["SUP-"+m+"-SUPB-v1"])
+		if status, body := w.do(w.byRole["supplierB"], "GET", "/api/v1/reports/"+supb+"/files/csv", ""); status != 200 || !strings.Contains(body, "PRED,Party VM~party~PRED~") || !strings.Contains(body, "PAMBER,Party VM~party~PAMBER~") {
+			t.Errorf("SUPB's report lacks the RED or AMBER manufacturer: %d %s", status, body)
+		}
+		var overrides int
+		w.db.Writer().QueryRow("SELECT COUNT(*) FROM audit_log WHERE action = 'report.duty_override'").Scan(&overrides)
+		if overrides == 0 {
+			t.Error("no duty override was audited")
 		}
 		// The HTML file is served with a policy that allows its inline style
 		// and nothing else.

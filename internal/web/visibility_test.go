@@ -42,6 +42,10 @@ type visibilityCase struct {
 	// of Kind the viewer may see (not only that it shows nothing more).
 	complete bool
 	Kind     string
+	// Duty, when set, says whether a duty shows the viewer a record its
+	// classification alone would keep from it in this call's answer (the
+	// SSC's monthly reports name RED counterparts to their recipients).
+	Duty func(w *world, v *viewer, c call, marker string) bool
 }
 
 // visibilityCases covers every route, by pattern. Areas add theirs in their
@@ -193,7 +197,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 								t.Errorf("%s %s as %s: unknown marker %s", c.Method, c.Path, v.Name, m)
 								continue
 							}
-							if !sec.CanSee(v.Caller.Viewer(), rec.Class, rec.Aud) {
+							if !sec.CanSee(v.Caller.Viewer(), rec.Class, rec.Aud) && (vc.Duty == nil || !vc.Duty(w, v, c, m)) {
 								t.Errorf("LEAK: %s %s as %s shows %s (%s)", c.Method, c.Path, v.Name, m, rec)
 							}
 						}
