@@ -229,6 +229,7 @@ var navigation = []navItem{
 	{Label: "Arrangements", Href: "/arrangements", Group: "G3.20"},
 	{Label: "Obligations", Href: "/obligations", Group: "G3.20"},
 	{Label: "Alerts", Href: "/arrangement-alerts", Group: "G3.20"},
+	{Label: "User Systems", Href: "/user-systems", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleNetworkParty, sec.RoleOtherUser}, Group: "G3.20"},
 	{Label: "Assessments", Href: "/assessments", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Forward plan", Href: "/assessments/plan", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Remediation plans", Href: "/remediation-plans", Roles: forAssurance, Group: "Assurance"},

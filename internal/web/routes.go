@@ -102,6 +102,8 @@ func (s *Server) allRoutes() []Route {
 		s.riskRoutes(),
 		s.riskPageRoutes(),
 		s.triageRoutes(),
+		s.userSystemRoutes(),
+		s.userSystemPageRoutes(),
 	} {
 		all = append(all, group...)
 	}
