@@ -33,7 +33,9 @@ func (l Link) InForce(d sec.Date) bool { return inForce(l.Status, l.Effective, l
 
 // Contract reports whether the arrangement is a contract (not a Letter of
 // Intent, nor a scheme enrolment).
-func (l Link) Contract() bool { return l.Kind == SupplierManufacturer || l.Kind == SupplierMAP || l.Kind == Churn || l.Kind == MAPManufacturer }
+func (l Link) Contract() bool {
+	return l.Kind == SupplierManufacturer || l.Kind == SupplierMAP || l.Kind == Churn || l.Kind == MAPManufacturer
+}
 
 // SignedByBoth reports whether a Letter of Intent had both signatures by d.
 func (l Link) SignedByBoth(d sec.Date) bool {

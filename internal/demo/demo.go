@@ -159,6 +159,10 @@ func Seed(ctx context.Context, db *store.DB, opts Options) error {
 	if err := seedTriage(ctx, db, callers, opts.Today); err != nil {
 		return err
 	}
+	opts.Log("User Systems")
+	if err := seedUserSystems(ctx, db, callers, opts.Today); err != nil {
+		return err
+	}
 	opts.Log("coverage snapshots and reports")
 	if err := seedOversight(ctx, db, sys, opts.Today); err != nil {
 		return err
