@@ -51,6 +51,7 @@ and a command's own flags are METERSEC_<COMMAND>_<FLAG> (each --help shows the n
 			assessmentCmd(),
 			riskCmd(),
 			triageCmd(),
+			userSystemCmd(),
 			userCmd(),
 			tokenCmd(),
 			secretsCmd(),

@@ -16,6 +16,7 @@ import (
 	"github.com/metersec/metersec/internal/impracticable"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/usersystem"
 )
 
 // RecordKind names a Supplier's coverage in the audience tables: it is AMBER
@@ -155,6 +156,9 @@ type SupplierCoverage struct {
 	// binds, a known defect of the code, with whether the Supplier's
 	// arrangements cover them anyway.
 	DP087 []ModelCoverage `json:"dp087_gap"`
+	// UserSystems are the Supplier's User Systems in service on the day,
+	// beside its Devices (G3.17(a), G3.20(a); usersystems.go).
+	UserSystems []usersystem.System `json:"user_systems"`
 }
 
 // Lists are all of a Supplier's model lists.
@@ -220,8 +224,10 @@ func (s *Service) Compute(ctx context.Context, c access.Caller, q Query) (Report
 	var rep Report
 	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
 		var err error
-		rep, err = s.compute(ctx, tx, c, q)
-		return err
+		if rep, err = s.compute(ctx, tx, c, q); err != nil {
+			return err
+		}
+		return userSystems(ctx, tx, c, &rep)
 	})
 	return rep, err
 }

@@ -166,6 +166,10 @@ func Seed(ctx context.Context, db *store.DB, opts Options) error {
 	if err := seedImpracticable(ctx, db, callers, opts.Today); err != nil {
 		return err
 	}
+	opts.Log("User Systems")
+	if err := seedUserSystems(ctx, db, callers, opts.Today); err != nil {
+		return err
+	}
 	opts.Log("coverage snapshots and reports")
 	if err := seedOversight(ctx, db, sys, opts.Today); err != nil {
 		return err

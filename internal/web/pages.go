@@ -230,6 +230,7 @@ var navigation = []navItem{
 	{Label: "Obligations", Href: "/obligations", Group: "G3.20"},
 	{Label: "Alerts", Href: "/arrangement-alerts", Group: "G3.20"},
 	{Label: "Not practicable", Href: "/impracticabilities", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}, Group: "G3.20"},
+	{Label: "User Systems", Href: "/user-systems", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleNetworkParty, sec.RoleOtherUser}, Group: "G3.20"},
 	{Label: "Assessments", Href: "/assessments", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Forward plan", Href: "/assessments/plan", Roles: forAssurance, Group: "Assurance"},
 	{Label: "Remediation plans", Href: "/remediation-plans", Roles: forAssurance, Group: "Assurance"},

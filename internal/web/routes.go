@@ -103,6 +103,8 @@ func (s *Server) allRoutes() []Route {
 		s.riskPageRoutes(),
 		s.triageRoutes(),
 		s.impracticableRoutes(),
+		s.userSystemRoutes(),
+		s.userSystemPageRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/triage"
+	"github.com/metersec/metersec/internal/usersystem"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
@@ -70,6 +71,8 @@ type Server struct {
 	Risks *risk.Service
 	// Triage is MP203's Triage Facilities and their records.
 	Triage *triage.Service
+	// UserSystems is the register of Users' User Systems (G3.17(a), G3.20(a), SECMP0057).
+	UserSystems *usersystem.Service
 
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
@@ -125,6 +128,7 @@ func New(cfg Config) (*Server, error) {
 		Assurance:     assurance.NewService(cfg.DB),
 		Risks:         &risk.Service{DB: cfg.DB},
 		Triage:        triage.NewService(cfg.DB),
+		UserSystems:   &usersystem.Service{DB: cfg.DB},
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
