@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -41,20 +42,14 @@ type facts struct {
 
 func loadFacts(ctx context.Context, q store.Querier) (facts, error) {
 	f := facts{orgs: map[int64]org{}}
-	rows, err := q.QueryContext(ctx, "SELECT id, code, name, classification FROM organisations")
+	ix, err := party.LoadIndex(ctx, q)
 	if err != nil {
-		return f, errs.Wrap(err, "load organisations")
+		return f, err
 	}
-	for rows.Next() {
-		var o org
-		if err := rows.Scan(&o.ID, &o.Code, &o.Name, &o.Class); err != nil {
-			rows.Close()
-			return f, errs.Wrap(err, "load organisations")
-		}
-		f.orgs[o.ID] = o
+	for _, r := range ix.All() {
+		f.orgs[r.ID] = org{ID: r.ID, Code: r.Code, Name: r.Name, Class: r.Classification}
 	}
-	rows.Close()
-	return f, errs.Wrap(rows.Err(), "load organisations")
+	return f, nil
 }
 
 func (f facts) org(id int64) org {

@@ -17,19 +17,9 @@ var Delivery Notifier = NotifierFunc(func(ctx context.Context, tx *store.Tx, n N
 })
 
 // deliveredAt is when the first email or webhook about a recipient row
-// reached its organisation; deliveryState sums up its jobs: delivered,
-// retrying (failed attempts, still trying), failed (given up), pending, or
-// in-app only (no contact or endpoint to send to). Job details (addresses,
-// errors) are delivery's to show, to the recipient and the SSC only
-// (delivery.Service.RecordDeliveries).
-const (
-	deliveredAt = `(SELECT MIN(j.delivered_at) FROM delivery_jobs j WHERE j.record_kind = 'vuln_recipient' AND j.record_id = r.id)`
-
-	deliveryState = `CASE
-		WHEN r.first_notified_at IS NULL THEN ''
-		WHEN EXISTS (SELECT 1 FROM delivery_jobs j WHERE j.record_kind = 'vuln_recipient' AND j.record_id = r.id AND j.state = 'dead') THEN 'failed'
-		WHEN EXISTS (SELECT 1 FROM delivery_jobs j WHERE j.record_kind = 'vuln_recipient' AND j.record_id = r.id AND j.state <> 'delivered' AND j.attempts > 0) THEN 'retrying'
-		WHEN EXISTS (SELECT 1 FROM delivery_jobs j WHERE j.record_kind = 'vuln_recipient' AND j.record_id = r.id AND j.state <> 'delivered') THEN 'pending'
-		WHEN EXISTS (SELECT 1 FROM delivery_jobs j WHERE j.record_kind = 'vuln_recipient' AND j.record_id = r.id) THEN 'delivered'
-		ELSE 'in-app only' END`
+// reached its organisation; deliveryState sums up its jobs (delivery's
+// StateSQL). The jobs are delivery's table, read through its expressions.
+var (
+	deliveredAt   = delivery.DeliveredAtSQL(RecipientKind, "r.id")
+	deliveryState = delivery.StateSQL(RecipientKind, "r.id", "r.first_notified_at")
 )

@@ -392,7 +392,7 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 		if err != nil {
 			return res, errs.Wrap(err, "add recipients")
 		}
-		var aud []audienceRow
+		var aud []audience.Named
 		var newIDs []int64
 		for rows.Next() {
 			var r storedRecipient
@@ -402,14 +402,14 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 			}
 			r.Devices, r.Duty, r.Active, r.Activations = want[r.Key].Devices, want[r.Key].Duty, true, 1
 			have[r.Key] = &r
-			aud = append(aud, audienceRow{RecipientKind, r.ID, v.ManufacturerID})
+			aud = append(aud, audience.Named{Kind: RecipientKind, ID: r.ID, Org: v.ManufacturerID})
 			newIDs = append(newIDs, r.ID)
 			res.Added++
 		}
 		if err := rows.Close(); err != nil {
 			return res, errs.Wrap(err, "add recipients")
 		}
-		if err := insertAudience(ctx, tx, aud); err != nil {
+		if err := audience.WriteOrgs(ctx, tx, aud); err != nil {
 			return res, err
 		}
 		for _, id := range newIDs {
@@ -485,7 +485,7 @@ func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow,
 	if err != nil {
 		return err
 	}
-	var aud []audienceRow
+	var aud []audience.Named
 	var events []eventInput
 	ids := make([]int64, 0, len(rs))
 	for _, r := range rs {
@@ -501,7 +501,7 @@ func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow,
 		}
 		r.NotifiedFor = r.Activations
 		ids = append(ids, r.ID)
-		aud = append(aud, audienceRow{Kind, v.ID, r.Key.Org}, audienceRow{RecipientKind, r.ID, r.Key.Org})
+		aud = append(aud, audience.Named{Kind: Kind, ID: v.ID, Org: r.Key.Org}, audience.Named{Kind: RecipientKind, ID: r.ID, Org: r.Key.Org})
 		events = append(events, eventInput{Kind: "notified", Event: string(r.Key.Role), RecipientID: r.ID, Private: true,
 			ActorAs: sec.ActorSystem, System: true, Note: fmt.Sprintf("Told as %s, for %d affected Devices.", r.Key.Role.Label(), r.Devices)})
 	}
@@ -517,34 +517,10 @@ func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow,
 			return errs.Wrap(err, "recipients notified")
 		}
 	}
-	if err := insertAudience(ctx, tx, aud); err != nil {
+	if err := audience.WriteOrgs(ctx, tx, aud); err != nil {
 		return err
 	}
 	return addEvents(ctx, tx, v.ID, events)
-}
-
-// audienceRow names an organisation on a record.
-type audienceRow struct {
-	Kind string
-	ID   int64
-	Org  int64
-}
-
-// insertAudience is audience.Write for many records at once: the fan-out
-// names dozens of organisations on as many rows.
-func insertAudience(ctx context.Context, tx *store.Tx, rows []audienceRow) error {
-	for chunk := range slices.Chunk(rows, 300) {
-		var args access.Args
-		values := make([]string, len(chunk))
-		for i, r := range chunk {
-			values[i] = "(" + args.Add(r.Kind) + ", " + args.Add(r.ID) + ", " + args.Add(r.Org) + ")"
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO audience_orgs (record_kind, record_id, org_id) VALUES "+
-			strings.Join(values, ", ")+" ON CONFLICT DO NOTHING", args...); err != nil {
-			return errs.Wrap(err, "write audience")
-		}
-	}
-	return nil
 }
 
 // noticeBase is what every notice of a vulnerability says, read once per
