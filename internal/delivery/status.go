@@ -248,7 +248,7 @@ func DeliveredAtSQL(recordKind, idExpr string) string {
 
 // StateSQL is an SQL expression summing up the jobs about a record:
 // delivered, retrying (failed attempts, still trying), failed (given up),
-// pending, or in-app only (no contact or endpoint to send to); ” while
+// pending, or in-app only (no contact or endpoint to send to); empty while
 // notifiedExpr (when the record was first notified) is NULL. Job details
 // (addresses, errors) are delivery's to show (RecordDeliveries).
 func StateSQL(recordKind, idExpr, notifiedExpr string) string {
