@@ -10,9 +10,8 @@ import (
 // Delivery is the Notifier that writes notices to delivery's outbox in the
 // caller's transaction: the organisation's inbox, an email per current
 // security contact, a webhook call per endpoint, each sent once per key.
-var Delivery Notifier = NotifierFunc(func(ctx context.Context, tx *store.Tx, n Notice) error {
-	_, err := delivery.Notify(ctx, tx, delivery.Notice{OrgID: n.OrgID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link,
-		RecordKind: n.RecordKind, RecordID: n.RecordID, Classification: n.Classification, Data: n.Data, Key: n.Key})
+var Delivery Notifier = NotifierFunc(func(ctx context.Context, tx *store.Tx, n delivery.Notice) error {
+	_, err := delivery.Notify(ctx, tx, n)
 	return err
 })
 

@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -542,17 +543,17 @@ func (s *Service) noticeBase(ctx context.Context, q store.Querier, v vulnRow) (n
 
 // noticeFor writes the text of a notice about the vulnerability for a
 // recipient.
-func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, r storedRecipient) (Notice, error) {
+func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, r storedRecipient) (delivery.Notice, error) {
 	b, err := s.noticeBase(ctx, tx, v)
 	if err != nil {
-		return Notice{}, err
+		return delivery.Notice{}, err
 	}
 	return b.notice(v, r), nil
 }
 
 // notice writes the text of a notice for a recipient. It names no other
 // recipient, and not the reporter (who may be a Supplier).
-func (nb noticeBase) notice(v vulnRow, r storedRecipient) Notice {
+func (nb noticeBase) notice(v vulnRow, r storedRecipient) delivery.Notice {
 	role, devices := r.Key.Role, r.Devices
 	var b strings.Builder
 	fmt.Fprintf(&b, "A security vulnerability in %s products has been reported to metersec.\n\n", nb.manufacturer)
@@ -602,7 +603,7 @@ func (nb noticeBase) notice(v vulnRow, r storedRecipient) Notice {
 		what = "For the SSC's oversight (G3.18, G3.9)."
 	}
 	b.WriteString("\n" + what + "\n")
-	return Notice{
+	return delivery.Notice{
 		Kind:           "vulnerability.notified",
 		Title:          v.Ref + ": " + v.Title,
 		Body:           b.String(),
