@@ -15,6 +15,7 @@ import (
 	parties "github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // RecordKind names arrangements in the audience tables and the audit trail.
@@ -142,20 +143,7 @@ func NewService(db *store.DB) *Service {
 // UKDay is the calendar day in the United Kingdom at t: the regime runs on
 // UK time, so an arrangement expiring "on 31 March" expires at the end of
 // that day there.
-func UKDay(t time.Time) sec.Date {
-	if london != nil {
-		return sec.DateOf(t.In(london))
-	}
-	return sec.DateOf(t.UTC())
-}
-
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return nil
-	}
-	return l
-}()
+func UKDay(t time.Time) sec.Date { return sec.DateOf(uk.Now(t)) }
 
 func (s *Service) today(t time.Time) sec.Date {
 	if s.Today != nil {
