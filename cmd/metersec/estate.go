@@ -45,7 +45,7 @@ listing it.`,
 				return err
 			}
 			defer db.Close()
-			rep, err := estate.NewService(db).Verify(ctx)
+			rep, err := estate.NewService(db).Verify(ctx, operator(env))
 			if err != nil {
 				return err
 			}
