@@ -106,7 +106,7 @@ if either check fails. A backup from an older metersec needs "metersec migrate" 
 				return err
 			}
 			if st.OK() {
-				if rep.Estate, err = estate.NewService(db).Verify(ctx); err != nil {
+				if rep.Estate, err = estate.NewService(db).Verify(ctx, operator(env)); err != nil {
 					return err
 				}
 			}

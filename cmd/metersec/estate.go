@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -44,7 +45,7 @@ listing it.`,
 				return err
 			}
 			defer db.Close()
-			rep, err := estate.NewService(db).Verify(ctx)
+			rep, err := estate.NewService(db).Verify(ctx, operator(env))
 			if err != nil {
 				return err
 			}
@@ -100,21 +101,12 @@ type idNames struct {
 
 func estateNames(ctx context.Context, db *store.DB) (idNames, error) {
 	n := idNames{orgs: map[int64]string{}}
-	rows, err := db.QueryContext(ctx, "SELECT id, code FROM organisations")
+	orgs, err := party.LoadIndex(ctx, db)
 	if err != nil {
-		return n, errs.Wrap(err, "read organisations")
+		return n, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var code string
-		if err := rows.Scan(&id, &code); err != nil {
-			return n, errs.Wrap(err, "read organisations")
-		}
-		n.orgs[id] = code
-	}
-	if err := rows.Err(); err != nil {
-		return n, errs.Wrap(err, "read organisations")
+	for _, o := range orgs.All() {
+		n.orgs[o.ID] = o.Code
 	}
 	n.ix, err = catalogue.LoadIndex(ctx, db)
 	return n, err

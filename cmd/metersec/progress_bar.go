@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // progressBar shows a devices import: on a terminal, a bar redrawn in place
@@ -131,13 +133,4 @@ func clock(d time.Duration) string {
 }
 
 // thousands writes n with comma separators (1,200,000).
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func thousands(n int64) string { return uk.Thousands(n) }

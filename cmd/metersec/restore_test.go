@@ -80,7 +80,7 @@ func TestBackupOfABusyDatabaseRestores(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if s.Estate, err = svc.Verify(ctx); err != nil || !s.Estate.OK() {
+				if s.Estate, err = svc.Verify(ctx, access.SystemCaller("test")); err != nil || !s.Estate.OK() {
 					t.Errorf("estate verify of the source: %+v %v", s.Estate, err)
 				}
 				mu.Lock()

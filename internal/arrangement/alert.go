@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -15,27 +16,9 @@ import (
 // AlertKind names in-app alerts in the audience tables.
 const AlertKind = "arrangement_alert"
 
-// Notice is something one organisation must be told. Its fields are those of
-// the delivery service's notice, so an adapter to delivery.Notify is one line
-// per field.
-type Notice struct {
-	OrgID      int64
-	Kind       string // "arrangement.expiring", "coverage.churn_window", "coverage.gap"
-	Title      string
-	Body       string
-	Link       string // the page in the UI
-	RecordKind string
-	RecordID   int64
-	// Classification is AMBER when empty: the organisation and the SSC see it.
-	Classification sec.Classification
-	// Key names the event; notifying the same key and organisation again does
-	// nothing, so alert runs can repeat.
-	Key string
-}
-
 // Notifier tells an organisation something, in the caller's transaction.
 type Notifier interface {
-	Notify(ctx context.Context, tx *store.Tx, n Notice) error
+	Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) error
 }
 
 // InApp is the default Notifier: it writes an arrangement_alerts row that the
@@ -45,7 +28,7 @@ type InApp struct{}
 
 // Notify writes the alert unless one with the same key exists for the
 // organisation.
-func (InApp) Notify(ctx context.Context, tx *store.Tx, n Notice) error {
+func (InApp) Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) error {
 	if n.Classification == "" {
 		n.Classification = sec.Amber
 	}
@@ -119,7 +102,7 @@ func SSCOrgs(ctx context.Context, q store.Querier) ([]int64, error) {
 
 // NotifyAll sends n to each organisation once (the list may repeat), and
 // returns how many notices it sent.
-func NotifyAll(ctx context.Context, tx *store.Tx, nf Notifier, orgs []int64, n Notice) (int, error) {
+func NotifyAll(ctx context.Context, tx *store.Tx, nf Notifier, orgs []int64, n delivery.Notice) (int, error) {
 	sent := 0
 	done := map[int64]bool{}
 	for _, id := range orgs {
@@ -187,7 +170,7 @@ func NotifyExpiring(ctx context.Context, tx *store.Tx, nf Notifier, today sec.Da
 		// people only) are not announced: an organisation's inbox, contacts
 		// and webhooks may not carry RED content.
 		class := sec.Amber
-		n, err := NotifyAll(ctx, tx, nf, append(slices.Clone(e.parties), ssc...), Notice{
+		n, err := NotifyAll(ctx, tx, nf, append(slices.Clone(e.parties), ssc...), delivery.Notice{
 			Kind:  "arrangement.expiring",
 			Title: fmt.Sprintf("Arrangement %s expires %s (%s)", e.ref, when, e.expires),
 			Body: fmt.Sprintf("The %s %s expires on %s. Devices it covers count as a G3.20 gap from the day after unless it is renewed or replaced.",

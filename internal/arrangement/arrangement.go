@@ -12,8 +12,10 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
+	parties "github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // RecordKind names arrangements in the audience tables and the audit trail.
@@ -141,20 +143,7 @@ func NewService(db *store.DB) *Service {
 // UKDay is the calendar day in the United Kingdom at t: the regime runs on
 // UK time, so an arrangement expiring "on 31 March" expires at the end of
 // that day there.
-func UKDay(t time.Time) sec.Date {
-	if london != nil {
-		return sec.DateOf(t.In(london))
-	}
-	return sec.DateOf(t.UTC())
-}
-
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return nil
-	}
-	return l
-}()
+func UKDay(t time.Time) sec.Date { return sec.DateOf(uk.Now(t)) }
 
 func (s *Service) today(t time.Time) sec.Date {
 	if s.Today != nil {
@@ -465,28 +454,13 @@ func (r *resolver) party(ctx context.Context, code string) (*party, error) {
 	if p, ok := r.parties[code]; ok {
 		return p, nil
 	}
-	rows, err := r.tx.QueryContext(ctx, `SELECT o.id, o.code, COALESCE(r.role, '') FROM organisations o
-		LEFT JOIN organisation_roles r ON r.org_id = o.id WHERE o.code = $1`, code)
+	ref, ok, err := parties.Lookup(ctx, r.tx, code)
 	if err != nil {
-		return nil, errs.Wrap(err, "find organisation")
+		return nil, err
 	}
-	defer rows.Close()
 	var p *party
-	for rows.Next() {
-		var id int64
-		var c, role string
-		if err := rows.Scan(&id, &c, &role); err != nil {
-			return nil, errs.Wrap(err, "find organisation")
-		}
-		if p == nil {
-			p = &party{id: id, code: c}
-		}
-		if role != "" {
-			p.roles = append(p.roles, sec.OrgRole(role))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "find organisation")
+	if ok {
+		p = &party{id: ref.ID, code: ref.Code, roles: ref.Roles}
 	}
 	r.parties[code] = p
 	return p, nil

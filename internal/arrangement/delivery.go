@@ -15,11 +15,10 @@ import (
 type Delivery struct{}
 
 // Notify writes the alert and hands the notice to delivery.
-func (Delivery) Notify(ctx context.Context, tx *store.Tx, n Notice) error {
+func (Delivery) Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) error {
 	if err := (InApp{}).Notify(ctx, tx, n); err != nil {
 		return err
 	}
-	_, err := delivery.Notify(ctx, tx, delivery.Notice{OrgID: n.OrgID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link,
-		RecordKind: n.RecordKind, RecordID: n.RecordID, Classification: n.Classification, Key: n.Key})
+	_, err := delivery.Notify(ctx, tx, n)
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
@@ -129,13 +130,8 @@ func (s *Service) SubmitLetter(ctx context.Context, c access.Caller, planID int6
 		if err != nil {
 			return errs.Wrap(err, "store letter")
 		}
-		for _, q := range []string{
-			`INSERT INTO audience_orgs (record_kind, record_id, org_id) SELECT $1, $2, org_id FROM audience_orgs WHERE record_kind = $3 AND record_id = $4`,
-			`INSERT INTO audience_users (record_kind, record_id, user_id) SELECT $1, $2, user_id FROM audience_users WHERE record_kind = $3 AND record_id = $4`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, KindLetter, id, KindPlan, p.ID); err != nil {
-				return errs.Wrap(err, "letter audience")
-			}
+		if err := audience.Copy(ctx, tx, KindPlan, p.ID, KindLetter, id); err != nil {
+			return errs.Wrap(err, "letter audience")
 		}
 		if err := addUpdate(ctx, tx, p.ID, "letter", fmt.Sprintf("Directors' Letter signed by %s (%s, SHA-256 %s)", director, file.Name, file.SHA256)); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
@@ -278,12 +279,7 @@ func (s *Service) CreatePlan(ctx context.Context, c access.Caller, assessmentID 
 			return errs.Wrap(err, "create plan")
 		}
 		// The plan is named to whoever the assessment names.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audience_orgs (record_kind, record_id, org_id)
-			SELECT $1, $2, org_id FROM audience_orgs WHERE record_kind = $3 AND record_id = $4`, KindPlan, id, KindAssessment, a.ID); err != nil {
-			return errs.Wrap(err, "plan audience")
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audience_users (record_kind, record_id, user_id)
-			SELECT $1, $2, user_id FROM audience_users WHERE record_kind = $3 AND record_id = $4`, KindPlan, id, KindAssessment, a.ID); err != nil {
+		if err := audience.Copy(ctx, tx, KindAssessment, a.ID, KindPlan, id); err != nil {
 			return errs.Wrap(err, "plan audience")
 		}
 		for _, ac := range actions {

@@ -264,3 +264,43 @@ func SetUsers(ctx context.Context, tx *store.Tx, kind string, ids []int64, users
 	}
 	return nil
 }
+
+// Copy names on a new record everyone another record names, inside the
+// area's own transaction: a remediation plan is named to whoever its
+// assessment names, a Directors' Letter to whoever its plan names.
+func Copy(ctx context.Context, tx *store.Tx, fromKind string, fromID int64, toKind string, toID int64) error {
+	for _, q := range []string{
+		`INSERT INTO audience_orgs (record_kind, record_id, org_id) SELECT $1, $2, org_id FROM audience_orgs WHERE record_kind = $3 AND record_id = $4`,
+		`INSERT INTO audience_users (record_kind, record_id, user_id) SELECT $1, $2, user_id FROM audience_users WHERE record_kind = $3 AND record_id = $4`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, toKind, toID, fromKind, fromID); err != nil {
+			return errs.Wrap(err, "copy audience")
+		}
+	}
+	return nil
+}
+
+// Named is one organisation named on one record.
+type Named struct {
+	Kind string
+	ID   int64
+	Org  int64
+}
+
+// WriteOrgs is Write for many records at once, inside the area's own
+// transaction: a vulnerability's fan-out names dozens of organisations on as
+// many rows, so they go in multi-row statements.
+func WriteOrgs(ctx context.Context, tx *store.Tx, rows []Named) error {
+	for chunk := range slices.Chunk(rows, 300) {
+		var args access.Args
+		values := make([]string, len(chunk))
+		for i, r := range chunk {
+			values[i] = "(" + args.Add(r.Kind) + ", " + args.Add(r.ID) + ", " + args.Add(r.Org) + ")"
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO audience_orgs (record_kind, record_id, org_id) VALUES "+
+			strings.Join(values, ", ")+" ON CONFLICT DO NOTHING", args...); err != nil {
+			return errs.Wrap(err, "write audience")
+		}
+	}
+	return nil
+}

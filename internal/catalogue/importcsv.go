@@ -13,6 +13,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -203,26 +204,16 @@ func newImporter(ctx context.Context, tx *store.Tx, c access.Caller, opts Import
 		firmware: map[firmwareKey]*Firmware{}, certs: map[certKey]*Certificate{}, links: map[[2]int64]bool{},
 		installed: map[int64]bool{}, created: map[string]bool{}, counted: map[string]bool{},
 		fileModels: map[string]fileFacts{}, fileFw: map[string]fileFacts{}, fileCerts: map[string]fileFacts{}, fileRows: map[string]int{}}
-	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.code, EXISTS (SELECT 1 FROM organisation_roles r
-		WHERE r.org_id = o.id AND r.role = 'manufacturer') FROM organisations o`)
+	ix, err := party.LoadIndex(ctx, tx)
 	if err != nil {
 		return nil, errs.Wrap(err, "import: organisations")
 	}
-	for rows.Next() {
-		var o importOrg
-		if err := rows.Scan(&o.id, &o.code, &o.manufacturer); err != nil {
-			rows.Close()
-			return nil, errs.Wrap(err, "import: organisations")
-		}
-		im.orgs[o.code] = o
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "import: organisations")
+	for _, o := range ix.All() {
+		im.orgs[o.Code] = importOrg{id: o.ID, code: o.Code, manufacturer: o.Has(sec.Manufacturer)}
 	}
 	// Every model, whatever its classification: whoever may import a
 	// manufacturer's models may change them all.
-	rows, err = tx.QueryContext(ctx, modelSelect)
+	rows, err := tx.QueryContext(ctx, modelSelect)
 	if err != nil {
 		return nil, errs.Wrap(err, "import: models")
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // State is where a CPA certificate stands on a date.
@@ -182,14 +183,6 @@ func rankSQL(d string) string {
 		ELSE 0 END`
 }
 
-// london is the regime's time zone: "today" for certificate statuses is the
-// UK day. Without the zone database the UTC day is used.
-var london, _ = time.LoadLocation("Europe/London")
-
-// Today is the UK calendar date at now.
-func Today(now time.Time) sec.Date {
-	if london != nil {
-		now = now.In(london)
-	}
-	return sec.DateOf(now)
-}
+// Today is the UK calendar date at now: "today" for certificate statuses is
+// the UK day.
+func Today(now time.Time) sec.Date { return sec.DateOf(uk.Now(now)) }

@@ -9,6 +9,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -199,7 +200,7 @@ func (s *Service) churnAlerts(ctx context.Context, tx *store.Tx, nf arrangement.
 		if g.first != g.last {
 			when = fmt.Sprintf("between %s and %s", g.first, g.last)
 		}
-		c, err := arrangement.NotifyAll(ctx, tx, nf, append([]int64{g.supplier}, ssc...), arrangement.Notice{
+		c, err := arrangement.NotifyAll(ctx, tx, nf, append([]int64{g.supplier}, ssc...), delivery.Notice{
 			Kind:  "coverage.churn_window",
 			Title: fmt.Sprintf("Churn window closing %s for %d inherited Devices of %s", when, g.devices, code),
 			Body: fmt.Sprintf("%s inherited %d Devices of %d models (%s) on changes of supplier. No arrangement covers them, and the %d-month window to contract with the MAP (LC50.5) closes %s; after that they count as a G3.20 gap.",
@@ -252,7 +253,7 @@ func newGapAlerts(ctx context.Context, tx *store.Tx, nf arrangement.Notifier, re
 				continue
 			}
 			model := mc.Manufacturer.Code + "/" + mc.Model.Code
-			c, err := arrangement.NotifyAll(ctx, tx, nf, append([]int64{sc.Supplier.ID}, ssc...), arrangement.Notice{
+			c, err := arrangement.NotifyAll(ctx, tx, nf, append([]int64{sc.Supplier.ID}, ssc...), delivery.Notice{
 				Kind:  "coverage.gap",
 				Title: fmt.Sprintf("New G3.20 gap: %s operates %d Devices of %s with no arrangement", sc.Supplier.Code, mc.Counts.Gap, model),
 				Body: fmt.Sprintf("On %s %s operates %d Devices of model %s (%s, %s) that no contract, Letter of Intent, MAP chain or SSC scheme enrolment covers, outside any churn window. It had no gap for this model in the %s snapshot.",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -15,9 +16,9 @@ import (
 
 // spy is a Notifier that remembers what it was asked to send, so the test
 // sees the notices as the delivery adapter would, and writes them in-app.
-type spy struct{ sent []arrangement.Notice }
+type spy struct{ sent []delivery.Notice }
 
-func (s *spy) Notify(ctx context.Context, tx *store.Tx, n arrangement.Notice) error {
+func (s *spy) Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) error {
 	s.sent = append(s.sent, n)
 	return arrangement.InApp{}.Notify(ctx, tx, n)
 }
@@ -50,7 +51,7 @@ func TestAlerts(t *testing.T) {
 		if !res.BaselineOnly || res.NewGaps != 0 || res.ChurnClosing != 2 || res.Expiring != 0 || res.SnapshotMonth != "2025-08" {
 			t.Fatalf("first run %+v", res)
 		}
-		var churn arrangement.Notice
+		var churn delivery.Notice
 		for _, n := range sp.sent {
 			if n.Kind == "coverage.churn_window" {
 				churn = n

@@ -237,3 +237,27 @@ func (s *Service) Retry(ctx context.Context, c access.Caller, id int64) error {
 		return audit.Record(ctx, tx, "delivery.retry", "delivery_job", id, nil)
 	})
 }
+
+// DeliveredAtSQL is an SQL expression for when the first email or webhook
+// about a record reached its organisation (NULL before then), for an area
+// to put in the column list of its own query. recordKind is a constant of
+// the area's; idExpr names the record's id column in that query.
+func DeliveredAtSQL(recordKind, idExpr string) string {
+	return `(SELECT MIN(j.delivered_at) FROM delivery_jobs j WHERE j.record_kind = '` + recordKind + `' AND j.record_id = ` + idExpr + `)`
+}
+
+// StateSQL is an SQL expression summing up the jobs about a record:
+// delivered, retrying (failed attempts, still trying), failed (given up),
+// pending, or in-app only (no contact or endpoint to send to); empty while
+// notifiedExpr (when the record was first notified) is NULL. Job details
+// (addresses, errors) are delivery's to show (RecordDeliveries).
+func StateSQL(recordKind, idExpr, notifiedExpr string) string {
+	jobs := `FROM delivery_jobs j WHERE j.record_kind = '` + recordKind + `' AND j.record_id = ` + idExpr
+	return `CASE
+		WHEN ` + notifiedExpr + ` IS NULL THEN ''
+		WHEN EXISTS (SELECT 1 ` + jobs + ` AND j.state = 'dead') THEN 'failed'
+		WHEN EXISTS (SELECT 1 ` + jobs + ` AND j.state <> 'delivered' AND j.attempts > 0) THEN 'retrying'
+		WHEN EXISTS (SELECT 1 ` + jobs + ` AND j.state <> 'delivered') THEN 'pending'
+		WHEN EXISTS (SELECT 1 ` + jobs + `) THEN 'delivered'
+		ELSE 'in-app only' END`
+}

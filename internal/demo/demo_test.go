@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"github.com/metersec/metersec/internal/meeting"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -40,7 +40,7 @@ func TestSeedBuildsAWholeWorld(t *testing.T) {
 		if devices < 4900 || periods == 0 {
 			t.Errorf("estate: %d Devices, %d closed supply periods; want about 5000 and some churn", devices, periods)
 		}
-		vr, err := estate.NewService(db).Verify(ctx)
+		vr, err := estate.NewService(db).Verify(ctx, access.SystemCaller("test"))
 		if err != nil || !vr.OK() {
 			t.Errorf("estate verify: %+v, %v", vr, err)
 		}

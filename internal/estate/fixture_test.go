@@ -150,7 +150,7 @@ var rebuildSQL = []string{
 // verifyOK fails the test if the aggregates drifted from the Devices.
 func (f *fixture) verifyOK() VerifyReport {
 	f.t.Helper()
-	rep, err := f.svc.Verify(f.ctx)
+	rep, err := f.svc.Verify(f.ctx, access.SystemCaller("test"))
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func TestAggregatesStayExactUnderRandomChanges(t *testing.T) {
 				t.Errorf("no %s succeeded: the sequence tested nothing of it", op)
 			}
 		}
-		if vr, err := svc.Verify(ctx); err != nil || !vr.OK() {
+		if vr, err := svc.Verify(ctx, access.SystemCaller("test")); err != nil || !vr.OK() {
 			t.Errorf("Verify: %+v, %v", vr, err)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -395,7 +396,7 @@ func TestVerifyFindsDrift(t *testing.T) {
 		f.exec(`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
 			SELECT $1, model_id, id, 0, 'SMETS2+', 'ESME', 7 FROM firmware_versions WHERE model_id = $2 AND version = '0.9'`, supB, e1)
 		f.exec("UPDATE portfolio_inherited SET devices = 5")
-		rep, err := f.svc.Verify(f.ctx)
+		rep, err := f.svc.Verify(f.ctx, access.SystemCaller("test"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +416,7 @@ func TestVerifyFindsDrift(t *testing.T) {
 			t.Errorf("inherited drift = %+v", in)
 		}
 		f.exec("DELETE FROM portfolio_inherited")
-		rep, _ = f.svc.Verify(f.ctx)
+		rep, _ = f.svc.Verify(f.ctx, access.SystemCaller("test"))
 		if len(rep.Inherited) != 1 || rep.Inherited[0].Stored != 0 {
 			t.Errorf("missing inherited group: %+v", rep.Inherited)
 		}

@@ -11,6 +11,11 @@ import (
 	"github.com/metersec/metersec/internal/store"
 )
 
+// MayVerify is who may check the portfolio aggregates against the Devices:
+// the SSC, its secretariat and the system (the command line, the scheduler).
+// The check reads the whole estate, every Supplier's.
+func MayVerify(c access.Caller) bool { return c.System || c.IsSSC() }
+
 // Verify recounts the portfolio aggregates from the Device rows (installed
 // Devices with a Responsible Supplier) and compares them with the stored
 // rows in both directions: a group whose stored count differs, a group the
@@ -23,7 +28,10 @@ import (
 // index holds sorts them all through a temporary B-tree (12 minutes on the
 // benchmark world). There the Devices are read once, unsorted, and counted in
 // Go maps (a few hundred bytes per group), about ten times faster.
-func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
+func (s *Service) Verify(ctx context.Context, c access.Caller) (VerifyReport, error) {
+	if !MayVerify(c) {
+		return VerifyReport{}, errs.E(errs.Forbidden, "only the SSC and the secretariat may verify the estate's aggregates")
+	}
 	rep, err := s.verifyPortfolio(ctx)
 	if err != nil {
 		return rep, err

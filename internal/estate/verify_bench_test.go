@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/store/storetest"
 )
 
@@ -37,7 +38,7 @@ func BenchmarkVerify(b *testing.B) {
 			f.rebuild()
 			b.ResetTimer()
 			for b.Loop() {
-				rep, err := f.svc.Verify(f.ctx)
+				rep, err := f.svc.Verify(f.ctx, access.SystemCaller("test"))
 				if err != nil || !rep.OK() || rep.Devices != int64(n) {
 					b.Fatalf("%+v %v", rep, err)
 				}

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/gzipped"
 )
 
 // PDF is the media type of a PDF document.
@@ -165,7 +166,7 @@ func sniff(b []byte) (*fileType, string) {
 		return nil, "the file is a GIF image"
 	case bytes.HasPrefix(b, []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		return nil, "the file is an old Office document (DOC/XLS)"
-	case bytes.HasPrefix(b, []byte{0x1F, 0x8B}):
+	case gzipped.Is(b):
 		return nil, "the file is gzip-compressed"
 	}
 	return sniffText(b)

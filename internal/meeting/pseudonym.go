@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
@@ -13,17 +12,12 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // London is the SSC's time zone: meeting dates and action completions are
 // UK days.
-var London = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var London = uk.London
 
 // Pseudonym is the label a party has in public headlines.
 type Pseudonym struct {

@@ -3,6 +3,7 @@ package party
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
@@ -16,6 +17,9 @@ type Ref struct {
 	Code  string
 	Name  string
 	Roles []sec.OrgRole
+	// Classification is the directory entry's: a RED entry names people,
+	// not organisations, as its readers.
+	Classification sec.Classification
 }
 
 // Has reports whether the organisation holds the role.
@@ -35,7 +39,7 @@ type Index struct {
 // LoadIndex reads every organisation and its roles.
 func LoadIndex(ctx context.Context, q store.Querier) (Index, error) {
 	ix := Index{byCode: map[string]Ref{}, byID: map[int64]Ref{}}
-	rows, err := q.QueryContext(ctx, `SELECT o.id, o.code, o.name, r.role FROM organisations o
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.code, o.name, o.classification, r.role FROM organisations o
 		LEFT JOIN organisation_roles r ON r.org_id = o.id ORDER BY o.id`)
 	if err != nil {
 		return ix, errs.Wrap(err, "load organisations")
@@ -44,7 +48,7 @@ func LoadIndex(ctx context.Context, q store.Querier) (Index, error) {
 	for rows.Next() {
 		var ref Ref
 		var role *string
-		if err := rows.Scan(&ref.ID, &ref.Code, &ref.Name, &role); err != nil {
+		if err := rows.Scan(&ref.ID, &ref.Code, &ref.Name, &ref.Classification, &role); err != nil {
 			return ix, errs.Wrap(err, "load organisations")
 		}
 		if prev, ok := ix.byID[ref.ID]; ok {
@@ -57,6 +61,30 @@ func LoadIndex(ctx context.Context, q store.Querier) (Index, error) {
 		ix.byCode[ref.Code] = ref
 	}
 	return ix, errs.Wrap(rows.Err(), "load organisations")
+}
+
+// Lookup finds one organisation and its roles by code (trimmed, any case),
+// for the system's own use like LoadIndex; ok is false when no organisation
+// has the code.
+func Lookup(ctx context.Context, q store.Querier, code string) (ref Ref, ok bool, err error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.code, o.name, o.classification, r.role FROM organisations o
+		LEFT JOIN organisation_roles r ON r.org_id = o.id WHERE o.code = $1`, code)
+	if err != nil {
+		return ref, false, errs.Wrap(err, "find organisation")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var role *string
+		if err := rows.Scan(&ref.ID, &ref.Code, &ref.Name, &ref.Classification, &role); err != nil {
+			return ref, false, errs.Wrap(err, "find organisation")
+		}
+		ok = true
+		if role != nil {
+			ref.Roles = append(ref.Roles, sec.OrgRole(*role))
+		}
+	}
+	return ref, ok, errs.Wrap(rows.Err(), "find organisation")
 }
 
 // Code finds an organisation by its code.

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // the schedule runs on UK time even where the system has no zone files
 
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // Holidays are the days that are not working days besides Saturdays and
@@ -169,15 +169,7 @@ type Schedule struct {
 }
 
 // London is Europe/London, the regime's clock.
-var London = mustLoad("Europe/London")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var London = uk.London
 
 // DefaultSchedule sends on the first working day at 06:00 UK time, with the
 // default bank holidays of England and Wales.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // Kind is what a report is.
@@ -237,28 +238,6 @@ func Digest(files []File) string {
 }
 
 // thousands writes an integer with commas: 35000000 → 35,000,000.
-func thousands(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	if len(s) <= 3 || strings.Trim(s, "0123456789") != "" {
-		if neg {
-			return "-" + s
-		}
-		return s
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	pre := len(s) % 3
-	b.WriteString(s[:pre])
-	for i := pre; i < len(s); i += 3 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
+func thousands(s string) string { return uk.ThousandsText(s) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

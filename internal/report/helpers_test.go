@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -52,11 +53,11 @@ func ts(s string) time.Time {
 // delivery queue would: once per key and organisation.
 type recorder struct {
 	mu      sync.Mutex
-	notices []Notice
+	notices []delivery.Notice
 	keys    map[string]bool
 }
 
-func (r *recorder) Notify(ctx context.Context, tx *store.Tx, n Notice) (Sent, error) {
+func (r *recorder) Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) (delivery.Sent, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.keys == nil {
@@ -64,11 +65,11 @@ func (r *recorder) Notify(ctx context.Context, tx *store.Tx, n Notice) (Sent, er
 	}
 	k := n.Key + "|" + itoa(n.OrgID)
 	if r.keys[k] {
-		return Sent{NoticeID: 1, Repeat: true}, nil
+		return delivery.Sent{NoticeID: 1, Repeat: true}, nil
 	}
 	r.keys[k] = true
 	r.notices = append(r.notices, n)
-	return Sent{NoticeID: int64(len(r.notices)), Emails: 1}, nil
+	return delivery.Sent{NoticeID: int64(len(r.notices)), Emails: 1}, nil
 }
 
 func (r *recorder) count() int {

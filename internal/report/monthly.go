@@ -52,31 +52,12 @@ type facts struct {
 
 func loadFacts(ctx context.Context, q store.Querier) (facts, error) {
 	f := facts{orgs: map[int64]org{}}
-	rows, err := q.QueryContext(ctx, "SELECT id, code, name, classification FROM organisations")
-	if err != nil {
-		return f, errs.Wrap(err, "load organisations")
-	}
-	for rows.Next() {
-		var o org
-		if err := rows.Scan(&o.ID, &o.Code, &o.Name, &o.Class); err != nil {
-			rows.Close()
-			return f, errs.Wrap(err, "load organisations")
-		}
-		f.orgs[o.ID] = o
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return f, errs.Wrap(err, "load organisations")
-	}
 	ix, err := party.LoadIndex(ctx, q)
 	if err != nil {
 		return f, err
 	}
-	for id, o := range f.orgs {
-		if ref, ok := ix.ID(id); ok {
-			o.Roles = ref.Roles
-			f.orgs[id] = o
-		}
+	for _, r := range ix.All() {
+		f.orgs[r.ID] = org{ID: r.ID, Code: r.Code, Name: r.Name, Class: r.Classification, Roles: r.Roles}
 	}
 	return f, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/sec"
@@ -42,43 +43,19 @@ const (
 	Standing Scope = "standing"
 )
 
-// Notice is what the report area asks the delivery queue to tell an
-// organisation: delivery.Notice, field for field. The report area calls the
-// queue through Notifier so that its tests can see what it would send.
-type Notice struct {
-	OrgID          int64
-	Kind           string
-	Title          string
-	Body           string
-	Link           string
-	RecordKind     string
-	RecordID       int64
-	Classification sec.Classification
-	Data           any
-	Key            string
-}
-
-// Sent is what the delivery queue wrote for a notice.
-type Sent struct {
-	NoticeID int64
-	Emails   int
-	Webhooks int
-	Repeat   bool
-}
-
 // Notifier queues a notice, in the caller's transaction, for an
 // organisation's inbox, its security contacts' email and its webhooks: the
 // delivery area's delivery.Notify. A nil Notifier sends nothing (the reports
 // are stored all the same, and their delivery record says so).
 type Notifier interface {
-	Notify(ctx context.Context, tx *store.Tx, n Notice) (Sent, error)
+	Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) (delivery.Sent, error)
 }
 
 // NotifierFunc adapts a function to Notifier.
-type NotifierFunc func(ctx context.Context, tx *store.Tx, n Notice) (Sent, error)
+type NotifierFunc func(ctx context.Context, tx *store.Tx, n delivery.Notice) (delivery.Sent, error)
 
 // Notify calls f.
-func (f NotifierFunc) Notify(ctx context.Context, tx *store.Tx, n Notice) (Sent, error) {
+func (f NotifierFunc) Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) (delivery.Sent, error) {
 	return f(ctx, tx, n)
 }
 
@@ -484,9 +461,9 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, id int64, g generate
 	if err != nil {
 		return err
 	}
-	var sent Sent
+	var sent delivery.Sent
 	if s.Notifier != nil {
-		n := Notice{
+		n := delivery.Notice{
 			OrgID: g.recipientID, Kind: "report." + string(d.Kind), RecordKind: RecordKind, RecordID: id,
 			Title: "SSC monthly report for " + d.Month.Label() + ": " + d.Title,
 			Body: "The Security Sub-Committee's monthly report " + d.Reference + " for " + d.Recipient.String() + " is ready: " + d.Title + ", " + d.Month.Label() + ".\n" +

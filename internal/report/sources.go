@@ -141,10 +141,8 @@ func (m MeetingStandingItems) StandingItems(ctx context.Context, viewer access.C
 type DeliveryQueue struct{}
 
 // Notify implements Notifier with delivery.Notify.
-func (DeliveryQueue) Notify(ctx context.Context, tx *store.Tx, n Notice) (Sent, error) {
-	s, err := delivery.Notify(ctx, tx, delivery.Notice{OrgID: n.OrgID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link,
-		RecordKind: n.RecordKind, RecordID: n.RecordID, Classification: n.Classification, Data: n.Data, Key: n.Key})
-	return Sent{NoticeID: s.NoticeID, Emails: s.Emails, Webhooks: s.Webhooks, Repeat: s.Repeat}, err
+func (DeliveryQueue) Notify(ctx context.Context, tx *store.Tx, n delivery.Notice) (delivery.Sent, error) {
+	return delivery.Notify(ctx, tx, n)
 }
 
 // jobs reads the delivery queue's record of a report's notice: each email

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // PlanInput is what decides which assessment a party is due in a role in a
@@ -99,11 +101,11 @@ func ChooseAssessment(in PlanInput, s AssuranceSettings) (PlanChoice, error) {
 		case c.Weighted >= s.SizeThreshold:
 			c.Type = VUSA
 			c.Reason = fmt.Sprintf("year %d of the cycle begun in %d: %s weighted Smart Metering Systems (%s domestic + %s non-domestic × %g) reach the %s threshold: a VUSA",
-				c.YearInCycle, cycleStartOf(in, s), commas(c.Weighted), commas(in.Domestic), commas(in.NonDomestic), s.NonDomesticWeight, commas(s.SizeThreshold))
+				c.YearInCycle, cycleStartOf(in, s), uk.Thousands(c.Weighted), uk.Thousands(in.Domestic), uk.Thousands(in.NonDomestic), s.NonDomesticWeight, uk.Thousands(s.SizeThreshold))
 		default:
 			c.Type = SSA
 			c.Reason = fmt.Sprintf("year %d of the cycle begun in %d: %s weighted Smart Metering Systems (%s domestic + %s non-domestic × %g) are below the %s threshold: a self-assessment",
-				c.YearInCycle, cycleStartOf(in, s), commas(c.Weighted), commas(in.Domestic), commas(in.NonDomestic), s.NonDomesticWeight, commas(s.SizeThreshold))
+				c.YearInCycle, cycleStartOf(in, s), uk.Thousands(c.Weighted), uk.Thousands(in.Domestic), uk.Thousands(in.NonDomestic), s.NonDomesticWeight, uk.Thousands(s.SizeThreshold))
 		}
 	}
 	if in.Override != "" && in.Override != c.Type {
@@ -120,16 +122,4 @@ func ChooseAssessment(in PlanInput, s AssuranceSettings) (PlanChoice, error) {
 
 func cycleStartOf(in PlanInput, s AssuranceSettings) int {
 	return in.Year - (in.Year-in.CycleStart)%s.CycleYears
-}
-
-// commas writes n with thousands separators.
-func commas(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + commas(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

@@ -199,7 +199,7 @@ func (s *Service) ImportCSAF(ctx context.Context, c access.Caller, r io.Reader, 
 	if !c.SignedIn() {
 		return res, errs.E(errs.Unauthenticated, "sign in to import an advisory")
 	}
-	if !mayReport(c) {
+	if !MayReport(c) {
 		return res, errs.E(errs.Forbidden, "vulnerabilities are reported by manufacturers, Suppliers, the DCC and the SSC")
 	}
 	cat, models, err := s.catalogueFor(ctx, c)

@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audience"
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -392,7 +393,7 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 		if err != nil {
 			return res, errs.Wrap(err, "add recipients")
 		}
-		var aud []audienceRow
+		var aud []audience.Named
 		var newIDs []int64
 		for rows.Next() {
 			var r storedRecipient
@@ -402,14 +403,14 @@ func (s *Service) fanout(ctx context.Context, tx *store.Tx, v vulnRow) (fanoutRe
 			}
 			r.Devices, r.Duty, r.Active, r.Activations = want[r.Key].Devices, want[r.Key].Duty, true, 1
 			have[r.Key] = &r
-			aud = append(aud, audienceRow{RecipientKind, r.ID, v.ManufacturerID})
+			aud = append(aud, audience.Named{Kind: RecipientKind, ID: r.ID, Org: v.ManufacturerID})
 			newIDs = append(newIDs, r.ID)
 			res.Added++
 		}
 		if err := rows.Close(); err != nil {
 			return res, errs.Wrap(err, "add recipients")
 		}
-		if err := insertAudience(ctx, tx, aud); err != nil {
+		if err := audience.WriteOrgs(ctx, tx, aud); err != nil {
 			return res, err
 		}
 		for _, id := range newIDs {
@@ -485,7 +486,7 @@ func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow,
 	if err != nil {
 		return err
 	}
-	var aud []audienceRow
+	var aud []audience.Named
 	var events []eventInput
 	ids := make([]int64, 0, len(rs))
 	for _, r := range rs {
@@ -501,7 +502,7 @@ func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow,
 		}
 		r.NotifiedFor = r.Activations
 		ids = append(ids, r.ID)
-		aud = append(aud, audienceRow{Kind, v.ID, r.Key.Org}, audienceRow{RecipientKind, r.ID, r.Key.Org})
+		aud = append(aud, audience.Named{Kind: Kind, ID: v.ID, Org: r.Key.Org}, audience.Named{Kind: RecipientKind, ID: r.ID, Org: r.Key.Org})
 		events = append(events, eventInput{Kind: "notified", Event: string(r.Key.Role), RecipientID: r.ID, Private: true,
 			ActorAs: sec.ActorSystem, System: true, Note: fmt.Sprintf("Told as %s, for %d affected Devices.", r.Key.Role.Label(), r.Devices)})
 	}
@@ -517,34 +518,10 @@ func (s *Service) notifyRecipients(ctx context.Context, tx *store.Tx, v vulnRow,
 			return errs.Wrap(err, "recipients notified")
 		}
 	}
-	if err := insertAudience(ctx, tx, aud); err != nil {
+	if err := audience.WriteOrgs(ctx, tx, aud); err != nil {
 		return err
 	}
 	return addEvents(ctx, tx, v.ID, events)
-}
-
-// audienceRow names an organisation on a record.
-type audienceRow struct {
-	Kind string
-	ID   int64
-	Org  int64
-}
-
-// insertAudience is audience.Write for many records at once: the fan-out
-// names dozens of organisations on as many rows.
-func insertAudience(ctx context.Context, tx *store.Tx, rows []audienceRow) error {
-	for chunk := range slices.Chunk(rows, 300) {
-		var args access.Args
-		values := make([]string, len(chunk))
-		for i, r := range chunk {
-			values[i] = "(" + args.Add(r.Kind) + ", " + args.Add(r.ID) + ", " + args.Add(r.Org) + ")"
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO audience_orgs (record_kind, record_id, org_id) VALUES "+
-			strings.Join(values, ", ")+" ON CONFLICT DO NOTHING", args...); err != nil {
-			return errs.Wrap(err, "write audience")
-		}
-	}
-	return nil
 }
 
 // noticeBase is what every notice of a vulnerability says, read once per
@@ -566,17 +543,17 @@ func (s *Service) noticeBase(ctx context.Context, q store.Querier, v vulnRow) (n
 
 // noticeFor writes the text of a notice about the vulnerability for a
 // recipient.
-func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, r storedRecipient) (Notice, error) {
+func (s *Service) noticeFor(ctx context.Context, tx *store.Tx, v vulnRow, r storedRecipient) (delivery.Notice, error) {
 	b, err := s.noticeBase(ctx, tx, v)
 	if err != nil {
-		return Notice{}, err
+		return delivery.Notice{}, err
 	}
 	return b.notice(v, r), nil
 }
 
 // notice writes the text of a notice for a recipient. It names no other
 // recipient, and not the reporter (who may be a Supplier).
-func (nb noticeBase) notice(v vulnRow, r storedRecipient) Notice {
+func (nb noticeBase) notice(v vulnRow, r storedRecipient) delivery.Notice {
 	role, devices := r.Key.Role, r.Devices
 	var b strings.Builder
 	fmt.Fprintf(&b, "A security vulnerability in %s products has been reported to metersec.\n\n", nb.manufacturer)
@@ -626,7 +603,7 @@ func (nb noticeBase) notice(v vulnRow, r storedRecipient) Notice {
 		what = "For the SSC's oversight (G3.18, G3.9)."
 	}
 	b.WriteString("\n" + what + "\n")
-	return Notice{
+	return delivery.Notice{
 		Kind:           "vulnerability.notified",
 		Title:          v.Ref + ": " + v.Title,
 		Body:           b.String(),

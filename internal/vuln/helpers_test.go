@@ -10,6 +10,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
@@ -22,7 +23,7 @@ func init() { account.DefaultArgon2 = account.Argon2Params{Memory: 64, Time: 1, 
 
 // sentNotice is a notice the fake notifier saw committed.
 type sentNotice struct {
-	vuln.Notice
+	delivery.Notice
 }
 
 // notifier is the test's delivery: it keeps notices once per key and
@@ -34,7 +35,7 @@ type notifier struct {
 	sent []sentNotice
 }
 
-func (n *notifier) Notify(ctx context.Context, tx *store.Tx, x vuln.Notice) error {
+func (n *notifier) Notify(ctx context.Context, tx *store.Tx, x delivery.Notice) error {
 	if x.OrgID == 0 || x.Key == "" || x.Title == "" {
 		return fmt.Errorf("bad notice %+v", x)
 	}

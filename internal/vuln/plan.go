@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -383,7 +384,7 @@ func (s *Service) planNotices(ctx context.Context, tx *store.Tx, v vulnRow, p pl
 	body := fmt.Sprintf("Vulnerability %s: %s\nRectification plan of %s (revision %d).\n\n%s\n\nSteps:\n%s\n",
 		v.Ref, v.Title, owner, p.Revision, note, p.Steps)
 	for _, org := range orgs {
-		if err := s.Notifier.Notify(ctx, tx, Notice{OrgID: org, Kind: "vulnerability.plan." + string(ev), Title: title, Body: body,
+		if err := s.Notifier.Notify(ctx, tx, delivery.Notice{OrgID: org, Kind: "vulnerability.plan." + string(ev), Title: title, Body: body,
 			Link: "/vulnerabilities/" + v.Ref, RecordKind: PlanKind, RecordID: p.ID, Classification: sec.Amber, Key: key,
 			Data: map[string]any{"ref": v.Ref, "plan": p.ID, "event": ev, "declared_completion": p.DeclaredCompletion,
 				"next_update_due": p.NextUpdateDue}}); err != nil {

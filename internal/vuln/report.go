@@ -130,9 +130,10 @@ func checkClass(col *errs.Collector, c access.Caller, s string) sec.Classificati
 	return cl
 }
 
-// mayReport is who may report: a manufacturer, a Supplier, the DCC, the SSC
-// and its secretariat (G3.17/G3.18; seeds/000), or the system.
-func mayReport(c access.Caller) bool {
+// MayReport is who may report: a manufacturer, a Supplier, the DCC, the SSC
+// and its secretariat (G3.17/G3.18; seeds/000), or the system. Report and
+// ImportCSAF decide with it; the web layer asks it whether to offer the form.
+func MayReport(c access.Caller) bool {
 	return c.System || c.IsSSC() || c.HasAny(sec.RoleManufacturer, sec.RoleSupplier, sec.RoleDCC)
 }
 
@@ -145,7 +146,7 @@ func (s *Service) Report(ctx context.Context, c access.Caller, in NewVulnerabili
 	if !c.SignedIn() {
 		return Vulnerability{}, errs.E(errs.Unauthenticated, "sign in to report a vulnerability")
 	}
-	if !mayReport(c) {
+	if !MayReport(c) {
 		return Vulnerability{}, errs.E(errs.Forbidden, "vulnerabilities are reported by manufacturers, Suppliers, the DCC and the SSC")
 	}
 	var col errs.Collector

@@ -14,6 +14,7 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 func init() {
@@ -46,17 +47,13 @@ func NewService(db *store.DB, n Notifier) *Service {
 	if n == nil {
 		n = Delivery
 	}
-	zone, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		zone = time.UTC
-	}
 	return &Service{
 		DB:        db,
 		Notifier:  n,
 		Settings:  sec.DefaultSettings(),
 		Versions:  sec.DefaultVersions(),
 		Publisher: advisory.Publisher{Name: "metersec", Namespace: "https://metersec.example"},
-		Zone:      zone,
+		Zone:      uk.London,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // pages are the HTML templates: each page file is parsed together with the
@@ -111,31 +112,7 @@ var funcs = template.FuncMap{
 }
 
 // thousands puts commas in a run of digits: 35000000 → 35,000,000.
-func thousands(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	if len(s) <= 3 || strings.Trim(s, "0123456789") != "" {
-		if neg {
-			return "-" + s
-		}
-		return s
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	pre := len(s) % 3
-	if pre > 0 {
-		b.WriteString(s[:pre])
-	}
-	for i := pre; i < len(s); i += 3 {
-		if b.Len() > 0 && !(neg && b.Len() == 1) {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
+func thousands(s string) string { return uk.ThousandsText(s) }
 
 func loadPages() (*pages, error) {
 	layout, err := fs.ReadFile(assets, "templates/layout.html")

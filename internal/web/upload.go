@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/gzipped"
 )
 
 // Uploads are decoded in one place, here: every upload route passes its file
@@ -29,14 +30,12 @@ import (
 // still fails with the *http.MaxBytesError, which the web layer answers 413.
 func openUpload(rc io.ReadCloser, text bool) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(rc, 64<<10)
-	var r io.Reader = br
-	head, _ := br.Peek(2)
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, gzipError(err)
-		}
-		r = &gunzipReader{zr: zr}
+	r, compressed, err := gzipped.Open(br)
+	if err != nil {
+		return nil, gzipError(err)
+	}
+	if compressed {
+		r = &gunzipReader{zr: r}
 	}
 	if text {
 		r = &utf8Reader{r: r}
@@ -74,7 +73,7 @@ func gzipError(err error) error {
 }
 
 // gunzipReader turns the gzip reader's failures into gzipError's.
-type gunzipReader struct{ zr *gzip.Reader }
+type gunzipReader struct{ zr io.Reader }
 
 func (g *gunzipReader) Read(p []byte) (int, error) {
 	n, err := g.zr.Read(p)

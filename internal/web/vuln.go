@@ -308,10 +308,8 @@ type vulnsData struct {
 	CSRF      string
 }
 
-func mayReport(r *http.Request) bool {
-	c := callerOf(r)
-	return c.IsSSC() || c.HasAny(sec.RoleManufacturer, sec.RoleSupplier, sec.RoleDCC)
-}
+// mayReport asks the vulnerability service whether the caller may report.
+func mayReport(r *http.Request) bool { return vuln.MayReport(callerOf(r)) }
 
 func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request) error {
 	f, err := vulnFilter(r)

@@ -209,7 +209,7 @@ func Run(ctx context.Context, db *store.DB, o Options) (Result, error) {
 
 	o.Progress("the drift check")
 	t0 = time.Now()
-	vr, err := svc.Verify(ctx)
+	vr, err := svc.Verify(ctx, sys)
 	if err != nil {
 		return res, err
 	}
