@@ -75,7 +75,9 @@ func roleCheck(n ast.Node) bool {
 
 func isPackage(x ast.Expr) bool {
 	id, ok := x.(*ast.Ident)
-	return ok && id.Obj == nil && (id.Name == "access" || id.Name == "sec")
+	// Identifiers the parser could not resolve in the file are package
+	// names (usersystem.System is a type, not a caller's System flag).
+	return ok && id.Obj == nil
 }
 
 func funcName(d *ast.FuncDecl) string {

@@ -228,7 +228,7 @@ func (s *Service) Create(ctx context.Context, c access.Caller, in NewRecord) (Re
 	if !c.SignedIn() {
 		return Record{}, errs.E(errs.Unauthenticated, "sign in to record that an arrangement is not practicable")
 	}
-	if !c.System && !c.Has(sec.RoleSupplier) {
+	if !MayRecord(c) {
 		return Record{}, errs.E(errs.Forbidden, "only a Supplier records that an arrangement is not practicable (G3.20 binds it)")
 	}
 	var fields []errs.Field
@@ -520,3 +520,8 @@ func ForCoverage(ctx context.Context, q store.Querier, c access.Caller, d sec.Da
 	}
 	return out, errs.Wrap(rows.Err(), "records of impracticability")
 }
+
+// MayRecord reports whether the caller may record that an arrangement is
+// not practicable: a Supplier (G3.20 binds it), or the system. Create uses
+// it, and the web layer asks it to decide whether to offer the form.
+func MayRecord(c access.Caller) bool { return c.System || c.Has(sec.RoleSupplier) }

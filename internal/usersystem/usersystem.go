@@ -152,6 +152,16 @@ type Filter struct {
 	On   sec.Date // the day to read duties and statuses for; today when zero
 }
 
+// MayEdit reports whether the caller may change the User System: the same
+// rule as registering one for its User (the web layer asks this to decide
+// which forms to offer).
+func MayEdit(c access.Caller, sys System) bool {
+	if c.System || c.IsSSC() {
+		return true
+	}
+	return c.OrgCode == sys.User && mayRegister(c, c.OrgID)
+}
+
 // mayRegister: the User's own people in a User role, the SSC and its
 // secretariat (who record a notice that came another way), and the system.
 func mayRegister(c access.Caller, org int64) bool {

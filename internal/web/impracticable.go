@@ -140,7 +140,7 @@ func (s *Server) showImpracticables(w http.ResponseWriter, r *http.Request, stat
 	if err != nil {
 		return err
 	}
-	pg := s.newPage(r, "Not practicable", impracticablesData{Records: rs, MayRecord: c.Has(sec.RoleSupplier), Lifecycle: sec.ImpracticableLifecycle.Rows()})
+	pg := s.newPage(r, "Not practicable", impracticablesData{Records: rs, MayRecord: impracticable.MayRecord(c), Lifecycle: sec.ImpracticableLifecycle.Rows()})
 	if formErr != nil {
 		pg.formErrors(formErr)
 	}

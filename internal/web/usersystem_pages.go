@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/errs"
-	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/usersystem"
 )
 
@@ -125,7 +124,7 @@ func (s *Server) showUserSystem(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	data := userSystemData{S: sys, MayEdit: c.IsSSC() || (c.OrgCode == sys.User && c.HasAny(sec.RoleSupplier, sec.RoleNetworkParty, sec.RoleOtherUser))}
+	data := userSystemData{S: sys, MayEdit: usersystem.MayEdit(c, sys)}
 	if !d.IsZero() {
 		data.Date = d.String()
 	}
