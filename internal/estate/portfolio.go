@@ -45,10 +45,61 @@ const portfolioFrom = ` FROM portfolio p
 // by Supplier, manufacturer, model, firmware and MAP. Organisation codes in
 // q match whatever the caller may see; an unknown code matches nothing.
 func (s *Service) Portfolio(ctx context.Context, c access.Caller, q PortfolioQuery) ([]PortfolioRow, error) {
+	return s.portfolioRows(ctx, c, q, 0)
+}
+
+// PortfolioShare is the installed Devices of one manufacturer and generation
+// in a portfolio, and how many portfolio rows hold them.
+type PortfolioShare struct {
+	Manufacturer string
+	Generation   sec.Generation
+	Rows         int
+	Devices      int64
+}
+
+// PortfolioHead is the first limit rows of Portfolio, in its order, and the
+// whole of it summed by manufacturer and generation in the database: what a
+// page shows. The SSC's portfolio has a row per Supplier, model, firmware
+// and MAP (180,000 at national scale); reading them all to list a few
+// thousand and draw a chart made the portfolio page a quarter of the
+// server's CPU under the mixed load test (BENCHMARKS.md).
+func (s *Service) PortfolioHead(ctx context.Context, c access.Caller, q PortfolioQuery, limit int) ([]PortfolioRow, []PortfolioShare, error) {
+	if limit <= 0 {
+		return nil, nil, errs.E(errs.Invalid, "a portfolio head needs a positive limit")
+	}
+	head, err := s.portfolioRows(ctx, c, q, limit)
+	if err != nil {
+		return nil, nil, err
+	}
 	args := access.Args{}
-	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, mo.code, m.code, f.version, p.generation, p.device_type, COALESCE(mp.code, ''), p.devices`+
-		portfolioFrom+" WHERE "+portfolioWhere(c, q, &args)+
-		" ORDER BY so.code, mo.code, m.code, f.version, COALESCE(mp.code, '')", args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT mo.code, p.generation, COUNT(*), SUM(p.devices)`+
+		portfolioFrom+" WHERE "+portfolioWhere(c, q, &args)+" GROUP BY mo.code, p.generation ORDER BY mo.code, p.generation", args...)
+	if err != nil {
+		return nil, nil, errs.Wrap(err, "sum portfolio")
+	}
+	defer rows.Close()
+	var shares []PortfolioShare
+	for rows.Next() {
+		var sh PortfolioShare
+		if err := rows.Scan(&sh.Manufacturer, &sh.Generation, &sh.Rows, &sh.Devices); err != nil {
+			return nil, nil, errs.Wrap(err, "sum portfolio")
+		}
+		shares = append(shares, sh)
+	}
+	return head, shares, errs.Wrap(rows.Err(), "sum portfolio")
+}
+
+// portfolioRows reads the portfolio rows, at most limit of them (all when
+// limit is 0).
+func (s *Service) portfolioRows(ctx context.Context, c access.Caller, q PortfolioQuery, limit int) ([]PortfolioRow, error) {
+	args := access.Args{}
+	query := `SELECT so.code, mo.code, m.code, f.version, p.generation, p.device_type, COALESCE(mp.code, ''), p.devices` +
+		portfolioFrom + " WHERE " + portfolioWhere(c, q, &args) +
+		" ORDER BY so.code, mo.code, m.code, f.version, COALESCE(mp.code, '')"
+	if limit > 0 {
+		query += " LIMIT " + args.Add(limit)
+	}
+	rows, err := s.DB.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "read portfolio")
 	}

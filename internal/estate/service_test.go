@@ -332,6 +332,38 @@ func TestPortfolioVisibility(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("%s sees %v, want %v", who, got, want)
 			}
+			// The page's head and sums (PortfolioHead) say the same as
+			// the whole portfolio, with the same visibility.
+			for limit := 1; limit <= 3; limit++ {
+				head, shares, err := f.svc.PortfolioHead(f.ctx, f.callers[who], PortfolioQuery{}, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(head, rows[:min(limit, len(rows))]) {
+					t.Errorf("%s, head of %d: %v, want %v", who, limit, head, rows[:min(limit, len(rows))])
+				}
+				wantShares := map[PortfolioShare]bool{}
+				for _, r := range rows {
+					wantShares[PortfolioShare{Manufacturer: r.Manufacturer, Generation: r.Generation}] = true
+				}
+				n, sum, wantSum := 0, int64(0), int64(0)
+				for _, sh := range shares {
+					if !wantShares[PortfolioShare{Manufacturer: sh.Manufacturer, Generation: sh.Generation}] {
+						t.Errorf("%s: share %+v is not in the portfolio", who, sh)
+					}
+					n += sh.Rows
+					sum += sh.Devices
+				}
+				for _, r := range rows {
+					wantSum += r.Devices
+				}
+				if n != len(rows) || sum != wantSum {
+					t.Errorf("%s: shares sum to %d rows, %d Devices; want %d, %d", who, n, sum, len(rows), wantSum)
+				}
+			}
+		}
+		if _, _, err := f.svc.PortfolioHead(f.ctx, f.callers["SSC"], PortfolioQuery{}, 0); !errs.Is(err, errs.Invalid) {
+			t.Errorf("a head of 0 rows: %v, want invalid", err)
 		}
 		ssc := f.callers["SSC"]
 		for _, tt := range []struct {
