@@ -393,7 +393,9 @@ func (vu *VU) Discover(ctx context.Context, db *store.DB, devices int) error {
 
 // Op is one kind of request in the mix.
 type Op struct {
-	Name   string // the route, e.g. "GET /api/v1/vulnerabilities/{ref}"
+	Name string // the route, e.g. "GET /api/v1/vulnerabilities/{ref}"
+	// Weight is how often the profile sends it, relative to the profile's
+	// other operations (10: an ordinary page).
 	Weight int
 	Write  bool
 	// Make builds the request and the statuses that count as success; nil
@@ -430,70 +432,70 @@ func fixed(p string) func(*VU, uint64) (string, bool) {
 
 // The reads.
 var (
-	opHome         = getOp("/", 4, fixed("/"))
-	opPortfolio    = getOp("/portfolio", 3, fixed("/portfolio"))
-	opPortfolioAPI = getOp("/api/v1/portfolio", 3, fixed("/api/v1/portfolio"))
-	opCoverageAPI  = getOp("/api/v1/coverage", 2, func(vu *VU, _ uint64) (string, bool) {
+	opHome         = getOp("/", 40, fixed("/"))
+	opPortfolio    = getOp("/portfolio", 30, fixed("/portfolio"))
+	opPortfolioAPI = getOp("/api/v1/portfolio", 30, fixed("/api/v1/portfolio"))
+	opCoverageAPI  = getOp("/api/v1/coverage", 20, func(vu *VU, _ uint64) (string, bool) {
 		if vu.SupplierCode != "" {
 			return "/api/v1/coverage?supplier=" + vu.SupplierCode, true
 		}
 		return "/api/v1/coverage", true
 	})
-	opCoveragePage = getOp("/coverage/{supplier}", 2, func(vu *VU, _ uint64) (string, bool) {
+	opCoveragePage = getOp("/coverage/{supplier}", 20, func(vu *VU, _ uint64) (string, bool) {
 		if vu.SupplierCode != "" {
 			return "/coverage/" + vu.SupplierCode, true
 		}
 		return "/coverage", true
 	})
-	opVulnList    = getOp("/vulnerabilities", 4, fixed("/vulnerabilities"))
-	opVulnListAPI = getOp("/api/v1/vulnerabilities", 3, fixed("/api/v1/vulnerabilities?open=true"))
-	opVulnPage    = getOp("/vulnerabilities/{ref}", 4, func(vu *VU, n uint64) (string, bool) {
+	opVulnList    = getOp("/vulnerabilities", 40, fixed("/vulnerabilities"))
+	opVulnListAPI = getOp("/api/v1/vulnerabilities", 30, fixed("/api/v1/vulnerabilities?open=true"))
+	opVulnPage    = getOp("/vulnerabilities/{ref}", 40, func(vu *VU, n uint64) (string, bool) {
 		r, ok := pick(vu.Vulns, n)
 		return "/vulnerabilities/" + r, ok
 	})
-	opVulnAPI = getOp("/api/v1/vulnerabilities/{ref}", 4, func(vu *VU, n uint64) (string, bool) {
+	opVulnAPI = getOp("/api/v1/vulnerabilities/{ref}", 40, func(vu *VU, n uint64) (string, bool) {
 		r, ok := pick(vu.Vulns, n)
 		return "/api/v1/vulnerabilities/" + r, ok
 	})
-	opTimeline = getOp("/api/v1/vulnerabilities/{ref}/timeline", 1, func(vu *VU, n uint64) (string, bool) {
+	opTimeline = getOp("/api/v1/vulnerabilities/{ref}/timeline", 10, func(vu *VU, n uint64) (string, bool) {
 		r, ok := pick(vu.Vulns, n)
 		return "/api/v1/vulnerabilities/" + r + "/timeline", ok
 	})
-	opOverview   = getOp("/vulnerabilities/overview", 2, fixed("/vulnerabilities/overview"))
-	opInbox      = getOp("/inbox", 3, fixed("/inbox"))
-	opInboxAPI   = getOp("/api/v1/vulnerabilities/inbox", 3, fixed("/api/v1/vulnerabilities/inbox"))
-	opReports    = getOp("/reports", 2, fixed("/reports"))
-	opReportsAPI = getOp("/api/v1/reports", 1, fixed("/api/v1/reports"))
-	opReportOne  = getOp("/reports/{id}", 1, func(vu *VU, n uint64) (string, bool) {
+	opOverview   = getOp("/vulnerabilities/overview", 20, fixed("/vulnerabilities/overview"))
+	opInbox      = getOp("/inbox", 30, fixed("/inbox"))
+	opInboxAPI   = getOp("/api/v1/vulnerabilities/inbox", 30, fixed("/api/v1/vulnerabilities/inbox"))
+	opReports    = getOp("/reports", 20, fixed("/reports"))
+	opReportsAPI = getOp("/api/v1/reports", 10, fixed("/api/v1/reports"))
+	opReportOne  = getOp("/reports/{id}", 10, func(vu *VU, n uint64) (string, bool) {
 		id, ok := pick(vu.Reports, n)
 		return fmt.Sprintf("/reports/%d", id), ok
 	})
-	opArrangements    = getOp("/arrangements", 2, fixed("/arrangements"))
-	opArrangementsAPI = getOp("/api/v1/arrangements", 1, fixed("/api/v1/arrangements"))
-	opArrangement     = getOp("/arrangements/{ref}", 1, func(vu *VU, n uint64) (string, bool) {
+	opArrangements    = getOp("/arrangements", 20, fixed("/arrangements"))
+	opArrangementsAPI = getOp("/api/v1/arrangements", 10, fixed("/api/v1/arrangements"))
+	opArrangement     = getOp("/arrangements/{ref}", 10, func(vu *VU, n uint64) (string, bool) {
 		r, ok := pick(vu.Arrangements, n)
 		return "/arrangements/" + r, ok
 	})
-	opDevice = getOp("/api/v1/devices/{id}", 3, func(vu *VU, n uint64) (string, bool) {
+	opDevice = getOp("/api/v1/devices/{id}", 30, func(vu *VU, n uint64) (string, bool) {
 		d, ok := pick(vu.Devices, n*7919)
 		return "/api/v1/devices/" + d.ID, ok
 	})
-	opObligations = getOp("/api/v1/obligations", 2, func(vu *VU, n uint64) (string, bool) {
+	opObligations = getOp("/api/v1/obligations", 20, func(vu *VU, n uint64) (string, bool) {
 		d, ok := pick(vu.Devices, n*104729)
 		return "/api/v1/obligations?device=" + d.ID, ok
 	})
-	opUsers      = getOp("/users", 2, fixed("/users"))
-	opUsersAPI   = getOp("/api/v1/users", 1, fixed("/api/v1/users"))
-	opDeliveries = getOp("/deliveries", 2, fixed("/deliveries"))
-	opQueue      = getOp("/api/v1/deliveries/queue", 1, fixed("/api/v1/deliveries/queue"))
-	opMe         = getOp("/api/v1/me", 1, fixed("/api/v1/me"))
+	opUsers      = getOp("/users", 20, fixed("/users"))
+	opUsersAPI   = getOp("/api/v1/users", 10, fixed("/api/v1/users"))
+	opDeliveries = getOp("/deliveries", 20, fixed("/deliveries"))
+	opQueue      = getOp("/api/v1/deliveries/queue", 10, fixed("/api/v1/deliveries/queue"))
+	opMe         = getOp("/api/v1/me", 10, fixed("/api/v1/me"))
 )
 
 // The writes.
 var (
 	// A Supplier (or MAP) acknowledges a notice, saying whether it is
 	// affected; a later acknowledgement changes the statement.
-	opAck = Op{Name: "POST /api/v1/vulnerabilities/{ref}/acknowledgement", Weight: 2, Write: true,
+	opAck = Op{Name: "POST /api/v1/vulnerabilities/{ref}/acknowledgement", Weight: 20, Write: true,
 		Make: func(vu *VU, n uint64) (*http.Request, []int, error) {
 			ref, ok := pick(vu.Inbox, n)
 			if !ok {
@@ -510,7 +512,7 @@ var (
 			return req, ok200, err
 		}}
 	// A party changes an arrangement's title.
-	opArrangementEdit = Op{Name: "PATCH /api/v1/arrangements/{ref}", Weight: 1, Write: true,
+	opArrangementEdit = Op{Name: "PATCH /api/v1/arrangements/{ref}", Weight: 10, Write: true,
 		Make: func(vu *VU, n uint64) (*http.Request, []int, error) {
 			ref, ok := pick(vu.Arrangements, n)
 			if !ok {
@@ -522,7 +524,7 @@ var (
 		}}
 	// A Supplier records a Device's firmware, moving between two catalogue
 	// versions of its model.
-	opFirmware = Op{Name: "POST /api/v1/devices/{id}/firmware", Weight: 2, Write: true,
+	opFirmware = Op{Name: "POST /api/v1/devices/{id}/firmware", Weight: 20, Write: true,
 		Make: func(vu *VU, n uint64) (*http.Request, []int, error) {
 			if len(vu.Devices) == 0 {
 				return nil, nil, nil
@@ -538,7 +540,7 @@ var (
 		}}
 	// A manufacturer edits one of its reported, not yet judged,
 	// vulnerabilities.
-	opDraftEdit = Op{Name: "PATCH /api/v1/vulnerabilities/{ref}", Weight: 1, Write: true,
+	opDraftEdit = Op{Name: "PATCH /api/v1/vulnerabilities/{ref}", Weight: 10, Write: true,
 		Make: func(vu *VU, n uint64) (*http.Request, []int, error) {
 			vu.mu.Lock()
 			ref, ok := pick(vu.Drafts, n)
@@ -554,7 +556,7 @@ var (
 	// reports come a few a month; each virtual user makes at most
 	// maxDrafts, so a long run does not grow every Supplier's inbox without
 	// end.
-	opNewVuln = Op{Name: "POST /api/v1/vulnerabilities", Weight: 1, Write: true,
+	opNewVuln = Op{Name: "POST /api/v1/vulnerabilities", Weight: 10, Write: true,
 		Make: func(vu *VU, n uint64) (*http.Request, []int, error) {
 			vu.mu.Lock()
 			full := len(vu.Drafts) >= maxDrafts
@@ -622,6 +624,21 @@ func (vu *VU) discoverDrafts() error {
 // reports in a run.
 const maxDrafts = 5
 
+// rare is op sent weight tenths as often as an ordinary page: the SSC's
+// national coverage (the matrix page, the whole report by API) is looked at
+// a few times a day, not with every click, and costs 0.5–1 s of CPU at a
+// million Devices.
+func rare(op Op, weight int, name string) Op {
+	op.Weight, op.Name = weight, name
+	return op
+}
+
+// The national coverage, named apart from a Supplier's own in the figures.
+const (
+	nationalPage = "GET /coverage (the SSC's national matrix)"
+	nationalAPI  = "GET /api/v1/coverage (every Supplier)"
+)
+
 // Profiles is the mix: who does what, and how often. Requests go to the
 // virtual users in turn, so a profile's share of all requests is its share
 // of the virtual users (Suppliers the most); within a profile, an operation's
@@ -638,10 +655,10 @@ func Profiles() []*Profile {
 			opMe, opDraftEdit, opNewVuln, opArrangementEdit}},
 		{Name: "map", Org: "ANCM", Role: sec.RoleMAP, VUs: 2, Ops: []Op{opHome, opPortfolio, opVulnList, opVulnPage, opVulnAPI,
 			opInbox, opInboxAPI, opReports, opArrangements, opArrangement, opMe, opAck}},
-		{Name: "ssc", Org: "SSC", Role: sec.RoleSSCMember, VUs: 2, Ops: []Op{opHome, opOverview, opCoveragePage, opCoverageAPI,
+		{Name: "ssc", Org: "SSC", Role: sec.RoleSSCMember, VUs: 2, Ops: []Op{opHome, opOverview, rare(opCoveragePage, 2, nationalPage), rare(opCoverageAPI, 1, nationalAPI),
 			opPortfolio, opVulnList, opVulnListAPI, opVulnPage, opVulnAPI, opTimeline, opReports, opReportOne, opArrangements,
 			opArrangement, opArrangementEdit}},
-		{Name: "secretariat", Org: "SECAS", Role: sec.RoleSecretariat, VUs: 2, Ops: []Op{opHome, opOverview, opCoveragePage,
+		{Name: "secretariat", Org: "SECAS", Role: sec.RoleSecretariat, VUs: 2, Ops: []Op{opHome, opOverview, rare(opCoveragePage, 2, nationalPage),
 			opVulnList, opVulnPage, opReports, opReportsAPI, opArrangements, opArrangementsAPI, opArrangement, opArrangementEdit}},
 		{Name: "admin", Org: "OPS", Role: sec.RoleAdmin, VUs: 2, Ops: []Op{opHome, opUsers, opUsersAPI, opDeliveries, opQueue, opMe}},
 	}
