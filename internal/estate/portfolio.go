@@ -71,9 +71,21 @@ func (s *Service) PortfolioHead(ctx context.Context, c access.Caller, q Portfoli
 	if err != nil {
 		return nil, nil, err
 	}
+	// Only the joins the sums and the filters need: joining every row to
+	// its Supplier, firmware and MAP to sum by manufacturer tripled the
+	// query's time on the SSC's whole portfolio.
+	from := ` FROM portfolio p
+	JOIN device_models m ON m.id = p.model_id
+	JOIN organisations mo ON mo.id = m.manufacturer_id`
+	if strings.TrimSpace(q.Supplier) != "" {
+		from += " JOIN organisations so ON so.id = p.supplier_id"
+	}
+	if strings.TrimSpace(q.MAP) != "" {
+		from += " LEFT JOIN organisations mp ON mp.id = p.map_id"
+	}
 	args := access.Args{}
 	rows, err := s.DB.QueryContext(ctx, `SELECT mo.code, p.generation, COUNT(*), SUM(p.devices)`+
-		portfolioFrom+" WHERE "+portfolioWhere(c, q, &args)+" GROUP BY mo.code, p.generation ORDER BY mo.code, p.generation", args...)
+		from+" WHERE "+portfolioWhere(c, q, &args)+" GROUP BY mo.code, p.generation ORDER BY mo.code, p.generation", args...)
 	if err != nil {
 		return nil, nil, errs.Wrap(err, "sum portfolio")
 	}

@@ -385,6 +385,15 @@ func TestPortfolioVisibility(t *testing.T) {
 			if err != nil || len(rows) != tt.want {
 				t.Errorf("%+v: %d rows (%v), want %d", tt.q, len(rows), err, tt.want)
 			}
+			// The page's sums join only what the filter needs.
+			_, shares, err := f.svc.PortfolioHead(f.ctx, ssc, tt.q, 10)
+			n := 0
+			for _, sh := range shares {
+				n += sh.Rows
+			}
+			if err != nil || n != tt.want {
+				t.Errorf("%+v: the page's sums count %d rows (%v), want %d", tt.q, n, err, tt.want)
+			}
 		}
 		// A Supplier's filter on another Supplier finds nothing.
 		if rows, _ := f.svc.Portfolio(f.ctx, f.callers["SUPA"], PortfolioQuery{Supplier: "SUPB"}); len(rows) != 0 {

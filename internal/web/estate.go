@@ -612,8 +612,8 @@ type portfolioData struct {
 	// Groups is the number of portfolio rows, Sum their Devices.
 	Groups int
 	Sum    int64
-	CSV   template.URL
-	Chart template.HTML
+	CSV    template.URL
+	Chart  template.HTML
 	// Shown is the rows the page lists: at most portfolioPageRows; the
 	// rest are in the chart, the totals and the CSV download.
 	Shown []estate.PortfolioRow
