@@ -33,6 +33,7 @@ import (
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/vuln"
 )
 
 // LoadWorld seeds the demo world with devices Devices into db unless it is
@@ -326,53 +327,43 @@ func (vu *VU) do(req *http.Request) (*http.Response, error) {
 // Discover reads, through the API, the records the virtual user will work
 // on, as a client would on starting.
 func (vu *VU) Discover(ctx context.Context, db *store.DB, devices int) error {
-	var vulns struct {
-		Items []struct {
-			Ref   string        `json:"ref"`
-			State sec.VulnState `json:"state"`
-		} `json:"items"`
+	type vulnItem struct {
+		Ref   string        `json:"ref"`
+		State sec.VulnState `json:"state"`
 	}
-	if err := vu.call("GET", "/api/v1/vulnerabilities", nil, &vulns, http.StatusOK); err != nil {
+	vulns, err := items[vulnItem](vu, "/api/v1/vulnerabilities")
+	if err != nil {
 		return err
 	}
-	for _, v := range vulns.Items {
+	for _, v := range vulns {
 		vu.Vulns = append(vu.Vulns, v.Ref)
 	}
-	var inbox struct {
-		Items []struct {
-			Ref   string        `json:"ref"`
-			State sec.VulnState `json:"state"`
-		} `json:"items"`
-	}
-	if err := vu.call("GET", "/api/v1/vulnerabilities/inbox", nil, &inbox, http.StatusOK); err != nil {
+	inbox, err := items[vulnItem](vu, "/api/v1/vulnerabilities/inbox")
+	if err != nil {
 		return err
 	}
-	for _, v := range inbox.Items {
+	for _, v := range inbox {
 		// A closed vulnerability has nothing left to acknowledge.
 		if v.State != sec.VulnStateClosed && v.State != sec.VulnStateClosedNotMaterial {
 			vu.Inbox = append(vu.Inbox, v.Ref)
 		}
 	}
-	var arrs struct {
-		Items []struct {
-			Reference string `json:"reference"`
-		} `json:"items"`
-	}
-	if err := vu.call("GET", "/api/v1/arrangements", nil, &arrs, http.StatusOK); err != nil {
+	arrs, err := items[struct {
+		Reference string `json:"reference"`
+	}](vu, "/api/v1/arrangements")
+	if err != nil {
 		return err
 	}
-	for _, a := range arrs.Items {
+	for _, a := range arrs {
 		vu.Arrangements = append(vu.Arrangements, a.Reference)
 	}
-	var reps struct {
-		Items []struct {
-			ID int64 `json:"id"`
-		} `json:"items"`
-	}
-	if err := vu.call("GET", "/api/v1/reports", nil, &reps, http.StatusOK); err != nil {
+	reps, err := items[struct {
+		ID int64 `json:"id"`
+	}](vu, "/api/v1/reports")
+	if err != nil {
 		return err
 	}
-	for _, r := range reps.Items {
+	for _, r := range reps {
 		vu.Reports = append(vu.Reports, r.ID)
 	}
 	if vu.User.Profile.Role == sec.RoleSupplier {
@@ -389,6 +380,15 @@ func (vu *VU) Discover(ctx context.Context, db *store.DB, devices int) error {
 		return vu.discoverDrafts()
 	}
 	return nil
+}
+
+// items reads a listing ({"items": [...]}) from path.
+func items[T any](vu *VU, path string) ([]T, error) {
+	var out struct {
+		Items []T `json:"items"`
+	}
+	err := vu.call("GET", path, nil, &out, http.StatusOK)
+	return out.Items, err
 }
 
 // Op is one kind of request in the mix.
@@ -583,18 +583,17 @@ var (
 )
 
 // discoverDrafts gives a manufacturer's virtual user a model of its own and
-// one reported, not yet judged, vulnerability to edit.
+// reported, not yet judged, vulnerabilities to edit: those of earlier runs,
+// or one it reports.
 func (vu *VU) discoverDrafts() error {
-	var models struct {
-		Items []struct {
-			Manufacturer string `json:"manufacturer"`
-			Code         string `json:"code"`
-		} `json:"items"`
-	}
-	if err := vu.call("GET", "/api/v1/catalogue/models", nil, &models, http.StatusOK); err != nil {
+	models, err := items[struct {
+		Manufacturer string `json:"manufacturer"`
+		Code         string `json:"code"`
+	}](vu, "/api/v1/catalogue/models")
+	if err != nil {
 		return err
 	}
-	for _, m := range models.Items {
+	for _, m := range models {
 		if m.Manufacturer == vu.User.Profile.Org {
 			vu.draftModel = m.Code
 			break
@@ -602,6 +601,24 @@ func (vu *VU) discoverDrafts() error {
 	}
 	if vu.draftModel == "" {
 		return fmt.Errorf("manufacturer %s has no model in the catalogue", vu.User.Profile.Org)
+	}
+	// Reported, unjudged vulnerabilities on its own models, from earlier
+	// runs: the manufacturer may edit them, and reusing them keeps the
+	// world from growing run after run.
+	reported, err := items[struct {
+		Ref          string      `json:"ref"`
+		Manufacturer vuln.OrgRef `json:"manufacturer"`
+	}](vu, "/api/v1/vulnerabilities?state=reported")
+	if err != nil {
+		return err
+	}
+	for _, v := range reported {
+		if v.Manufacturer.Code == vu.User.Profile.Org && len(vu.Drafts) < maxDrafts {
+			vu.Drafts = append(vu.Drafts, v.Ref)
+		}
+	}
+	if len(vu.Drafts) > 0 {
+		return nil
 	}
 	req, want, err := opNewVuln.Make(vu, uint64(time.Now().UnixNano()))
 	if err != nil {
