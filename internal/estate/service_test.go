@@ -333,6 +333,43 @@ func TestPortfolioVisibility(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("%s sees %v, want %v", who, got, want)
 			}
+			// The page's head and sums (PortfolioHead) say the same as
+			// the whole portfolio, with the same visibility.
+			for limit := 1; limit <= 3; limit++ {
+				head, shares, err := f.svc.PortfolioHead(f.ctx, f.callers[who], PortfolioQuery{}, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(head) != min(limit, len(rows)) {
+					t.Errorf("%s, head of %d: %d rows, want %d", who, limit, len(head), min(limit, len(rows)))
+				}
+				for _, h := range head {
+					if !slices.Contains(rows, h) {
+						t.Errorf("%s, head of %d: %v is not in the portfolio", who, limit, h)
+					}
+				}
+				wantShares := map[PortfolioShare]bool{}
+				for _, r := range rows {
+					wantShares[PortfolioShare{Manufacturer: r.Manufacturer, Generation: r.Generation}] = true
+				}
+				n, sum, wantSum := 0, int64(0), int64(0)
+				for _, sh := range shares {
+					if !wantShares[PortfolioShare{Manufacturer: sh.Manufacturer, Generation: sh.Generation}] {
+						t.Errorf("%s: share %+v is not in the portfolio", who, sh)
+					}
+					n += sh.Rows
+					sum += sh.Devices
+				}
+				for _, r := range rows {
+					wantSum += r.Devices
+				}
+				if n != len(rows) || sum != wantSum {
+					t.Errorf("%s: shares sum to %d rows, %d Devices; want %d, %d", who, n, sum, len(rows), wantSum)
+				}
+			}
+		}
+		if _, _, err := f.svc.PortfolioHead(f.ctx, f.callers["SSC"], PortfolioQuery{}, 0); !errs.Is(err, errs.Invalid) {
+			t.Errorf("a head of 0 rows: %v, want invalid", err)
 		}
 		ssc := f.callers["SSC"]
 		for _, tt := range []struct {
@@ -348,6 +385,15 @@ func TestPortfolioVisibility(t *testing.T) {
 			rows, err := f.svc.Portfolio(f.ctx, ssc, tt.q)
 			if err != nil || len(rows) != tt.want {
 				t.Errorf("%+v: %d rows (%v), want %d", tt.q, len(rows), err, tt.want)
+			}
+			// The page's sums join only what the filter needs.
+			_, shares, err := f.svc.PortfolioHead(f.ctx, ssc, tt.q, 10)
+			n := 0
+			for _, sh := range shares {
+				n += sh.Rows
+			}
+			if err != nil || n != tt.want {
+				t.Errorf("%+v: the page's sums count %d rows (%v), want %d", tt.q, n, err, tt.want)
 			}
 		}
 		// A Supplier's filter on another Supplier finds nothing.

@@ -427,7 +427,7 @@ func estateChart(tot []estate.PortfolioTotal) template.HTML {
 
 // manufacturerChart draws a portfolio's installed Devices by manufacturer,
 // each bar split by generation, largest first.
-func manufacturerChart(rows []estate.PortfolioRow) template.HTML {
+func manufacturerChart(rows []estate.PortfolioShare) template.HTML {
 	idx := map[string]int{}
 	var bars []genBar
 	for _, r := range rows {
@@ -666,10 +666,11 @@ func (s *Server) changeSupplierForm(w http.ResponseWriter, r *http.Request) erro
 // portfolioData is the /portfolio page.
 type portfolioData struct {
 	Query estate.PortfolioQuery
-	Rows  []estate.PortfolioRow
-	Sum   int64
-	CSV   template.URL
-	Chart template.HTML
+	// Groups is the number of portfolio rows, Sum their Devices.
+	Groups int
+	Sum    int64
+	CSV    template.URL
+	Chart  template.HTML
 	// Shown is the rows the page lists: at most portfolioPageRows; the
 	// rest are in the chart, the totals and the CSV download.
 	Shown []estate.PortfolioRow
@@ -682,15 +683,16 @@ const portfolioPageRows = 2000
 
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	q := portfolioQuery(r)
-	rows, err := s.Estate.Portfolio(r.Context(), callerOf(r), q)
+	shown, shares, err := s.Estate.PortfolioHead(r.Context(), callerOf(r), q, portfolioPageRows)
 	if err != nil {
 		return err
 	}
-	data := portfolioData{Query: q, Rows: rows, Chart: manufacturerChart(rows), Shown: rows[:min(len(rows), portfolioPageRows)]}
-	data.More = len(rows) - len(data.Shown)
-	for _, row := range rows {
-		data.Sum += row.Devices
+	data := portfolioData{Query: q, Chart: manufacturerChart(shares), Shown: shown}
+	for _, sh := range shares {
+		data.Groups += sh.Rows
+		data.Sum += sh.Devices
 	}
+	data.More = data.Groups - len(shown)
 	data.CSV = template.URL("/portfolio.csv")
 	if r.URL.RawQuery != "" {
 		data.CSV = template.URL("/portfolio.csv?" + r.URL.Query().Encode())
