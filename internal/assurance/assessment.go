@@ -499,12 +499,17 @@ func addEvent(ctx context.Context, tx *store.Tx, id int64, as sec.Actor, event, 
 	return errs.Wrap(err, "timeline")
 }
 
-// checkText trims a free-text field and bounds its length.
+// checkText trims a free-text field, bounds its length and refuses what
+// PostgreSQL cannot store (invalid UTF-8, NUL).
 func checkText(field, v string, required bool) (string, *errs.Field) {
 	v = strings.TrimSpace(v)
 	switch {
 	case required && v == "":
 		return v, &errs.Field{Field: field, Message: "required"}
+	case !utf8.ValidString(v):
+		return v, &errs.Field{Field: field, Message: "is not valid UTF-8"}
+	case strings.ContainsRune(v, 0):
+		return v, &errs.Field{Field: field, Message: "contains a NUL character"}
 	case utf8.RuneCountInString(v) > maxText:
 		return v, &errs.Field{Field: field, Message: fmt.Sprintf("is too long (at most %d characters)", maxText)}
 	}

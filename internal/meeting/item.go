@@ -223,6 +223,8 @@ func checkText(fields *[]errs.Field, name, v string, required bool) string {
 		*fields = append(*fields, errs.Field{Field: name, Message: "is required"})
 	case !utf8.ValidString(v):
 		*fields = append(*fields, errs.Field{Field: name, Message: "is not valid UTF-8"})
+	case strings.ContainsRune(v, 0):
+		*fields = append(*fields, errs.Field{Field: name, Message: "contains a NUL character"})
 	case len(v) > maxText:
 		*fields = append(*fields, errs.Field{Field: name, Message: "is too long (at most 100,000 bytes)"})
 	}

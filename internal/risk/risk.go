@@ -214,6 +214,10 @@ func check(in Input) (checked, error) {
 		v = strings.TrimSpace(v)
 		if required && v == "" {
 			fields = append(fields, errs.Field{Field: field, Message: "required"})
+		} else if !utf8.ValidString(v) {
+			fields = append(fields, errs.Field{Field: field, Message: "is not valid UTF-8"})
+		} else if strings.ContainsRune(v, 0) {
+			fields = append(fields, errs.Field{Field: field, Message: "contains a NUL character"})
 		} else if utf8.RuneCountInString(v) > 4000 {
 			fields = append(fields, errs.Field{Field: field, Message: "is too long (at most 4000 characters)"})
 		}

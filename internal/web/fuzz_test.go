@@ -5,6 +5,9 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -98,6 +101,57 @@ func FuzzOpenUpload(f *testing.F) {
 			if errWhole == nil && !bytes.Equal(whole, body) {
 				t.Fatalf("%q passed as %q", body, whole)
 			}
+		}
+	})
+}
+
+// FuzzQueryValues: the small values every route reads from a path, a query
+// string or a form: optional dates, whole numbers, Device IDs and a triage
+// step's Device ID and step. Never a panic; a refusal is a field error
+// naming the field it was read from; what is accepted reads back as itself.
+func FuzzQueryValues(f *testing.F) {
+	for _, s := range []string{"2024-01-02", " 2024-01-02 ", "", "2024-02-30", "12", "-1", "+3", "0x10", "9223372036854775808",
+		"00-11-22-33-44-55-66-77", "0011223344556677", "received", "RECEIVED ", "%zz", "a&b=c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		fieldErr := func(what string, err error, fields ...string) {
+			t.Helper()
+			e := errs.As(err)
+			if e.Code != errs.Invalid || len(e.Fields) == 0 {
+				t.Fatalf("%s %q: %v (%s) is not a field error", what, v, err, e.Code)
+			}
+			for _, fe := range e.Fields {
+				if !slices.Contains(fields, fe.Field) || fe.Message == "" {
+					t.Fatalf("%s %q: error on %q (%q), want one of %q", what, v, fe.Field, fe.Message, fields)
+				}
+			}
+		}
+		if d, err := optDate("review_date", v); err != nil {
+			fieldErr("date", err, "review_date")
+		} else if d.String() != strings.TrimSpace(v) {
+			t.Fatalf("date %q read as %q", v, d)
+		}
+
+		r := httptest.NewRequest("GET", "/api/v1/meetings?"+url.Values{"limit": {v}}.Encode(), nil)
+		if n, err := queryInt(r, "limit"); err != nil {
+			fieldErr("limit", err, "limit")
+		} else if p, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64); n < 0 || strings.TrimSpace(v) != "" && (perr != nil || p != n) {
+			t.Fatalf("limit %q read as %d", v, n)
+		}
+
+		if id, err := parseDeviceID(v); err != nil {
+			fieldErr("device id", err, "device_id")
+		} else if again, err := parseDeviceID(id.String()); err != nil || again != id {
+			t.Fatalf("device id %q → %v → %v, %v", v, id, again, err)
+		}
+
+		in := stepIn{DeviceID: v, Step: v}
+		if st, err := in.parse(); err != nil {
+			fieldErr("step", err, "device_id", "step")
+		} else if again, err := (stepIn{DeviceID: st.DeviceID.String(), Step: string(st.Step)}).parse(); err != nil ||
+			again.DeviceID != st.DeviceID || again.Step != st.Step {
+			t.Fatalf("step %q → %v %v → %v, %v", v, st.DeviceID, st.Step, again, err)
 		}
 	})
 }
