@@ -102,6 +102,7 @@ func (s *Server) allRoutes() []Route {
 		s.riskRoutes(),
 		s.riskPageRoutes(),
 		s.triageRoutes(),
+		s.oidcRoutes(),
 	} {
 		all = append(all, group...)
 	}
