@@ -125,7 +125,51 @@ func (s *Server) oidcRoutes() []Route {
 			Tag: "ui", Access: Public, Handle: s.signinOIDC},
 		{Method: "GET", Path: "/signin/oidc/callback", Name: "signinOIDCCallback", Summary: "Where the OpenID Connect provider sends the browser back.",
 			Tag: "ui", Access: Public, Handle: s.signinOIDCCallback},
+		{Method: "GET", Path: "/api/v1/users/{email}/identities", Name: "listIdentities", Summary: "The single sign-on identities linked to an account (administrators; anyone else sees only their own).",
+			Tag: "accounts", API: true, Response: listOf([]account.Identity{}), Handle: s.apiListIdentities},
+		{Method: "POST", Path: "/api/v1/users/{email}/identities", Name: "linkIdentity", Summary: "Link an identity at the single sign-on provider (its issuer and subject) to an account (administrators).",
+			Tag: "accounts", API: true, Request: identityIn{}, Response: account.Identity{}, Status: http.StatusCreated, Handle: s.apiLinkIdentity},
+		{Method: "POST", Path: "/api/v1/users/{email}/identities/unlink", Name: "unlinkIdentity", Summary: "Remove a single sign-on identity from an account (administrators).",
+			Tag: "accounts", API: true, Request: identityIn{}, Status: http.StatusNoContent, Handle: s.apiUnlinkIdentity},
 	}
+}
+
+// identityIn names an identity at an OpenID Connect provider.
+type identityIn struct {
+	Issuer  string `json:"issuer"`
+	Subject string `json:"subject"`
+}
+
+func (s *Server) apiListIdentities(w http.ResponseWriter, r *http.Request) error {
+	ids, err := s.Accounts.ListOIDC(r.Context(), callerOf(r), r.PathValue("email"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(ids))
+}
+
+func (s *Server) apiLinkIdentity(w http.ResponseWriter, r *http.Request) error {
+	var in identityIn
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	id, err := s.Accounts.LinkOIDC(r.Context(), callerOf(r), r.PathValue("email"), in.Issuer, in.Subject)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, id)
+}
+
+func (s *Server) apiUnlinkIdentity(w http.ResponseWriter, r *http.Request) error {
+	var in identityIn
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Accounts.UnlinkOIDC(r.Context(), callerOf(r), r.PathValue("email"), in.Issuer, in.Subject); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // ssoName is the configured provider's name, or "" when there is none: the
