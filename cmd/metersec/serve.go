@@ -57,6 +57,8 @@ type serveFlags struct {
 	// The estate's limits (estate.Limits).
 	estateEarliest                      string
 	estateDaysAhead, estateClaimsPerDay int
+	// Single sign-on (oidc.go).
+	oidc oidcFlags
 }
 
 func (f *serveFlags) define(fs *flag.FlagSet) {
@@ -87,6 +89,7 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.IntVar(&f.estateClaimsPerDay, "claims-per-day", def.ClaimsPerDay, "how many of another Supplier's Devices a Supplier may claim a day through the single-Device change of supplier (bulk moves go through the churn import)")
 	secretKeyFlag(fs, &f.secretKeyFile)
 	fs.BoolVar(&f.insecureDev, "insecure-dev", false, "run without a secret key, keeping TOTP and webhook secrets in the clear (the demo; never in production)")
+	f.oidc.define(fs)
 	fs.DurationVar(&f.tokenMFA, "token-mfa-window", account.DefaultRecentMFA, "how recent a session's second factor must be to create an API token without entering a code (1m to 12h)")
 }
 
@@ -183,7 +186,11 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	} else if totp+hooks > 0 {
 		log.Info("sealed secrets at rest", "key", box.ID(), "totp", totp, "webhook", hooks)
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), Secrets: box, EstateLimits: limits})
+	sso, err := f.oidc.config(f.baseURLOr())
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), Secrets: box, EstateLimits: limits, OIDC: sso})
 	if err != nil {
 		return err
 	}

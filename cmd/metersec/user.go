@@ -28,7 +28,7 @@ func userCmd() *cli.Command {
 	return &cli.Command{
 		Name:    "user",
 		Summary: "add, list and disable accounts",
-		Subs:    []*cli.Command{userAddCmd(), userListCmd(), userDisableCmd()},
+		Subs:    []*cli.Command{userAddCmd(), userListCmd(), userDisableCmd(), userLinkOIDCCmd(), userUnlinkOIDCCmd(), userIdentitiesCmd()},
 	}
 }
 

@@ -295,12 +295,17 @@ func (s *Service) Disable(ctx context.Context, c access.Caller, email string) er
 		if u.Disabled {
 			return nil
 		}
-		for _, q := range []string{
-			"UPDATE users SET disabled_at = $2 WHERE id = $1",
-			"DELETE FROM sessions WHERE user_id = $1",
-			"UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+		// Each statement gets only the arguments it uses: PostgreSQL refuses
+		// a parameter that the statement does not mention.
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"UPDATE users SET disabled_at = $2 WHERE id = $1", []any{u.ID, tx.Now}},
+			{"DELETE FROM sessions WHERE user_id = $1", []any{u.ID}},
+			{"UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", []any{u.ID, tx.Now}},
 		} {
-			if _, err := tx.ExecContext(ctx, q, u.ID, tx.Now); err != nil {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 				return errs.Wrap(err, "disable user")
 			}
 		}

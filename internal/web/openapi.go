@@ -32,15 +32,16 @@ func (s *Server) OpenAPI() map[string]any {
 		op := map[string]any{
 			"operationId": rt.Name,
 			"summary":     rt.Summary,
+			"description": describe(rt),
 			"tags":        []string{rt.Tag},
 		}
 		var params []map[string]any
 		for _, m := range pathParamRE.FindAllStringSubmatch(rt.Path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "description": pathParamDescription(m[1]), "schema": map[string]any{"type": "string"}})
 		}
 		for _, p := range rt.Params {
 			params = append(params, map[string]any{"name": p.Name, "in": "query", "required": p.Required,
-				"description": p.Description, "schema": map[string]any{"type": "string"}})
+				"description": paramDescription(p), "schema": paramSchema(rt, p)})
 		}
 		if len(params) > 0 {
 			op["parameters"] = params
@@ -67,16 +68,20 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.Response != nil {
 			resp["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
 		}
-		op["responses"] = map[string]any{
+		responses := map[string]any{
 			strconv.Itoa(status): resp,
-			"default": map[string]any{"description": "An error, as an RFC 9457 problem document.",
-				"content": map[string]any{"application/problem+json": map[string]any{"schema": g.schema(reflect.TypeOf(Problem{}))}}},
+			"default":            map[string]any{"$ref": "#/components/responses/Error"},
 		}
+		for _, code := range problemStatuses(rt) {
+			responses[strconv.Itoa(code)] = map[string]any{"$ref": "#/components/responses/" + problemResponseName(code)}
+		}
+		op["responses"] = responses
 		if paths[path] == nil {
 			paths[path] = map[string]any{}
 		}
 		paths[path][strings.ToLower(rt.Method)] = op
 	}
+	problem := g.schema(reflect.TypeOf(Problem{}))
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -84,10 +89,13 @@ func (s *Server) OpenAPI() map[string]any {
 			"version":     s.Version,
 			"description": "The GB smart metering security regime (SEC Section G): parties, estate, arrangements, vulnerabilities and reports. Records are filtered by classification for the caller.",
 		},
-		"servers": []any{map[string]any{"url": "/"}},
-		"paths":   paths,
+		"servers":  []any{map[string]any{"url": "/"}},
+		"paths":    paths,
+		"webhooks": webhookDocs(g),
+		"tags":     tagDocs(s.routes),
 		"components": map[string]any{
-			"schemas": g.defs,
+			"schemas":   g.defs,
+			"responses": problemResponses(problem),
 			"securitySchemes": map[string]any{
 				"token":   map[string]any{"type": "http", "scheme": "bearer", "description": "An API token (mst_…) created with `metersec token create` or on the account page."},
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
@@ -119,6 +127,9 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	}
 	switch t.Kind() {
 	case reflect.String:
+		if vs, ok := closedSetValues[enumKey(t)]; ok {
+			return map[string]any{"type": "string", "enum": vs}
+		}
 		return map[string]any{"type": "string"}
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
@@ -190,6 +201,7 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 			name = f.Name
 		}
 		s := g.schema(f.Type)
+		s = closedField(t, name, f.Type, s)
 		if f.Type.Kind() == reflect.Pointer {
 			s = map[string]any{"oneOf": []any{s, map[string]any{"type": "null"}}}
 		}

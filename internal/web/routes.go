@@ -24,6 +24,11 @@ const (
 type Param struct {
 	Name, Description string
 	Required          bool
+	// Type is the OpenAPI type: string, integer, boolean, date or
+	// date-time; Enum the values of a closed set. Without either the
+	// OpenAPI document types the parameter by its name (openapi_doc.go).
+	Type string
+	Enum []string
 }
 
 // Route is one endpoint. The table of routes is the single source for the
@@ -105,6 +110,7 @@ func (s *Server) allRoutes() []Route {
 		s.impracticableRoutes(),
 		s.userSystemRoutes(),
 		s.userSystemPageRoutes(),
+		s.oidcRoutes(),
 	} {
 		all = append(all, group...)
 	}

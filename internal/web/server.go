@@ -88,6 +88,9 @@ type Server struct {
 	headlinePDFs sync.Map
 	routes       []Route
 	handler      http.Handler
+	// oidc is single sign-on with an OpenID Connect provider; nil when
+	// none is set up (oidc.go).
+	oidc *oidcClient
 }
 
 // Config is what New needs beyond the services.
@@ -104,6 +107,8 @@ type Config struct {
 	// EstateLimits bound estate dates and single-Device claims;
 	// estate.DefaultLimits when zero.
 	EstateLimits estate.Limits
+	// OIDC sets up single sign-on beside passwords; nil for none.
+	OIDC *OIDCConfig
 }
 
 // New builds a server with every area's service on db.
@@ -151,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.EstateLimits != (estate.Limits{}) {
 		s.Estate.Limits = cfg.EstateLimits
 	}
+	s.oidc = newOIDCClient(cfg.OIDC, func() time.Time { return cfg.DB.Now() })
 	s.routes = s.allRoutes()
 	s.handler = s.buildHandler()
 	return s, nil

@@ -37,21 +37,26 @@ func localPath(next string) string {
 	return next
 }
 
-type signinData struct{ Email, Next string }
+type signinData struct {
+	Email, Next string
+	// SSO names the OpenID Connect provider offered beside the password;
+	// empty when none is set up (oidc.go).
+	SSO string
+}
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) error {
 	if callerOf(r).SignedIn() {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, "signin", s.newPage(r, "Sign in", signinData{Next: localPath(r.URL.Query().Get("next"))}))
+	return s.render(w, r, http.StatusOK, "signin", s.newPage(r, "Sign in", signinData{SSO: s.ssoName(), Next: localPath(r.URL.Query().Get("next"))}))
 }
 
 func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 	email, next := r.PostFormValue("email"), localPath(r.PostFormValue("next"))
 	secret, sess, err := s.Accounts.SignIn(r.Context(), email, r.PostFormValue("password"), clientAddr(r), r.UserAgent())
 	if err != nil {
-		p := s.newPage(r, "Sign in", signinData{Email: email, Next: next})
+		p := s.newPage(r, "Sign in", signinData{Email: email, Next: next, SSO: s.ssoName()})
 		p.formErrors(err)
 		return s.render(w, r, s.problemFor(r, err).Status, "signin", p)
 	}
