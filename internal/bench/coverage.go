@@ -159,12 +159,8 @@ func BuildWorld(ctx context.Context, db *store.DB, o WorldOptions, progress func
 				}
 			}
 		}
-		if db.Dialect == store.Postgres {
-			for _, t := range []string{"device_models", "firmware_versions"} {
-				if _, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))", t, t)); err != nil {
-					return err
-				}
-			}
+		if err := tx.ResetSequences(ctx, "device_models", "firmware_versions"); err != nil {
+			return err
 		}
 		return benchArrangements(ctx, tx, supBase, mfrBase, mapBase, o.Date)
 	})
@@ -191,16 +187,13 @@ func BuildWorld(ctx context.Context, db *store.DB, o WorldOptions, progress func
 		return err
 	}
 	progress("portfolio aggregates", time.Since(t0))
-	if db.Dialect == store.Postgres {
-		// VACUUM sets the visibility map, without which PostgreSQL's
-		// index-only scans still visit the table for every row; after a
-		// bulk load autovacuum would get there in its own time.
-		t0 = time.Now()
-		if _, err := db.Writer().ExecContext(ctx, "VACUUM (ANALYZE)"); err != nil {
-			return errs.Wrap(err, "vacuum")
-		}
-		progress("vacuum and analyze", time.Since(t0))
+	// PostgreSQL's VACUUM sets the visibility map, without which its
+	// index-only scans still visit the table for every row.
+	t0 = time.Now()
+	if err := db.SettleBulkLoad(ctx); err != nil {
+		return errs.Wrap(err, "vacuum")
 	}
+	progress("vacuum and analyze", time.Since(t0))
 	return nil
 }
 
@@ -210,28 +203,16 @@ func BuildWorld(ctx context.Context, db *store.DB, o WorldOptions, progress func
 // owning 85% of meters and none of the SMETS2+ hubs (the DCC's), and 10% of
 // Devices inherited within the last year.
 func benchDevicesSQL(d store.Dialect, lo, hi, supBase, mapBase int64, day sec.Date) string {
-	var seq, since string
-	if d == store.Postgres {
-		seq = fmt.Sprintf("SELECT i FROM generate_series(%d, %d) AS g(i)", lo, hi-1)
-	} else {
-		seq = fmt.Sprintf("WITH RECURSIVE s(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM s WHERE i < %d) SELECT i FROM s", lo, hi-1)
-	}
+	seq := d.Series(fmt.Sprint(lo), fmt.Sprint(hi-1))
 	// days back from day: inherited Devices within a year, the rest 400 to
 	// 3,400 days back.
 	back := "CASE WHEN (x.h / 17) % 100 < 10 THEN (x.h / 19) % 365 ELSE 400 + (x.h / 19) % 3000 END"
-	if d == store.Postgres {
-		since = fmt.Sprintf("(DATE '%s' - CAST((%s) AS INTEGER))", day, back)
-	} else {
-		since = fmt.Sprintf("date('%s', '-' || (%s) || ' days')", day, back)
-	}
+	since := d.AddDays("'"+day.String()+"'", "-("+back+")")
 	model := "1 + ((x.h % 300) * (x.h % 300)) / 300"
 	// SMETS1 Devices were enrolled over 1,300 days from 1 June 2019; 3%
 	// never were.
 	enrolDay := "(x.h / 29) % 1300"
-	enrolled := fmt.Sprintf("date('2019-06-01', '+' || (%s) || ' days')", enrolDay)
-	if d == store.Postgres {
-		enrolled = fmt.Sprintf("(DATE '2019-06-01' + CAST((%s) AS INTEGER))", enrolDay)
-	}
+	enrolled := d.AddDays("'2019-06-01'", enrolDay)
 	enrolled = "CASE WHEN m.generation = 'SMETS1' AND (x.h / 23) % 100 >= 3 THEN " + enrolled + " END"
 	return fmt.Sprintf(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
 SELECT %d + x.i, m.id, m.id * 10 + (x.h / 300) %% 5,

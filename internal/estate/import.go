@@ -26,9 +26,9 @@ import (
 // heap table plus GROUP BY. PostgreSQL stages into a plain table (COPY is
 // fastest without an index) and hashes.
 const (
-	devStage        = "estate_import_devices"
-	devStageSQLite  = "(line INTEGER NOT NULL, id INTEGER NOT NULL, model_id INTEGER NOT NULL, firmware_id INTEGER NOT NULL, map_id INTEGER, premises TEXT NOT NULL, supplier_id INTEGER NOT NULL, supply_start TEXT NOT NULL, enrolled_on TEXT, PRIMARY KEY (id, line)) WITHOUT ROWID"
-	devStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start DATE NOT NULL, enrolled_on DATE"
+	devStage    = "estate_import_devices"
+	devStageDef = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start @date NOT NULL, enrolled_on @date"
+	devStageKey = "id, line"
 )
 
 // analyzeAfter is how many new Devices make an import refresh the planner's
@@ -88,7 +88,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			return err
 		}
 		defer restore()
-		if err := createTemp(ctx, tx, devStage, devStageSQLite, devStagePostgre); err != nil {
+		if err := createTemp(ctx, tx, devStage, devStageDef, devStageKey); err != nil {
 			return err
 		}
 		// The portfolio counts of the file, by group, as it streams past:
@@ -129,9 +129,9 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			// PostgreSQL plans the next change (a churn file, typically) from
 			// statistics autovacuum gathers only later: a first load would
 			// leave it planning for an empty estate.
-			if tx.Dialect == store.Postgres && res.Created >= analyzeAfter {
-				if err := exec(ctx, tx, "estate: analyze devices", nil, "ANALYZE devices"); err != nil {
-					return err
+			if res.Created >= analyzeAfter {
+				if err := tx.Analyze(ctx, "devices"); err != nil {
+					return errs.Wrap(err, "estate: analyze devices")
 				}
 			}
 			res.SHA256 = hex.EncodeToString(h.Sum(nil))
@@ -268,9 +268,9 @@ func groupOf(vals []any) group {
 
 // The portfolio changes of an import, staged for one upsert.
 const (
-	portStage        = "estate_import_portfolio"
-	portStageSQLite  = "(supplier_id INTEGER NOT NULL, model_id INTEGER NOT NULL, firmware_id INTEGER NOT NULL, map_id INTEGER NOT NULL, generation TEXT NOT NULL, device_type TEXT NOT NULL, devices INTEGER NOT NULL, PRIMARY KEY (supplier_id, model_id, firmware_id, map_id)) WITHOUT ROWID"
-	portStagePostgre = "supplier_id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT NOT NULL, generation TEXT NOT NULL, device_type TEXT NOT NULL, devices BIGINT NOT NULL"
+	portStage    = "estate_import_portfolio"
+	portStageDef = "supplier_id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT NOT NULL, generation TEXT NOT NULL, device_type TEXT NOT NULL, devices BIGINT NOT NULL"
+	portStageKey = "supplier_id, model_id, firmware_id, map_id"
 )
 
 var portStageCols = []string{"supplier_id", "model_id", "firmware_id", "map_id", "generation", "device_type", "devices"}
@@ -281,7 +281,7 @@ var portStageCols = []string{"supplier_id", "model_id", "firmware_id", "map_id",
 // journal, so one statement copies each page once where batches of 200
 // copied the same pages 480 times (3.5 s of a 13 s import).
 func addPortfolio(ctx context.Context, tx *store.Tx, ix *catalogue.Index, agg map[group]int64) error {
-	if err := createTemp(ctx, tx, portStage, portStageSQLite, portStagePostgre); err != nil {
+	if err := createTemp(ctx, tx, portStage, portStageDef, portStageKey); err != nil {
 		return err
 	}
 	rows := make([][]any, 0, len(agg))
@@ -424,11 +424,11 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, da
 		problem("enrolled_on", row.EnrolledOn.Format(catalogue.DateLayout), "only SMETS1 Devices are enrolled; a %s Device has no enrolment date", row.Generation)
 		return nil
 	case !row.EnrolledOn.IsZero():
-		enrolled = dateValue(d, row.EnrolledOn)
+		enrolled = d.Date(row.EnrolledOn)
 	case row.Generation == sec.SMETS1:
-		enrolled = dateValue(d, NeverEnrolled.Time())
+		enrolled = d.Date(NeverEnrolled.Time())
 	}
-	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, dateValue(d, row.SupplyStart), enrolled}
+	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, d.Date(row.SupplyStart), enrolled}
 }
 
 // checkDevices records what is wrong with the staged rows taken together and
