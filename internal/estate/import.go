@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"time"
@@ -88,9 +89,6 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			return err
 		}
 		defer restore()
-		if err := createTemp(ctx, tx, devStage, devStageDef, devStageKey); err != nil {
-			return err
-		}
 		// The portfolio counts of the file, by group, as it streams past:
 		// groups are bounded by the catalogue and the organisations, not by
 		// the file. Counting here rather than with GROUP BY over the staged
@@ -98,6 +96,16 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		// aggregate), which took 200 MB of memory a million rows.
 		agg := map[group]int64{}
 		dates := s.dateCheck(tx)
+		empty, err := tx.EmptyForLoad(ctx, "devices")
+		if err != nil {
+			return errs.Wrap(err, "estate: import devices")
+		}
+		if empty {
+			return s.importFirst(ctx, tx, f, h, ix, og, own, dates, agg, &probs, opts, &res)
+		}
+		if err := createTemp(ctx, tx, devStage, devStageDef, devStageKey); err != nil {
+			return err
+		}
 		next := func() ([]any, error) {
 			for {
 				rec, line := f.read()
@@ -207,6 +215,54 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// importFirst is ImportDevices into an empty estate (see firstLoad).
+func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h hash.Hash, ix *catalogue.Index, og *orgs, own int64,
+	dates func(time.Time) string, agg map[group]int64, probs *errs.Collector, opts ImportOptions, res *ImportResult) error {
+	var srt sorter
+	defer srt.close()
+	for {
+		rec, line := f.read()
+		if rec == nil {
+			break
+		}
+		r, ok := resolveDeviceRec(ix, og, own, dates, probs, line, rec)
+		if !ok {
+			continue
+		}
+		agg[group{supplier: r.supplier, model: r.model, firmware: r.firmware, mapID: r.mapID}]++
+		if err := srt.add(r); err != nil {
+			return errs.Wrap(err, "estate: sort rows")
+		}
+	}
+	res.Rows = f.rows
+	if opts.Progress != nil {
+		opts.Progress(f.rows, f.counter.n)
+	}
+	created, err := firstLoad(ctx, tx, &srt, probs, opts.phase)
+	if err != nil {
+		return err
+	}
+	if err := probs.Err(fmt.Sprintf("the file was not imported: %s", plural(int64(probs.Count()), "problem"))); err != nil {
+		return err
+	}
+	res.Created, res.Unchanged = created, res.Rows-created
+	opts.phase("updating the portfolio")
+	if err := addPortfolio(ctx, tx, ix, agg); err != nil {
+		return err
+	}
+	if err := addEnrolledLoaded(ctx, tx); err != nil {
+		return err
+	}
+	if res.Created >= analyzeAfter {
+		if err := tx.Analyze(ctx, "devices"); err != nil {
+			return errs.Wrap(err, "estate: analyze devices")
+		}
+	}
+	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	opts.phase("committing")
+	return audit.Record(ctx, tx, "estate.import_devices", "estate", res.SHA256[:16], *res)
 }
 
 // insertDevices is the INSERT of the staged rows into devices, in key order.
@@ -364,10 +420,20 @@ func upsertRows(ctx context.Context, tx *store.Tx, table, cols, key string, widt
 // resolveDevice parses one record and resolves its codes to the values of a
 // staging row; nil when the row has problems, which it records.
 func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, dates func(time.Time) string, probs *errs.Collector, line int, rec []string) []any {
+	r, ok := resolveDeviceRec(ix, og, own, dates, probs, line, rec)
+	if !ok {
+		return nil
+	}
+	return r.staged(d)
+}
+
+// resolveDeviceRec is resolveDevice's row as a devRec; false when the row
+// has problems, which it records.
+func resolveDeviceRec(ix *catalogue.Index, og *orgs, own int64, dates func(time.Time) string, probs *errs.Collector, line int, rec []string) (devRec, bool) {
 	row, fes := ParseDeviceRow(rec)
 	if fes != nil {
 		addFieldErrors(probs, line, fes)
-		return nil
+		return devRec{}, false
 	}
 	bad := false
 	problem := func(field, value, format string, args ...any) {
@@ -404,7 +470,7 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, da
 	if msg := dates(row.SupplyStart); msg != "" {
 		problem("supply_start", row.SupplyStart.Format(catalogue.DateLayout), "%s", msg)
 	}
-	var mapID any
+	var mapID int64
 	if row.MAP != "" {
 		switch mp := og.byCode[upper(row.MAP)]; {
 		case mp == nil:
@@ -416,19 +482,20 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, da
 		}
 	}
 	if bad {
-		return nil
+		return devRec{}, false
 	}
-	var enrolled any
+	r := devRec{line: int64(line), id: row.ID.Int64(), model: m.ID, firmware: fw.ID, mapID: mapID, supplier: sup,
+		supply: dayNumber(row.SupplyStart), enrolled: noDay, nonDomestic: row.Premises == NonDomestic}
 	switch {
 	case !row.EnrolledOn.IsZero() && row.Generation != sec.SMETS1:
 		problem("enrolled_on", row.EnrolledOn.Format(catalogue.DateLayout), "only SMETS1 Devices are enrolled; a %s Device has no enrolment date", row.Generation)
-		return nil
+		return devRec{}, false
 	case !row.EnrolledOn.IsZero():
-		enrolled = d.Date(row.EnrolledOn)
+		r.enrolled = dayNumber(row.EnrolledOn)
 	case row.Generation == sec.SMETS1:
-		enrolled = d.Date(NeverEnrolled.Time())
+		r.enrolled = dayNumber(NeverEnrolled.Time())
 	}
-	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, d.Date(row.SupplyStart), enrolled}
+	return r, true
 }
 
 // checkDevices records what is wrong with the staged rows taken together and

@@ -344,3 +344,71 @@ func (db *DB) SettleBulkLoad(ctx context.Context) error {
 	}
 	return nil
 }
+
+// EmptyForLoad reports whether table holds no rows, and if so keeps it that
+// way for a bulk load by this transaction: on PostgreSQL it takes a lock
+// that lets readers in and keeps other writers out until commit (a table
+// found empty without it could fill before the load's rows go in); SQLite
+// has one writer, this transaction.
+func (tx *Tx) EmptyForLoad(ctx context.Context, table string) (bool, error) {
+	empty := func() (bool, error) {
+		var any bool
+		err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&any)
+		return !any, err
+	}
+	ok, err := empty()
+	if err != nil || !ok || tx.Dialect != Postgres {
+		return ok, err
+	}
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		return false, fmt.Errorf("lock %s: %w", table, err)
+	}
+	return empty()
+}
+
+// DropSecondaryIndexes drops table's indexes other than its primary key and
+// unique constraints, in this transaction, and returns the function that
+// builds them again: a bulk load into an empty table then writes the table
+// alone, and each index is built once, from sorted rows, instead of
+// growing row by row. Until the transaction ends PostgreSQL keeps other
+// transactions out of the table (DROP INDEX locks it); SQLite has one
+// writer, and readers see the table as it was.
+func (tx *Tx) DropSecondaryIndexes(ctx context.Context, table string) (rebuild func(context.Context) error, err error) {
+	q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name"
+	if tx.Dialect == Postgres {
+		q = `SELECT i.indexname, i.indexdef FROM pg_indexes i
+			WHERE i.schemaname = current_schema() AND i.tablename = $1
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.connamespace = to_regnamespace(current_schema()))
+			ORDER BY i.indexname`
+	}
+	rows, err := tx.QueryContext(ctx, q, table)
+	if err != nil {
+		return nil, fmt.Errorf("indexes of %s: %w", table, err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var n, d string
+		if err := rows.Scan(&n, &d); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("indexes of %s: %w", table, err)
+		}
+		names, defs = append(names, n), append(defs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("indexes of %s: %w", table, err)
+	}
+	for _, n := range names {
+		if _, err := tx.ExecContext(ctx, "DROP INDEX "+n); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", n, err)
+		}
+	}
+	return func(ctx context.Context) error {
+		for i, d := range defs {
+			if _, err := tx.ExecContext(ctx, d); err != nil {
+				return fmt.Errorf("index %s: %w", names[i], err)
+			}
+		}
+		return nil
+	}, nil
+}
