@@ -77,7 +77,10 @@ Example:
 					}
 					fmt.Fprintln(w)
 				}
-				fmt.Fprintf(w, "import devices\t%.1f s, %d Devices created, peak RSS %.0f MB\n", res.ImportSeconds, res.Created, res.ImportPeakMB)
+				fmt.Fprintf(w, "import devices\t%.1f s (%.1f s of CPU), %d Devices created, peak RSS %.0f MB\n", res.ImportSeconds, res.ImportCPUSeconds, res.Created, res.ImportPeakMB)
+				if res.CPURatio > 0 {
+					fmt.Fprintf(w, "CPU\traw load %.1f s; the import's speed by CPU time %.2f× the raw load's\n", res.RawCPUSeconds, res.CPURatio)
+				}
 				if res.SpeedRatio > 0 {
 					fmt.Fprintf(w, "speed\t%.2f× the raw load's (target at least 0.5×)\n", res.SpeedRatio)
 				}
