@@ -8,12 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/coverage"
-	"github.com/metersec/metersec/internal/store"
 )
 
 func arrangementCmd() *cli.Command {
@@ -24,7 +22,7 @@ func arrangementCmd() *cli.Command {
 MAPs and manufacturers, and manufacturers' enrolments in the SSC scheme, that let a
 Supplier be notified of material security vulnerabilities (SEC G3.20).`,
 		Subs: []*cli.Command{arrListCmd(), arrShowCmd(), arrImportCmd(), arrConfirmCmd(), arrEndCmd(), arrEvidenceCmd(),
-			arrAlertsCmd(), arrSnapshotCmd(), arrBenchCmd(), impracticableCmd()},
+			arrAlertsCmd(), arrSnapshotCmd(), impracticableCmd()},
 	}
 }
 
@@ -347,88 +345,6 @@ func arrSnapshotCmd() *cli.Command {
 				return err
 			}
 			return env.Print(res, func(w io.Writer) error { fmt.Fprintf(w, "snapshot %s: %d rows\n", res.Month, res.Rows); return nil })
-		},
-	}
-}
-
-func arrBenchCmd() *cli.Command {
-	var devices int64
-	var date string
-	var runs int
-	var naive bool
-	return &cli.Command{
-		Name:    "bench",
-		Summary: "build a synthetic national estate and time coverage against a naive Device scan",
-		Help: `On an empty database (a new SQLite file, or an empty PostgreSQL schema) builds a synthetic
-world with SQL: 25 Suppliers, 15 manufacturers, 300 models, 6 MAPs, --devices Devices with
-their portfolio aggregates, and a few hundred arrangements, printing how long each step
-took. On a database it built before, it only measures: coverage for every Supplier and for
-the largest one from the aggregates (--runs times each; the median and the slowest), the
-same day once as a past day computed from the supply periods (and 90 days earlier), and
-once each from a naive scan of the Device rows, with the ratio.
-Example:
-  metersec arrangement bench --db /var/tmp/bench.db --devices 35000000`,
-		DBDefault: "./metersec-bench.db",
-		Flags: func(fs *flag.FlagSet) {
-			fs.Int64Var(&devices, "devices", 35_000_000, "Devices to build")
-			fs.StringVar(&date, "date", "2025-07-01", "the day the estate stands on and coverage is computed for")
-			fs.IntVar(&runs, "runs", 5, "timed runs of each aggregate query")
-			fs.BoolVar(&naive, "naive", true, "also time the naive Device scan (slow: tens of seconds at 35 million)")
-			cli.FormatFlag(fs)
-		},
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			d, err := dateFlag("date", date)
-			if err != nil {
-				return err
-			}
-			db, err := store.Open(ctx, env.DB)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if _, err := db.Migrate(ctx, nil); err != nil {
-				return err
-			}
-			built, have, err := coverage.IsBench(ctx, db)
-			if err != nil {
-				return err
-			}
-			if !built {
-				fmt.Fprintf(env.Stderr, "building %d Devices into %s\n", devices, db.Location)
-				t0 := time.Now()
-				err := coverage.BuildBench(ctx, db, coverage.BenchOptions{Devices: devices, Date: d}, func(step string, took time.Duration) {
-					fmt.Fprintf(env.Stderr, "  %-40s %8.1fs\n", step, took.Seconds())
-				})
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(env.Stderr, "built in %.1fs\n", time.Since(t0).Seconds())
-			} else {
-				fmt.Fprintf(env.Stderr, "reusing the benchmark world in %s (%d Devices)\n", db.Location, have)
-			}
-			res, err := coverage.NewService(db).RunBench(ctx, d, runs, naive)
-			if err != nil {
-				return err
-			}
-			return env.Print(res, func(w io.Writer) error {
-				fmt.Fprintf(w, "engine\t%s\n", res.Engine)
-				fmt.Fprintf(w, "devices\t%d (portfolio rows %d, inherited rows %d)\n", res.Devices, res.PortfolioRows, res.InheritedRows)
-				fmt.Fprintf(w, "all %d Suppliers\tmedian %.1f ms, slowest %.1f ms (%d runs); CPU of this process %.1f ms\n", res.Suppliers, res.AllMedianMS, res.AllMaxMS, res.Runs, res.AllCPUMS)
-				fmt.Fprintf(w, "one Supplier (%s)\tmedian %.1f ms, slowest %.1f ms; CPU of this process %.1f ms\n", res.OneSupplier, res.OneMedianMS, res.OneMaxMS, res.OneCPUMS)
-				if res.Load > 0 {
-					fmt.Fprintf(w, "load average\t%.1f (the machine's other work)\n", res.Load)
-				}
-				if naive {
-					fmt.Fprintf(w, "naive scan, all\t%.0f ms (%.0f× slower)\n", res.NaiveAllMS, res.RatioAll)
-					fmt.Fprintf(w, "naive scan, one\t%.0f ms (%.0f× slower)\n", res.NaiveOneMS, res.RatioOne)
-					fmt.Fprintf(w, "same answers\t%s\n", yesNo(res.Agree))
-				}
-				fmt.Fprintf(w, "past day from supply periods (%d closed periods)\tall %.0f ms (CPU %.0f ms), one %.0f ms, 90 days earlier all %.0f ms; same answer as the aggregates: %s\n",
-					res.SupplyPeriodRows, res.PastAllMS, res.PastAllCPUMS, res.PastOneMS, res.PastEarlierMS, yesNo(res.PastAgree))
-				fmt.Fprintf(w, "devices by status\tcovered %d, steps %d, gap %d, DCC %d, no duty %d\n",
-					res.DevicesCovered, res.DevicesSteps, res.DevicesGap, res.DevicesDCC, res.DevicesExempt)
-				return nil
-			})
 		},
 	}
 }

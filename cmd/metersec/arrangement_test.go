@@ -68,11 +68,11 @@ func TestArrangementCommands(t *testing.T) {
 	}
 }
 
-// TestArrangementBenchCommand builds a tiny synthetic world and checks that
+// TestBenchCoverageCommand builds a tiny synthetic world and checks that
 // the aggregates and the naive Device scan agree.
-func TestArrangementBenchCommand(t *testing.T) {
+func TestBenchCoverageCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "bench.db")
-	code, out, errOut := run(t, "", nil, "arrangement", "bench", "--db", db, "--devices", "3000", "--runs", "1", "--format", "json")
+	code, out, errOut := run(t, "", nil, "bench", "coverage", "--db", db, "--devices", "3000", "--runs", "1", "--format", "json")
 	if code != 0 || !strings.Contains(out, `"naive_and_aggregate_agree": true`) || !strings.Contains(out, `"devices": 3000`) {
 		t.Fatalf("bench: %d\n%s%s", code, out, errOut)
 	}
@@ -80,7 +80,7 @@ func TestArrangementBenchCommand(t *testing.T) {
 		t.Errorf("no build report: %s", errOut)
 	}
 	// A second run reuses the world.
-	code, _, errOut = run(t, "", nil, "arrangement", "bench", "--db", db, "--runs", "1", "--naive=false")
+	code, _, errOut = run(t, "", nil, "bench", "coverage", "--db", db, "--runs", "1", "--naive=false")
 	if code != 0 || !strings.Contains(errOut, "reusing") {
 		t.Errorf("second bench: %d %s", code, errOut)
 	}
@@ -90,7 +90,7 @@ func TestArrangementBenchCommand(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "p.csv")
 	os.WriteFile(p, []byte("code,name,roles,contact_name,contact_email,contact_phone\nOPS,Operations,operator,,,\n"), 0o600)
 	run(t, "", nil, "import", "parties", p, "--db", other)
-	if code, _, errOut := run(t, "", nil, "arrangement", "bench", "--db", other, "--devices", "10"); code != 1 || !strings.Contains(errOut, "empty database") {
+	if code, _, errOut := run(t, "", nil, "bench", "coverage", "--db", other, "--devices", "10"); code != 1 || !strings.Contains(errOut, "empty database") {
 		t.Errorf("bench on a used database: %d %s", code, errOut)
 	}
 }

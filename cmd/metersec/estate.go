@@ -22,7 +22,7 @@ func estateCmd() *cli.Command {
 aggregates kept exact on every change. Load it with "metersec import devices|churn"; these
 commands read it with the operator's full view, move a failed Supplier's Devices, and prove
 the aggregates by recounting them.`,
-		Subs: []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd(), estateBenchCmd(), estateMAPCmd()},
+		Subs: []*cli.Command{estateShowCmd(), estatePortfolioCmd(), estateVerifyCmd(), estateTransferCmd(), estateMAPCmd()},
 	}
 }
 

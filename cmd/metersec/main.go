@@ -60,6 +60,7 @@ and a command's own flags are METERSEC_<COMMAND>_<FLAG> (each --help shows the n
 			restoreCmd(),
 			totpCmd(),
 			versionCmd(),
+			benchCmd(),
 		},
 	}
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -179,38 +177,10 @@ func TestBackupOfABusyDatabaseRestores(t *testing.T) {
 }
 
 // restoreTarget is an empty place to restore into: a new SQLite file, or a
-// new PostgreSQL database (dropped when the test ends) with the source's
-// schema name, since a pg_dump backup restores into the schema it came from.
-func restoreTarget(t *testing.T, engine store.Dialect, source string, i int) string {
-	t.Helper()
-	if engine == store.SQLite {
-		return filepath.Join(t.TempDir(), fmt.Sprintf("restored-%d.db", i))
-	}
-	base := os.Getenv(storetest.PostgresEnv)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var b [6]byte
-	rand.Read(b[:])
-	name := "restore_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := sql.Open("pgx", base)
-		if err == nil {
-			c.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-			c.Close()
-		}
-	})
-	u, err := url.Parse(source)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+// new PostgreSQL database with the source's schema name, since a pg_dump
+// backup restores into the schema it came from.
+func restoreTarget(t *testing.T, engine store.Dialect, source string, _ int) string {
+	return storetest.NewDatabase(t, engine, source)
 }
 
 // TestRestoreRefusesTheWrongPlace: a restore writes nothing when the target

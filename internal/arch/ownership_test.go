@@ -75,6 +75,7 @@ var owners = map[string]string{
 	"portfolio_inherited":       "internal/estate",
 	"supply_periods":            "internal/estate",
 	"map_periods":               "internal/estate",
+	"oidc_identities":           "internal/account",
 	"report_disclosures":        "internal/report",
 	"impracticabilities":        "internal/impracticable",
 	"impracticability_evidence": "internal/impracticable",

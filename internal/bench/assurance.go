@@ -11,7 +11,6 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/assurance"
-	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
@@ -42,7 +41,7 @@ type AssurancePlanResult struct {
 // Supplier a FUSA two years before year (so the plan for year weighs each
 // one's size for its third-year assessment) and the DCC one the year before.
 func BuildAssurance(ctx context.Context, db *store.DB, devices int64, year int, progress func(string, time.Duration)) error {
-	if err := coverage.BuildBench(ctx, db, coverage.BenchOptions{Devices: devices}, progress); err != nil {
+	if err := BuildWorld(ctx, db, WorldOptions{Devices: devices}, progress); err != nil {
 		return err
 	}
 	t0 := time.Now()

@@ -502,8 +502,6 @@ func scale(name string, v float64) float64 {
 	return v / 1e6
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
 func envString(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"flag"
-	"syscall"
 	"testing"
 	"time"
 
@@ -86,14 +85,4 @@ func logTiming(t *testing.T, db *store.DB, what string, start time.Time, cpu tim
 	}
 	t.Logf("%s: %s: %s wall, %s CPU of this process (%s the %s target)", db.Dialect, what, took.Round(time.Millisecond),
 		(cpuTime() - cpu).Round(time.Millisecond), verdict, target)
-}
-
-// cpuTime is the user and system time this process has used: on a shared
-// machine, wall time says as much about the neighbours as about the code.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

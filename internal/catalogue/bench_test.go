@@ -97,8 +97,8 @@ func BenchmarkCertReport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if engine == store.Postgres {
-			db.Writer().Exec("ANALYZE")
+		if err := db.SettleBulkLoad(ctx); err != nil {
+			b.Fatal(err)
 		}
 		asSupplier := sys
 		asSupplier.System, asSupplier.UserID, asSupplier.OrgID, asSupplier.Roles = false, 1, supplier, []sec.Role{sec.RoleSupplier}

@@ -11,7 +11,6 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
-	"github.com/metersec/metersec/internal/store"
 )
 
 // Export writes the models the caller may see, narrowed by f, as a catalogue
@@ -28,10 +27,7 @@ import (
 // of rows written.
 func (s *Service) Export(ctx context.Context, c access.Caller, w io.Writer, f Filter) (int, error) {
 	var args access.Args
-	order := "o.code, m.code, m.id"
-	if s.DB.Dialect == store.Postgres {
-		order = `o.code COLLATE "C", m.code COLLATE "C", m.id`
-	}
+	order := s.DB.Dialect.ByteOrder("o.code") + ", " + s.DB.Dialect.ByteOrder("m.code") + ", m.id"
 	rows, err := s.DB.QueryContext(ctx, `SELECT m.id, o.code, m.code, m.device_type, m.generation, m.hardware_version,
 		fw.version, fw.released, fw.image_hash, c.reference, c.issued, c.kind, c.expires, c.renewal, c.conditional,
 		c.conditions, c.conditions_due, c.withdrawn, c.withdrawn_reason

@@ -246,14 +246,11 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 	if err != nil {
 		return Report{}, errs.FieldError("date", "%v", err)
 	}
-	if tx.Dialect == store.Postgres {
-		// Summing 180,000 portfolio rows into 36,000 cells needs about
-		// 10 MB of hash table; at the default 4 MB work_mem PostgreSQL
-		// spills it to disk and takes three times as long. For this
-		// transaction only.
-		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
-			return Report{}, errs.Wrap(err, "work_mem")
-		}
+	// Summing 180,000 portfolio rows into 36,000 cells needs about 10 MB
+	// of hash table; at the default 4 MB work_mem PostgreSQL spills it to
+	// disk and takes three times as long. For this transaction only.
+	if err := tx.SetLocal(ctx, "work_mem", "64MB"); err != nil {
+		return Report{}, errs.Wrap(err, "work_mem")
 	}
 	rep := Report{Date: q.Date, SECVersion: rel.Version, SECVersionCaveat: s.versions().Caveat(rel.Version),
 		ChurnWindowMonths: s.settings().ChurnWindowMonths}

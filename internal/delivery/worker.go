@@ -342,33 +342,26 @@ func (w *Worker) claim(ctx context.Context, n int) ([]job, error) {
 	err := w.db.Write(ctx, w.caller, func(tx *store.Tx) error {
 		out = out[:0]
 		var q string
-		if tx.Dialect == store.Postgres {
-			// The claim must read the due index in order and stop after n
-			// rows. After a burst of enqueues, before autovacuum has
-			// analysed the table, the planner believes the backlog is a
-			// handful of rows and sorts all of it on every claim instead
-			// (20 ms a claim at 10,000 jobs). No sort is the right plan at
-			// any size, so say so for this transaction.
-			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_sort = off"); err != nil {
-				return err
-			}
-			if err := noFlushWait(ctx, tx); err != nil {
-				return err
-			}
-			// SKIP LOCKED lets workers on other connections claim other
-			// jobs instead of queueing behind this claim.
-			q = `WITH due AS (SELECT id AS due_id FROM delivery_jobs
-				WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1` + channel + `
-				ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-				UPDATE delivery_jobs SET state = 'sending', attempts = attempts + 1, next_attempt_at = $3, locked_by = $4
-				FROM due WHERE id = due.due_id RETURNING ` + jobColumns
-		} else {
-			// SQLite has one writer, so the claim needs no row locks.
-			q = `UPDATE delivery_jobs SET state = 'sending', attempts = attempts + 1, next_attempt_at = $3, locked_by = $4
-				WHERE id IN (SELECT id FROM delivery_jobs
-				WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1` + channel + `
-				ORDER BY next_attempt_at, id LIMIT $2) RETURNING ` + jobColumns
+		// The claim must read the due index in order and stop after n
+		// rows. After a burst of enqueues, before autovacuum has analysed
+		// the table, PostgreSQL's planner believes the backlog is a handful
+		// of rows and sorts all of it on every claim instead (20 ms a claim
+		// at 10,000 jobs). No sort is the right plan at any size, so say so
+		// for this transaction.
+		if err := tx.SetLocal(ctx, "enable_sort", "off"); err != nil {
+			return err
 		}
+		if err := noFlushWait(ctx, tx); err != nil {
+			return err
+		}
+		// SKIP LOCKED lets workers on other connections claim other jobs
+		// instead of queueing behind this claim (SQLite has one writer,
+		// so there the claim needs no row locks).
+		q = `WITH due AS (SELECT id AS due_id FROM delivery_jobs
+			WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1` + channel + `
+			ORDER BY next_attempt_at, id LIMIT $2` + store.SkipLocked(tx) + `)
+			UPDATE delivery_jobs SET state = 'sending', attempts = attempts + 1, next_attempt_at = $3, locked_by = $4
+			FROM due WHERE id = due.due_id RETURNING ` + jobColumns
 		rows, err := tx.QueryContext(ctx, q, tx.Now, n, tx.Now.Add(w.cfg.Lease), token)
 		if err != nil {
 			return err
@@ -403,11 +396,7 @@ func (w *Worker) claim(ctx context.Context, n int) ([]job, error) {
 // and Idempotency-Key. Enqueueing is the caller's transaction and stays fully
 // durable. (SQLite in WAL mode with synchronous=NORMAL does not wait anyway.)
 func noFlushWait(ctx context.Context, tx *store.Tx) error {
-	if tx.Dialect != store.Postgres {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off")
-	return err
+	return tx.SetLocal(ctx, "synchronous_commit", "off")
 }
 
 // outcome is how a send went.

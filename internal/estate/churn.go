@@ -25,11 +25,11 @@ import (
 // Nearly every Device changes at most once in a year, so there are one or
 // two rounds; each is a handful of set-based statements.
 const (
-	churnStage        = "estate_import_churn"
-	churnRounds       = "estate_churn_rounds"
-	churnMoves        = "estate_churn_moves"
-	churnStageSQLite  = "(line INTEGER NOT NULL, id INTEGER NOT NULL, supplier_id INTEGER NOT NULL, eff TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (id, eff, line)) WITHOUT ROWID"
-	churnStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, supplier_id BIGINT NOT NULL, eff DATE NOT NULL, month TEXT NOT NULL"
+	churnStage    = "estate_import_churn"
+	churnRounds   = "estate_churn_rounds"
+	churnMoves    = "estate_churn_moves"
+	churnStageDef = "line BIGINT NOT NULL, id BIGINT NOT NULL, supplier_id BIGINT NOT NULL, eff @date NOT NULL, month TEXT NOT NULL"
+	churnStageKey = "id, eff, line"
 )
 
 var churnStageCols = []string{"line", "id", "supplier_id", "eff", "month"}
@@ -192,7 +192,7 @@ func (s *Service) ChangeSupplier(ctx context.Context, c access.Caller, ch Change
 }
 
 func churnValues(d store.Dialect, line int64, id DeviceID, supplier int64, eff time.Time) []any {
-	return []any{line, id.Int64(), supplier, dateValue(d, eff), eff.Format("2006-01")}
+	return []any{line, id.Int64(), supplier, d.Date(eff), eff.Format("2006-01")}
 }
 
 // applyChurn stages the changes next yields, checks them and, when nothing
@@ -210,7 +210,7 @@ func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, pr
 		return 0, err
 	}
 	defer restore()
-	if err := createTemp(ctx, tx, churnStage, churnStageSQLite, churnStagePostgre); err != nil {
+	if err := createTemp(ctx, tx, churnStage, churnStageDef, churnStageKey); err != nil {
 		return 0, err
 	}
 	if _, err := stage(ctx, tx, churnStage, churnStageCols, next); err != nil {
@@ -264,13 +264,10 @@ func applyChurn(ctx context.Context, tx *store.Tx, c access.Caller, og *orgs, pr
 		FROM ` + churnStage + ` s
 		WHERE NOT EXISTS (SELECT 1 FROM supply_periods p WHERE p.device_id = s.id AND p.start = s.eff AND p.supplier_id = s.supplier_id)
 		AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = s.id AND d.supply_start = s.eff AND d.supplier_id = s.supplier_id)`
-	create := "CREATE TABLE " + churnRounds + " AS " + sel
-	if tx.Dialect == store.Postgres {
-		create = "CREATE TEMP TABLE " + churnRounds + " ON COMMIT DROP AS " + sel
-	} else if err := dropTemp(ctx, tx, churnRounds); err != nil {
-		return 0, err
+	if err := tx.CreateStagingAs(ctx, churnRounds, sel); err != nil {
+		return 0, errs.Wrap(err, "estate: churn rounds")
 	}
-	if err := exec(ctx, tx, "estate: churn rounds", nil, create,
+	if err := exec(ctx, tx, "estate: churn rounds", nil,
 		"CREATE INDEX "+churnRounds+"_by_round ON "+churnRounds+" (rnd, id)"); err != nil {
 		return 0, err
 	}
@@ -330,17 +327,12 @@ func churnRound(ctx context.Context, tx *store.Tx, ix *catalogue.Index, og *orgs
 	if err := dropTemp(ctx, tx, churnMoves); err != nil {
 		return err
 	}
-	create := "CREATE TABLE "
-	if tx.Dialect == store.Postgres {
-		create = "CREATE TEMP TABLE "
-	}
-	if err := exec(ctx, tx, "estate: change supplier", []any{k},
-		create+churnMoves+` AS
+	if err := tx.CreateStagingAs(ctx, churnMoves, `
 		SELECT r.line, r.id, r.supplier_id AS new_supplier, r.eff, r.month, d.supplier_id AS old_supplier, d.supply_start,
 			d.model_id, d.firmware_id, COALESCE(d.map_id, 0) AS map_id, d.status = 'installed' AS installed, d.inherited,
 			`+enrolledKeySQL(tx.Dialect)+` AS enrolled_on
-		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id JOIN device_models m ON m.id = d.model_id WHERE r.rnd = $1`); err != nil {
-		return err
+		FROM `+churnRounds+` r JOIN devices d ON d.id = r.id JOIN device_models m ON m.id = d.model_id WHERE r.rnd = `+fmt.Sprint(k)); err != nil {
+		return errs.Wrap(err, "estate: change supplier")
 	}
 	if err := analyze(ctx, tx, churnMoves); err != nil {
 		return err
@@ -489,12 +481,7 @@ func (s *Service) TransferAll(ctx context.Context, c access.Caller, t Transfer) 
 			return errs.FieldError("effective_date", "%s: %s of %s began supply on or after that day (for example %s): supply periods cannot overlap or go backwards",
 				t.Effective, plural(late, "Device"), t.From, DeviceIDFromInt64(example.Int64))
 		}
-		// Parameters in a SELECT list need their types spelt out for
-		// PostgreSQL; SQLite keeps dates as text, which CAST would spoil.
-		day := "CAST($3 AS DATE)"
-		if tx.Dialect == store.SQLite {
-			day = "$3"
-		}
+		day := tx.Dialect.DateParam("$3")
 		for _, st := range []struct {
 			q    string
 			args []any

@@ -84,9 +84,7 @@ func loadDevice(ctx context.Context, q store.Querier, c access.Caller, id Device
 	args := access.Args{id.Int64()}
 	query := deviceSelect + " WHERE d.id = $1 AND " + deviceVisible(c, &args)
 	if forUpdate {
-		if tx, ok := q.(*store.Tx); ok && tx.Dialect == store.Postgres {
-			query += " FOR UPDATE OF d"
-		}
+		query += store.ForUpdate(q, "d")
 	}
 	r, err := scanDeviceRow(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -375,12 +373,7 @@ func addEnrolled(ctx context.Context, tx *store.Tx, r deviceRow, delta int64) er
 var NeverEnrolled = sec.MustParseDate("9999-12-31")
 
 // neverEnrolledSQL is NeverEnrolled as a typed SQL literal.
-func neverEnrolledSQL(d store.Dialect) string {
-	if d == store.Postgres {
-		return "DATE '9999-12-31'"
-	}
-	return "'9999-12-31'"
-}
+func neverEnrolledSQL(d store.Dialect) string { return d.DateLiteral(NeverEnrolled.String()) }
 
 // enrolledKeySQL is a Device's portfolio_enrolled.enrolled_on, on a Device
 // row d joined to its model m: NULL for SMETS2+ Devices, which the table does
@@ -395,12 +388,7 @@ func enrolledKeySQL(dl store.Dialect) string {
 var NotInherited = sec.MustParseDate("0001-01-01")
 
 // notInheritedSQL is NotInherited as a typed SQL literal in a SELECT list.
-func notInheritedSQL(d store.Dialect) string {
-	if d == store.Postgres {
-		return "DATE '0001-01-01'"
-	}
-	return "'0001-01-01'"
-}
+func notInheritedSQL(d store.Dialect) string { return d.DateLiteral(NotInherited.String()) }
 
 // addInherited adds delta Devices of r to its inherited group.
 func addInherited(ctx context.Context, tx *store.Tx, r deviceRow, delta int64) error {

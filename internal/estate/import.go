@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"time"
@@ -26,9 +27,9 @@ import (
 // heap table plus GROUP BY. PostgreSQL stages into a plain table (COPY is
 // fastest without an index) and hashes.
 const (
-	devStage        = "estate_import_devices"
-	devStageSQLite  = "(line INTEGER NOT NULL, id INTEGER NOT NULL, model_id INTEGER NOT NULL, firmware_id INTEGER NOT NULL, map_id INTEGER, premises TEXT NOT NULL, supplier_id INTEGER NOT NULL, supply_start TEXT NOT NULL, enrolled_on TEXT, PRIMARY KEY (id, line)) WITHOUT ROWID"
-	devStagePostgre = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start DATE NOT NULL, enrolled_on DATE"
+	devStage    = "estate_import_devices"
+	devStageDef = "line BIGINT NOT NULL, id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT, premises TEXT NOT NULL, supplier_id BIGINT NOT NULL, supply_start @date NOT NULL, enrolled_on @date"
+	devStageKey = "id, line"
 )
 
 // analyzeAfter is how many new Devices make an import refresh the planner's
@@ -88,9 +89,6 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			return err
 		}
 		defer restore()
-		if err := createTemp(ctx, tx, devStage, devStageSQLite, devStagePostgre); err != nil {
-			return err
-		}
 		// The portfolio counts of the file, by group, as it streams past:
 		// groups are bounded by the catalogue and the organisations, not by
 		// the file. Counting here rather than with GROUP BY over the staged
@@ -98,6 +96,16 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		// aggregate), which took 200 MB of memory a million rows.
 		agg := map[group]int64{}
 		dates := s.dateCheck(tx)
+		empty, err := tx.EmptyForLoad(ctx, "devices")
+		if err != nil {
+			return errs.Wrap(err, "estate: import devices")
+		}
+		if empty {
+			return s.importFirst(ctx, tx, f, h, ix, og, own, dates, agg, &probs, opts, &res)
+		}
+		if err := createTemp(ctx, tx, devStage, devStageDef, devStageKey); err != nil {
+			return err
+		}
 		next := func() ([]any, error) {
 			for {
 				rec, line := f.read()
@@ -129,9 +137,9 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			// PostgreSQL plans the next change (a churn file, typically) from
 			// statistics autovacuum gathers only later: a first load would
 			// leave it planning for an empty estate.
-			if tx.Dialect == store.Postgres && res.Created >= analyzeAfter {
-				if err := exec(ctx, tx, "estate: analyze devices", nil, "ANALYZE devices"); err != nil {
-					return err
+			if res.Created >= analyzeAfter {
+				if err := tx.Analyze(ctx, "devices"); err != nil {
+					return errs.Wrap(err, "estate: analyze devices")
 				}
 			}
 			res.SHA256 = hex.EncodeToString(h.Sum(nil))
@@ -209,6 +217,54 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 	return res, nil
 }
 
+// importFirst is ImportDevices into an empty estate (see firstLoad).
+func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h hash.Hash, ix *catalogue.Index, og *orgs, own int64,
+	dates func(time.Time) string, agg map[group]int64, probs *errs.Collector, opts ImportOptions, res *ImportResult) error {
+	var srt sorter
+	defer srt.close()
+	for {
+		rec, line := f.read()
+		if rec == nil {
+			break
+		}
+		r, ok := resolveDeviceRec(ix, og, own, dates, probs, line, rec)
+		if !ok {
+			continue
+		}
+		agg[group{supplier: r.supplier, model: r.model, firmware: r.firmware, mapID: r.mapID}]++
+		if err := srt.add(r); err != nil {
+			return errs.Wrap(err, "estate: sort rows")
+		}
+	}
+	res.Rows = f.rows
+	if opts.Progress != nil {
+		opts.Progress(f.rows, f.counter.n)
+	}
+	created, err := firstLoad(ctx, tx, &srt, probs, opts.phase)
+	if err != nil {
+		return err
+	}
+	if err := probs.Err(fmt.Sprintf("the file was not imported: %s", plural(int64(probs.Count()), "problem"))); err != nil {
+		return err
+	}
+	res.Created, res.Unchanged = created, res.Rows-created
+	opts.phase("updating the portfolio")
+	if err := addPortfolio(ctx, tx, ix, agg); err != nil {
+		return err
+	}
+	if err := addEnrolledLoaded(ctx, tx); err != nil {
+		return err
+	}
+	if res.Created >= analyzeAfter {
+		if err := tx.Analyze(ctx, "devices"); err != nil {
+			return errs.Wrap(err, "estate: analyze devices")
+		}
+	}
+	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	opts.phase("committing")
+	return audit.Record(ctx, tx, "estate.import_devices", "estate", res.SHA256[:16], *res)
+}
+
 // insertDevices is the INSERT of the staged rows into devices, in key order.
 // A SMETS1 row without an enrolment date is staged with NeverEnrolled (its
 // portfolio_enrolled key); the Device itself keeps none.
@@ -268,9 +324,9 @@ func groupOf(vals []any) group {
 
 // The portfolio changes of an import, staged for one upsert.
 const (
-	portStage        = "estate_import_portfolio"
-	portStageSQLite  = "(supplier_id INTEGER NOT NULL, model_id INTEGER NOT NULL, firmware_id INTEGER NOT NULL, map_id INTEGER NOT NULL, generation TEXT NOT NULL, device_type TEXT NOT NULL, devices INTEGER NOT NULL, PRIMARY KEY (supplier_id, model_id, firmware_id, map_id)) WITHOUT ROWID"
-	portStagePostgre = "supplier_id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT NOT NULL, generation TEXT NOT NULL, device_type TEXT NOT NULL, devices BIGINT NOT NULL"
+	portStage    = "estate_import_portfolio"
+	portStageDef = "supplier_id BIGINT NOT NULL, model_id BIGINT NOT NULL, firmware_id BIGINT NOT NULL, map_id BIGINT NOT NULL, generation TEXT NOT NULL, device_type TEXT NOT NULL, devices BIGINT NOT NULL"
+	portStageKey = "supplier_id, model_id, firmware_id, map_id"
 )
 
 var portStageCols = []string{"supplier_id", "model_id", "firmware_id", "map_id", "generation", "device_type", "devices"}
@@ -281,7 +337,7 @@ var portStageCols = []string{"supplier_id", "model_id", "firmware_id", "map_id",
 // journal, so one statement copies each page once where batches of 200
 // copied the same pages 480 times (3.5 s of a 13 s import).
 func addPortfolio(ctx context.Context, tx *store.Tx, ix *catalogue.Index, agg map[group]int64) error {
-	if err := createTemp(ctx, tx, portStage, portStageSQLite, portStagePostgre); err != nil {
+	if err := createTemp(ctx, tx, portStage, portStageDef, portStageKey); err != nil {
 		return err
 	}
 	rows := make([][]any, 0, len(agg))
@@ -364,10 +420,20 @@ func upsertRows(ctx context.Context, tx *store.Tx, table, cols, key string, widt
 // resolveDevice parses one record and resolves its codes to the values of a
 // staging row; nil when the row has problems, which it records.
 func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, dates func(time.Time) string, probs *errs.Collector, line int, rec []string) []any {
+	r, ok := resolveDeviceRec(ix, og, own, dates, probs, line, rec)
+	if !ok {
+		return nil
+	}
+	return r.staged(d)
+}
+
+// resolveDeviceRec is resolveDevice's row as a devRec; false when the row
+// has problems, which it records.
+func resolveDeviceRec(ix *catalogue.Index, og *orgs, own int64, dates func(time.Time) string, probs *errs.Collector, line int, rec []string) (devRec, bool) {
 	row, fes := ParseDeviceRow(rec)
 	if fes != nil {
 		addFieldErrors(probs, line, fes)
-		return nil
+		return devRec{}, false
 	}
 	bad := false
 	problem := func(field, value, format string, args ...any) {
@@ -404,7 +470,7 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, da
 	if msg := dates(row.SupplyStart); msg != "" {
 		problem("supply_start", row.SupplyStart.Format(catalogue.DateLayout), "%s", msg)
 	}
-	var mapID any
+	var mapID int64
 	if row.MAP != "" {
 		switch mp := og.byCode[upper(row.MAP)]; {
 		case mp == nil:
@@ -416,19 +482,20 @@ func resolveDevice(d store.Dialect, ix *catalogue.Index, og *orgs, own int64, da
 		}
 	}
 	if bad {
-		return nil
+		return devRec{}, false
 	}
-	var enrolled any
+	r := devRec{line: int64(line), id: row.ID.Int64(), model: m.ID, firmware: fw.ID, mapID: mapID, supplier: sup,
+		supply: dayNumber(row.SupplyStart), enrolled: noDay, nonDomestic: row.Premises == NonDomestic}
 	switch {
 	case !row.EnrolledOn.IsZero() && row.Generation != sec.SMETS1:
 		problem("enrolled_on", row.EnrolledOn.Format(catalogue.DateLayout), "only SMETS1 Devices are enrolled; a %s Device has no enrolment date", row.Generation)
-		return nil
+		return devRec{}, false
 	case !row.EnrolledOn.IsZero():
-		enrolled = dateValue(d, row.EnrolledOn)
+		r.enrolled = dayNumber(row.EnrolledOn)
 	case row.Generation == sec.SMETS1:
-		enrolled = dateValue(d, NeverEnrolled.Time())
+		r.enrolled = dayNumber(NeverEnrolled.Time())
 	}
-	return []any{int64(line), row.ID.Int64(), m.ID, fw.ID, mapID, string(row.Premises), sup, dateValue(d, row.SupplyStart), enrolled}
+	return r, true
 }
 
 // checkDevices records what is wrong with the staged rows taken together and

@@ -8,10 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
@@ -26,10 +22,9 @@ import (
 //  1. Each row is parsed and its codes resolved to ids in Go, against small
 //     maps of organisations and the catalogue (thousands of entries).
 //  2. The resolved rows are staged, streaming, in a table of the
-//     transaction (see createTemp): on PostgreSQL through COPY (one COPY for the whole file),
-//     on SQLite through a prepared multi-row INSERT (stageBatch rows to a
-//     statement, which is several times faster than one row to a statement
-//     because database/sql costs more per call than SQLite per row).
+//     transaction (store.Tx.CreateStaging and Stage): on PostgreSQL through
+//     one COPY for the whole file, on SQLite through prepared multi-row
+//     INSERTs.
 //  3. What needs the estate or the whole file (duplicates, clashes with
 //     Devices already there, supply periods moving backwards) is checked in
 //     SQL over the staged rows, and only the first problems are fetched.
@@ -40,36 +35,14 @@ import (
 // Everything happens in the caller's transaction, so a file is all or
 // nothing.
 
-// stageBatch is how many rows one SQLite INSERT stages. 8 columns × 200 rows
-// is 1,600 parameters, well under SQLite's limit of 32,766; larger batches
-// measured no faster.
-const stageBatch = 200
-
 // progressEvery is how often, in rows, a bulk change reports progress.
 const progressEvery = 100_000
 
-// createTemp makes an empty staging table for this transaction. On
-// PostgreSQL it is TEMP and goes at commit. On SQLite it is an ordinary
-// table that dropTemp removes before commit (and a rollback never made):
-// SQLite keeps TEMP tables in memory (this build's temp_store), where a
-// staged file would grow the process by its size, 100 MB a million rows,
-// whereas the main database pages through its bounded cache. No other
-// connection sees it: SQLite has one writer and readers see only commits.
-// sqliteDDL is the whole definition after the name, postgresCols the columns.
-func createTemp(ctx context.Context, tx *store.Tx, name, sqliteDDL, postgresCols string) error {
-	var q string
-	if tx.Dialect == store.Postgres {
-		q = fmt.Sprintf("CREATE TEMP TABLE %s (%s) ON COMMIT DROP", name, postgresCols)
-	} else {
-		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS main."+name); err != nil {
-			return errs.Wrap(err, "estate: staging table")
-		}
-		q = fmt.Sprintf("CREATE TABLE %s %s", name, sqliteDDL)
-	}
-	if _, err := tx.ExecContext(ctx, q); err != nil {
-		return errs.Wrap(err, "estate: staging table")
-	}
-	return nil
+// createTemp makes an empty staging table for this transaction (see
+// store.Tx.CreateStaging): cols in BIGINT, TEXT and @date; key, on SQLite,
+// the primary key the rows are kept in.
+func createTemp(ctx context.Context, tx *store.Tx, name, cols, key string) error {
+	return errs.Wrap(tx.CreateStaging(ctx, name, cols, key), "estate: staging table")
 }
 
 // tune sets PostgreSQL up for one bulk change, for this transaction only:
@@ -79,10 +52,10 @@ func createTemp(ctx context.Context, tx *store.Tx, name, sqliteDDL, postgresCols
 // and it JIT-compiles every such statement, which costs more than it saves
 // on statements that each run once.
 func tune(ctx context.Context, tx *store.Tx) error {
-	if tx.Dialect != store.Postgres {
-		return nil
+	if err := tx.SetLocal(ctx, "work_mem", "64MB"); err != nil {
+		return errs.Wrap(err, "estate: tune")
 	}
-	return exec(ctx, tx, "estate: tune", nil, "SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+	return errs.Wrap(tx.SetLocal(ctx, "jit", "off"), "estate: tune")
 }
 
 // capCache bounds SQLite's page cache, and with it its sorter, which may hold
@@ -93,156 +66,27 @@ func tune(ctx context.Context, tx *store.Tx) error {
 // 1.3M-row churn file on a 10M-Device estate at 434 MB and 189 MB, for a
 // quarter more. PostgreSQL's memory is the server's: nothing to do.
 func capCache(ctx context.Context, tx *store.Tx) (restore func(), err error) {
-	if tx.Dialect != store.SQLite {
-		return func() {}, nil
-	}
-	var size int64
-	if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&size); err != nil {
-		return nil, errs.Wrap(err, "estate: cache size")
-	}
-	if err := exec(ctx, tx, "estate: cache size", nil, "PRAGMA cache_size = -16384"); err != nil {
-		return nil, err
-	}
-	return func() { tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", size)) }, nil
+	restore, err = tx.CapCache(ctx, 16384)
+	return restore, errs.Wrap(err, "estate: cache size")
 }
 
-// dropTemp removes staging tables: on SQLite before commit, on PostgreSQL
-// (which drops them at commit) when a table is made again in one
-// transaction.
+// dropTemp removes staging tables (see store.Tx.DropStaging).
 func dropTemp(ctx context.Context, tx *store.Tx, names ...string) error {
-	for _, n := range names {
-		q := "DROP TABLE IF EXISTS main." + n
-		if tx.Dialect == store.Postgres {
-			q = "DROP TABLE IF EXISTS pg_temp." + n
-		}
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return errs.Wrap(err, "estate: staging table")
-		}
-	}
-	return nil
+	return errs.Wrap(tx.DropStaging(ctx, names...), "estate: staging table")
 }
 
 // analyze gives PostgreSQL's planner the size of a staging table: it never
 // gathers statistics for temporary tables by itself, and guesses badly for
 // millions of rows.
 func analyze(ctx context.Context, tx *store.Tx, name string) error {
-	if tx.Dialect != store.Postgres {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, "ANALYZE "+name); err != nil {
-		return errs.Wrap(err, "estate: analyze staging table")
-	}
-	return nil
+	return errs.Wrap(tx.Analyze(ctx, name), "estate: analyze staging table")
 }
 
-// stage copies the rows next yields (nil at the end) into table. Dates in the
-// rows must be dateValue's.
+// stage copies the rows next yields (nil at the end) into table (see
+// store.Tx.Stage). Dates in the rows must be the dialect's Date.
 func stage(ctx context.Context, tx *store.Tx, table string, cols []string, next func() ([]any, error)) (int64, error) {
-	if tx.Dialect == store.Postgres {
-		var n int64
-		err := tx.Raw(func(dc any) error {
-			conn, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("estate: PostgreSQL connection is %T", dc)
-			}
-			var err error
-			n, err = conn.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, &copySource{next: next})
-			return err
-		})
-		if err != nil {
-			return 0, errs.Wrap(err, "estate: stage rows")
-		}
-		return n, nil
-	}
-	// OR IGNORE spares SQLite a statement journal: a multi-row INSERT that
-	// may abort half way (a NOT NULL or key constraint) first copies every
-	// page it touches to a journal of the statement, a temporary file,
-	// which on 1M Devices was half the import's time.
-	// The staging keys hold the line, so no row can clash, and every value
-	// is set; flush still checks that each row went in, so a row is never
-	// lost in silence.
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
-	prefix := fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
-	full, err := tx.PrepareContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(row+",", stageBatch), ","))
-	if err != nil {
-		return 0, errs.Wrap(err, "estate: stage rows")
-	}
-	defer full.Close()
-	args := make([]any, 0, stageBatch*len(cols))
-	var n int64
-	flush := func() error {
-		k := len(args) / len(cols)
-		if k == 0 {
-			return nil
-		}
-		var res sql.Result
-		var err error
-		if k == stageBatch {
-			res, err = full.ExecContext(ctx, args...)
-		} else {
-			res, err = tx.ExecContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(row+",", k), ","), args...)
-		}
-		if err != nil {
-			return err
-		}
-		got, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if got != int64(k) {
-			return fmt.Errorf("staged %d rows of %d", got, k)
-		}
-		n += int64(k)
-		args = args[:0]
-		return nil
-	}
-	for {
-		vals, err := next()
-		if err != nil {
-			return n, err
-		}
-		if vals == nil {
-			break
-		}
-		args = append(args, vals...)
-		if len(args) == cap(args) {
-			if err := flush(); err != nil {
-				return n, errs.Wrap(err, "estate: stage rows")
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return n, errs.Wrap(err, "estate: stage rows")
-	}
-	return n, nil
-}
-
-// copySource feeds COPY from next.
-type copySource struct {
-	next func() ([]any, error)
-	vals []any
-	err  error
-}
-
-func (s *copySource) Next() bool {
-	if s.err != nil {
-		return false
-	}
-	s.vals, s.err = s.next()
-	return s.err == nil && s.vals != nil
-}
-
-func (s *copySource) Values() ([]any, error) { return s.vals, nil }
-func (s *copySource) Err() error             { return s.err }
-
-// dateValue is a date as each engine's staging takes it: COPY encodes
-// time.Time into DATE; SQLite keeps dates as "YYYY-MM-DD" text, which
-// sec.Date writes.
-func dateValue(d store.Dialect, t time.Time) any {
-	if d == store.Postgres {
-		return t
-	}
-	return sec.DateOf(t)
+	n, err := tx.Stage(ctx, table, cols, next)
+	return n, errs.Wrap(err, "estate: stage rows")
 }
 
 // orgInfo is an organisation and the roles that matter to the estate.

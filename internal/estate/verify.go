@@ -78,7 +78,7 @@ func verifyEnrolled(ctx context.Context, tx *store.Tx) ([]Drift, error) {
 
 // verifyPortfolio recounts portfolio and portfolio_inherited.
 func (s *Service) verifyPortfolio(ctx context.Context) (VerifyReport, error) {
-	if s.DB.Dialect == store.SQLite {
+	if !s.DB.HashAggregates() {
 		return s.verifyByScan(ctx)
 	}
 	rep := VerifyReport{Drift: []Drift{}, Inherited: []Drift{}}

@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -112,36 +109,11 @@ func nationalPortfolio(b *testing.B, db *store.DB) (devices int64, rows int) {
 	counts[0] += target - devices
 	devices = target
 	err = db.Write(ctx, sys, func(tx *store.Tx) error {
-		if tx.Dialect == store.Postgres {
-			return tx.Raw(func(dc any) error {
-				src := make([][]any, len(all))
-				for i, r := range all {
-					src[i] = []any{r.supplier, r.model, r.firmware, r.mapID, string(r.gen), string(r.typ), counts[i]}
-				}
-				_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{"portfolio"},
-					[]string{"supplier_id", "model_id", "firmware_id", "map_id", "generation", "device_type", "devices"}, pgx.CopyFromRows(src))
-				return err
-			})
+		src := make([][]any, len(all))
+		for i, r := range all {
+			src[i] = []any{r.supplier, r.model, r.firmware, r.mapID, string(r.gen), string(r.typ), counts[i]}
 		}
-		const batch = 500
-		for i := 0; i < len(all); i += batch {
-			var q strings.Builder
-			var args []any
-			q.WriteString("INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices) VALUES ")
-			for j := i; j < min(i+batch, len(all)); j++ {
-				if j > i {
-					q.WriteString(", ")
-				}
-				n := len(args)
-				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
-				r := all[j]
-				args = append(args, r.supplier, r.model, r.firmware, r.mapID, string(r.gen), string(r.typ), counts[j])
-			}
-			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.InsertRows(ctx, "portfolio", []string{"supplier_id", "model_id", "firmware_id", "map_id", "generation", "device_type", "devices"}, src)
 	})
 	if err != nil {
 		b.Fatal(err)

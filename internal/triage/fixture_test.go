@@ -195,7 +195,7 @@ func (f *fixture) estateStatus(id estate.DeviceID) estate.Status {
 // verifyEstate fails if the portfolio drifted from the Devices.
 func (f *fixture) verifyEstate() {
 	f.t.Helper()
-	rep, err := f.svc.Estate.Verify(f.ctx)
+	rep, err := f.svc.Estate.Verify(f.ctx, access.SystemCaller("test"))
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -57,8 +57,8 @@ type deviceState struct {
 // currentState reads Device id's triage state; TriageOut when never received.
 func currentState(ctx context.Context, q store.Querier, id estate.DeviceID, forUpdate bool) (deviceState, error) {
 	query := "SELECT facility_id, state, supplier_id, model_id, manufacturer_id FROM triage_devices WHERE device_id = $1"
-	if tx, ok := q.(*store.Tx); ok && forUpdate && tx.Dialect == store.Postgres {
-		query += " FOR UPDATE"
+	if forUpdate {
+		query += store.ForUpdate(q, "")
 	}
 	var st deviceState
 	err := q.QueryRowContext(ctx, query, id.Int64()).Scan(&st.facilityID, &st.state, &st.supplierID, &st.modelID, &st.maker)

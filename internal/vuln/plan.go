@@ -47,10 +47,7 @@ type planRow struct {
 
 func lockPlan(ctx context.Context, tx *store.Tx, id, vulnID int64) (planRow, error) {
 	q := `SELECT id, vuln_id, org_id, state, steps, declared_completion, next_update_due, revision FROM vuln_plans
-		WHERE id = $1 AND vuln_id = $2`
-	if tx.Dialect == store.Postgres {
-		q += " FOR UPDATE"
-	}
+		WHERE id = $1 AND vuln_id = $2` + store.ForUpdate(tx, "")
 	var p planRow
 	err := tx.QueryRowContext(ctx, q, id, vulnID).Scan(&p.ID, &p.VulnID, &p.OrgID, &p.State, &p.Steps, &p.DeclaredCompletion, &p.NextUpdateDue, &p.Revision)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -121,8 +121,8 @@ func findVuln(ctx context.Context, q store.Querier, c access.Caller, ref string,
 	var args access.Args
 	query := "SELECT " + vulnColumns + " FROM vulnerabilities v WHERE v.ref = " + args.Add(normRef(ref)) +
 		" AND " + visibleVuln(&args, c, "v")
-	if tx, ok := q.(*store.Tx); ok && lock && tx.Dialect == store.Postgres {
-		query += " FOR UPDATE OF v"
+	if lock {
+		query += store.ForUpdate(q, "v")
 	}
 	var v vulnRow
 	err := v.scan(q.QueryRowContext(ctx, query, args...))
@@ -134,10 +134,7 @@ func findVuln(ctx context.Context, q store.Querier, c access.Caller, ref string,
 
 // lockVulnByID is findVuln for the system, by id.
 func lockVulnByID(ctx context.Context, tx *store.Tx, id int64) (vulnRow, error) {
-	query := "SELECT " + vulnColumns + " FROM vulnerabilities v WHERE v.id = $1"
-	if tx.Dialect == store.Postgres {
-		query += " FOR UPDATE OF v"
-	}
+	query := "SELECT " + vulnColumns + " FROM vulnerabilities v WHERE v.id = $1" + store.ForUpdate(tx, "v")
 	var v vulnRow
 	err := v.scan(tx.QueryRowContext(ctx, query, id))
 	return v, errs.Wrap(err, "read vulnerability")

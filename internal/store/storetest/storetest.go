@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,4 +95,52 @@ func DSN(t testing.TB, engine store.Dialect) string {
 		sep = "&"
 	}
 	return base + sep + "search_path=" + schema
+}
+
+// Truncate empties table at once, as an operator with SQL access might: on
+// PostgreSQL TRUNCATE, which fires no row triggers (so a table written once
+// needs a statement trigger to refuse it); SQLite has no TRUNCATE, and its
+// DELETE without WHERE is the same thing.
+func Truncate(db *store.DB, table string) error {
+	q := "DELETE FROM " + table
+	if db.Dialect == store.Postgres {
+		q = "TRUNCATE " + table
+	}
+	_, err := db.Writer().Exec(q)
+	return err
+}
+
+// NewDatabase is an empty place to make a database in, as a restore does: a
+// new SQLite file, or a new PostgreSQL database on the server of like (a
+// URL), dropped when the test ends.
+func NewDatabase(t testing.TB, engine store.Dialect, like string) string {
+	t.Helper()
+	if engine == store.SQLite {
+		return filepath.Join(t.TempDir(), "new.db")
+	}
+	base := os.Getenv(PostgresEnv)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var b [6]byte
+	rand.Read(b[:])
+	name := "restore_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := sql.Open("pgx", base)
+		if err == nil {
+			c.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+			c.Close()
+		}
+	})
+	u, err := url.Parse(like)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }

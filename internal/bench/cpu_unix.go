@@ -1,8 +1,9 @@
 //go:build unix
 
-package coverage
+package bench
 
 import (
+	"os"
 	"syscall"
 	"time"
 )
@@ -17,4 +18,13 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSSMB is a finished child process's peak resident memory in MB
+// (Linux reports kilobytes).
+func peakRSSMB(ps *os.ProcessState) float64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return float64(ru.Maxrss) * 1024 / 1e6
+	}
+	return 0
 }

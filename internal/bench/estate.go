@@ -1,10 +1,11 @@
-// Package estatebench times the estate's national-scale questions on the
-// synthetic benchmark world that internal/coverage builds with SQL (35
+// The estate benchmark times the estate's national-scale questions on the
+// synthetic benchmark world that BuildWorld builds with SQL (35
 // million Devices in minutes): a Supplier's portfolio, a manufacturer's
 // operators, "who was responsible for D on X", a Supplier of Last Resort
 // transfer and the drift check, each against the naive query over the Device
 // rows (or the raw engine statement) in the same run.
-package estatebench
+
+package bench
 
 import (
 	"context"
@@ -20,8 +21,8 @@ import (
 	"github.com/metersec/metersec/internal/store"
 )
 
-// Options tune a run.
-type Options struct {
+// EstateOptions tune a run.
+type EstateOptions struct {
 	Runs        int    // timed runs of each aggregate query (5 when zero)
 	Lookups     int    // responsible-on lookups (2,000 when zero)
 	Transfer    bool   // also time a Supplier of Last Resort transfer (it changes the database)
@@ -30,9 +31,9 @@ type Options struct {
 	Progress    func(step string)
 }
 
-// Result is what a run measured. Times are milliseconds; ratios are the
+// EstateResult is what a run measured. Times are milliseconds; ratios are the
 // naive or raw time over metersec's.
-type Result struct {
+type EstateResult struct {
 	Engine  string `json:"engine"`
 	Devices int64  `json:"installed_devices"`
 
@@ -68,9 +69,9 @@ type Result struct {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// Run measures db, which must hold an estate (the benchmark world or an
+// RunEstate measures db, which must hold an estate (the benchmark world or an
 // imported one).
-func Run(ctx context.Context, db *store.DB, o Options) (Result, error) {
+func RunEstate(ctx context.Context, db *store.DB, o EstateOptions) (EstateResult, error) {
 	if o.Runs < 1 {
 		o.Runs = 5
 	}
@@ -85,7 +86,7 @@ func Run(ctx context.Context, db *store.DB, o Options) (Result, error) {
 	}
 	svc := estate.NewService(db)
 	sys := access.SystemCaller("estate benchmark")
-	res := Result{Engine: string(db.Dialect)}
+	res := EstateResult{Engine: string(db.Dialect)}
 	q := func(query string, args []any, dest ...any) error {
 		return errs.Wrap(db.QueryRowContext(ctx, query, args...).Scan(dest...), "benchmark")
 	}
@@ -202,7 +203,7 @@ func Run(ctx context.Context, db *store.DB, o Options) (Result, error) {
 
 	if o.Transfer {
 		o.Progress("a Supplier of Last Resort transfer")
-		if err := transfer(ctx, db, svc, sys, o, &res); err != nil {
+		if err := estateTransfer(ctx, db, svc, sys, o, &res); err != nil {
 			return res, err
 		}
 	}
@@ -226,7 +227,7 @@ func Run(ctx context.Context, db *store.DB, o Options) (Result, error) {
 // transfer moves the smallest Supplier with at least o.TransferMin Devices to
 // the Supplier of Last Resort, after timing the raw UPDATE of the same rows
 // (rolled back) as the baseline.
-func transfer(ctx context.Context, db *store.DB, svc *estate.Service, sys access.Caller, o Options, res *Result) error {
+func estateTransfer(ctx context.Context, db *store.DB, svc *estate.Service, sys access.Caller, o EstateOptions, res *EstateResult) error {
 	var fromID int64
 	err := db.QueryRowContext(ctx, `SELECT o.id, o.code, SUM(p.devices) FROM portfolio p JOIN organisations o ON o.id = p.supplier_id
 		GROUP BY o.id, o.code HAVING SUM(p.devices) >= $1 ORDER BY SUM(p.devices), o.code LIMIT 1`, o.TransferMin).Scan(&fromID, &res.TransferFrom, &res.TransferDevices)

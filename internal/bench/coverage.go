@@ -1,16 +1,15 @@
-package coverage
+package bench
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"reflect"
 	"slices"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/errs"
-	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -21,8 +20,8 @@ import (
 // Devices load in minutes, not the hours CSV import would take. It is
 // reusable: build once, measure many times.
 
-// BenchOptions size the synthetic world.
-type BenchOptions struct {
+// WorldOptions size the synthetic world.
+type WorldOptions struct {
 	Devices int64    // 35,000,000 by default
 	Date    sec.Date // the day the estate stands on; 2025-07-01 by default
 }
@@ -38,8 +37,8 @@ const (
 	benchBatch         = int64(1_000_000)
 )
 
-// IsBench reports whether db holds a built benchmark world.
-func IsBench(ctx context.Context, db *store.DB) (bool, int64, error) {
+// IsWorld reports whether db holds a built benchmark world.
+func IsWorld(ctx context.Context, db *store.DB) (bool, int64, error) {
 	var n int64
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM organisations WHERE code = $1", benchMarker).Scan(&n); err != nil {
 		return false, 0, errs.Wrap(err, "benchmark database")
@@ -52,9 +51,9 @@ func IsBench(ctx context.Context, db *store.DB) (bool, int64, error) {
 	return true, devices, errs.Wrap(err, "benchmark database")
 }
 
-// BuildBench fills an empty, migrated database with the synthetic world,
+// BuildWorld fills an empty, migrated database with the synthetic world,
 // reporting each step's time to progress.
-func BuildBench(ctx context.Context, db *store.DB, o BenchOptions, progress func(step string, took time.Duration)) error {
+func BuildWorld(ctx context.Context, db *store.DB, o WorldOptions, progress func(step string, took time.Duration)) error {
 	if o.Devices <= 0 {
 		o.Devices = 35_000_000
 	}
@@ -160,12 +159,8 @@ func BuildBench(ctx context.Context, db *store.DB, o BenchOptions, progress func
 				}
 			}
 		}
-		if db.Dialect == store.Postgres {
-			for _, t := range []string{"device_models", "firmware_versions"} {
-				if _, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))", t, t)); err != nil {
-					return err
-				}
-			}
+		if err := tx.ResetSequences(ctx, "device_models", "firmware_versions"); err != nil {
+			return err
 		}
 		return benchArrangements(ctx, tx, supBase, mfrBase, mapBase, o.Date)
 	})
@@ -205,20 +200,17 @@ func BuildBench(ctx context.Context, db *store.DB, o BenchOptions, progress func
 	progress("closed supply periods", time.Since(t0))
 
 	t0 = time.Now()
-	if err := db.Write(ctx, sys, func(tx *store.Tx) error { return RebuildAggregates(ctx, tx) }); err != nil {
+	if err := db.Write(ctx, sys, func(tx *store.Tx) error { return coverage.RebuildAggregates(ctx, tx) }); err != nil {
 		return err
 	}
 	progress("portfolio aggregates", time.Since(t0))
-	if db.Dialect == store.Postgres {
-		// VACUUM sets the visibility map, without which PostgreSQL's
-		// index-only scans still visit the table for every row; after a
-		// bulk load autovacuum would get there in its own time.
-		t0 = time.Now()
-		if _, err := db.Writer().ExecContext(ctx, "VACUUM (ANALYZE)"); err != nil {
-			return errs.Wrap(err, "vacuum")
-		}
-		progress("vacuum and analyze", time.Since(t0))
+	// PostgreSQL's VACUUM sets the visibility map, without which its
+	// index-only scans still visit the table for every row.
+	t0 = time.Now()
+	if err := db.SettleBulkLoad(ctx); err != nil {
+		return errs.Wrap(err, "vacuum")
 	}
+	progress("vacuum and analyze", time.Since(t0))
 	return nil
 }
 
@@ -228,28 +220,16 @@ func BuildBench(ctx context.Context, db *store.DB, o BenchOptions, progress func
 // owning 85% of meters and none of the SMETS2+ hubs (the DCC's), and 10% of
 // Devices inherited within the last year.
 func benchDevicesSQL(d store.Dialect, lo, hi, supBase, mapBase int64, day sec.Date) string {
-	var seq, since string
-	if d == store.Postgres {
-		seq = fmt.Sprintf("SELECT i FROM generate_series(%d, %d) AS g(i)", lo, hi-1)
-	} else {
-		seq = fmt.Sprintf("WITH RECURSIVE s(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM s WHERE i < %d) SELECT i FROM s", lo, hi-1)
-	}
+	seq := d.Series(fmt.Sprint(lo), fmt.Sprint(hi-1))
 	// days back from day: inherited Devices within a year, the rest 400 to
 	// 3,400 days back.
 	back := "CASE WHEN (x.h / 17) % 100 < 10 THEN (x.h / 19) % 365 ELSE 400 + (x.h / 19) % 3000 END"
-	if d == store.Postgres {
-		since = fmt.Sprintf("(DATE '%s' - CAST((%s) AS INTEGER))", day, back)
-	} else {
-		since = fmt.Sprintf("date('%s', '-' || (%s) || ' days')", day, back)
-	}
+	since := d.AddDays("'"+day.String()+"'", "-("+back+")")
 	model := "1 + ((x.h % 300) * (x.h % 300)) / 300"
 	// SMETS1 Devices were enrolled over 1,300 days from 1 June 2019; 3%
 	// never were.
 	enrolDay := "(x.h / 29) % 1300"
-	enrolled := fmt.Sprintf("date('2019-06-01', '+' || (%s) || ' days')", enrolDay)
-	if d == store.Postgres {
-		enrolled = fmt.Sprintf("(DATE '2019-06-01' + CAST((%s) AS INTEGER))", enrolDay)
-	}
+	enrolled := d.AddDays("'2019-06-01'", enrolDay)
 	enrolled = "CASE WHEN m.generation = 'SMETS1' AND (x.h / 23) % 100 >= 3 THEN " + enrolled + " END"
 	return fmt.Sprintf(`INSERT INTO devices (id, model_id, firmware_id, map_id, premises, status, supplier_id, supply_start, inherited, firmware_since, enrolled_on)
 SELECT %d + x.i, m.id, m.id * 10 + (x.h / 300) %% 5,
@@ -345,40 +325,8 @@ func nullID(id int64) any {
 	return id
 }
 
-// RebuildAggregates recomputes the portfolio aggregates from the Devices. The
-// estate keeps them exact on every change; the benchmark and the tests, which
-// write Devices directly, call this instead.
-func RebuildAggregates(ctx context.Context, tx *store.Tx) error {
-	for _, q := range []string{
-		"DELETE FROM portfolio",
-		"DELETE FROM portfolio_inherited",
-		"DELETE FROM portfolio_enrolled",
-		`INSERT INTO portfolio (supplier_id, model_id, firmware_id, map_id, generation, device_type, devices)
-		 SELECT d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type, COUNT(*)
-		 FROM devices d JOIN device_models m ON m.id = d.model_id
-		 WHERE d.status = 'installed' AND d.supplier_id IS NOT NULL
-		 GROUP BY d.supplier_id, d.model_id, d.firmware_id, COALESCE(d.map_id, 0), m.generation, m.device_type`,
-		`INSERT INTO portfolio_inherited (supplier_id, model_id, map_id, supply_start, devices)
-		 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start, COUNT(*)
-		 FROM devices d WHERE d.inherited AND d.status = 'installed' AND d.supplier_id IS NOT NULL
-		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), d.supply_start`,
-		`INSERT INTO portfolio_enrolled (supplier_id, model_id, map_id, enrolled_on, inherited_from, devices)
-		 SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '` + estate.NeverEnrolled.String() + `'),
-		 CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END, COUNT(*)
-		 FROM devices d JOIN device_models m ON m.id = d.model_id
-		 WHERE m.generation = 'SMETS1' AND d.status = 'installed' AND d.supplier_id IS NOT NULL
-		 GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, '` + estate.NeverEnrolled.String() + `'),
-		 CASE WHEN d.inherited THEN d.supply_start ELSE '` + estate.NotInherited.String() + `' END`,
-	} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return errs.Wrap(err, "rebuild portfolio aggregates")
-		}
-	}
-	return nil
-}
-
-// BenchResult is what RunBench measured. Times are milliseconds.
-type BenchResult struct {
+// CoverageResult is what RunCoverage measured. Times are milliseconds.
+type CoverageResult struct {
 	Engine            string  `json:"engine"`
 	Devices           int64   `json:"devices"`
 	PortfolioRows     int64   `json:"portfolio_rows"`
@@ -415,14 +363,15 @@ type BenchResult struct {
 	PastAgree        bool    `json:"past_and_aggregate_agree"`
 }
 
-// RunBench times coverage for every Supplier and for the largest one from the
+// RunCoverage times coverage for every Supplier and for the largest one from the
 // aggregates (runs times each, as the SSC would ask), and once each from a
 // naive scan of the Device rows, on day d.
-func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool) (BenchResult, error) {
+func RunCoverage(ctx context.Context, db *store.DB, d sec.Date, runs int, naive bool) (CoverageResult, error) {
+	s := coverage.NewService(db)
 	if runs < 1 {
 		runs = 5
 	}
-	res := BenchResult{Engine: string(s.DB.Dialect), Runs: runs}
+	res := CoverageResult{Engine: string(s.DB.Dialect), Runs: runs}
 	if err := s.DB.QueryRowContext(ctx, "SELECT COALESCE(SUM(devices), 0), COUNT(*) FROM portfolio").Scan(&res.Devices, &res.PortfolioRows); err != nil {
 		return res, errs.Wrap(err, "benchmark")
 	}
@@ -443,15 +392,15 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 	sys := access.SystemCaller("benchmark")
 	res.Load = loadAverage()
 	var lastCPU float64
-	time1 := func(q Query) (Report, float64, error) {
+	time1 := func(q coverage.Query) (coverage.Report, float64, error) {
 		c0, t0 := cpuTime(), time.Now()
 		rep, err := s.Compute(ctx, sys, q)
 		lastCPU = float64((cpuTime() - c0).Microseconds()) / 1000
 		return rep, float64(time.Since(t0).Microseconds()) / 1000, err
 	}
-	series := func(q Query) (Report, float64, float64, float64, error) {
+	series := func(q coverage.Query) (coverage.Report, float64, float64, float64, error) {
 		var ts, cs []float64
-		var rep Report
+		var rep coverage.Report
 		for range runs {
 			r, ms, err := time1(q)
 			if err != nil {
@@ -464,7 +413,7 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 		slices.Sort(cs)
 		return rep, ts[len(ts)/2], ts[len(ts)-1], cs[len(cs)/2], nil
 	}
-	all, med, mx, cpu, err := series(Query{Date: d})
+	all, med, mx, cpu, err := series(coverage.Query{Date: d})
 	if err != nil {
 		return res, err
 	}
@@ -476,7 +425,7 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 		res.DevicesDCC += sc.Totals.DCC
 		res.DevicesExempt += sc.Totals.Exempt
 	}
-	one, med, mx, cpu, err := series(Query{Date: d, Supplier: res.OneSupplier})
+	one, med, mx, cpu, err := series(coverage.Query{Date: d, Supplier: res.OneSupplier})
 	if err != nil {
 		return res, err
 	}
@@ -484,18 +433,18 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 	// The same day as a past day, from the supply periods: once each, as
 	// the SSC would ask about a day gone by.
 	s.Today = func(time.Time) sec.Date { return d.AddDays(1) }
-	past, ms, err := time1(Query{Date: d})
+	past, ms, err := time1(coverage.Query{Date: d})
 	if err != nil {
 		return res, err
 	}
-	res.PastAllMS, res.PastAllCPUMS, res.PastAgree = ms, lastCPU, SameCoverage(all, past) && past.Source == SourceSupplyPeriods
-	pastOne, ms, err := time1(Query{Date: d, Supplier: res.OneSupplier})
+	res.PastAllMS, res.PastAllCPUMS, res.PastAgree = ms, lastCPU, coverage.SameCoverage(all, past) && past.Source == coverage.SourceSupplyPeriods
+	pastOne, ms, err := time1(coverage.Query{Date: d, Supplier: res.OneSupplier})
 	if err != nil {
 		return res, err
 	}
 	res.PastOneMS = ms
-	res.PastAgree = res.PastAgree && SameCoverage(one, pastOne)
-	if _, res.PastEarlierMS, err = time1(Query{Date: d.AddDays(-90)}); err != nil {
+	res.PastAgree = res.PastAgree && coverage.SameCoverage(one, pastOne)
+	if _, res.PastEarlierMS, err = time1(coverage.Query{Date: d.AddDays(-90)}); err != nil {
 		return res, err
 	}
 	s.Today = func(time.Time) sec.Date { return d }
@@ -503,26 +452,18 @@ func (s *Service) RunBench(ctx context.Context, d sec.Date, runs int, naive bool
 		res.NaiveSkippedNotes = "naive scan skipped"
 		return res, nil
 	}
-	nall, ms, err := time1(Query{Date: d, Naive: true})
+	nall, ms, err := time1(coverage.Query{Date: d, Naive: true})
 	if err != nil {
 		return res, err
 	}
 	res.NaiveAllMS, res.RatioAll = ms, ms/res.AllMedianMS
-	none, ms, err := time1(Query{Date: d, Supplier: res.OneSupplier, Naive: true})
+	none, ms, err := time1(coverage.Query{Date: d, Supplier: res.OneSupplier, Naive: true})
 	if err != nil {
 		return res, err
 	}
 	res.NaiveOneMS, res.RatioOne = ms, ms/res.OneMedianMS
-	res.Agree = SameCoverage(all, nall) && SameCoverage(one, none)
+	res.Agree = coverage.SameCoverage(all, nall) && coverage.SameCoverage(one, none)
 	return res, nil
-}
-
-// SameCoverage reports whether two reports say the same thing, whatever
-// source they were computed from.
-func SameCoverage(a, b Report) bool {
-	a.Source, b.Source = "", ""
-	a.Basis, b.Basis = "", ""
-	return reflect.DeepEqual(a, b)
 }
 
 // loadAverage is the one-minute load average where the system reports it

@@ -1,0 +1,348 @@
+package estate
+
+import (
+	"bufio"
+	"cmp"
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/store"
+)
+
+// The first load of an empty estate (issue 16). When devices holds nothing,
+// no row of the file can clash with the estate, so the only check left for
+// the database is a Device twice in the file. Then the rows, checked and
+// resolved in Go as the file streams, are sorted by Device ID in bounded
+// memory (runs of sortRun rows, spilled to temporary files and merged), the
+// merge finds the duplicates, and the sorted rows go straight into devices
+// (COPY on PostgreSQL, batched INSERTs on SQLite, both appending to the
+// key's B-tree in order) with its secondary indexes dropped first and built
+// again afterwards, all in the import's one transaction. There is no staging
+// table: the staging, its second sort and the INSERT … SELECT were most of
+// the time of a first load (BENCHMARKS.md, issue 16).
+
+// sortRun is how many rows are sorted in memory at a time: 57 bytes a row
+// on disk and about 64 in memory, so 30 MB of run however large the file.
+var sortRun = 1 << 19
+
+// noDay marks a devRec without an enrolment date (SMETS2+).
+const noDay = int32(-1 << 31)
+
+// devRec is a resolved devices row, compact enough to sort millions of.
+// Days count from 1970-01-01.
+type devRec struct {
+	id, line, model, firmware, mapID, supplier int64
+	supply, enrolled                           int32
+	nonDomestic                                bool
+}
+
+const devRecSize = 6*8 + 2*4 + 1
+
+func dayNumber(t time.Time) int32 {
+	y, m, d := t.Date()
+	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+func dayTime(n int32) time.Time { return time.Unix(int64(n)*86400, 0).UTC() }
+
+func (r devRec) premises() string {
+	if r.nonDomestic {
+		return string(NonDomestic)
+	}
+	return string(Domestic)
+}
+
+// staged is the row as the staging table takes it (devStageCols).
+func (r devRec) staged(d store.Dialect) []any {
+	var mapID, enrolled any
+	if r.mapID != 0 {
+		mapID = r.mapID
+	}
+	if r.enrolled != noDay {
+		enrolled = d.Date(dayTime(r.enrolled))
+	}
+	return []any{r.line, r.id, r.model, r.firmware, mapID, r.premises(), r.supplier, d.Date(dayTime(r.supply)), enrolled}
+}
+
+// deviceCols are the columns firstLoad writes, in deviceValues' order.
+var deviceCols = []string{"id", "model_id", "firmware_id", "map_id", "premises", "status", "supplier_id", "supply_start", "inherited", "firmware_since", "enrolled_on"}
+
+// deviceValues is the row as devices takes it: installed, not inherited, on
+// its firmware since supply began; a SMETS1 Device never enrolled keeps no
+// date (NeverEnrolled is the aggregate's key only).
+func (r devRec) deviceValues(d store.Dialect, never int32) []any {
+	var mapID, enrolled any
+	if r.mapID != 0 {
+		mapID = r.mapID
+	}
+	if r.enrolled != noDay && r.enrolled != never {
+		enrolled = d.Date(dayTime(r.enrolled))
+	}
+	supply := d.Date(dayTime(r.supply))
+	return []any{r.id, r.model, r.firmware, mapID, r.premises(), "installed", r.supplier, supply, false, supply, enrolled}
+}
+
+func (r devRec) put(b []byte) {
+	for i, v := range []int64{r.id, r.line, r.model, r.firmware, r.mapID, r.supplier} {
+		binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
+	}
+	binary.LittleEndian.PutUint32(b[48:], uint32(r.supply))
+	binary.LittleEndian.PutUint32(b[52:], uint32(r.enrolled))
+	b[56] = 0
+	if r.nonDomestic {
+		b[56] = 1
+	}
+}
+
+func getRec(b []byte) devRec {
+	var v [6]int64
+	for i := range v {
+		v[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return devRec{id: v[0], line: v[1], model: v[2], firmware: v[3], mapID: v[4], supplier: v[5],
+		supply: int32(binary.LittleEndian.Uint32(b[48:])), enrolled: int32(binary.LittleEndian.Uint32(b[52:])), nonDomestic: b[56] == 1}
+}
+
+func byIDLine(a, b devRec) int {
+	if c := cmp.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.line, b.line)
+}
+
+// sorter sorts devRecs by (id, line) in bounded memory.
+type sorter struct {
+	run   []devRec
+	files []*os.File
+}
+
+func (s *sorter) add(r devRec) error {
+	s.run = append(s.run, r)
+	if len(s.run) == sortRun {
+		return s.spill()
+	}
+	return nil
+}
+
+// spill sorts the run in memory and writes it to a temporary file.
+func (s *sorter) spill() error {
+	slices.SortFunc(s.run, byIDLine)
+	f, err := os.CreateTemp("", "metersec-import-*.run")
+	if err != nil {
+		return err
+	}
+	os.Remove(f.Name()) // gone with the file when closed, whatever happens
+	s.files = append(s.files, f)
+	w := bufio.NewWriterSize(f, 1<<16)
+	var b [devRecSize]byte
+	for _, r := range s.run {
+		r.put(b[:])
+		if _, err := w.Write(b[:]); err != nil {
+			return err
+		}
+	}
+	s.run = s.run[:0]
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
+}
+
+func (s *sorter) close() {
+	for _, f := range s.files {
+		f.Close()
+	}
+}
+
+// merged returns the rows in (id, line) order: the spilled runs and the one
+// still in memory, merged.
+func (s *sorter) merged() func() (devRec, bool, error) {
+	slices.SortFunc(s.run, byIDLine)
+	h := &mergeHeap{}
+	mem := s.run
+	h.srcs = append(h.srcs, func() (devRec, bool, error) {
+		if len(mem) == 0 {
+			return devRec{}, false, nil
+		}
+		r := mem[0]
+		mem = mem[1:]
+		return r, true, nil
+	})
+	for _, f := range s.files {
+		br := bufio.NewReaderSize(f, 1<<16)
+		var b [devRecSize]byte
+		h.srcs = append(h.srcs, func() (devRec, bool, error) {
+			if _, err := io.ReadFull(br, b[:]); err != nil {
+				if errors.Is(err, io.EOF) {
+					return devRec{}, false, nil
+				}
+				return devRec{}, false, err
+			}
+			return getRec(b[:]), true, nil
+		})
+	}
+	started := false
+	return func() (devRec, bool, error) {
+		if !started {
+			started = true
+			for i, src := range h.srcs {
+				r, ok, err := src()
+				if err != nil {
+					return devRec{}, false, err
+				}
+				if ok {
+					h.items = append(h.items, mergeItem{r, i})
+				}
+			}
+			heap.Init(h)
+		}
+		if len(h.items) == 0 {
+			return devRec{}, false, nil
+		}
+		top := h.items[0]
+		r, ok, err := h.srcs[top.src]()
+		if err != nil {
+			return devRec{}, false, err
+		}
+		if ok {
+			h.items[0].rec = r
+			heap.Fix(h, 0)
+		} else {
+			heap.Pop(h)
+		}
+		return top.rec, true, nil
+	}
+}
+
+type mergeItem struct {
+	rec devRec
+	src int
+}
+
+type mergeHeap struct {
+	items []mergeItem
+	srcs  []func() (devRec, bool, error)
+}
+
+func (h *mergeHeap) Len() int           { return len(h.items) }
+func (h *mergeHeap) Less(i, j int) bool { return byIDLine(h.items[i].rec, h.items[j].rec) < 0 }
+func (h *mergeHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *mergeHeap) Push(x any)         { h.items = append(h.items, x.(mergeItem)) }
+func (h *mergeHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+// duplicates keeps the problems of Devices met twice: the first lines (by
+// line, as the staged check lists them) and how many more.
+type duplicates struct {
+	kept []errs.Field
+	more int
+}
+
+func (d *duplicates) add(line, first, id int64) {
+	f := errs.Field{Line: int(line), Field: "device_id",
+		Message: fmt.Sprintf("%q: the Device is also on line %d", DeviceIDFromInt64(id).String(), first)}
+	i, _ := slices.BinarySearchFunc(d.kept, f.Line, func(a errs.Field, l int) int { return cmp.Compare(a.Line, l) })
+	if len(d.kept) < 100 {
+		d.kept = slices.Insert(d.kept, i, f)
+		return
+	}
+	d.more++
+	if i < len(d.kept) {
+		d.kept = slices.Insert(d.kept[:len(d.kept)-1], i, f)
+	}
+}
+
+func (d *duplicates) record(probs *errs.Collector) {
+	for _, f := range d.kept {
+		probs.Add(f)
+	}
+	probs.More += d.more
+}
+
+// firstLoad writes the sorted rows into the empty devices table, dropping
+// its secondary indexes first and building them again after, and returns
+// how many it created. With problems already found it writes nothing and
+// only looks for duplicates, so the error lists every problem of the file.
+func firstLoad(ctx context.Context, tx *store.Tx, s *sorter, probs *errs.Collector, phase func(string)) (int64, error) {
+	next := s.merged()
+	var dups duplicates
+	var prev devRec
+	have := false
+	var first int64
+	// scan yields the next row that is not a duplicate, noting those that are.
+	scan := func() (devRec, bool, error) {
+		for {
+			r, ok, err := next()
+			if err != nil || !ok {
+				return r, ok, err
+			}
+			if have && r.id == prev.id {
+				dups.add(r.line, first, r.id)
+				continue
+			}
+			prev, have, first = r, true, r.line
+			return r, true, nil
+		}
+	}
+	if probs.Count() > 0 {
+		for {
+			_, ok, err := scan()
+			if err != nil {
+				return 0, errs.Wrap(err, "estate: sort rows")
+			}
+			if !ok {
+				break
+			}
+		}
+		dups.record(probs)
+		return 0, nil
+	}
+	phase("writing Devices")
+	rebuild, err := tx.DropSecondaryIndexes(ctx, "devices")
+	if err != nil {
+		return 0, errs.Wrap(err, "estate: import devices")
+	}
+	never := dayNumber(NeverEnrolled.Time())
+	n, err := tx.Stage(ctx, "devices", deviceCols, func() ([]any, error) {
+		r, ok, err := scan()
+		if err != nil || !ok {
+			return nil, err
+		}
+		return r.deviceValues(tx.Dialect, never), nil
+	})
+	if err != nil {
+		return 0, errs.Wrap(err, "estate: import devices")
+	}
+	if dups.more+len(dups.kept) > 0 {
+		dups.record(probs)
+		return 0, nil // the caller fails the import; the transaction undoes the rows
+	}
+	phase("indexing Devices")
+	if err := rebuild(ctx); err != nil {
+		return 0, errs.Wrap(err, "estate: index devices")
+	}
+	return n, nil
+}
+
+// addEnrolledLoaded counts the SMETS1 Devices of a first load into
+// portfolio_enrolled from devices itself, which holds the file and nothing
+// else: the key of a Device never enrolled is NeverEnrolled.
+func addEnrolledLoaded(ctx context.Context, tx *store.Tx) error {
+	d := tx.Dialect
+	return exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
+		`SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, `+neverEnrolledSQL(d)+`), `+notInheritedSQL(d)+`, COUNT(*)
+		FROM devices d JOIN device_models m ON m.id = d.model_id WHERE m.generation = 'SMETS1'
+		GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, `+neverEnrolledSQL(d)+`)`))
+}
