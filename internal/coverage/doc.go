@@ -5,8 +5,7 @@
 // Devices inside the churn window), Not practicable (what would be a Gap, where
 // the SSC accepted the Supplier's record that no arrangement with the
 // manufacturer is practicable: internal/impracticable) or in a Gap; with the
-// Devices that are the
-// DCC's, or under no G3.20(b) duty, listed apart. It also explains one
+// Devices that are the DCC's, or under no G3.20(b) duty, listed apart. It also explains one
 // Device's obligations, keeps monthly snapshots, and raises the coverage
 // alerts.
 //
