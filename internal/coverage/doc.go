@@ -2,8 +2,10 @@
 // model it operates on a day, whether its Devices are Covered (by a direct
 // contract, through the owning MAP's contracts, or by the manufacturer's SSC
 // scheme enrolment), under Reasonable steps (a Letter of Intent, or inherited
-// Devices inside the churn window) or in a Gap; with the Devices that are the
-// DCC's, or under no G3.20(b) duty, listed apart. It also explains one
+// Devices inside the churn window), Not practicable (what would be a Gap, where
+// the SSC accepted the Supplier's record that no arrangement with the
+// manufacturer is practicable: internal/impracticable) or in a Gap; with the
+// Devices that are the DCC's, or under no G3.20(b) duty, listed apart. It also explains one
 // Device's obligations, keeps monthly snapshots, and raises the coverage
 // alerts.
 //
