@@ -216,10 +216,12 @@ type ArrangementRef struct {
 }
 
 // Compute answers coverage for the Suppliers the caller may see (a
-// Supplier: itself; the SSC and secretariat: all) on a day, from the portfolio
-// aggregates. The portfolio is the estate as it stands now: the day moves
-// which arrangements are in force, which churn windows are open and which SEC
-// version applies. Snapshots keep the past.
+// Supplier: itself; the SSC and secretariat: all) on a day. Today and later
+// days read the portfolio aggregates, the estate as it stands now; the day
+// moves which arrangements are in force, which churn windows are open and
+// which SEC version applies. A past day is counted from the supply periods
+// and MAP periods valid on it, so it is the estate as it stood then, never
+// today's.
 func (s *Service) Compute(ctx context.Context, c access.Caller, q Query) (Report, error) {
 	var rep Report
 	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {

@@ -9,10 +9,13 @@
 // Device's obligations, keeps monthly snapshots, and raises the coverage
 // alerts.
 //
-// Coverage is computed from the estate's portfolio aggregates (Devices by
-// Supplier, model, firmware and MAP; inherited Devices by supply start), never
-// by scanning Devices: the naive scan exists only as the benchmark's yardstick
-// and the tests' oracle. The rules themselves (rules.go) are pure: cells in,
+// Coverage of today (and later days) is computed from the estate's portfolio
+// aggregates (Devices by Supplier, model, firmware and MAP; inherited Devices
+// by supply start), never by scanning Devices: the naive scan exists only as
+// the benchmark's yardstick and the tests' oracle. The aggregates hold only
+// the present, so a past day is computed from the supply periods and MAP
+// periods valid on it (estate.CellsAt, one aggregate query: its cost is in
+// BENCHMARKS.md), and every report says which it was (Report.Source, Basis). The rules themselves (rules.go) are pure: cells in,
 // parts out, using sec.WhoCarries for who holds the duty.
 //
 // Visibility, in SQL: a Supplier's coverage is AMBER with the Supplier as its
