@@ -73,7 +73,8 @@ through the owning MAP, or the SSC scheme), Reasonable steps (a Letter of Intent
 inherited Devices in the churn window) or Gap, with Device counts and the arrangement behind
 each; the DCC's Devices and those under no G3.20 duty are listed apart. Computed from the
 portfolio aggregates as the estate stands, with arrangements, churn windows and the SEC
-version of --date (today by default). --history prints the Supplier's monthly snapshots.`,
+version of --date (today by default), and after them each Supplier's User Systems in service
+with each manufacturer's G3.20(a) status. --history prints the Supplier's monthly snapshots.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&supplier, "supplier", "", "only this Supplier's coverage (organisation code)")
 			fs.StringVar(&date, "date", "", "the day (YYYY-MM-DD); today by default")
@@ -170,6 +171,7 @@ func printCoverage(w io.Writer, rep coverage.Report) error {
 			}
 		}
 	}
+	printUserSystemCoverage(w, rep)
 	if len(rep.Suppliers) == 0 {
 		fmt.Fprintln(w, "\nNo coverage to show: no Supplier operates Devices, or none you may see.")
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/cli"
+	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/usersystem"
 )
@@ -323,5 +324,23 @@ func usAcknowledgeCmd() *cli.Command {
 				return errs.Wrap(err, "print")
 			})
 		},
+	}
+}
+
+// printUserSystemCoverage prints, after the Devices, each Supplier's User
+// Systems in service on the report's day with each manufacturer's G3.20(a)
+// status (those the reader may see).
+func printUserSystemCoverage(w io.Writer, rep coverage.Report) {
+	for _, sc := range rep.Suppliers {
+		if len(sc.UserSystems) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: User Systems in service (G3.17(a), G3.20(a))\n", sc.Supplier.Label())
+		fmt.Fprintln(w, "STATUS\tSYSTEM\tMANUFACTURER\tSUPPLIES\tARRANGEMENT")
+		for _, s := range sc.UserSystems {
+			for _, c := range s.Components {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.StatusLabel, s.Name, c.Manufacturer, c.Supplies, orNone(c.Arrangement))
+			}
+		}
 	}
 }

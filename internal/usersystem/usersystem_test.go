@@ -29,7 +29,10 @@ type fixture struct {
 
 var today = sec.MustParseDate("2026-06-01")
 
-func setup(t *testing.T, db *store.DB) fixture {
+func setup(t *testing.T, db *store.DB) fixture { return setupTB(t, db, t) }
+
+// setupTB builds the fixture for a test or a benchmark.
+func setupTB(t testing.TB, db *store.DB, _ *testing.T) fixture {
 	t.Helper()
 	ctx := context.Background()
 	sys := access.SystemCaller("test")
