@@ -1,15 +1,10 @@
 package web
 
 import (
-	"mime"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/metersec/metersec/internal/assurance"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
-	"github.com/metersec/metersec/internal/sec"
 )
 
 // assessmentRoutes are the security assurance area's routes: User Security
@@ -56,48 +51,6 @@ func (s *Server) assessmentRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/assessments/{id}/evidence/{file}", Name: "getAssessmentEvidence", Summary: "Download an assessment's evidence file.",
 			Tag: "assurance", API: true, Handle: s.downloadAssessmentEvidence},
 	}
-}
-
-// recordID reads a record's numeric id from the path; anything else is a record that does
-// not exist.
-func recordID(r *http.Request, name, kind string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.NotFoundf(kind, r.PathValue(name))
-	}
-	return id, nil
-}
-
-func assessmentFilter(r *http.Request) (assurance.Filter, error) {
-	q := r.URL.Query()
-	f := assurance.Filter{Party: q.Get("party"), State: sec.AssessmentState(q.Get("state"))}
-	for _, p := range []struct {
-		name string
-		to   *int
-	}{{"year", &f.Year}, {"limit", &f.Limit}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return f, errs.FieldError(p.name, "%q is not a number", v)
-			}
-			*p.to = n
-		}
-	}
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return f, errs.FieldError("after", "%q is not a cursor", v)
-		}
-		f.After = n
-	}
-	if v := q.Get("type"); v != "" {
-		t, err := sec.ParseAssessmentType(v)
-		if err != nil {
-			return f, errs.FieldError("type", "%v", err)
-		}
-		f.Type = t
-	}
-	return f, nil
 }
 
 func (s *Server) apiListAssessments(w http.ResponseWriter, r *http.Request) error {
@@ -219,31 +172,6 @@ func (s *Server) downloadAssessmentEvidence(w http.ResponseWriter, r *http.Reque
 	}
 	serveFile(w, ev.Name, ev.MediaType, ev.SHA256, content)
 	return nil
-}
-
-// serveFile writes a stored document as a download.
-func serveFile(w http.ResponseWriter, name, mediaType, sha string, content []byte) {
-	w.Header().Set("Content-Type", mediaType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(content)))
-	w.Header().Set("Digest", "sha-256="+sha)
-	w.Write(content)
-}
-
-// planYear reads ?year=, this year by default.
-func planYear(r *http.Request) (int, error) {
-	v := r.URL.Query().Get("year")
-	if v == "" {
-		return sec.DateOf(time.Now()).Time().Year(), nil
-	}
-	y, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, errs.FieldError("year", "%q is not a year", v)
-	}
-	return y, nil
 }
 
 func (s *Server) apiForwardPlan(w http.ResponseWriter, r *http.Request) error {

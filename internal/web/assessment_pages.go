@@ -104,44 +104,6 @@ func (s *Server) assessmentPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showAssessment(w, r, http.StatusOK, nil)
 }
 
-func (s *Server) showAssessment(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
-	id, err := recordID(r, "id", "assessment")
-	if err != nil {
-		return err
-	}
-	c := callerOf(r)
-	a, err := s.Assurance.Get(r.Context(), c, id)
-	if err != nil {
-		return err
-	}
-	plans, err := s.Assurance.PlansOf(r.Context(), c, id)
-	if err != nil {
-		return err
-	}
-	party := c.OrgID != 0 && c.OrgCode == a.Party
-	open := a.State.IsOpen()
-	d := assessmentData{A: a, Lifecycle: sec.LifecycleFor(a.Type).Rows(), AssuranceStatuses: sec.AssuranceStatuses,
-		ComplianceStatuses: s.Assurance.Settings.ComplianceStatuses,
-		MayAddFinding:      c.Has(sec.RoleUserCIO) && open, MayRespond: party, MayClose: c.IsSSC(),
-		MayAttach: open && (c.IsSSC() || c.Has(sec.RoleUserCIO) || party), Accepted: evidence.AcceptedTypes,
-		Plans: plans, MayPlan: (party || c.IsSSC()) && (a.State == sec.AssessmentDecided || a.State == sec.AssessmentConsidered || a.State == sec.AssessmentResponseReceived)}
-	pg := s.newPage(r, a.Title, d)
-	if formErr != nil {
-		pg.formErrors(formErr)
-	}
-	return s.render(w, r, status, "assessment", pg)
-}
-
-// formFailed shows the assessment again with the problem when err is the
-// caller's to fix; other errors go to the error page.
-func (s *Server) assessmentFormFailed(w http.ResponseWriter, r *http.Request, err error) error {
-	switch errs.CodeOf(err) {
-	case errs.Invalid, errs.Conflict, errs.Forbidden, errs.TooLarge, errs.Unsupported:
-		return s.showAssessment(w, r, s.problemFor(r, err).Status, err)
-	}
-	return err
-}
-
 func (s *Server) moveAssessmentForm(w http.ResponseWriter, r *http.Request) error {
 	id, err := recordID(r, "id", "assessment")
 	if err != nil {

@@ -15,3 +15,11 @@ func (s *Server) apiLatestAuditCheckpoint(w http.ResponseWriter, r *http.Request
 	}
 	return writeJSON(w, http.StatusOK, cp)
 }
+
+func (s *Server) apiListAudit(w http.ResponseWriter, r *http.Request) error {
+	es, err := audit.List(r.Context(), s.DB, callerOf(r), auditFilter(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(es))
+}

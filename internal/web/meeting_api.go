@@ -4,12 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/meeting"
-	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -106,35 +102,6 @@ func (s *Server) meetingRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/public/meetings/{number}/headlines", Name: "publicHeadlines", Summary: "A meeting's published headlines (WHITE), without sign-in.",
 			Tag: "public", API: true, Access: Public, Response: meeting.Headlines{}, Handle: s.apiPublicHeadlines},
 	}
-}
-
-func meetingNumber(r *http.Request) (int, error) { return meeting.ParseNumber(r.PathValue("number")) }
-
-func queryInt(r *http.Request, name string) (int64, error) {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, errs.FieldError(name, "must be a whole number")
-	}
-	return n, nil
-}
-
-func meetingListFilter(r *http.Request) (meeting.ListFilter, error) {
-	before, err := queryInt(r, "before")
-	if err != nil {
-		return meeting.ListFilter{}, err
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return meeting.ListFilter{}, err
-	}
-	if limit > meeting.MaxLimit {
-		return meeting.ListFilter{}, errs.FieldError("limit", "at most %d", meeting.MaxLimit)
-	}
-	return meeting.ListFilter{Before: int(before), Limit: int(limit)}, nil
 }
 
 func (s *Server) apiListMeetings(w http.ResponseWriter, r *http.Request) error {
@@ -361,21 +328,6 @@ func (s *Server) apiDownloadPaper(w http.ResponseWriter, r *http.Request) error 
 	return err
 }
 
-func actionFilter(r *http.Request) (meeting.ActionFilter, error) {
-	after, err := queryInt(r, "after")
-	if err != nil {
-		return meeting.ActionFilter{}, err
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return meeting.ActionFilter{}, err
-	}
-	if limit > meeting.MaxLimit {
-		return meeting.ActionFilter{}, errs.FieldError("limit", "at most %d", meeting.MaxLimit)
-	}
-	return meeting.ActionFilter{Status: sec.ActionState(r.URL.Query().Get("status")), After: after, Limit: int(limit)}, nil
-}
-
 func (s *Server) apiListActions(w http.ResponseWriter, r *http.Request) error {
 	f, err := actionFilter(r)
 	if err != nil {
@@ -517,13 +469,4 @@ func (s *Server) apiPublicHeadlines(w http.ResponseWriter, r *http.Request) erro
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(b)
 	return err
-}
-
-// headlinesPDF is the headlines printed by the reports' PDF writer.
-func headlinesPDF(h meeting.Headlines) ([]byte, error) {
-	at := time.Now().UTC()
-	if h.Published {
-		at = h.HeldOn.Time()
-	}
-	return report.HeadlinesPDF(h, at)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/meeting"
+	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -243,28 +244,16 @@ func (s *Server) publicHeadlinesPDF(w http.ResponseWriter, r *http.Request) erro
 	return err
 }
 
-type renderedEntry struct {
-	revised time.Time
-	bytes   []byte
-}
-
-// rendered returns a published meeting's headlines rendered in one form
-// (pdf, json), rendering them once per revision: the public pages are read
-// far more often than a meeting changes.
-func (s *Server) rendered(form string, h meeting.Headlines, render func() ([]byte, error)) ([]byte, error) {
-	key := form + ":" + strconv.Itoa(h.Number)
-	if e, ok := s.headlinePDFs.Load(key); ok && e.(renderedEntry).revised.Equal(h.Revised) {
-		return e.(renderedEntry).bytes, nil
-	}
-	b, err := render()
-	if err != nil {
-		return nil, err
-	}
-	s.headlinePDFs.Store(key, renderedEntry{h.Revised, b})
-	return b, nil
-}
-
 // cachedHeadlinesPDF renders a meeting's headlines PDF once per revision.
 func (s *Server) cachedHeadlinesPDF(h meeting.Headlines) ([]byte, error) {
 	return s.rendered("pdf", h, func() ([]byte, error) { return headlinesPDF(h) })
+}
+
+// headlinesPDF is the headlines printed by the reports' PDF writer.
+func headlinesPDF(h meeting.Headlines) ([]byte, error) {
+	at := time.Now().UTC()
+	if h.Published {
+		at = h.HeldOn.Time()
+	}
+	return report.HeadlinesPDF(h, at)
 }

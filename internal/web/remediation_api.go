@@ -2,10 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/metersec/metersec/internal/assurance"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
 )
 
@@ -34,31 +32,6 @@ func (s *Server) remediationRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/directors-letters/{id}/file", Name: "getDirectorsLetterFile", Summary: "Download a Directors' Letter.",
 			Tag: "assurance", API: true, Handle: s.downloadLetter},
 	}
-}
-
-func planFilter(r *http.Request) (assurance.PlanFilter, error) {
-	q := r.URL.Query()
-	f := assurance.PlanFilter{Overdue: q.Get("overdue") == "true" || q.Get("overdue") == "1"}
-	for _, p := range []struct {
-		name string
-		to   *int64
-	}{{"assessment", &f.Assessment}, {"after", &f.After}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return f, errs.FieldError(p.name, "%q is not a number", v)
-			}
-			*p.to = n
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return f, errs.FieldError("limit", "%q is not a number", v)
-		}
-		f.Limit = n
-	}
-	return f, nil
 }
 
 func (s *Server) apiListPlans(w http.ResponseWriter, r *http.Request) error {

@@ -5,11 +5,9 @@ import (
 	"encoding/base64"
 	"image/png"
 	"net/http"
-	"strings"
-
-	"github.com/pquerna/otp"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/pquerna/otp"
 )
 
 func (s *Server) signinRoutes() []Route {
@@ -27,21 +25,6 @@ func (s *Server) signinRoutes() []Route {
 
 func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "home", s.newPage(r, "Home", nil))
-}
-
-// localPath keeps a "next" target on this site.
-func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}
-
-type signinData struct {
-	Email, Next string
-	// SSO names the OpenID Connect provider offered beside the password;
-	// empty when none is set up (oidc.go).
-	SSO string
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) error {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/errs"
-
 	"github.com/metersec/metersec/internal/usersystem"
 )
 

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/metersec/metersec/internal/account"
+)
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Accounts.Me(r.Context(), callerOf(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.Accounts.ListUsers(r.Context(), callerOf(r), r.URL.Query().Get("org"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(us))
+}
+
+func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request) error {
+	var in account.NewUser
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Accounts.AddUser(r.Context(), callerOf(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) apiDisableUser(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Accounts.Disable(r.Context(), callerOf(r), r.PathValue("email")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.Accounts.Tokens(r.Context(), callerOf(r), r.URL.Query().Get("user"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(ts))
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
+	var in account.NewToken
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	secret, t, err := s.Accounts.CreateToken(r.Context(), callerOf(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, createdToken{Token: secret, Detail: t})
+}
+
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.RevokeToken(r.Context(), callerOf(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

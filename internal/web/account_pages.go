@@ -1,0 +1,129 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+type accountData struct {
+	User     account.User
+	Tokens   []account.Token
+	NewToken string
+	Scopes   []string
+	// RecentMFA is, in minutes, how recent a second factor must be to
+	// create a token without entering a code.
+	RecentMFA int
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showAccount(w, r, http.StatusOK, "", nil)
+}
+
+func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, status int, newToken string, formErr error) error {
+	c := callerOf(r)
+	u, err := s.Accounts.Me(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	ts, err := s.Accounts.Tokens(r.Context(), c, "")
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "Your account", accountData{User: u, Tokens: ts, NewToken: newToken, Scopes: account.Scopes,
+		RecentMFA: int(s.Accounts.RecentMFA.Minutes())})
+	if formErr != nil {
+		p.formErrors(formErr)
+	}
+	return s.render(w, r, status, "account", p)
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	err := s.Accounts.ChangePassword(r.Context(), callerOf(r), r.PostFormValue("current_password"), r.PostFormValue("new_password"))
+	if err != nil {
+		return s.showAccount(w, r, s.problemFor(r, err).Status, "", err)
+	}
+	return s.redirect(w, r, "/account", "Your password has been changed.")
+}
+
+func (s *Server) createTokenForm(w http.ResponseWriter, r *http.Request) error {
+	r.ParseForm()
+	in := account.NewToken{Name: r.PostFormValue("name"), Scopes: r.PostForm["scopes"], Code: r.PostFormValue("code")}
+	var err error
+	if v := strings.TrimSpace(r.PostFormValue("days")); v != "" {
+		days, perr := strconv.Atoi(v)
+		if perr != nil {
+			err = errs.FieldError("days", "must be a whole number of days from 1 to %d, not %q", account.MaxTokenDays, v)
+		}
+		in.Days = &days
+	}
+	var secret string
+	if err == nil {
+		secret, _, err = s.Accounts.CreateToken(r.Context(), callerOf(r), in)
+	}
+	if err != nil {
+		return s.showAccount(w, r, s.problemFor(r, err).Status, "", err)
+	}
+	return s.showAccount(w, r, http.StatusCreated, secret, nil)
+}
+
+func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.RevokeToken(r.Context(), callerOf(r), id); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/account", "The token has been revoked.")
+}
+
+type usersData struct {
+	Users []account.User
+	Roles []sec.Role
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showUsers(w, r, http.StatusOK, nil, nil)
+}
+
+func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, form any, formErr error) error {
+	c := callerOf(r)
+	if !c.Has(sec.RoleAdmin) {
+		return errs.E(errs.Forbidden, "only platform administrators manage accounts")
+	}
+	us, err := s.Accounts.ListUsers(r.Context(), c, r.URL.Query().Get("org"))
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "Accounts", usersData{Users: us, Roles: sec.Roles})
+	p.Form = form
+	if formErr != nil {
+		p.formErrors(formErr)
+	}
+	return s.render(w, r, status, "users", p)
+}
+
+func (s *Server) addUserForm(w http.ResponseWriter, r *http.Request) error {
+	r.ParseForm()
+	in := account.NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Org: r.PostFormValue("org"),
+		Roles: r.PostForm["roles"], Password: r.PostFormValue("password"), RedCleared: r.PostFormValue("red_cleared") == "on"}
+	u, err := s.Accounts.AddUser(r.Context(), callerOf(r), in)
+	if err != nil {
+		in.Password = ""
+		return s.showUsers(w, r, s.problemFor(r, err).Status, in, err)
+	}
+	return s.redirect(w, r, "/users", "Added "+u.Email+".")
+}
+
+func (s *Server) disableUserForm(w http.ResponseWriter, r *http.Request) error {
+	email := strings.TrimSpace(r.PathValue("email"))
+	if err := s.Accounts.Disable(r.Context(), callerOf(r), email); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/users", "Disabled "+email+".")
+}

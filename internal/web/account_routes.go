@@ -1,0 +1,37 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/metersec/metersec/internal/account"
+)
+
+func (s *Server) accountRoutes() []Route {
+	return []Route{
+		{Method: "GET", Path: "/api/v1/me", Name: "me", Summary: "The caller's own account.", Tag: "accounts", API: true,
+			Response: account.User{}, Handle: s.apiMe},
+		{Method: "GET", Path: "/api/v1/users", Name: "listUsers", Summary: "Accounts: every account for administrators, else the caller's organisation's.",
+			Tag: "accounts", API: true, Params: []Param{{Name: "org", Description: "only this organisation's accounts"}},
+			Response: listOf([]account.User{}), Handle: s.apiListUsers},
+		{Method: "POST", Path: "/api/v1/users", Name: "addUser", Summary: "Add an account (administrators).", Tag: "accounts",
+			API: true, Request: account.NewUser{}, Response: account.User{}, Status: http.StatusCreated, Handle: s.apiAddUser},
+		{Method: "POST", Path: "/api/v1/users/{email}/disable", Name: "disableUser", Summary: "Disable an account, ending its sessions and tokens (administrators).",
+			Tag: "accounts", API: true, Status: http.StatusNoContent, Handle: s.apiDisableUser},
+		{Method: "GET", Path: "/api/v1/tokens", Name: "listTokens", Summary: "API tokens: the caller's own, or every one for administrators.",
+			Tag: "accounts", API: true, Scope: account.ScopeTokens, Params: []Param{{Name: "user", Description: "administrators: only this user's tokens"}},
+			Response: listOf([]account.Token{}), Handle: s.apiListTokens},
+		{Method: "POST", Path: "/api/v1/tokens", Name: "createToken", Summary: "Create an API token for yourself (never for anyone else); its secret is in this response only. " +
+			"Needs a session whose second factor is recent (or a current code in \"code\"), or a token with the \"tokens\" scope; the new token has no scope or expiry beyond its creator's.",
+			Tag: "accounts", API: true, Scope: account.ScopeTokens, Request: account.NewToken{}, Response: createdToken{}, Status: http.StatusCreated, Handle: s.apiCreateToken},
+		{Method: "DELETE", Path: "/api/v1/tokens/{id}", Name: "revokeToken", Summary: "Revoke an API token.", Tag: "accounts",
+			API: true, Scope: account.ScopeTokens, Status: http.StatusNoContent, Handle: s.apiRevokeToken},
+
+		{Method: "GET", Path: "/account", Name: "accountPage", Summary: "Your account.", Tag: "ui", Handle: s.accountPage},
+		{Method: "POST", Path: "/account/password", Name: "changePassword", Summary: "Change your password.", Tag: "ui", Handle: s.changePassword},
+		{Method: "POST", Path: "/account/tokens", Name: "createTokenForm", Summary: "Create an API token.", Tag: "ui", Handle: s.createTokenForm},
+		{Method: "POST", Path: "/account/tokens/{id}/revoke", Name: "revokeTokenForm", Summary: "Revoke an API token.", Tag: "ui", Handle: s.revokeTokenForm},
+		{Method: "GET", Path: "/users", Name: "usersPage", Summary: "Accounts.", Tag: "ui", Handle: s.usersPage},
+		{Method: "POST", Path: "/users", Name: "addUserForm", Summary: "Add an account.", Tag: "ui", Handle: s.addUserForm},
+		{Method: "POST", Path: "/users/{email}/disable", Name: "disableUserForm", Summary: "Disable an account.", Tag: "ui", Handle: s.disableUserForm},
+	}
+}

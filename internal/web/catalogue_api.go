@@ -1,0 +1,217 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/metersec/metersec/internal/catalogue"
+)
+
+func (s *Server) apiListModels(w http.ResponseWriter, r *http.Request) error {
+	f, err := catalogueFilter(r)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Catalogue.ListModels(r.Context(), callerOf(r), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(ms))
+}
+
+func (s *Server) apiCreateModel(w http.ResponseWriter, r *http.Request) error {
+	var in catalogue.ModelInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Catalogue.CreateModel(r.Context(), callerOf(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) apiGetModel(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := queryDate(r, "date")
+	if err != nil {
+		return err
+	}
+	m, err := s.Catalogue.GetModel(r.Context(), callerOf(r), id, d)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiUpdateModel(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in catalogue.ModelUpdate
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Catalogue.UpdateModel(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) apiListFirmware(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := queryDate(r, "date")
+	if err != nil {
+		return err
+	}
+	fws, err := s.Catalogue.ListFirmware(r.Context(), callerOf(r), id, d)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(fws))
+}
+
+func (s *Server) apiAddFirmware(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in catalogue.FirmwareInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f, err := s.Catalogue.AddFirmware(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, f)
+}
+
+func (s *Server) apiUpdateFirmware(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in catalogue.FirmwareUpdate
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f, err := s.Catalogue.UpdateFirmware(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, f)
+}
+
+func (s *Server) apiListCertificates(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := queryDate(r, "date")
+	if err != nil {
+		return err
+	}
+	cs, err := s.Catalogue.ListCertificates(r.Context(), callerOf(r), id, d)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(cs))
+}
+
+func (s *Server) apiAddCertificate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in catalogue.CertificateInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.Catalogue.AddCertificate(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) apiUpdateCertificate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in catalogue.CertificateUpdate
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.Catalogue.UpdateCertificate(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiWithdrawCertificate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	// The body is required: a withdrawal carries its reason.
+	var in catalogue.Withdrawal
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.Catalogue.WithdrawCertificate(r.Context(), callerOf(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiImportCatalogue(w http.ResponseWriter, r *http.Request) error {
+	opts, err := importOptions(r.URL.Query().Get("classification"))
+	if err != nil {
+		return err
+	}
+	body, err := uploadBody(w, r, maxCatalogueUpload)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	res, err := s.Catalogue.Import(r.Context(), callerOf(r), body, opts)
+	if err != nil {
+		return tooLarge(err)
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) apiExportCatalogue(w http.ResponseWriter, r *http.Request) error {
+	f, err := catalogueFilter(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="catalogue.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = s.Catalogue.Export(r.Context(), callerOf(r), w, f)
+	return err
+}
+
+func (s *Server) apiCertReport(w http.ResponseWriter, r *http.Request) error {
+	d, err := queryDate(r, "date")
+	if err != nil {
+		return err
+	}
+	rep, err := s.Catalogue.CertReport(r.Context(), callerOf(r), d)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}

@@ -1,0 +1,40 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/metersec/metersec/internal/delivery"
+)
+
+func (s *Server) deliveryRoutes() []Route {
+	return []Route{
+		{Method: "GET", Path: "/api/v1/webhooks", Name: "listWebhooks", Summary: "Your organisation's webhook endpoints.", Tag: "delivery",
+			API: true, Response: listOf([]delivery.Endpoint{}), Handle: s.apiListWebhooks},
+		{Method: "POST", Path: "/api/v1/webhooks", Name: "addWebhook", Summary: "Add a webhook endpoint for your organisation; the signing secret is in this response only.",
+			Tag: "delivery", API: true, Request: delivery.NewEndpoint{}, Response: newWebhook{}, Status: http.StatusCreated, Handle: s.apiAddWebhook},
+		{Method: "POST", Path: "/api/v1/webhooks/{id}/disable", Name: "disableWebhook", Summary: "Stop sending to an endpoint.", Tag: "delivery",
+			API: true, Response: delivery.Endpoint{}, Handle: s.apiDisableWebhook},
+		{Method: "POST", Path: "/api/v1/webhooks/{id}/rotate-secret", Name: "rotateWebhookSecret", Summary: "Issue a new signing secret; for 24 hours calls carry both signatures.",
+			Tag: "delivery", API: true, Response: map[string]string{}, Handle: s.apiRotateWebhook},
+		{Method: "POST", Path: "/api/v1/webhooks/{id}/ping", Name: "pingWebhook", Summary: "Queue a test delivery to an endpoint.", Tag: "delivery",
+			API: true, Status: http.StatusAccepted, Handle: s.apiPingWebhook},
+		{Method: "GET", Path: "/api/v1/deliveries", Name: "recordDeliveries", Summary: "Delivery progress of the notices about one record, as far as you may see it.",
+			Tag: "delivery", API: true, Params: []Param{{Name: "record_kind", Required: true}, {Name: "record_id", Required: true}},
+			Response: listOf([]delivery.Delivery{}), Handle: s.apiRecordDeliveries},
+		{Method: "GET", Path: "/api/v1/deliveries/queue", Name: "deliveryQueue", Summary: "Jobs not yet delivered, by channel and state (operators).",
+			Tag: "delivery", API: true, Response: listOf([]delivery.QueueRow{}), Handle: s.apiDeliveryQueue},
+		{Method: "GET", Path: "/api/v1/deliveries/problems", Name: "deliveryProblems", Summary: "Jobs that failed and are not delivered, newest first (operators).",
+			Tag: "delivery", API: true, Params: []Param{{Name: "dead", Description: "true for dead jobs only"}, {Name: "before"}},
+			Response: listOf([]delivery.Delivery{}), Handle: s.apiDeliveryProblems},
+		{Method: "POST", Path: "/api/v1/deliveries/{id}/retry", Name: "retryDelivery", Summary: "Put a failed job back in the queue (operators).",
+			Tag: "delivery", API: true, Status: http.StatusNoContent, Handle: s.apiRetryDelivery},
+
+		{Method: "GET", Path: "/webhooks", Name: "webhooksPage", Summary: "Webhook endpoints.", Tag: "ui", Handle: s.webhooksPage},
+		{Method: "POST", Path: "/webhooks", Name: "addWebhookForm", Summary: "Add a webhook endpoint.", Tag: "ui", Handle: s.addWebhookForm},
+		{Method: "POST", Path: "/webhooks/{id}/disable", Name: "disableWebhookForm", Summary: "Disable an endpoint.", Tag: "ui", Handle: s.disableWebhookForm},
+		{Method: "POST", Path: "/webhooks/{id}/rotate-secret", Name: "rotateWebhookForm", Summary: "Rotate an endpoint's secret.", Tag: "ui", Handle: s.rotateWebhookForm},
+		{Method: "POST", Path: "/webhooks/{id}/ping", Name: "pingWebhookForm", Summary: "Send a test delivery.", Tag: "ui", Handle: s.pingWebhookForm},
+		{Method: "GET", Path: "/deliveries", Name: "deliveriesPage", Summary: "The delivery queue.", Tag: "ui", Handle: s.deliveriesPage},
+		{Method: "POST", Path: "/deliveries/{id}/retry", Name: "retryDeliveryForm", Summary: "Retry a failed delivery.", Tag: "ui", Handle: s.retryDeliveryForm},
+	}
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/report"
+)
+
+type reportsData struct {
+	Reports    []report.Report
+	Filter     report.Filter
+	FilterKind string
+	MayRun     bool
+	LastMonth  string
+	Runs       []report.Run
+}
+
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
+	f, err := reportFilter(r)
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	rs, err := s.Reports.List(r.Context(), c, f)
+	if err != nil {
+		return err
+	}
+	d := reportsData{Reports: rs, Filter: f, FilterKind: string(f.Kind), MayRun: report.MayRun(c),
+		LastMonth: report.MonthAt(time.Now().In(report.London)).Add(-1).String()}
+	if d.MayRun {
+		if d.Runs, err = s.Reports.Runs(r.Context(), c, 24); err != nil {
+			return err
+		}
+	}
+	return s.render(w, r, http.StatusOK, "reports", s.newPage(r, "Reports", d))
+}
+
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rep, err := s.Reports.Get(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "report", s.newPage(r, rep.Reference, rep))
+}
+
+type standingSection struct {
+	report.Section
+	SVG template.HTML
+}
+
+type standingData struct {
+	Report    *report.Report
+	Notes     []string
+	Sections  []standingSection
+	All       []report.Report
+	LastMonth string
+	MayRun    bool
+}
+
+// standingPage shows a stored standing report (the newest the caller may
+// see, or ?id=), laid out again from its own JSON file, with its charts.
+func (s *Server) standingPage(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	if !c.IsSSC() && !c.System {
+		return errs.E(errs.Forbidden, "the standing reports are for the SSC")
+	}
+	f := report.Filter{Kind: report.StandingKind}
+	if m := r.URL.Query().Get("month"); m != "" {
+		month, err := report.ParseMonth(m)
+		if err != nil {
+			return errs.FieldError("month", "%v", err)
+		}
+		f.Month = month
+	}
+	all, err := s.Reports.List(r.Context(), c, f)
+	if err != nil {
+		return err
+	}
+	d := standingData{All: all, MayRun: report.MayRun(c), LastMonth: report.MonthAt(time.Now().In(report.London)).Add(-1).String()}
+	var id int64
+	if v := r.URL.Query().Get("id"); v != "" {
+		if id, err = strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
+			return errs.FieldError("id", "must be a positive whole number")
+		}
+	} else if len(all) > 0 {
+		id = all[0].ID
+	}
+	if id != 0 {
+		v, err := s.Reports.StandingReport(r.Context(), c, id)
+		if err != nil {
+			return err
+		}
+		d.Report, d.Notes = &v.Report, v.Notes
+		for _, sec := range v.Sections {
+			ss := standingSection{Section: sec}
+			if sec.Chart != nil {
+				ss.SVG = template.HTML(report.SVG(sec.Chart))
+			}
+			d.Sections = append(d.Sections, ss)
+		}
+	}
+	return s.render(w, r, http.StatusOK, "report_standing", s.newPage(r, "Standing reports", d))
+}

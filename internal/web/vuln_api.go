@@ -1,0 +1,213 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/metersec/metersec/internal/advisory"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/vuln"
+)
+
+func (s *Server) apiListVulns(w http.ResponseWriter, r *http.Request) error {
+	f, err := vulnFilter(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.Vulns.List(r.Context(), callerOf(r), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(l))
+}
+
+func (s *Server) apiReportVuln(w http.ResponseWriter, r *http.Request) error {
+	var in vuln.NewVulnerability
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.Vulns.Report(r.Context(), callerOf(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+// importOptions reads the options of a CSAF import from the query.
+func csafImportOptions(r *http.Request) (vuln.ImportOptions, error) {
+	q := r.URL.Query()
+	opt := vuln.ImportOptions{Manufacturer: q.Get("manufacturer"), DryRun: q.Get("dry_run") == "true",
+		MaterialityRationale: q.Get("rationale")}
+	switch q.Get("material") {
+	case "":
+	case "true", "false":
+		m := q.Get("material") == "true"
+		opt.Material = &m
+	default:
+		return opt, errs.FieldError("material", "must be true or false")
+	}
+	return opt, nil
+}
+
+func (s *Server) apiImportCSAF(w http.ResponseWriter, r *http.Request) error {
+	opt, err := csafImportOptions(r)
+	if err != nil {
+		return err
+	}
+	body, err := uploadBody(w, r, advisory.MaxCSAFSize+1)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	res, err := s.Vulns.ImportCSAF(r.Context(), callerOf(r), body, opt)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if opt.DryRun {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, res)
+}
+
+func (s *Server) apiVulnOverview(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.Vulns.Overview(r.Context(), callerOf(r), time.Now())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) apiVulnInbox(w http.ResponseWriter, r *http.Request) error {
+	in, err := s.Vulns.Inbox(r.Context(), callerOf(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, in)
+}
+
+func (s *Server) apiGetVuln(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.Vulns.Open(r.Context(), callerOf(r), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) apiUpdateVuln(w http.ResponseWriter, r *http.Request) error {
+	var in vuln.Update
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.Vulns.Update(r.Context(), callerOf(r), r.PathValue("ref"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) apiVulnEvent(w http.ResponseWriter, r *http.Request) error {
+	var in vuln.TransitionInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.Vulns.Transition(r.Context(), callerOf(r), r.PathValue("ref"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) apiVulnRecipients(w http.ResponseWriter, r *http.Request) error {
+	rs, err := s.Vulns.Recipients(r.Context(), callerOf(r), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		// An empty list must not tell someone who may not see the
+		// vulnerability that it exists.
+		if _, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref")); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, listOf(rs))
+}
+
+func (s *Server) apiVulnTimeline(w http.ResponseWriter, r *http.Request) error {
+	es, err := s.Vulns.Timeline(r.Context(), callerOf(r), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if len(es) == 0 {
+		if _, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref")); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, listOf(es))
+}
+
+func (s *Server) apiVulnAck(w http.ResponseWriter, r *http.Request) error {
+	var in vuln.AckInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	rec, err := s.Vulns.Acknowledge(r.Context(), callerOf(r), r.PathValue("ref"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) apiVulnPlans(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.Vulns.Plans(r.Context(), callerOf(r), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		if _, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref")); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, listOf(ps))
+}
+
+func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request) error {
+	var in vuln.PlanInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.Vulns.SavePlan(r.Context(), callerOf(r), r.PathValue("ref"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiPlanEvent(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in vuln.PlanEventInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.Vulns.PlanTransition(r.Context(), callerOf(r), r.PathValue("ref"), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+// exportCSAF serves the advisory as a download, for the API and the UI.
+func (s *Server) exportCSAF(w http.ResponseWriter, r *http.Request) error {
+	doc, name, err := s.Vulns.ExportCSAF(r.Context(), callerOf(r), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, err = w.Write(doc)
+	return err
+}

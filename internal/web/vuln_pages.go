@@ -1,0 +1,451 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/metersec/metersec/internal/advisory"
+	"github.com/metersec/metersec/internal/delivery"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/vuln"
+)
+
+// Pages.
+
+type vulnsData struct {
+	Items     []vuln.Summary
+	Filter    vuln.Filter
+	States    []sec.VulnState
+	MayReport bool
+	IsSSC     bool
+	CSRF      string
+}
+
+// mayReport asks the vulnerability service whether the caller may report.
+func mayReport(r *http.Request) bool { return vuln.MayReport(callerOf(r)) }
+
+func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request) error {
+	f, err := vulnFilter(r)
+	if err != nil {
+		return err
+	}
+	items, err := s.Vulns.List(r.Context(), callerOf(r), f)
+	if err != nil {
+		return err
+	}
+	pg := s.newPage(r, "Vulnerabilities", nil)
+	pg.Data = vulnsData{Items: items, Filter: f, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+	return s.render(w, r, http.StatusOK, "vulns", pg)
+}
+
+// vulnFormData fills the report and edit forms.
+type vulnFormData struct {
+	CSRF           string
+	New            bool
+	Ref            string
+	Title          string
+	Description    string
+	Mitigation     string
+	Manufacturer   string
+	Affected       string
+	CVSS           string
+	CVEs           string
+	Material       string // "", "true", "false"
+	Rationale      string
+	Classification string
+	DiscoveredOn   string
+	Reason         string
+	Classes        []sec.Classification
+	IsManufacturer bool
+}
+
+func (s *Server) newVulnPage(w http.ResponseWriter, r *http.Request) error {
+	if !mayReport(r) {
+		return errs.E(errs.Forbidden, "vulnerabilities are reported by manufacturers, Suppliers, the DCC and the SSC")
+	}
+	pg := s.newPage(r, "Report a vulnerability", nil)
+	pg.Data = vulnFormData{CSRF: pg.CSRF, New: true, Classification: "AMBER", Classes: sec.Classifications,
+		IsManufacturer: callerOf(r).Has(sec.RoleManufacturer)}
+	return s.render(w, r, http.StatusOK, "vuln_form", pg)
+}
+
+func formData(r *http.Request) vulnFormData {
+	r.ParseForm()
+	g := r.PostFormValue
+	return vulnFormData{Title: g("title"), Description: g("description"), Mitigation: g("mitigation"), Manufacturer: g("manufacturer"),
+		Affected: g("affected"), CVSS: g("cvss"), CVEs: g("cves"), Material: g("material"), Rationale: g("materiality_rationale"),
+		Classification: g("classification"), DiscoveredOn: g("discovered_on"), Reason: g("reason"), Classes: sec.Classifications,
+		IsManufacturer: callerOf(r).Has(sec.RoleManufacturer)}
+}
+
+func splitCVEs(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+}
+
+func (s *Server) reportVulnForm(w http.ResponseWriter, r *http.Request) error {
+	fd := formData(r)
+	fd.New = true
+	in := vuln.NewVulnerability{Title: fd.Title, Description: fd.Description, Mitigation: fd.Mitigation, Manufacturer: fd.Manufacturer,
+		CVSS: fd.CVSS, CVEs: splitCVEs(fd.CVEs), MaterialityRationale: fd.Rationale, Classification: fd.Classification}
+	err := func() error {
+		var err error
+		if in.Affected, err = vuln.ParseAffectedLines(fd.Affected); err != nil {
+			return err
+		}
+		if fd.Material != "" {
+			m := fd.Material == "true"
+			in.Material = &m
+		}
+		if fd.DiscoveredOn != "" {
+			if in.DiscoveredOn, err = sec.ParseDate(fd.DiscoveredOn); err != nil {
+				return errs.FieldError("discovered_on", "%v", err)
+			}
+		}
+		v, err := s.Vulns.Report(r.Context(), callerOf(r), in)
+		if err != nil {
+			return err
+		}
+		return s.redirect(w, r, "/vulnerabilities/"+v.Ref, "Reported as "+v.Ref+".")
+	}()
+	if err == nil {
+		return nil
+	}
+	if e := errs.As(err); e.Code != errs.Invalid {
+		return err
+	}
+	pg := s.newPage(r, "Report a vulnerability", nil)
+	fd.CSRF = pg.CSRF
+	pg.Data = fd
+	pg.formErrors(err)
+	return s.render(w, r, s.problemFor(r, err).Status, "vuln_form", pg)
+}
+
+func (s *Server) editVulnPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(v.Actors, func(a sec.Actor) bool {
+		return a == sec.ActorReporter || a == sec.ActorManufacturer || a == sec.ActorSSC
+	}) {
+		return errs.E(errs.Forbidden, "only the reporter, the manufacturer and the SSC may change %s", v.Ref)
+	}
+	pg := s.newPage(r, "Change "+v.Ref, nil)
+	pg.Data = vulnFormData{CSRF: pg.CSRF, Ref: v.Ref, Title: v.Title, Description: v.Description, Mitigation: v.Mitigation,
+		Affected: vuln.FormatAffected(v.Affected), CVSS: cvssText(v.CVSS), CVEs: strings.Join(v.CVEs, ", "),
+		Classification: string(v.Classification), DiscoveredOn: v.DiscoveredOn.String(), Classes: sec.Classifications}
+	return s.render(w, r, http.StatusOK, "vuln_form", pg)
+}
+
+func cvssText(c *advisory.CVSS) string {
+	if c == nil {
+		return ""
+	}
+	return c.Vector
+}
+
+func (s *Server) updateVulnForm(w http.ResponseWriter, r *http.Request) error {
+	ref := r.PathValue("ref")
+	fd := formData(r)
+	fd.Ref = ref
+	err := func() error {
+		affected, err := vuln.ParseAffectedLines(fd.Affected)
+		if err != nil {
+			return err
+		}
+		cves := splitCVEs(fd.CVEs)
+		in := vuln.Update{Title: &fd.Title, Description: &fd.Description, Mitigation: &fd.Mitigation, CVSS: &fd.CVSS,
+			CVEs: &cves, Classification: &fd.Classification, Reason: fd.Reason, Affected: &affected}
+		if fd.DiscoveredOn != "" {
+			d, err := sec.ParseDate(fd.DiscoveredOn)
+			if err != nil {
+				return errs.FieldError("discovered_on", "%v", err)
+			}
+			in.DiscoveredOn = &d
+		}
+		if _, err := s.Vulns.Update(r.Context(), callerOf(r), ref, in); err != nil {
+			return err
+		}
+		return s.redirect(w, r, "/vulnerabilities/"+url.PathEscape(strings.ToUpper(ref)), "Saved.")
+	}()
+	if err == nil {
+		return nil
+	}
+	if e := errs.As(err); e.Code != errs.Invalid {
+		return err
+	}
+	pg := s.newPage(r, "Change "+ref, nil)
+	fd.CSRF = pg.CSRF
+	pg.Data = fd
+	pg.formErrors(err)
+	return s.render(w, r, s.problemFor(r, err).Status, "vuln_form", pg)
+}
+
+// action is a lifecycle button.
+type action struct {
+	Event     string
+	Label     string
+	NeedsNote bool
+}
+
+var eventLabels = map[sec.VulnEvent]string{
+	sec.VulnEventTriage:           "Judge material (triage)",
+	sec.VulnEventMarkNotMaterial:  "Judge not material and close",
+	sec.VulnEventNotifySSC:        "Record that the SSC has been notified",
+	sec.VulnEventStartRemediation: "Start remediation",
+	sec.VulnEventRectify:          "Mark rectified",
+	sec.VulnEventMitigate:         "Mark mitigated",
+	sec.VulnEventClose:            "Close",
+	sec.VulnEventReopen:           "Reopen",
+}
+
+type vulnData struct {
+	V          vuln.Vulnerability
+	Recipients []vuln.Recipient
+	Timeline   []vuln.Event
+	Plans      []vuln.Plan
+	Actions    []action
+	Own        []vuln.Recipient // the caller's organisation's rows
+	MayAck     bool
+	MayPlan    bool
+	OwnPlan    *vuln.Plan
+	MayEdit    bool
+	Devices    int64 // over the Supplier rows the caller sees
+	Statements []vuln.Statement
+	CSRF       string
+	Today      string
+}
+
+func (s *Server) vulnPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showVuln(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) showVuln(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
+	c := callerOf(r)
+	ref := r.PathValue("ref")
+	var v vuln.Vulnerability
+	var err error
+	if formErr == nil {
+		v, err = s.Vulns.Open(r.Context(), c, ref)
+	} else {
+		v, err = s.Vulns.Get(r.Context(), c, ref)
+	}
+	if err != nil {
+		return err
+	}
+	d := vulnData{V: v, Statements: vuln.Statements, Today: time.Now().UTC().Format("2006-01-02")}
+	if d.Recipients, err = s.Vulns.Recipients(r.Context(), c, v.Ref); err != nil {
+		return err
+	}
+	if d.Timeline, err = s.Vulns.Timeline(r.Context(), c, v.Ref); err != nil {
+		return err
+	}
+	if d.Plans, err = s.Vulns.Plans(r.Context(), c, v.Ref); err != nil {
+		return err
+	}
+	for _, rec := range d.Recipients {
+		if rec.Org.Code == c.OrgCode && rec.NotifiedAt != nil {
+			d.Own = append(d.Own, rec)
+			d.MayAck = !v.State.IsClosed()
+		}
+		if rec.Role == vuln.RoleSupplier && rec.Active {
+			d.Devices += rec.Devices
+		}
+	}
+	for _, a := range v.Actors {
+		switch a {
+		case sec.ActorSupplier, sec.ActorDCC:
+			d.MayPlan = !v.State.IsClosed() && v.Material != nil && *v.Material
+		case sec.ActorReporter, sec.ActorManufacturer, sec.ActorSSC:
+			d.MayEdit = !v.State.IsClosed()
+		}
+	}
+	for i := range d.Plans {
+		if d.Plans[i].Owner.Code == c.OrgCode {
+			d.OwnPlan = &d.Plans[i]
+		}
+	}
+	for _, e := range v.Events {
+		_, needs := map[sec.VulnEvent]bool{sec.VulnEventTriage: true, sec.VulnEventMarkNotMaterial: true, sec.VulnEventReopen: true}[e]
+		d.Actions = append(d.Actions, action{Event: string(e), Label: eventLabels[e], NeedsNote: needs})
+	}
+	pg := s.newPage(r, v.Ref+": "+v.Title, nil)
+	d.CSRF = pg.CSRF
+	pg.Data = d
+	if formErr != nil {
+		pg.formErrors(formErr)
+	}
+	return s.render(w, r, status, "vuln", pg)
+}
+
+// formResult re-renders the vulnerability page with the problem when a form
+// was refused for its content or the state, and passes other errors on.
+func (s *Server) formResult(w http.ResponseWriter, r *http.Request, err error, flash string) error {
+	if err == nil {
+		return s.redirect(w, r, "/vulnerabilities/"+url.PathEscape(strings.ToUpper(r.PathValue("ref"))), flash)
+	}
+	switch errs.CodeOf(err) {
+	case errs.Invalid, errs.Conflict, errs.Forbidden:
+		// The page shows only what the caller may see, and a 404 stays a
+		// 404 (Get inside showVuln).
+		return s.showVuln(w, r, s.problemFor(r, err).Status, err)
+	}
+	return err
+}
+
+func (s *Server) vulnEventForm(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.Vulns.Transition(r.Context(), callerOf(r), r.PathValue("ref"),
+		vuln.TransitionInput{Event: sec.VulnEvent(r.PostFormValue("event")), Note: r.PostFormValue("note")})
+	return s.formResult(w, r, err, "Done.")
+}
+
+func (s *Server) ackForm(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.Vulns.Acknowledge(r.Context(), callerOf(r), r.PathValue("ref"),
+		vuln.AckInput{Statement: vuln.Statement(r.PostFormValue("statement")), Justification: r.PostFormValue("justification")})
+	return s.formResult(w, r, err, "Acknowledged.")
+}
+
+func formDate(r *http.Request, field string) (sec.Date, error) {
+	return optDate(field, r.PostFormValue(field))
+}
+
+func (s *Server) planForm(w http.ResponseWriter, r *http.Request) error {
+	d, err := formDate(r, "declared_completion")
+	if err == nil {
+		_, err = s.Vulns.SavePlan(r.Context(), callerOf(r), r.PathValue("ref"),
+			vuln.PlanInput{Steps: r.PostFormValue("steps"), DeclaredCompletion: d, Submit: r.PostFormValue("submit") == "true"})
+	}
+	flash := "Plan saved as a draft."
+	if r.PostFormValue("submit") == "true" {
+		flash = "Plan submitted to the SSC."
+	}
+	return s.formResult(w, r, err, flash)
+}
+
+func (s *Server) planEventForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	in := vuln.PlanEventInput{Event: sec.PlanEvent(r.PostFormValue("event")), Steps: r.PostFormValue("steps"),
+		Reason: r.PostFormValue("reason"), Note: r.PostFormValue("note")}
+	if in.DeclaredCompletion, err = formDate(r, "declared_completion"); err == nil {
+		if in.NextUpdateDue, err = formDate(r, "next_update_due"); err == nil {
+			_, err = s.Vulns.PlanTransition(r.Context(), callerOf(r), r.PathValue("ref"), id, in)
+		}
+	}
+	return s.formResult(w, r, err, "Plan "+strings.ReplaceAll(string(in.Event), "_", " ")+": done.")
+}
+
+func (s *Server) importCSAFForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, advisory.MaxCSAFSize+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		if mbe := new(http.MaxBytesError); errors.As(err, &mbe) {
+			return errs.E(errs.TooLarge, "the file is larger than %d MiB", advisory.MaxCSAFSize>>20)
+		}
+		return errs.E(errs.Invalid, "send the advisory as a file in a form")
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return errs.FieldError("file", "choose a CSAF JSON file")
+	}
+	defer file.Close()
+	body, err := openUpload(file, true)
+	if err != nil {
+		return err
+	}
+	opt := vuln.ImportOptions{Manufacturer: r.FormValue("manufacturer")}
+	res, err := s.Vulns.ImportCSAF(r.Context(), callerOf(r), body, opt)
+	if err != nil {
+		if c := errs.CodeOf(err); c == errs.Invalid || c == errs.TooLarge {
+			items, lerr := s.Vulns.List(r.Context(), callerOf(r), vuln.Filter{})
+			if lerr != nil {
+				return lerr
+			}
+			pg := s.newPage(r, "Vulnerabilities", nil)
+			pg.Data = vulnsData{Items: items, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+			pg.formErrors(err)
+			return s.render(w, r, s.problemFor(r, err).Status, "vulns", pg)
+		}
+		return err
+	}
+	msg := "Imported as " + res.Vulnerability.Ref + "."
+	if n := len(res.Report.Unmapped); n > 0 {
+		msg += " " + strconv.Itoa(n) + " products could not be mapped: see the import report."
+	}
+	return s.redirect(w, r, "/vulnerabilities/"+res.Vulnerability.Ref, msg)
+}
+
+func (s *Server) vulnOverviewPage(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.Vulns.Overview(r.Context(), callerOf(r), time.Now())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "vuln_overview", s.newPage(r, "Vulnerability overview", o))
+}
+
+type inboxData struct {
+	Vulns   vuln.InboxSummary
+	Notices []delivery.InboxNotice
+	Unread  int
+	CSRF    string
+}
+
+// inboxPage is the organisation's inbox: its notices (delivery's, with the
+// caller's read marks) and the vulnerabilities it was told of, with what it
+// still owes.
+func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	in, err := s.Vulns.Inbox(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	d := inboxData{Vulns: in}
+	if c.UserID != 0 && c.OrgID != 0 {
+		box := s.Delivery
+		if d.Notices, err = box.Inbox(r.Context(), c, delivery.InboxFilter{Limit: 50}); err != nil {
+			return err
+		}
+		if d.Unread, err = box.UnreadCount(r.Context(), c); err != nil {
+			return err
+		}
+	}
+	pg := s.newPage(r, "Inbox", nil)
+	d.CSRF = pg.CSRF
+	pg.Data = d
+	return s.render(w, r, http.StatusOK, "vuln_inbox", pg)
+}
+
+func (s *Server) markAllReadForm(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.Delivery.MarkAllRead(r.Context(), callerOf(r))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/inbox", strconv.Itoa(n)+" notices marked read.")
+}
+
+func (s *Server) openNotice(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	box := s.Delivery
+	n, err := box.Notice(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	if _, err := box.MarkRead(r.Context(), callerOf(r), id); err != nil {
+		return err
+	}
+	to := n.Link
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") {
+		to = "/inbox" // only links within metersec
+	}
+	return s.redirect(w, r, to, "")
+}
