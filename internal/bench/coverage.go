@@ -186,10 +186,7 @@ func BuildWorld(ctx context.Context, db *store.DB, o WorldOptions, progress func
 	// round the ring, from 1,000 days before its churn: what coverage on a
 	// past day reads besides the Devices (issue 13).
 	t0 = time.Now()
-	prev := "date(d.supply_start, '-1000 days')"
-	if db.Dialect == store.Postgres {
-		prev = "d.supply_start - 1000"
-	}
+	prev := db.Dialect.AddDays("d.supply_start", "-1000")
 	if err := db.Write(ctx, sys, func(tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO supply_periods (device_id, start, "end", supplier_id)
 			SELECT d.id, %s, d.supply_start, %d + (d.supplier_id - %d + 1) %% %d FROM devices d WHERE d.inherited`, prev, supBase, supBase, benchSuppliers))

@@ -412,3 +412,27 @@ func (tx *Tx) DropSecondaryIndexes(ctx context.Context, table string) (rebuild f
 		return nil
 	}, nil
 }
+
+// ServerProcesses lists the operating-system processes of the database
+// server serving this database (PostgreSQL's backends), for tools that tune
+// them, such as the load test's priorities. SQLite runs inside this process:
+// none.
+func (db *DB) ServerProcesses(ctx context.Context) ([]int, error) {
+	if db.Dialect != Postgres {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var pids []int
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			return nil, err
+		}
+		pids = append(pids, pid)
+	}
+	return pids, rows.Err()
+}
