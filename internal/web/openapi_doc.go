@@ -147,10 +147,11 @@ var paramTypesByOp = map[string]map[string]any{
 	"listModels.type":            enumSchema("sec.DeviceType"),
 	"exportCatalogue.type":       enumSchema("sec.DeviceType"),
 
-	"listReports.kind":          enumSchema("report.Kind"),
-	"listStandingItems.kind":    enumSchema("meeting.StandingKind"),
-	"listVulnerabilities.state": enumSchema("sec.VulnState"),
-	"listMeetingActions.status": enumSchema("sec.ActionState"),
+	"listReports.kind":             enumSchema("report.Kind"),
+	"listStandingItems.kind":       enumSchema("meeting.StandingKind"),
+	"listVulnerabilities.state":    enumSchema("sec.VulnState"),
+	"listMeetingActions.status":    enumSchema("sec.ActionState"),
+	"listImpracticabilities.state": enumSchema("sec.ImpracticableState"),
 }
 
 // plainSets are closed sets whose values are plain strings in the code, not

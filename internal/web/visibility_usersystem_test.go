@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"slices"
 
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/usersystem"
@@ -42,6 +43,21 @@ func seedUserSystems(w *world) {
 	svc := &usersystem.Service{DB: w.db}
 	sscUsers := []int64{w.byRole["ssc"].Caller.UserID, w.byRole["ssc2"].Caller.UserID, w.byRole["secretariat"].Caller.UserID}
 	supA, supB := w.byRole["supplierA"].Caller, w.byRole["supplierB"].Caller
+	// A RED User System also names the User's people cleared for RED (the
+	// world may have one for Supplier A: see seedImpracticable).
+	redA := slices.Clone(sscUsers)
+	rows, err := w.db.QueryContext(ctx, "SELECT id FROM users WHERE red_cleared AND org_id = $1 AND disabled_at IS NULL ORDER BY id", supA.OrgID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			w.t.Fatal(err)
+		}
+		redA = append(redA, id)
+	}
+	rows.Close()
 	for _, s := range []struct {
 		key   string
 		user  string
@@ -49,9 +65,9 @@ func seedUserSystems(w *world) {
 		by    *viewer
 		aud   sec.Audience
 	}{
-		{"US1", "SUPA", sec.Red, nil, sec.Audience{Orgs: []int64{supA.OrgID}, Users: sscUsers}},
+		{"US1", "SUPA", sec.Red, nil, sec.Audience{Orgs: []int64{supA.OrgID}, Users: redA}},
 		{"US2", "SUPA", sec.Amber, nil, sec.Audience{Orgs: []int64{supA.OrgID}, Users: sscUsers}},
-		{"US3", "SUPA", sec.Red, nil, sec.Audience{Orgs: []int64{supA.OrgID}, Users: sscUsers}},
+		{"US3", "SUPA", sec.Red, nil, sec.Audience{Orgs: []int64{supA.OrgID}, Users: redA}},
 		{"US4", "", sec.Red, w.byRole["supplierB"], sec.Audience{Orgs: []int64{supB.OrgID}, Users: append([]int64{supB.UserID}, sscUsers...)}},
 	} {
 		c := w.sys
