@@ -18,9 +18,12 @@ func arrangementCmd() *cli.Command {
 	return &cli.Command{
 		Name:    "arrangement",
 		Summary: "G3.20 notification arrangements: list, import, confirm, end, evidence, alerts, impracticable",
-		Help: `Arrangements are the contracts, churn contracts and Letters of Intent between Suppliers,
+		Help: `Arrangements are the contracts, churn contracts and Letters of Intent between Users,
 MAPs and manufacturers, and manufacturers' enrolments in the SSC scheme, that let a
-Supplier be notified of material security vulnerabilities (SEC G3.20).`,
+User be notified of material security vulnerabilities (SEC G3.20). The supplier side is
+the User's: an Energy Supplier, or, in an arrangement with a manufacturer, also a Network
+Party or Other User, which links it to its User Systems (G3.20(a)). Arrangements with a
+MAP are for Energy Suppliers only.`,
 		Subs: []*cli.Command{arrListCmd(), arrShowCmd(), arrImportCmd(), arrConfirmCmd(), arrEndCmd(), arrEvidenceCmd(),
 			arrAlertsCmd(), arrSnapshotCmd(), impracticableCmd()},
 	}

@@ -558,6 +558,8 @@ func (s *Service) check(ctx context.Context, r *resolver, in Input, today sec.Da
 			bad(string(side.side), "no organisation has the code %s", strings.ToUpper(strings.TrimSpace(side.code)))
 		case !RoleOK(side.side, p.roles):
 			bad(string(side.side), "%s must be %s, and does not hold that role", p.code, sideLabels[side.side])
+		case side.side == SideSupplier && SupplierOnly(k, strings.TrimSpace(in.MAP) != "") && !SupplierOK(p.roles):
+			bad(string(side.side), "%s must be an Energy Supplier for an arrangement with a Meter Asset Provider: MAPs provide Devices, which only Energy Suppliers operate; another User makes its arrangement with the manufacturer", p.code)
 		}
 		*side.dst = p
 	}

@@ -24,7 +24,8 @@ import (
 //	L-2025-003,letter_of_intent,BRKP,MAP02,,KLNW/4A1F;AURV/D0EC,"as in the SSC's suggested wording",2025-02-01,2025-02-01,,,,GREEN
 //
 // kind is one of the Kind codes (or "loi", "scheme"); supplier, map and
-// manufacturer are organisation codes, empty where the kind names no such
+// manufacturer are organisation codes (supplier is the User's side: an
+// Energy Supplier, or with a manufacturer also a Network Party or Other User), empty where the kind names no such
 // party; models is "*" for all models, or MODEL codes separated by ";"
 // (MANUFACTURER/MODEL where the row names no manufacturer); legacy is "yes"
 // for a scheme enrolment that takes in models certified before 22 June 2020;

@@ -1,6 +1,7 @@
 // Package arrangement keeps the notification arrangements of SEC G3.20: the
-// contracts, churn contracts and Letters of Intent between Suppliers, Meter
-// Asset Providers and manufacturers, and manufacturers' enrolments in the SSC
+// contracts, churn contracts and Letters of Intent between Users (Suppliers;
+// with a manufacturer, also Network Parties and Other Users, for their User
+// Systems), Meter Asset Providers and manufacturers, and manufacturers' enrolments in the SSC
 // scheme, with their covered models, agreed definition of a material security
 // vulnerability, dates and evidence files. It also raises the alerts they call
 // for (through a Notifier, in-app by default).

@@ -14,8 +14,10 @@ type Kind string
 // The kinds of arrangement the SSC recognises for G3.20 (DOMAIN.md §1,
 // "Contract chain and SSC arrangements").
 const (
-	// SupplierManufacturer is a Supplier's contract directly with a
-	// manufacturer ("arrangements may be made directly with a manufacturer").
+	// SupplierManufacturer is a User's contract directly with a manufacturer
+	// ("arrangements may be made directly with a manufacturer"): a Supplier's,
+	// for its Devices and User Systems, or a Network Party's or Other User's,
+	// for its User Systems (G3.20(a)).
 	SupplierManufacturer Kind = "supplier_manufacturer"
 	// SupplierMAP is a Supplier's contract with a Meter Asset Provider; with
 	// the MAP's own contract with the manufacturer it forms the chain the
@@ -28,8 +30,8 @@ const (
 	// change of supplier (LC50.5). For coverage it links the Supplier to the
 	// MAP like a SupplierMAP contract.
 	Churn Kind = "churn"
-	// LetterOfIntent is a Letter of Intent or MoU between two of a Supplier, a
-	// MAP and a manufacturer, with a definition of "material security
+	// LetterOfIntent is a Letter of Intent or MoU between two of a User (a
+	// Supplier, or with a manufacturer any User), a MAP and a manufacturer, with a definition of "material security
 	// vulnerability" and a commitment to rectify: the SSC accepts it as
 	// reasonable steps (SECAS, 31 Oct 2019), not as a contract.
 	LetterOfIntent Kind = "letter_of_intent"
@@ -87,16 +89,25 @@ const (
 	SideManufacturer Side = "manufacturer"
 )
 
-// sideRoles are the organisation roles that may stand on each side.
+// sideRoles are the organisation roles that may stand on each side. The
+// supplier side is the User's side: any User (G3.20(a) binds Suppliers,
+// Network Parties and Other Users for their User Systems), except where the
+// arrangement is with a Meter Asset Provider (see supplierRoles).
 var sideRoles = map[Side][]sec.OrgRole{
-	SideSupplier:     {sec.LargeSupplier, sec.SmallSupplier},
+	SideSupplier:     sec.UserRoles,
 	SideMAP:          {sec.MAP},
 	SideManufacturer: {sec.Manufacturer},
 }
 
+// supplierRoles stand on the supplier side of an arrangement with a Meter
+// Asset Provider (a Supplier–MAP contract, a churn contract, a Letter of
+// Intent with a MAP): MAPs provide Devices, and only Energy Suppliers operate
+// Devices, so no other User has anything for such an arrangement to cover.
+var supplierRoles = []sec.OrgRole{sec.LargeSupplier, sec.SmallSupplier}
+
 // sideLabels name the sides in messages.
 var sideLabels = map[Side]string{
-	SideSupplier:     "an Energy Supplier",
+	SideSupplier:     "a User (an Energy Supplier, Network Party or Other User)",
 	SideMAP:          "a Meter Asset Provider",
 	SideManufacturer: "a manufacturer",
 }
@@ -152,6 +163,20 @@ func CheckSides(k Kind, supplier, mapSide, manufacturer bool) string {
 // RoleOK reports whether an organisation holding roles may stand on side.
 func RoleOK(side Side, roles []sec.OrgRole) bool {
 	return slices.ContainsFunc(sideRoles[side], func(r sec.OrgRole) bool { return slices.Contains(roles, r) })
+}
+
+// SupplierOnly reports whether the supplier side of an arrangement of kind k
+// must be an Energy Supplier rather than any User: it must when the
+// arrangement is with a Meter Asset Provider (mapNamed, or a kind that always
+// names one).
+func SupplierOnly(k Kind, mapNamed bool) bool {
+	return k == SupplierMAP || k == Churn || mapNamed
+}
+
+// SupplierOK reports whether an organisation holding roles is an Energy
+// Supplier (Large or Small).
+func SupplierOK(roles []sec.OrgRole) bool {
+	return slices.ContainsFunc(supplierRoles, func(r sec.OrgRole) bool { return slices.Contains(roles, r) })
 }
 
 // SchemeBuildStandardFrom is sec.SchemeBuildStandardFrom: what an SSC

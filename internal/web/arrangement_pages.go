@@ -61,7 +61,8 @@ func (s *Server) newArrangementPage(w http.ResponseWriter, r *http.Request) erro
 	in := arrangement.Input{Kind: r.URL.Query().Get("kind")}
 	// Start the form from the caller's own side.
 	switch {
-	case c.OrgHas(sec.LargeSupplier) || c.OrgHas(sec.SmallSupplier) || c.Has(sec.RoleSupplier):
+	case c.OrgHas(sec.LargeSupplier) || c.OrgHas(sec.SmallSupplier) || c.Has(sec.RoleSupplier),
+		c.Has(sec.RoleNetworkParty) || c.Has(sec.RoleOtherUser):
 		in.Supplier = c.OrgCode
 	case c.Has(sec.RoleMAP):
 		in.MAP = c.OrgCode
