@@ -21,7 +21,6 @@ var webRoleChecks = map[string]int{
 	"Server.vulnsPage":            1,
 	"Server.coveragePage":         3,
 	"Server.importCSAFForm":       1,
-	"Server.newArrangementPage":   5,
 	"Server.newVulnPage":          1,
 	"Server.showArrangement":      4,
 	"Server.showAssessment":       5,

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -214,4 +215,21 @@ func StrengthOf(k Kind) Strength {
 		return Steps
 	}
 	return Binding
+}
+
+// DraftFor is a new arrangement's input started from the caller's own side
+// of it: a User (Supplier, Network Party, Other User) on the user side, a MAP
+// or a manufacturer on theirs. The form for a new arrangement starts from it.
+func DraftFor(c access.Caller) Input {
+	var in Input
+	switch {
+	case c.OrgHas(sec.LargeSupplier) || c.OrgHas(sec.SmallSupplier) || c.Has(sec.RoleSupplier),
+		c.Has(sec.RoleNetworkParty) || c.Has(sec.RoleOtherUser):
+		in.Supplier = c.OrgCode
+	case c.Has(sec.RoleMAP):
+		in.MAP = c.OrgCode
+	case c.Has(sec.RoleManufacturer):
+		in.Manufacturer = c.OrgCode
+	}
+	return in
 }

@@ -58,17 +58,9 @@ func (f arrangementForm) Sig(i int) arrangement.SignatureInput {
 func (s *Server) newArrangementPage(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
 	pg := s.newPage(r, "Record an arrangement", nil)
-	in := arrangement.Input{Kind: r.URL.Query().Get("kind")}
 	// Start the form from the caller's own side.
-	switch {
-	case c.OrgHas(sec.LargeSupplier) || c.OrgHas(sec.SmallSupplier) || c.Has(sec.RoleSupplier),
-		c.Has(sec.RoleNetworkParty) || c.Has(sec.RoleOtherUser):
-		in.Supplier = c.OrgCode
-	case c.Has(sec.RoleMAP):
-		in.MAP = c.OrgCode
-	case c.Has(sec.RoleManufacturer):
-		in.Manufacturer = c.OrgCode
-	}
+	in := arrangement.DraftFor(c)
+	in.Kind = r.URL.Query().Get("kind")
 	pg.Data = arrangementForm{CSRF: pg.CSRF, New: true, In: in, Kinds: arrangement.Kinds}
 	return s.render(w, r, http.StatusOK, "arrangement_form", pg)
 }
