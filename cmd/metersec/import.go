@@ -148,7 +148,7 @@ need no more memory than a few.`,
 				return err
 			}
 			return env.Print(res, func(w io.Writer) error {
-				fmt.Fprintf(w, "%d rows: %d Devices created, %d unchanged (%s)\n", res.Rows, res.Created, res.Unchanged, p.rate(res.Rows))
+				fmt.Fprintf(w, "%d rows: %d Devices created, %d MAP changed, %d unchanged (%s)\n", res.Rows, res.Created, res.MAPChanged, res.Unchanged, p.rate(res.Rows))
 				return nil
 			})
 		},

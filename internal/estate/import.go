@@ -49,7 +49,10 @@ var devStageCols = []string{"line", "id", "model_id", "firmware_id", "map_id", "
 // lists the first 100 with their line numbers and counts the rest. Devices
 // already in the estate as the file describes them count as Unchanged, so
 // importing a file twice changes nothing. A Device is installed, and its
-// firmware and its current supply both date from supply_start.
+// firmware and its current supply both date from supply_start. A Device
+// already in the estate that the file names with another MAP changes MAP from
+// the import's day, kept as MAP history (see importMAPChanges), and counts as
+// MAPChanged.
 //
 // A Supplier's users import only their own organisation's Devices; SSC
 // members, the secretariat, administrators and the system import anything.
@@ -133,7 +136,7 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 		// finish counts, refreshes PostgreSQL's statistics, drops the
 		// staging table and records the import.
 		finish := func() error {
-			res.Unchanged = res.Rows - res.Created
+			res.Unchanged = res.Rows - res.Created - res.MAPChanged
 			// PostgreSQL plans the next change (a churn file, typically) from
 			// statistics autovacuum gathers only later: a first load would
 			// leave it planning for an empty estate.
@@ -166,6 +169,9 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			if err := checkDevices(ctx, tx, c, ix, &probs); err != nil {
 				return err
 			}
+			if err := checkMAPChanges(ctx, tx, s.today(tx), &probs); err != nil {
+				return err
+			}
 		}
 		if err := probs.Err(fmt.Sprintf("the file was not imported: %s", plural(int64(probs.Count()), "problem"))); err != nil {
 			return err
@@ -192,6 +198,10 @@ func (s *Service) ImportDevices(ctx context.Context, c access.Caller, r io.Reade
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+		opts.phase("recording MAP changes")
+		if res.MAPChanged, err = importMAPChanges(ctx, tx, og, s.today(tx)); err != nil {
 			return err
 		}
 		opts.phase("updating the portfolio")
@@ -545,6 +555,78 @@ func checkDevices(ctx context.Context, tx *store.Tx, c access.Caller, ix *catalo
 		return errs.Field{Line: int(line), Field: "device_id",
 			Message: fmt.Sprintf("%q: the Device is already in the estate as %s", DeviceIDFromInt64(id).String(), what)}, err
 	})
+}
+
+// mapChangedSQL picks the staged rows of Devices already in the estate (as
+// the same model: another model is a problem of its own) that the file names
+// with another MAP than the estate's.
+const mapChangedSQL = ` FROM ` + devStage + ` s JOIN devices d ON d.id = s.id
+	WHERE d.model_id = s.model_id AND COALESCE(d.map_id, 0) <> COALESCE(s.map_id, 0)`
+
+// checkMAPChanges records a problem for each Device the file moves to
+// another MAP whose current MAP period began on or after day: a MAP change
+// the import records takes effect on day (see importMAPChanges), and MAP
+// periods cannot overlap or go backwards.
+func checkMAPChanges(ctx context.Context, tx *store.Tx, day sec.Date, probs *errs.Collector) error {
+	return collect(ctx, tx, probs, `SELECT s.line, s.id, COALESCE(d.map_since, `+firstKnownSQL+`) AS since`+mapChangedSQL+`
+		AND COALESCE(d.map_since, `+firstKnownSQL+`) >= $1 ORDER BY s.line`, []any{day}, func(r *sqlRows) (errs.Field, error) {
+		var line, id int64
+		var since sec.Date
+		err := r.Scan(&line, &id, &since)
+		return errs.Field{Line: int(line), Field: "map", Message: fmt.Sprintf(
+			"%q: the Device's current MAP ownership began on %s, so a change of MAP recorded today (%s) would overlap it: record it on a later day",
+			DeviceIDFromInt64(id).String(), since, day)}, err
+	})
+}
+
+// importMAPChanges records, for each Device already in the estate that the
+// file names with another MAP, a change of MAP as ChangeMAP does (the old
+// owner's period closed in map_periods, the Device moved between portfolio
+// groups, an audit record) and says how many. The file carries no date for
+// a change of MAP (supply_start dates the Device's supply, not its owner),
+// so, as a single change without an effective date, the change takes effect
+// on the import's day: the MAP the file names is the owner from today.
+// checkMAPChanges has refused the file if a change cannot take effect then.
+// It runs before the new Devices are inserted, so the join finds only
+// Devices that were there already.
+//
+// The changes are read first (a MAP sale moves thousands of Devices, not
+// millions) and then each is applied with moveMAP, so the import keeps the
+// portfolio aggregates exactly as single changes do.
+func importMAPChanges(ctx context.Context, tx *store.Tx, og *orgs, day sec.Date) (int64, error) {
+	type move struct{ id, newMAP int64 }
+	var moves []move
+	err := each(ctx, tx, `SELECT s.id, COALESCE(s.map_id, 0)`+mapChangedSQL+` ORDER BY s.id`, func(r *sqlRows) error {
+		var m move
+		if err := r.Scan(&m.id, &m.newMAP); err != nil {
+			return err
+		}
+		moves = append(moves, m)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	sys := access.SystemCaller("import devices")
+	for _, m := range moves {
+		r, err := loadDevice(ctx, tx, sys, DeviceIDFromInt64(m.id), true)
+		if err != nil {
+			return 0, err
+		}
+		var since sec.Date
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(d.map_since, `+firstKnownSQL+`) FROM devices d WHERE d.id = $1`, m.id).
+			Scan(&since); err != nil {
+			return 0, errs.Wrap(err, "read MAP history")
+		}
+		code := ""
+		if m.newMAP != 0 {
+			code = og.code(m.newMAP)
+		}
+		if err := moveMAP(ctx, tx, r, m.newMAP, code, since, day); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(moves)), nil
 }
 
 func upper(s string) string { return strings.ToUpper(s) }

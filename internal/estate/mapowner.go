@@ -130,47 +130,11 @@ func (s *Service) ChangeMAP(ctx context.Context, c access.Caller, ch MAPChange) 
 		if !eff.After(since) {
 			return errs.FieldError("effective_date", "%s is not after %s, when the Device's current MAP ownership began: MAP periods cannot overlap or go backwards", eff, since)
 		}
-		var old any
-		if r.mapID != 0 {
-			old = r.mapID
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO map_periods (device_id, start, "end", map_id) VALUES ($1, $2, $3, $4)`,
-			r.ID.Int64(), since, eff, old); err != nil {
-			return errs.Wrap(err, "record MAP history")
-		}
-		var next any
-		if newMAP != 0 {
-			next = newMAP
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE devices SET map_id = $1, map_since = $2 WHERE id = $3", next, eff, r.ID.Int64()); err != nil {
-			return errs.Wrap(err, "record MAP")
-		}
-		if r.Status == Installed && r.supplierID != 0 {
-			moved := r
-			moved.mapID = newMAP
-			for _, m := range []struct {
-				row   deviceRow
-				delta int64
-			}{{r, -1}, {moved, 1}} {
-				if err := addDevicePortfolio(ctx, tx, m.row, m.row.firmwareID, m.delta); err != nil {
-					return err
-				}
-				if m.row.Inherited {
-					if err := addInherited(ctx, tx, m.row, m.delta); err != nil {
-						return err
-					}
-				}
-				if err := addEnrolled(ctx, tx, m.row, m.delta); err != nil {
-					return err
-				}
-			}
-		}
 		code := ""
 		if newMAP != 0 {
 			code = strings.ToUpper(strings.TrimSpace(ch.NewMAP))
 		}
-		if err := audit.Record(ctx, tx, "device.map", KindDevice, ch.DeviceID.String(),
-			map[string]any{"map": code, "effective_date": eff, "previous": r.MAP, "previous_since": since}); err != nil {
+		if err := moveMAP(ctx, tx, r, newMAP, code, since, eff); err != nil {
 			return err
 		}
 		r2, err := loadDevice(ctx, tx, access.SystemCaller("read back"), r.ID, false)
@@ -181,6 +145,54 @@ func (s *Service) ChangeMAP(ctx context.Context, c access.Caller, ch MAPChange) 
 		return history(ctx, tx, c, &out)
 	})
 	return out, err
+}
+
+// moveMAP records, in tx, that Device r (as loaded, with its current owner
+// since since) is owned by newMAP (code; 0 and "" for no MAP) from eff: the
+// current owner's period closes the day before eff, the Device moves between
+// portfolio groups when installed, and the change is audited. The caller has
+// checked that eff is after since and newMAP differs from r's.
+func moveMAP(ctx context.Context, tx *store.Tx, r deviceRow, newMAP int64, code string, since, eff sec.Date) error {
+	var old any
+	if r.mapID != 0 {
+		old = r.mapID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO map_periods (device_id, start, "end", map_id) VALUES ($1, $2, $3, $4)`,
+		r.ID.Int64(), since, eff, old); err != nil {
+		return errs.Wrap(err, "record MAP history")
+	}
+	var next any
+	if newMAP != 0 {
+		next = newMAP
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE devices SET map_id = $1, map_since = $2 WHERE id = $3", next, eff, r.ID.Int64()); err != nil {
+		return errs.Wrap(err, "record MAP")
+	}
+	if r.Status == Installed && r.supplierID != 0 {
+		moved := r
+		moved.mapID = newMAP
+		for _, m := range []struct {
+			row   deviceRow
+			delta int64
+		}{{r, -1}, {moved, 1}} {
+			if err := addDevicePortfolio(ctx, tx, m.row, m.row.firmwareID, m.delta); err != nil {
+				return err
+			}
+			if m.row.Inherited {
+				if err := addInherited(ctx, tx, m.row, m.delta); err != nil {
+					return err
+				}
+			}
+			if err := addEnrolled(ctx, tx, m.row, m.delta); err != nil {
+				return err
+			}
+		}
+	}
+	if err := audit.Record(ctx, tx, "device.map", KindDevice, r.ID.String(),
+		map[string]any{"map": code, "effective_date": eff, "previous": r.MAP, "previous_since": since}); err != nil {
+		return err
+	}
+	return nil
 }
 
 func mapName(code string) string {

@@ -112,10 +112,14 @@ func (o ImportOptions) phase(name string) {
 // nothing: Devices already in the estate as the file describes them count as
 // Unchanged.
 type ImportResult struct {
-	Rows      int64  `json:"rows"`
-	Created   int64  `json:"created"`
-	Unchanged int64  `json:"unchanged"`
-	SHA256    string `json:"sha256"`
+	Rows      int64 `json:"rows"`
+	Created   int64 `json:"created"`
+	Unchanged int64 `json:"unchanged"`
+	// MAPChanged counts the Devices already in the estate that the file
+	// names with another MAP: each is recorded as a MAP change (a new MAP
+	// period), as ChangeMAP records one.
+	MAPChanged int64  `json:"map_changed"`
+	SHA256     string `json:"sha256"`
 }
 
 // ChurnResult says what a churn import or a single change did.
