@@ -32,6 +32,11 @@ func TestAssurancePlanSpeed(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("built %d Devices in %s", devices, time.Since(t0).Round(time.Millisecond))
+		// As autovacuum would after a load (the shared server here runs
+		// without it): statistics and the visibility map for the planner.
+		if err := db.SettleBulkLoad(ctx); err != nil {
+			t.Fatal(err)
+		}
 		res, err := RunAssurancePlan(ctx, db, 2027, 5, 0.05)
 		if err != nil {
 			t.Fatal(err)
