@@ -13,6 +13,7 @@ import (
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 func reportCmd() *cli.Command {
@@ -29,7 +30,7 @@ which makes a new version. Reports are stored as generated, with their SHA-256 d
 }
 
 // lastMonth is the most recent month that has ended, UK time.
-func lastMonth() report.Month { return report.MonthAt(time.Now().In(report.London)).Add(-1) }
+func lastMonth() report.Month { return report.MonthAt(time.Now().In(uk.London)).Add(-1) }
 
 type monthFlag struct{ m *report.Month }
 
@@ -251,7 +252,7 @@ a file of YYYY-MM-DD[,name] lines).`,
 			}
 			for mo := time.January; mo <= time.December; mo++ {
 				m := report.Month{Year: year, Month: mo}
-				res.Months = append(res.Months, due{fmt.Sprintf("%04d-%02d", year, int(mo)), sch.Due(m).In(report.London)})
+				res.Months = append(res.Months, due{fmt.Sprintf("%04d-%02d", year, int(mo)), sch.Due(m).In(uk.London)})
 			}
 			return env.Print(res, func(w io.Writer) error {
 				fmt.Fprintf(w, "Schedule %s, UK time.\n", res.Schedule)

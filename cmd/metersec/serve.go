@@ -14,7 +14,6 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
-	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/cli"
@@ -289,7 +288,7 @@ func tasks(db *store.DB, f serveFlags) []schedule.Task {
 		// the month's coverage snapshot. Keyed notices make reruns no-ops.
 		{Name: "coverage alerts", Every: max(f.tick, time.Hour), Run: func(ctx context.Context, now time.Time) error {
 			_, err := coverage.NewService(db).RunAlerts(ctx, access.SystemCaller("scheduler: coverage alerts"),
-				arrangement.UKDay(now), coverage.DefaultAlertSettings())
+				sec.UKDay(now), coverage.DefaultAlertSettings())
 			return err
 		}},
 		// The SSC's monthly mailing and standing report: the estate's

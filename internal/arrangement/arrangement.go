@@ -15,7 +15,6 @@ import (
 	parties "github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
-	"github.com/metersec/metersec/internal/uk"
 )
 
 // RecordKind names arrangements in the audience tables and the audit trail.
@@ -137,19 +136,14 @@ type Service struct {
 
 // NewService returns a service on db with the default release table.
 func NewService(db *store.DB) *Service {
-	return &Service{DB: db, Versions: sec.DefaultVersions(), Today: UKDay}
+	return &Service{DB: db, Versions: sec.DefaultVersions(), Today: sec.UKDay}
 }
-
-// UKDay is the calendar day in the United Kingdom at t: the regime runs on
-// UK time, so an arrangement expiring "on 31 March" expires at the end of
-// that day there.
-func UKDay(t time.Time) sec.Date { return sec.DateOf(uk.Now(t)) }
 
 func (s *Service) today(t time.Time) sec.Date {
 	if s.Today != nil {
 		return s.Today(t)
 	}
-	return UKDay(t)
+	return sec.UKDay(t)
 }
 
 // Filter narrows a listing.

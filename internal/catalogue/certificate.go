@@ -275,7 +275,7 @@ func (s *Service) AddCertificate(ctx context.Context, c access.Caller, modelID i
 		if err != nil {
 			return err
 		}
-		fws, _, err := modelDetail(ctx, tx, m.ID, Today(tx.Now))
+		fws, _, err := modelDetail(ctx, tx, m.ID, sec.UKDay(tx.Now))
 		if err != nil {
 			return err
 		}
@@ -329,7 +329,7 @@ func updateCertificate(ctx context.Context, tx *store.Tx, c Certificate) error {
 
 // fillCertificate sets the firmware list and today's status of c.
 func fillCertificate(ctx context.Context, tx *store.Tx, c *Certificate) error {
-	_, certs, err := modelDetail(ctx, tx, c.ModelID, Today(tx.Now))
+	_, certs, err := modelDetail(ctx, tx, c.ModelID, sec.UKDay(tx.Now))
 	for _, x := range certs {
 		if x.ID == c.ID {
 			c.Firmware, c.Status = x.Firmware, x.Status
@@ -415,7 +415,7 @@ func (s *Service) UpdateCertificate(ctx context.Context, c access.Caller, id int
 		}
 		var ids []int64
 		if in.Firmware != nil {
-			fws, _, err := modelDetail(ctx, tx, m.ID, Today(tx.Now))
+			fws, _, err := modelDetail(ctx, tx, m.ID, sec.UKDay(tx.Now))
 			if err != nil {
 				return err
 			}
@@ -493,7 +493,7 @@ func (s *Service) WithdrawCertificate(ctx context.Context, c access.Caller, id i
 		var p problems
 		d := p.date("date", in.Date, false)
 		if d.IsZero() && len(p) == 0 {
-			d = Today(tx.Now)
+			d = sec.UKDay(tx.Now)
 		}
 		if len(p) == 0 && d.Before(cert.Issued) {
 			p.add("date", "must be on or after the issue date "+cert.Issued.String())

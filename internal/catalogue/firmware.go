@@ -285,7 +285,7 @@ func (s *Service) UpdateFirmware(ctx context.Context, c access.Caller, id int64,
 // fillFirmware sets the certificates and status of f as the model page shows
 // them today.
 func fillFirmware(ctx context.Context, tx *store.Tx, m Model, f *Firmware) error {
-	fws, _, err := modelDetail(ctx, tx, m.ID, Today(tx.Now))
+	fws, _, err := modelDetail(ctx, tx, m.ID, sec.UKDay(tx.Now))
 	for _, x := range fws {
 		if x.ID == f.ID {
 			f.Certificates, f.Status = x.Certificates, x.Status

@@ -181,7 +181,7 @@ func (s *Service) GetModel(ctx context.Context, c access.Caller, id int64, asOf 
 			return err
 		}
 		if asOf.IsZero() {
-			asOf = Today(tx.Now)
+			asOf = sec.UKDay(tx.Now)
 		}
 		m.AsOf = asOf
 		m.Firmware, m.Certificates, err = modelDetail(ctx, tx, m.ID, asOf)

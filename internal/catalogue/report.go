@@ -88,7 +88,7 @@ func (s *Service) CertReport(ctx context.Context, c access.Caller, d sec.Date) (
 		return CertReport{}, errs.E(errs.Forbidden, "the certificate report is for Suppliers, manufacturers, the SSC and the secretariat")
 	}
 	if d.IsZero() {
-		d = Today(s.DB.Now())
+		d = sec.UKDay(s.DB.Now())
 	}
 	rep := CertReport{Date: d, Rows: []ReportRow{}, Suppliers: []SupplierTotal{}}
 	args := access.Args{d}

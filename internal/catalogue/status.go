@@ -2,10 +2,8 @@ package catalogue
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/metersec/metersec/internal/sec"
-	"github.com/metersec/metersec/internal/uk"
 )
 
 // State is where a CPA certificate stands on a date.
@@ -182,7 +180,3 @@ func rankSQL(d string) string {
 		WHEN c.conditional THEN 1
 		ELSE 0 END`
 }
-
-// Today is the UK calendar date at now: "today" for certificate statuses is
-// the UK day.
-func Today(now time.Time) sec.Date { return sec.DateOf(uk.Now(now)) }

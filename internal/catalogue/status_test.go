@@ -112,7 +112,7 @@ func TestToday(t *testing.T) {
 	// 23:30 UTC on 30 June is already 1 July in London (BST).
 	now := time.Date(2024, 6, 30, 23, 30, 0, 0, time.UTC)
 	want := "2024-07-01" // the zone data is embedded (internal/uk): no UTC fallback
-	if got := Today(now).String(); got != want {
-		t.Errorf("Today(%s) = %s, want %s", now, got, want)
+	if got := sec.UKDay(now).String(); got != want {
+		t.Errorf("sec.UKDay(%s) = %s, want %s", now, got, want)
 	}
 }

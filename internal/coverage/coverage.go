@@ -39,14 +39,14 @@ type Service struct {
 // sending alerts through the delivery service.
 func NewService(db *store.DB) *Service {
 	return &Service{DB: db, Settings: sec.DefaultSettings(), Versions: sec.DefaultVersions(), Notifier: arrangement.Delivery{},
-		Today: arrangement.UKDay}
+		Today: sec.UKDay}
 }
 
 func (s *Service) today() sec.Date {
 	if s.Today != nil {
 		return s.Today(time.Now())
 	}
-	return arrangement.UKDay(time.Now())
+	return sec.UKDay(time.Now())
 }
 
 func (s *Service) notifier() arrangement.Notifier {

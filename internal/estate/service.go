@@ -3,7 +3,6 @@ package estate
 import (
 	"time"
 
-	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -14,7 +13,7 @@ import (
 type Service struct {
 	DB *store.DB
 	// Today turns the transaction clock into the day changes take effect on
-	// when a request names none. catalogue.Today (the UK calendar day) by
+	// when a request names none. sec.UKDay (the UK calendar day) by
 	// default.
 	Today func(time.Time) sec.Date
 	// Limits bound the dates callers may give and how many Devices a
@@ -24,7 +23,7 @@ type Service struct {
 
 // NewService is a Service on db.
 func NewService(db *store.DB) *Service {
-	return &Service{DB: db, Today: catalogue.Today, Limits: DefaultLimits()}
+	return &Service{DB: db, Today: sec.UKDay, Limits: DefaultLimits()}
 }
 
 // limits are s.Limits, or the defaults when they were never set.

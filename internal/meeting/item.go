@@ -516,7 +516,7 @@ func (s *Service) MoveAction(ctx context.Context, c access.Caller, id int64, eve
 		}
 		var done any
 		if next == sec.ActionDone {
-			done = sec.DateOf(tx.Now.In(London))
+			done = sec.UKDay(tx.Now)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE meeting_actions SET status = $1, note = $2, completed_on = $3, updated_at = $4 WHERE id = $5",
 			string(next), note, done, tx.Now, id); err != nil {

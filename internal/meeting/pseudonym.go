@@ -12,12 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
-	"github.com/metersec/metersec/internal/uk"
 )
-
-// London is the SSC's time zone: meeting dates and action completions are
-// UK days.
-var London = uk.London
 
 // Pseudonym is the label a party has in public headlines.
 type Pseudonym struct {

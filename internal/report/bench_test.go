@@ -11,6 +11,7 @@ import (
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // nationalPortfolio loads a national-scale estate as the portfolio
@@ -138,7 +139,7 @@ func BenchmarkMonthlyRun(b *testing.B) {
 		b.Logf("%s: loaded %d portfolio rows (%d Devices) in %s", engine, rows, devices, time.Since(start).Round(time.Millisecond))
 		s, rec := NewService(db), &recorder{}
 		s.Notifier = rec
-		first := MonthAt(time.Now().In(London)).Add(-1)
+		first := MonthAt(time.Now().In(uk.London)).Add(-1)
 		next := 0
 		b.Run(string(engine), func(b *testing.B) {
 			var reports int

@@ -168,13 +168,10 @@ type Schedule struct {
 	Holidays Holidays
 }
 
-// London is Europe/London, the regime's clock.
-var London = uk.London
-
 // DefaultSchedule sends on the first working day at 06:00 UK time, with the
 // default bank holidays of England and Wales.
 func DefaultSchedule() Schedule {
-	return Schedule{WorkingDay: 1, At: 6 * time.Hour, Location: London, Holidays: DefaultBankHolidays()}
+	return Schedule{WorkingDay: 1, At: 6 * time.Hour, Location: uk.London, Holidays: DefaultBankHolidays()}
 }
 
 // ParseSchedule reads a schedule's timing, keeping the defaults' location and
@@ -270,7 +267,7 @@ func (s Schedule) Due(m Month) time.Time {
 
 func (s Schedule) location() *time.Location {
 	if s.Location == nil {
-		return London
+		return uk.London
 	}
 	return s.Location
 }

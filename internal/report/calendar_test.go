@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 func TestFirstWorkingDay(t *testing.T) {
@@ -145,10 +146,10 @@ func TestMonth(t *testing.T) {
 	if m.Last() != sec.MustParseDate("2026-10-31") || m.Add(3).String() != "2027-01" || m.Add(-10).String() != "2025-12" {
 		t.Errorf("month arithmetic: last %s, +3 %s, -10 %s", m.Last(), m.Add(3), m.Add(-10))
 	}
-	if got := m.End(London).UTC().Format(time.RFC3339); got != "2026-11-01T00:00:00Z" {
+	if got := m.End(uk.London).UTC().Format(time.RFC3339); got != "2026-11-01T00:00:00Z" {
 		t.Errorf("End = %s", got)
 	}
-	if got := m.Add(-4).End(London).UTC().Format(time.RFC3339); got != "2026-06-30T23:00:00Z" {
+	if got := m.Add(-4).End(uk.London).UTC().Format(time.RFC3339); got != "2026-06-30T23:00:00Z" {
 		t.Errorf("End of June (summer time) = %s", got)
 	}
 	for _, bad := range []string{"", "2026-1", "2026-00", "2026-13", "26-10", "2026/10", "+026-10", "2026-+1", "1999-12", "2026-10-01"} {
@@ -187,7 +188,7 @@ func FuzzParseSchedule(f *testing.F) {
 			t.Errorf("ParseSchedule(%q) = %s, which does not read back (%v)", s, sch, err)
 		}
 		m, _ := ParseMonth("2026-10")
-		if due := sch.Due(m); MonthAt(due.In(London)) != m.Add(1) {
+		if due := sch.Due(m); MonthAt(due.In(uk.London)) != m.Add(1) {
 			t.Errorf("%s: due %s is not in the next month", sch, due)
 		}
 	})

@@ -4,6 +4,8 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"time"
+
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // Date is a civil date with no time of day and no time zone: the day an SEC
@@ -36,6 +38,11 @@ func DateOf(t time.Time) Date {
 	y, m, d := t.Date()
 	return Date{y, m, d}
 }
+
+// UKDay is the calendar date in the UK at t: "today" for the regime, which
+// runs on UK time. It is the one home of that rule; uk embeds the zone data,
+// so it never falls back to UTC.
+func UKDay(t time.Time) Date { return DateOf(uk.Now(t)) }
 
 // ParseDate reads a date written YYYY-MM-DD.
 func ParseDate(s string) (Date, error) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
-	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/party"
@@ -50,7 +49,7 @@ type Service struct {
 
 // NewService is a Service on db.
 func NewService(db *store.DB) *Service {
-	return &Service{DB: db, Estate: estate.NewService(db), Today: catalogue.Today}
+	return &Service{DB: db, Estate: estate.NewService(db), Today: sec.UKDay}
 }
 
 func (s *Service) today(now time.Time) sec.Date {

@@ -68,7 +68,7 @@ func (s *Service) today(t time.Time) sec.Date {
 	if s.Today != nil {
 		return s.Today(t)
 	}
-	return arrangement.UKDay(t)
+	return sec.UKDay(t)
 }
 
 // Component is one manufacturer or developer of a User System, with where it

@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 func (s *Server) meetingPageRoutes() []Route {
@@ -139,7 +140,7 @@ func (s *Server) meetingActionsPage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "meeting_actions", s.newPage(r, "Meeting actions", actionsData{Page: p, Status: string(f.Status), Today: sec.DateOf(s.DB.Now().In(meeting.London))}))
+	return s.render(w, r, http.StatusOK, "meeting_actions", s.newPage(r, "Meeting actions", actionsData{Page: p, Status: string(f.Status), Today: sec.DateOf(s.DB.Now().In(uk.London))}))
 }
 
 type minutesData struct {

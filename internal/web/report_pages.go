@@ -8,6 +8,7 @@ import (
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 type reportsData struct {
@@ -30,7 +31,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := reportsData{Reports: rs, Filter: f, FilterKind: string(f.Kind), MayRun: report.MayRun(c),
-		LastMonth: report.MonthAt(time.Now().In(report.London)).Add(-1).String()}
+		LastMonth: report.MonthAt(time.Now().In(uk.London)).Add(-1).String()}
 	if d.MayRun {
 		if d.Runs, err = s.Reports.Runs(r.Context(), c, 24); err != nil {
 			return err
@@ -84,7 +85,7 @@ func (s *Server) standingPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := standingData{All: all, MayRun: report.MayRun(c), LastMonth: report.MonthAt(time.Now().In(report.London)).Add(-1).String()}
+	d := standingData{All: all, MayRun: report.MayRun(c), LastMonth: report.MonthAt(time.Now().In(uk.London)).Add(-1).String()}
 	var id int64
 	if v := r.URL.Query().Get("id"); v != "" {
 		if id, err = strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {

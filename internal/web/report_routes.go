@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // RunRequest asks for a month's reports to be generated.
@@ -50,7 +51,7 @@ func (s *Server) reportRoutes() []Route {
 
 func runMonth(s string) (report.Month, error) {
 	if strings.TrimSpace(s) == "" {
-		return report.MonthAt(time.Now().In(report.London)).Add(-1), nil
+		return report.MonthAt(time.Now().In(uk.London)).Add(-1), nil
 	}
 	m, err := report.ParseMonth(strings.TrimSpace(s))
 	if err != nil {

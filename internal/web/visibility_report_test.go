@@ -15,6 +15,7 @@ import (
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // reportFiles calls one route per seeded report and format.
@@ -137,7 +138,7 @@ var (
 // reference: AMBER to its recipient, or RED to the SSC members.
 func seedReports(w *world) {
 	ctx := context.Background()
-	m := report.MonthAt(time.Now().In(report.London)).Add(-1)
+	m := report.MonthAt(time.Now().In(uk.London)).Add(-1)
 	seed := &reportSeed{month: m, ids: map[string]int64{}, recipient: map[int64]int64{}, named: map[int64][]string{}}
 	reportSeedsMu.Lock()
 	reportSeeds[w] = seed
@@ -200,7 +201,7 @@ func seedReports(w *world) {
 		total += r.devices
 	}
 	w.exec("INSERT INTO portfolio_snapshot_months (month, taken_at, late, row_count, devices) VALUES ($1, $2, FALSE, $3, $4)",
-		m.String(), m.End(report.London).UTC(), len(rows), total)
+		m.String(), m.End(uk.London).UTC(), len(rows), total)
 
 	svc := w.srv.Reports
 	if _, err := svc.RunMonthly(ctx, w.sys, m, report.RunOptions{Trigger: "cli"}); err != nil {
