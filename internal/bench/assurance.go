@@ -44,9 +44,24 @@ func BuildAssurance(ctx context.Context, db *store.DB, devices int64, year int, 
 	if err := BuildWorld(ctx, db, WorldOptions{Devices: devices}, progress); err != nil {
 		return err
 	}
+	return AddAssessments(ctx, db, year, progress)
+}
+
+// AddAssessments gives every Supplier of a built benchmark world a FUSA two
+// years before year and the DCC one the year before, as BuildAssurance does.
+// A world that has them already is left as it is, so the assurance benchmark
+// can reuse a world the coverage benchmark built (metersec bench coverage).
+func AddAssessments(ctx context.Context, db *store.DB, year int, progress func(string, time.Duration)) error {
 	t0 := time.Now()
 	sys := access.SystemCaller("benchmark build")
 	svc := assurance.NewService(db)
+	have, err := svc.List(ctx, sys, assurance.Filter{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(have.Assessments) > 0 {
+		return nil
+	}
 	for _, role := range []sec.OrgRole{sec.LargeSupplier, sec.SmallSupplier, sec.DCC} {
 		ps, err := (&party.Service{DB: db}).List(ctx, sys, party.Filter{Role: role})
 		if err != nil {
