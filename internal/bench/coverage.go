@@ -361,9 +361,10 @@ type CoverageResult struct {
 }
 
 // RunCoverage times coverage for every Supplier and for the largest one from the
-// aggregates (runs times each, as the SSC would ask), and once each from a
-// naive scan of the Device rows, on day d.
-func RunCoverage(ctx context.Context, db *store.DB, d sec.Date, runs int, naive bool) (CoverageResult, error) {
+// aggregates (runs times each, as the SSC would ask), once each as a past
+// day from the supply periods (when past), and once each from a naive scan of
+// the Device rows (when naive), on day d.
+func RunCoverage(ctx context.Context, db *store.DB, d sec.Date, runs int, past, naive bool) (CoverageResult, error) {
 	s := coverage.NewService(db)
 	if runs < 1 {
 		runs = 5
@@ -429,20 +430,22 @@ func RunCoverage(ctx context.Context, db *store.DB, d sec.Date, runs int, naive 
 	res.OneMedianMS, res.OneMaxMS, res.OneCPUMS = med, mx, cpu
 	// The same day as a past day, from the supply periods: once each, as
 	// the SSC would ask about a day gone by.
-	s.Today = func(time.Time) sec.Date { return d.AddDays(1) }
-	past, ms, err := time1(coverage.Query{Date: d})
-	if err != nil {
-		return res, err
-	}
-	res.PastAllMS, res.PastAllCPUMS, res.PastAgree = ms, lastCPU, coverage.SameCoverage(all, past) && past.Source == coverage.SourceSupplyPeriods
-	pastOne, ms, err := time1(coverage.Query{Date: d, Supplier: res.OneSupplier})
-	if err != nil {
-		return res, err
-	}
-	res.PastOneMS = ms
-	res.PastAgree = res.PastAgree && coverage.SameCoverage(one, pastOne)
-	if _, res.PastEarlierMS, err = time1(coverage.Query{Date: d.AddDays(-90)}); err != nil {
-		return res, err
+	if past {
+		s.Today = func(time.Time) sec.Date { return d.AddDays(1) }
+		pastAll, ms, err := time1(coverage.Query{Date: d})
+		if err != nil {
+			return res, err
+		}
+		res.PastAllMS, res.PastAllCPUMS, res.PastAgree = ms, lastCPU, coverage.SameCoverage(all, pastAll) && pastAll.Source == coverage.SourceSupplyPeriods
+		pastOne, ms, err := time1(coverage.Query{Date: d, Supplier: res.OneSupplier})
+		if err != nil {
+			return res, err
+		}
+		res.PastOneMS = ms
+		res.PastAgree = res.PastAgree && coverage.SameCoverage(one, pastOne)
+		if _, res.PastEarlierMS, err = time1(coverage.Query{Date: d.AddDays(-90)}); err != nil {
+			return res, err
+		}
 	}
 	s.Today = func(time.Time) sec.Date { return d }
 	if !naive {
