@@ -75,6 +75,7 @@ var owners = map[string]string{
 	"portfolio_clustered":       "internal/estate",
 	"portfolio_enrolled":        "internal/estate",
 	"portfolio_inherited":       "internal/estate",
+	"portfolio_model_totals":    "internal/estate",
 	"supply_periods":            "internal/estate",
 	"map_periods":               "internal/estate",
 	"oidc_identities":           "internal/account",
