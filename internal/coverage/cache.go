@@ -22,8 +22,9 @@ import (
 // database each notice every change. A past day is computed afresh.
 
 // cacheSize bounds the reports kept: one per caller and question, the
-// national one a few MB at a million Devices.
-const cacheSize = 32
+// national one about 7 MB (24 Suppliers; the size follows Suppliers ×
+// models, not Devices), so at most about 110 MB.
+const cacheSize = 16
 
 type cacheKey struct {
 	date     sec.Date
