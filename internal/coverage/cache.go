@@ -2,6 +2,9 @@ package coverage
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"strconv"
 	"sync"
 
@@ -94,16 +97,41 @@ func (s *Service) CacheStats() (hits, misses uint64) {
 }
 
 // callerKey is what the visibility conditions of coverage's SQL depend on
-// (access.Caller.VisibleAs): two callers with one key see the same report.
-func callerKey(c access.Caller) string {
+// (access.Caller.VisibleAs), so two callers with one key see the same
+// report. Whoever sees all AMBER (the SSC, the secretariat) differs from
+// another such caller only in the RED records it is named on, its
+// audience_users rows of the kinds coverage shows: callers named on the
+// same ones share a report. Anyone else sees by organisation and by user.
+func callerKey(ctx context.Context, tx *store.Tx, c access.Caller) (string, error) {
 	switch {
 	case c.System:
-		return "system"
+		return "system", nil
 	case !c.SignedIn():
-		return "public"
+		return "public", nil
+	case !c.IsSSC():
+		return "user/" + strconv.FormatInt(c.UserID, 10) + "/" + strconv.FormatInt(c.OrgID, 10), nil
 	}
-	return strconv.FormatInt(c.UserID, 10) + "/" + strconv.FormatInt(c.OrgID, 10) + "/" + strconv.FormatBool(c.IsSSC())
+	rows, err := tx.QueryContext(ctx, `SELECT record_kind, record_id FROM audience_users WHERE user_id = $1
+		AND record_kind IN (`+redKinds+`) ORDER BY record_kind, record_id`, c.UserID)
+	if err != nil {
+		return "", errs.Wrap(err, "coverage audience")
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var kind string
+		var id int64
+		if err := rows.Scan(&kind, &id); err != nil {
+			return "", errs.Wrap(err, "coverage audience")
+		}
+		fmt.Fprintf(h, "%s/%d\n", kind, id)
+	}
+	return "ssc/" + hex.EncodeToString(h.Sum(nil)), errs.Wrap(rows.Err(), "coverage audience")
 }
+
+// redKinds are the kinds of record coverage shows, whose audiences decide
+// what a caller sees of it; migration 1300's triggers watch the same list.
+const redKinds = "'coverage', 'party', 'device_model', 'arrangement', 'impracticability', 'user_system'"
 
 // inputsVersion reads the version of coverage's inputs.
 func inputsVersion(ctx context.Context, tx *store.Tx) (int64, error) {

@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
 )
@@ -166,6 +168,63 @@ func TestArrangementColumnsWatched(t *testing.T) {
 			if !slices.Contains(watched, c) && !slices.Contains(ignored, c) {
 				t.Errorf("arrangements.%s: does coverage read it? Watch it in a migration's coverage triggers or list it as ignored", c)
 			}
+		}
+	})
+}
+
+// TestCacheKeepsEachCallersView: SSC members share a cached report only when
+// they are named on the same RED records; one named on a RED party
+// sees a RED organisation's name, another is never served that report; a Supplier sees
+// its own coverage only.
+func TestCacheKeepsEachCallersView(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := handEstate(t, db)
+		fresh := &Service{DB: db, Today: f.cov.Today}
+		user := func(email, org, role string) access.Caller {
+			var id int64
+			if err := db.Writer().QueryRowContext(f.ctx, `INSERT INTO users (org_id, email, name, password_hash, created_at, password_changed_at)
+				VALUES ($1, $2, 'U', 'x', $3, $3) RETURNING id`, f.orgs[org], email, time.Now().UTC()).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			f.exec("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)", id, role)
+			return access.Caller{UserID: id, OrgID: f.orgs[org], OrgCode: org, Name: email, Roles: []sec.Role{sec.Role(role)}, Via: "session"}
+		}
+		named, other, third := user("a@ssc.example", "SSC", "ssc_member"), user("b@ssc.example", "SSC", "ssc_member"), user("c@ssc.example", "SSC", "ssc_member")
+		supa := user("s@supa.example", "SUPA", "supplier")
+		// MFC's entry in the directory is RED, naming one SSC member.
+		f.exec("UPDATE organisations SET classification = 'RED' WHERE id = $1", f.orgs["MFC"])
+		f.exec("INSERT INTO audience_users (record_kind, record_id, user_id) VALUES ('party', $1, $2)", f.orgs["MFC"], named.UserID)
+		sees := func(rep Report) bool {
+			for _, o := range MatrixOf(rep).Manufacturers {
+				if o.Code == "MFC" && o.Name != "" {
+					return true
+				}
+			}
+			return false
+		}
+		for _, c := range []access.Caller{named, other, third, supa, named, other, third, supa} {
+			got, err := f.cov.Compute(f.ctx, c, Query{Date: day})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fresh.Compute(f.ctx, c, Query{Date: day})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s was served another caller's coverage", c.Name)
+			}
+			if sees(got) != (c.UserID == named.UserID) {
+				t.Errorf("%s sees the RED party MFC's name: %v", c.Name, sees(got))
+			}
+			if c.UserID == supa.UserID && len(got.Suppliers) != 1 {
+				t.Errorf("SUPA sees %d Suppliers' coverage", len(got.Suppliers))
+			}
+		}
+		// other and third, named on nothing, shared one report: 8 asked,
+		// 4 computed (named, other, SUPA; third from other's).
+		if hits, misses := f.cov.CacheStats(); misses != 3 || hits != 5 {
+			t.Errorf("cache hits %d, misses %d; want 5 and 3", hits, misses)
 		}
 	})
 }

@@ -239,11 +239,15 @@ func (s *Service) Compute(ctx context.Context, c access.Caller, q Query) (Report
 		var key cacheKey
 		var version int64
 		if cached {
-			key = cacheKey{date: day, supplier: strings.ToUpper(strings.TrimSpace(q.Supplier)), caller: callerKey(c)}
 			var err error
 			if version, err = inputsVersion(ctx, tx); err != nil {
 				return err
 			}
+			who, err := callerKey(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			key = cacheKey{date: day, supplier: strings.ToUpper(strings.TrimSpace(q.Supplier)), caller: who}
 			if r, ok := s.cache.get(key, version); ok {
 				rep = r
 				return nil
