@@ -33,6 +33,9 @@ type cacheKey struct {
 	date     sec.Date
 	supplier string
 	caller   string
+	// rules are the service's settings and release table, as text: they
+	// are the process's, set when the server starts (tests change them).
+	rules string
 }
 
 type cacheEntry struct {
@@ -132,6 +135,12 @@ func callerKey(ctx context.Context, tx *store.Tx, c access.Caller) (string, erro
 // redKinds are the kinds of record coverage shows, whose audiences decide
 // what a caller sees of it; migration 1300's triggers watch the same list.
 const redKinds = "'coverage', 'party', 'device_model', 'arrangement', 'impracticability', 'user_system'"
+
+// rulesKey is the settings and the release table a report is computed
+// under.
+func (s *Service) rulesKey() string {
+	return fmt.Sprintf("%+v|%+v", s.settings(), s.versions())
+}
 
 // inputsVersion reads the version of coverage's inputs.
 func inputsVersion(ctx context.Context, tx *store.Tx) (int64, error) {

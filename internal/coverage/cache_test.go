@@ -139,6 +139,15 @@ func TestCacheFollowsEveryChange(t *testing.T) {
 			}
 			check(ch.name)
 		}
+		// A setting changed on the service (as a release table read at
+		// start does) is a different question.
+		one.Settings = sec.DefaultSettings()
+		one.Settings.ChurnWindowMonths = 3
+		fresh.Settings = one.Settings
+		two.Settings = one.Settings
+		if reflect.DeepEqual(check("a shorter churn window"), prev) {
+			t.Error("a shorter churn window changed nothing: the test changes nothing")
+		}
 		var n int
 		if err := db.QueryRowContext(f.ctx, "SELECT COUNT(*) FROM coverage_quiet").Scan(&n); err != nil || n != 0 {
 			t.Errorf("coverage_quiet holds %d rows (%v), want none outside a firmware move", n, err)

@@ -247,7 +247,7 @@ func (s *Service) Compute(ctx context.Context, c access.Caller, q Query) (Report
 			if err != nil {
 				return err
 			}
-			key = cacheKey{date: day, supplier: strings.ToUpper(strings.TrimSpace(q.Supplier)), caller: who}
+			key = cacheKey{date: day, supplier: strings.ToUpper(strings.TrimSpace(q.Supplier)), caller: who, rules: s.rulesKey()}
 			if r, ok := s.cache.get(key, version); ok {
 				rep = r
 				return nil
