@@ -59,6 +59,7 @@ var owners = map[string]string{
 	"firmware_versions":        "internal/catalogue",
 
 	"coverage_snapshots": "internal/coverage",
+	"coverage_version":   "internal/coverage",
 
 	"delivery_jobs":     "internal/delivery",
 	"notice_reads":      "internal/delivery",
@@ -69,10 +70,12 @@ var owners = map[string]string{
 	"devices":                   "internal/estate",
 	"estate_claims":             "internal/estate",
 	"firmware_history":          "internal/estate",
+	"coverage_quiet":            "internal/estate",
 	"portfolio":                 "internal/estate",
 	"portfolio_clustered":       "internal/estate",
 	"portfolio_enrolled":        "internal/estate",
 	"portfolio_inherited":       "internal/estate",
+	"portfolio_model_totals":    "internal/estate",
 	"supply_periods":            "internal/estate",
 	"map_periods":               "internal/estate",
 	"oidc_identities":           "internal/account",

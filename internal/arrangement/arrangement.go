@@ -796,12 +796,38 @@ func (t terms) state(st Status) any {
 		"signatures": []any{t.signatures[0].party, t.signatures[0].on, t.signatures[1].party, t.signatures[1].on}}
 }
 
+// setModels makes the arrangement's model list t's. Only the models added or removed are written, so an edit that keeps the
+// models (a new title) leaves the table, and the cached coverage that
+// depends on it, untouched.
 func setModels(ctx context.Context, tx *store.Tx, id int64, t terms) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM arrangement_models WHERE arrangement_id = $1", id); err != nil {
+	rows, err := tx.QueryContext(ctx, "SELECT model_id FROM arrangement_models WHERE arrangement_id = $1", id)
+	if err != nil {
+		return errs.Wrap(err, "arrangement models")
+	}
+	had := map[int64]bool{}
+	for rows.Next() {
+		var m int64
+		if err := rows.Scan(&m); err != nil {
+			rows.Close()
+			return errs.Wrap(err, "arrangement models")
+		}
+		had[m] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return errs.Wrap(err, "arrangement models")
 	}
 	for _, m := range t.models {
+		if had[m.id] {
+			delete(had, m.id)
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO arrangement_models (arrangement_id, model_id) VALUES ($1, $2)", id, m.id); err != nil {
+			return errs.Wrap(err, "arrangement models")
+		}
+	}
+	for m := range had {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM arrangement_models WHERE arrangement_id = $1 AND model_id = $2", id, m); err != nil {
 			return errs.Wrap(err, "arrangement models")
 		}
 	}

@@ -33,13 +33,16 @@ type Service struct {
 	Notifier arrangement.Notifier
 	// Today gives the day in the regime's time zone; tests replace it.
 	Today func(time.Time) sec.Date
+	// cache keeps reports of today and later days (cache.go); nil keeps
+	// none.
+	cache *reportCache
 }
 
 // NewService returns a service with the default settings and release table,
 // sending alerts through the delivery service.
 func NewService(db *store.DB) *Service {
 	return &Service{DB: db, Settings: sec.DefaultSettings(), Versions: sec.DefaultVersions(), Notifier: arrangement.Delivery{},
-		Today: sec.UKDay}
+		Today: sec.UKDay, cache: &reportCache{}}
 }
 
 func (s *Service) today() sec.Date {
@@ -222,14 +225,45 @@ type ArrangementRef struct {
 // which SEC version applies. A past day is counted from the supply periods
 // and MAP periods valid on it, so it is the estate as it stood then, never
 // today's.
+//
+// A report of today or a later day comes from the cache when nothing it is
+// computed from has changed since (cache.go); callers must not change it.
 func (s *Service) Compute(ctx context.Context, c access.Caller, q Query) (Report, error) {
 	var rep Report
 	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
+		day := q.Date
+		if day.IsZero() {
+			day = s.today()
+		}
+		cached := s.cache != nil && !q.Naive && !day.Before(s.today())
+		var key cacheKey
+		var version int64
+		if cached {
+			var err error
+			if version, err = inputsVersion(ctx, tx); err != nil {
+				return err
+			}
+			who, err := callerKey(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			key = cacheKey{date: day, supplier: strings.ToUpper(strings.TrimSpace(q.Supplier)), caller: who, rules: s.rulesKey()}
+			if r, ok := s.cache.get(key, version); ok {
+				rep = r
+				return nil
+			}
+		}
 		var err error
 		if rep, err = s.compute(ctx, tx, c, q); err != nil {
 			return err
 		}
-		return userSystems(ctx, tx, c, &rep)
+		if err := userSystems(ctx, tx, c, &rep); err != nil {
+			return err
+		}
+		if cached {
+			s.cache.put(key, version, rep)
+		}
+		return nil
 	})
 	return rep, err
 }

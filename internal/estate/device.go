@@ -298,10 +298,7 @@ func upgradeFirmware(ctx context.Context, tx *store.Tx, c access.Caller, r devic
 		return Device{}, errs.Wrap(err, "record firmware")
 	}
 	if r.Status == Installed && r.supplierID != 0 {
-		if err := addDevicePortfolio(ctx, tx, r, r.firmwareID, -1); err != nil {
-			return Device{}, err
-		}
-		if err := addDevicePortfolio(ctx, tx, r, fwID, 1); err != nil {
+		if err := moveFirmware(ctx, tx, r, fwID); err != nil {
 			return Device{}, err
 		}
 	}
@@ -338,6 +335,26 @@ func addDevicePortfolio(ctx context.Context, tx *store.Tx, r deviceRow, fw int64
 		return errs.Wrap(err, "update portfolio")
 	}
 	return nil
+}
+
+// moveFirmware moves r's Device from its firmware's portfolio row to fw's.
+// Both rows are in one (Supplier, model, MAP) cell, which is all coverage
+// reads of the portfolio (it sums over firmware), so the move is marked
+// quiet (coverage_quiet, migration 1300) and does not invalidate the cached
+// coverage. The mark is written and removed in this transaction: no other
+// ever sees it.
+func moveFirmware(ctx context.Context, tx *store.Tx, r deviceRow, fw int64) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO coverage_quiet DEFAULT VALUES"); err != nil {
+		return errs.Wrap(err, "update portfolio")
+	}
+	if err := addDevicePortfolio(ctx, tx, r, r.firmwareID, -1); err != nil {
+		return err
+	}
+	if err := addDevicePortfolio(ctx, tx, r, fw, 1); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM coverage_quiet")
+	return errs.Wrap(err, "update portfolio")
 }
 
 // addEnrolled adds delta Devices of r, when it is SMETS1, to its group in

@@ -193,6 +193,13 @@ func checkExact(t *testing.T, ctx context.Context, db *store.DB, when string) {
 			`SELECT supplier_id, model_id, COALESCE(map_id, 0), CAST(supply_start AS TEXT), COUNT(*) FROM devices WHERE status = 'installed' AND inherited GROUP BY supplier_id, model_id, COALESCE(map_id, 0), supply_start`},
 		{`SELECT p.supplier_id, p.model_id, m.generation, m.device_type, 0 FROM portfolio p JOIN device_models m ON m.id = p.model_id WHERE p.generation <> m.generation OR p.device_type <> m.device_type`,
 			`SELECT 0, 0, '', '', 0 WHERE 1 = 0`},
+		// The per-model totals the SSC's chart sums (migration 1301).
+		{`SELECT model_id, generation, 'devices', 0, devices FROM portfolio_model_totals WHERE portfolio_rows <> 0`,
+			`SELECT model_id, generation, 'devices', 0, SUM(devices) FROM portfolio WHERE devices <> 0 GROUP BY model_id, generation`},
+		{`SELECT model_id, generation, 'rows', 0, portfolio_rows FROM portfolio_model_totals WHERE portfolio_rows <> 0`,
+			`SELECT model_id, generation, 'rows', 0, COUNT(*) FROM portfolio WHERE devices <> 0 GROUP BY model_id, generation`},
+		{`SELECT model_id, generation, 'empty', 0, devices FROM portfolio_model_totals WHERE portfolio_rows = 0 AND devices <> 0`,
+			`SELECT 0, '', '', 0, 0 WHERE 1 = 0`},
 	}
 	for _, p := range pairs {
 		a, b := rowSet(t, ctx, db, p.stored), rowSet(t, ctx, db, p.counted)

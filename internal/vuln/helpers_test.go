@@ -3,6 +3,7 @@ package vuln_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -160,7 +161,28 @@ func (f *fixture) tick() vuln.TickResult {
 	if err != nil {
 		f.t.Fatal(err, errs.As(err).Err)
 	}
+	f.checkListCounts()
 	return r
+}
+
+// checkListCounts compares, for every caller, the counts of the listing
+// (one grouped pass per page) with the naive correlated counts, after every
+// tick of every test: fan-out, churn, acknowledgements, plans, reminders.
+func (f *fixture) checkListCounts() {
+	f.t.Helper()
+	for who, c := range f.as {
+		got, err := f.svc.List(f.ctx, c, vuln.Filter{})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		want, err := f.svc.ListNaive(f.ctx, c, vuln.Filter{})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			f.t.Fatalf("%s's listing:\n got %+v\nwant %+v", who, got, want)
+		}
+	}
 }
 
 // report files a standard report by who.

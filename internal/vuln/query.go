@@ -375,16 +375,26 @@ func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Summar
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT v.id, v.ref, v.title, v.state, v.classification, m.code, `+man+`, v.material,
-		v.cvss_severity, v.cvss_score, v.reported_on, v.updated_at,
-		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND `+recip+`),
-		(SELECT COALESCE(SUM(r.devices), 0) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.role = 'supplier' AND `+recip+`),
-		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.first_notified_at IS NOT NULL
-			AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer')
-			AND v.state NOT IN ('closed', 'closed_not_material') AND `+recip+`),
-		(SELECT count(*) FROM vuln_plans p WHERE p.vuln_id = v.id AND p.state = 'overdue' AND `+plan+`)
-		FROM vulnerabilities v JOIN organisations m ON m.id = v.manufacturer_id
-		WHERE `+strings.Join(where, " AND ")+" ORDER BY v.id DESC LIMIT "+strconv.Itoa(limit), args...)
+	// The page first, then its counts in one grouped pass over the
+	// recipients and one over the plans of those vulnerabilities: each
+	// recipient row's visibility is decided once, not once per count (four
+	// correlated subqueries per listed vulnerability grew the list to
+	// 80–180 ms once a few hundred vulnerabilities had been reported).
+	rows, err := s.DB.QueryContext(ctx, `WITH page AS (SELECT v.id, v.ref, v.title, v.state, v.classification, m.code AS mcode,
+			`+man+` AS mname, v.material, v.cvss_severity, v.cvss_score, v.reported_on, v.updated_at
+			FROM vulnerabilities v JOIN organisations m ON m.id = v.manufacturer_id
+			WHERE `+strings.Join(where, " AND ")+" ORDER BY v.id DESC LIMIT "+strconv.Itoa(limit)+`),
+		rc AS (SELECT r.vuln_id, COUNT(*) AS n, SUM(CASE WHEN r.role = 'supplier' THEN r.devices ELSE 0 END) AS devices,
+			SUM(CASE WHEN r.first_notified_at IS NOT NULL AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer')
+				THEN 1 ELSE 0 END) AS unack
+			FROM vuln_recipients r WHERE r.vuln_id IN (SELECT id FROM page) AND r.active AND `+recip+` GROUP BY r.vuln_id),
+		pc AS (SELECT p.vuln_id, COUNT(*) AS n FROM vuln_plans p
+			WHERE p.vuln_id IN (SELECT id FROM page) AND p.state = 'overdue' AND `+plan+` GROUP BY p.vuln_id)
+		SELECT page.id, page.ref, page.title, page.state, page.classification, page.mcode, page.mname, page.material,
+			page.cvss_severity, page.cvss_score, page.reported_on, page.updated_at,
+			COALESCE(rc.n, 0), COALESCE(rc.devices, 0),
+			CASE WHEN page.state IN ('closed', 'closed_not_material') THEN 0 ELSE COALESCE(rc.unack, 0) END, COALESCE(pc.n, 0)
+		FROM page LEFT JOIN rc ON rc.vuln_id = page.id LEFT JOIN pc ON pc.vuln_id = page.id ORDER BY page.id DESC`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "list vulnerabilities")
 	}

@@ -17,7 +17,14 @@ func (s *Server) apiCoverage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, rep)
+	if rep.Suppliers == nil {
+		return writeJSON(w, http.StatusOK, rep)
+	}
+	// Every Supplier's is 31 MB of JSON at a million Devices: written a
+	// Supplier at a time (writeJSON).
+	head := rep
+	head.Suppliers = []coverage.SupplierCoverage{}
+	return writeJSON(w, http.StatusOK, spliced[coverage.SupplierCoverage]{head: head, field: "suppliers", items: rep.Suppliers})
 }
 
 func (s *Server) apiCoverageMatrix(w http.ResponseWriter, r *http.Request) error {

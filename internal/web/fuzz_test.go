@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -111,7 +112,8 @@ func FuzzOpenUpload(f *testing.F) {
 // naming the field it was read from; what is accepted reads back as itself.
 func FuzzQueryValues(f *testing.F) {
 	for _, s := range []string{"2024-01-02", " 2024-01-02 ", "", "2024-02-30", "12", "-1", "+3", "0x10", "9223372036854775808",
-		"00-11-22-33-44-55-66-77", "0011223344556677", "received", "RECEIVED ", "%zz", "a&b=c"} {
+		"00-11-22-33-44-55-66-77", "0011223344556677", "received", "RECEIVED ", "%zz", "a&b=c",
+		"a\x00b", "caf\xff", "caf\u00e9", "\xc3\x28"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -138,6 +140,26 @@ func FuzzQueryValues(f *testing.F) {
 			fieldErr("limit", err, "limit")
 		} else if p, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64); n < 0 || strings.TrimSpace(v) != "" && (perr != nil || p != n) {
 			t.Fatalf("limit %q read as %d", v, n)
+		}
+
+		// Every route's check of text (checkText): a NUL or invalid UTF-8
+		// in a query or form value is refused, naming the field; any other
+		// text passes.
+		bad := strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v)
+		form := httptest.NewRequest("POST", "/x?"+url.Values{"limit": {v}}.Encode(), strings.NewReader(url.Values{"title": {v}}.Encode()))
+		form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for name, r := range map[string]*http.Request{"limit": r, "title": form} {
+			if name == "title" {
+				r.URL.RawQuery = ""
+			}
+			if err := checkText(r, Route{}); err != nil {
+				if !bad {
+					t.Fatalf("%s %q refused: %v", name, v, err)
+				}
+				fieldErr("text", err, name)
+			} else if bad {
+				t.Fatalf("%s %q passed the text check", name, v)
+			}
 		}
 
 		if id, err := parseDeviceID(v); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
@@ -255,7 +257,9 @@ func (s *Server) wrap(rt Route) http.Handler {
 			if rt.API && !rt.Upload && r.Body != nil {
 				r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
 			}
-			err = rt.Handle(w, r)
+			if err = checkText(r, rt); err == nil {
+				err = rt.Handle(w, r)
+			}
 		}
 		if err == nil {
 			return
@@ -311,4 +315,88 @@ func (s *Server) admit(rt Route, r *http.Request) error {
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// checkText refuses, for every route in one place, a query value or form
+// value (or name) holding a NUL byte or bytes that are not UTF-8: 400, a
+// problem document naming the field. Nothing downstream has to meet them
+// (PostgreSQL refuses NUL in text and would answer 500; SQLite would store
+// them). A streamed upload's parts are read by its importer, which checks
+// its own encoding; its query string is checked here.
+func checkText(r *http.Request, rt Route) error {
+	if err := checkValues(r.URL.Query()); err != nil {
+		return err
+	}
+	if rt.Upload || safeMethod(r.Method) || r.Body == nil {
+		return nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return errs.E(errs.Invalid, "the form could not be read: %v", err)
+		}
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(maxFormMemory); err != nil {
+			return errs.E(errs.Invalid, "the form could not be read: %v", err)
+		}
+	default:
+		return nil
+	}
+	if err := checkValues(r.PostForm); err != nil {
+		return err
+	}
+	if r.MultipartForm != nil {
+		return checkValues(r.MultipartForm.Value)
+	}
+	return nil
+}
+
+// maxFormMemory is what a form that is not an upload may hold in memory.
+const maxFormMemory = 10 << 20
+
+// checkValues finds the first name or value with a NUL byte or invalid
+// UTF-8, in name order so the answer is the same each time.
+func checkValues(vs map[string][]string) error {
+	names := make([]string, 0, len(vs))
+	for k := range vs {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		field := fieldName(k)
+		if msg := textProblem(k); msg != "" {
+			return &malformedText{errs.FieldError(field, "the field's name %s", msg)}
+		}
+		for _, v := range vs[k] {
+			if msg := textProblem(v); msg != "" {
+				return &malformedText{errs.FieldError(field, "%s", msg)}
+			}
+		}
+	}
+	return nil
+}
+
+// malformedText is a field error that is malformed input, not a value out
+// of range: 400, where other field errors answer 422 (problemFor).
+type malformedText struct{ err *errs.Error }
+
+func (m *malformedText) Error() string { return m.err.Error() }
+func (m *malformedText) Unwrap() error { return m.err }
+
+// textProblem says what is wrong with s as text, or "".
+func textProblem(s string) string {
+	switch {
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL byte, which text may not hold"
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8 text"
+	}
+	return ""
+}
+
+// fieldName is a field's name fit to quote back: invalid bytes and NULs
+// replaced.
+func fieldName(k string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(k, "\uFFFD"), "\x00", "\uFFFD")
 }

@@ -47,7 +47,8 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if e.Code == errs.Invalid && len(e.Fields) > 0 {
+	var bad *malformedText
+	if e.Code == errs.Invalid && len(e.Fields) > 0 && !errors.As(err, &bad) {
 		status = http.StatusUnprocessableEntity
 	}
 	p := Problem{
