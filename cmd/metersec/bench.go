@@ -160,6 +160,7 @@ Example:
 				fmt.Fprintf(w, "devices\t%d (portfolio rows %d, inherited rows %d)\n", res.Devices, res.PortfolioRows, res.InheritedRows)
 				fmt.Fprintf(w, "all %d Suppliers\tmedian %.1f ms, slowest %.1f ms (%d runs); CPU of this process %.1f ms\n", res.Suppliers, res.AllMedianMS, res.AllMaxMS, res.Runs, res.AllCPUMS)
 				fmt.Fprintf(w, "one Supplier (%s)\tmedian %.1f ms, slowest %.1f ms; CPU of this process %.1f ms\n", res.OneSupplier, res.OneMedianMS, res.OneMaxMS, res.OneCPUMS)
+				fmt.Fprintf(w, "all, from the cache\t%.1f ms (asked again, nothing changed)\n", res.CachedAllMS)
 				if res.Load > 0 {
 					fmt.Fprintf(w, "load average\t%.1f (the machine's other work)\n", res.Load)
 				}

@@ -148,3 +148,11 @@ func inputsVersion(ctx context.Context, tx *store.Tx) (int64, error) {
 	err := tx.QueryRowContext(ctx, "SELECT version FROM coverage_version WHERE id = 1").Scan(&v)
 	return v, errs.Wrap(err, "coverage version")
 }
+
+// WithoutCache returns a copy of s that computes every report afresh, as the
+// benchmarks need to time the computation rather than the cache.
+func (s *Service) WithoutCache() *Service {
+	c := *s
+	c.cache = nil
+	return &c
+}
