@@ -86,9 +86,8 @@ type RecipientSummary struct {
 // summary's counts link to the rows behind them.
 type RecipientStatus string
 
-// Recipient statuses.
+// Recipient statuses; the empty status is every recipient.
 const (
-	RecipientsAll                RecipientStatus = ""
 	RecipientsAcknowledged       RecipientStatus = "acknowledged"
 	RecipientsAwaiting           RecipientStatus = "awaiting"
 	RecipientsOverdue            RecipientStatus = "overdue"
@@ -111,7 +110,7 @@ func (s *Service) overdueBefore(now time.Time) time.Time {
 // statusCond is the SQL condition for a status over recipient row r.
 func (s *Service) statusCond(args *access.Args, st RecipientStatus, now time.Time) (string, error) {
 	switch st {
-	case RecipientsAll:
+	case "":
 		return "TRUE", nil
 	case RecipientsAcknowledged:
 		return "r.acknowledged_at IS NOT NULL", nil
@@ -223,7 +222,7 @@ func (s *Service) RecipientsPaged(ctx context.Context, c access.Caller, ref stri
 // ParseRecipientStatus reads a status filter.
 func ParseRecipientStatus(v string) (RecipientStatus, error) {
 	st := RecipientStatus(strings.TrimSpace(v))
-	if st == RecipientsAll {
+	if st == "" {
 		return st, nil
 	}
 	for _, s := range RecipientStatuses {
@@ -283,4 +282,32 @@ func GroupTimeline(es []Event, zone *time.Location) []TimelineGroup {
 		out = append(out, TimelineGroup{Day: day, Kind: e.Kind, Event: e.Event, Entries: []Event{e}})
 	}
 	return out
+}
+
+// OwnRecipients lists the caller's organisation's own recipient rows of a
+// vulnerability (a manufacturer may be told as such and as a Supplier), for
+// its acknowledgement: at most one per role, however many others were told.
+func (s *Service) OwnRecipients(ctx context.Context, c access.Caller, ref string) ([]Recipient, error) {
+	out := []Recipient{}
+	if c.OrgID == 0 {
+		return out, nil
+	}
+	var args access.Args
+	cols := recipientColumns(&args, c)
+	where := "v.ref = " + args.Add(normRef(ref)) + " AND r.org_id = " + args.Add(c.OrgID) + " AND " + visibleVuln(&args, c, "v") +
+		" AND " + visibleRecipient(&args, c, "r")
+	rows, err := s.DB.QueryContext(ctx, "SELECT "+cols+` FROM vuln_recipients r JOIN vulnerabilities v ON v.id = r.vuln_id
+		JOIN organisations o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.acknowledged_by WHERE `+where+" ORDER BY "+roleOrder, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "own recipients")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRecipient(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "own recipients")
+		}
+		out = append(out, r)
+	}
+	return out, errs.Wrap(rows.Err(), "own recipients")
 }

@@ -111,6 +111,7 @@ func (s *Server) allRoutes() []Route {
 		s.userSystemRoutes(),
 		s.userSystemPageRoutes(),
 		s.oidcRoutes(),
+		s.dashboardRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
@@ -60,6 +61,29 @@ var planEventLabels = map[sec.PlanEvent]string{
 	sec.PlanEventComplete: "Mark complete",
 }
 
+// timelineGroupText says what a run of n like timeline entries records, as
+// one line: "Told 33 organisations".
+func timelineGroupText(kind string, n int) string {
+	orgs := uk.Thousands(int64(n)) + " organisations"
+	switch kind {
+	case "notified":
+		return "Told " + orgs
+	case "reminded":
+		return "Reminded " + orgs
+	case "seen":
+		return "Opened by " + orgs
+	case "acknowledged":
+		return uk.Thousands(int64(n)) + " acknowledgements"
+	case "plan":
+		return uk.Thousands(int64(n)) + " changes to rectification plans"
+	case "fanout":
+		return "Recipients recomputed " + uk.Thousands(int64(n)) + " times"
+	case "updated":
+		return "Changed " + uk.Thousands(int64(n)) + " times"
+	}
+	return uk.Thousands(int64(n)) + " entries"
+}
+
 // timelineText says what a timeline entry records.
 func timelineText(e vuln.Event) string {
 	switch e.Kind {
@@ -106,6 +130,7 @@ func init() {
 		return string(e)
 	}
 	funcs["vevent"] = timelineText
+	funcs["vgroup"] = timelineGroupText
 	funcs["deref"] = func(b *bool) bool { return b != nil && *b }
 }
 

@@ -44,6 +44,11 @@ func (s *Server) vulnRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/vulnerabilities/{ref}/csaf", Name: "exportCSAF", Summary: "The vulnerability as a CSAF 2.0 security advisory.",
 			Tag: "vulnerabilities", API: true, Handle: s.exportCSAF},
 
+		{Method: "GET", Path: "/api/v1/vulnerabilities/{ref}/recipients/summary", Name: "recipientSummary", Summary: "The recipients the caller may see, counted: told, acknowledged, affected, not affected, under investigation, awaited, overdue (awaited past the reminder cycle), deliveries pending or failed.",
+			Tag: "vulnerabilities", API: true, Response: vuln.RecipientSummary{}, Handle: s.apiRecipientSummary},
+		{Method: "GET", Path: "/api/v1/vulnerabilities/{ref}/devices", Name: "exportAffectedDevices", Summary: "A Supplier told of the vulnerability: its own installed Devices on the affected firmware, as CSV (text/csv), streamed.",
+			Tag: "vulnerabilities", API: true, Handle: s.exportAffectedDevices},
+
 		{Method: "GET", Path: "/vulnerabilities", Name: "vulnsPage", Summary: "Vulnerabilities.", Tag: "ui", Handle: s.vulnsPage},
 		{Method: "GET", Path: "/vulnerabilities/new", Name: "newVulnPage", Summary: "Report a vulnerability.", Tag: "ui", Handle: s.newVulnPage},
 		{Method: "POST", Path: "/vulnerabilities", Name: "reportVulnForm", Summary: "Report a vulnerability.", Tag: "ui", Handle: s.reportVulnForm},
@@ -59,6 +64,7 @@ func (s *Server) vulnRoutes() []Route {
 		{Method: "POST", Path: "/vulnerabilities/{ref}/acknowledge", Name: "ackForm", Summary: "Acknowledge.", Tag: "ui", Handle: s.ackForm},
 		{Method: "POST", Path: "/vulnerabilities/{ref}/plan", Name: "planForm", Summary: "Write or submit the rectification plan.", Tag: "ui", Handle: s.planForm},
 		{Method: "POST", Path: "/vulnerabilities/{ref}/plans/{id}/events", Name: "planEventForm", Summary: "Move a rectification plan on.", Tag: "ui", Handle: s.planEventForm},
+		{Method: "GET", Path: "/vulnerabilities/{ref}/devices.csv", Name: "downloadAffectedDevices", Summary: "Download the Supplier's own affected Devices as CSV.", Tag: "ui", Handle: s.exportAffectedDevices},
 		{Method: "GET", Path: "/vulnerabilities/{ref}/csaf", Name: "downloadCSAF", Summary: "Download the CSAF advisory.", Tag: "ui", Handle: s.exportCSAF},
 	}
 }
