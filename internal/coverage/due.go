@@ -36,6 +36,9 @@ func (s *Service) Gaps(ctx context.Context, c access.Caller) (Gaps, error) {
 	if !out.Applies {
 		return out, nil
 	}
+	if !c.System && !c.IsSSC() {
+		out.Supplier = c.OrgCode
+	}
 	var args access.Args
 	vis := scope(c, &args, "cs.supplier_id")
 	var month string
@@ -56,9 +59,6 @@ func (s *Service) Gaps(ctx context.Context, c access.Caller) (Gaps, error) {
 		FROM coverage_snapshots cs WHERE cs.month = `+m+` AND cs.status = '`+string(Gap)+`' AND `+vis, args...).
 		Scan(&out.Models, &out.Suppliers, &out.Devices); err != nil {
 		return out, errs.Wrap(err, "coverage gaps")
-	}
-	if !c.System && !c.IsSSC() {
-		out.Supplier = c.OrgCode
 	}
 	return out, nil
 }

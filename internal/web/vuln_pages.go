@@ -132,10 +132,8 @@ func (s *Server) editVulnPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(v.Actors, func(a sec.Actor) bool {
-		return a == sec.ActorReporter || a == sec.ActorManufacturer || a == sec.ActorSSC
-	}) {
-		return errs.E(errs.Forbidden, "only the reporter, the manufacturer and the SSC may change %s", v.Ref)
+	if !vuln.MayEdit(v) {
+		return errs.E(errs.Forbidden, "only the reporter, the manufacturer and the SSC may change %s, while it is open", v.Ref)
 	}
 	pg := s.newPage(r, "Change "+v.Ref, nil)
 	pg.Data = vulnFormData{CSRF: pg.CSRF, Ref: v.Ref, Title: v.Title, Description: v.Description, Mitigation: v.Mitigation,
@@ -250,6 +248,11 @@ type timelineGroup struct {
 
 const timelineShown = 25
 
+// recipientsShown is one page of the recipient list: 25 rows keep the page
+// within 5,000 px at 1366 px wide with the facts, plans and timeline above
+// and below it.
+const recipientsShown = 25
+
 func (s *Server) vulnPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showVuln(w, r, http.StatusOK, nil)
 }
@@ -282,7 +285,7 @@ func (s *Server) showVuln(w http.ResponseWriter, r *http.Request, status int, fo
 	if d.Summary, err = s.Vulns.RecipientSummary(r.Context(), c, v.Ref, now); err != nil {
 		return err
 	}
-	if d.Recipients, err = s.Vulns.RecipientsPaged(r.Context(), c, v.Ref, vuln.RecipientQuery{Status: d.Status, After: d.After}, now); err != nil {
+	if d.Recipients, err = s.Vulns.RecipientsPaged(r.Context(), c, v.Ref, vuln.RecipientQuery{Status: d.Status, After: d.After, Limit: recipientsShown}, now); err != nil {
 		return err
 	}
 	if d.Own, err = s.Vulns.OwnRecipients(r.Context(), c, v.Ref); err != nil {
