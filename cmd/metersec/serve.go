@@ -189,7 +189,8 @@ func serve(ctx context.Context, env *cli.Env, db *store.DB, f serveFlags, ready 
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), Secrets: box, EstateLimits: limits, OIDC: sso})
+	srv, err := web.New(web.Config{DB: db, Log: log, SecureCookies: f.secureCookies, Version: version, Notifier: deliveryNotifier(), Secrets: box, EstateLimits: limits, OIDC: sso,
+		EmailServer: f.smtpHost != ""})
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,6 @@ var webRoleChecks = map[string]int{
 	"Server.showScan":             1,
 	"Server.showTriage":           4,
 	"Server.showUsers":            1,
-	"Server.showVuln":             1,
 	"Server.standingPage":         2,
 	"Server.supplierCoveragePage": 1,
 	"formData":                    1,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -324,97 +323,6 @@ func actorLabel(as sec.Actor, org, person string) string {
 		return "the " + string(as)
 	}
 	return "someone"
-}
-
-// Filter narrows a listing of vulnerabilities.
-type Filter struct {
-	State sec.VulnState
-	Open  bool   // not closed
-	Query string // in the reference or title
-	Limit int    // 500 when 0
-}
-
-// Summary is a vulnerability in a listing, with counts over the recipient
-// rows the caller may see (a Supplier sees only its own).
-type Summary struct {
-	ID             int64              `json:"id"`
-	Ref            string             `json:"ref"`
-	Title          string             `json:"title"`
-	State          sec.VulnState      `json:"state"`
-	Classification sec.Classification `json:"classification"`
-	Manufacturer   OrgRef             `json:"manufacturer"`
-	Material       *bool              `json:"material"`
-	Severity       string             `json:"severity,omitempty"`
-	Score          float64            `json:"score,omitempty"`
-	ReportedOn     sec.Date           `json:"reported_on"`
-	UpdatedAt      time.Time          `json:"updated_at"`
-	Recipients     int                `json:"recipients"`
-	Devices        int64              `json:"devices"`
-	Unacknowledged int                `json:"unacknowledged"`
-	OverduePlans   int                `json:"overdue_plans"`
-}
-
-// List lists the vulnerabilities the caller may see, newest first.
-func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Summary, error) {
-	var args access.Args
-	recip := visibleRecipient(&args, c, "r")
-	plan := visiblePlan(&args, c, "p")
-	man := partyName(&args, c, "m")
-	where := []string{visibleVuln(&args, c, "v")}
-	if f.State != "" {
-		where = append(where, "v.state = "+args.Add(string(f.State)))
-	}
-	if f.Open {
-		where = append(where, "v.state NOT IN ('closed', 'closed_not_material')")
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		like := args.Add("%" + strings.ToLower(q) + "%")
-		where = append(where, "(lower(v.ref) LIKE "+like+" OR lower(v.title) LIKE "+like+")")
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 500
-	}
-	// The page first, then its counts in one grouped pass over the
-	// recipients and one over the plans of those vulnerabilities: each
-	// recipient row's visibility is decided once, not once per count (four
-	// correlated subqueries per listed vulnerability grew the list to
-	// 80–180 ms once a few hundred vulnerabilities had been reported).
-	rows, err := s.DB.QueryContext(ctx, `WITH page AS (SELECT v.id, v.ref, v.title, v.state, v.classification, m.code AS mcode,
-			`+man+` AS mname, v.material, v.cvss_severity, v.cvss_score, v.reported_on, v.updated_at
-			FROM vulnerabilities v JOIN organisations m ON m.id = v.manufacturer_id
-			WHERE `+strings.Join(where, " AND ")+" ORDER BY v.id DESC LIMIT "+strconv.Itoa(limit)+`),
-		rc AS (SELECT r.vuln_id, COUNT(*) AS n, SUM(CASE WHEN r.role = 'supplier' THEN r.devices ELSE 0 END) AS devices,
-			SUM(CASE WHEN r.first_notified_at IS NOT NULL AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer')
-				THEN 1 ELSE 0 END) AS unack
-			FROM vuln_recipients r WHERE r.vuln_id IN (SELECT id FROM page) AND r.active AND `+recip+` GROUP BY r.vuln_id),
-		pc AS (SELECT p.vuln_id, COUNT(*) AS n FROM vuln_plans p
-			WHERE p.vuln_id IN (SELECT id FROM page) AND p.state = 'overdue' AND `+plan+` GROUP BY p.vuln_id)
-		SELECT page.id, page.ref, page.title, page.state, page.classification, page.mcode, page.mname, page.material,
-			page.cvss_severity, page.cvss_score, page.reported_on, page.updated_at,
-			COALESCE(rc.n, 0), COALESCE(rc.devices, 0),
-			CASE WHEN page.state IN ('closed', 'closed_not_material') THEN 0 ELSE COALESCE(rc.unack, 0) END, COALESCE(pc.n, 0)
-		FROM page LEFT JOIN rc ON rc.vuln_id = page.id LEFT JOIN pc ON pc.vuln_id = page.id ORDER BY page.id DESC`, args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "list vulnerabilities")
-	}
-	defer rows.Close()
-	out := []Summary{}
-	for rows.Next() {
-		var x Summary
-		var material sql.NullBool
-		if err := rows.Scan(&x.ID, &x.Ref, &x.Title, &x.State, &x.Classification, &x.Manufacturer.Code, &x.Manufacturer.Name,
-			&material, &x.Severity, &x.Score, &x.ReportedOn, &x.UpdatedAt, &x.Recipients, &x.Devices, &x.Unacknowledged, &x.OverduePlans); err != nil {
-			return nil, errs.Wrap(err, "list vulnerabilities")
-		}
-		if material.Valid {
-			m := material.Bool
-			x.Material = &m
-		}
-		x.UpdatedAt = x.UpdatedAt.UTC()
-		out = append(out, x)
-	}
-	return out, errs.Wrap(rows.Err(), "list vulnerabilities")
 }
 
 // InboxItem is one vulnerability the caller's organisation was told of.

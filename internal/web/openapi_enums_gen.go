@@ -68,6 +68,8 @@ var closedSetValues = map[string][]string{
 	"sec.VulnEvent":                {"close", "mark_not_material", "mitigate", "notify", "notify_ssc", "rectify", "reopen", "start_remediation", "triage"},
 	"sec.VulnState":                {"closed", "closed_not_material", "in_remediation", "mitigated", "notified", "rectified", "reported", "ssc_notified", "triaged"},
 	"store.Dialect":                {"postgres", "sqlite"},
+	"vuln.RecipientStatus":         {"acknowledged", "affected", "awaiting", "inactive", "not_affected", "overdue", "under_investigation"},
 	"vuln.Role":                    {"dcc", "manufacturer", "map", "ssc", "supplier"},
 	"vuln.Statement":               {"affected", "not_affected", "under_investigation"},
+	"web.DashboardKey":             {"acknowledgements_awaited", "arrangements_expiring", "assessment_responses_due", "coverage_gaps", "meeting_actions_open", "meeting_actions_overdue", "notices_unread", "plans_due_soon", "plans_overdue", "plans_to_review", "plans_to_write", "remediation_overdue", "vulnerabilities_unacknowledged"},
 }

@@ -80,6 +80,9 @@ type Server struct {
 	MaxBody int64
 	// Version is shown in the UI footer and /healthz.
 	Version string
+	// EmailServer: this server was given an SMTP server, so email notices
+	// go out; without one they wait in the queue, and the pages say so.
+	EmailServer bool
 
 	metrics *metrics
 	pages   *pages
@@ -109,6 +112,8 @@ type Config struct {
 	EstateLimits estate.Limits
 	// OIDC sets up single sign-on beside passwords; nil for none.
 	OIDC *OIDCConfig
+	// EmailServer: serve was given an SMTP server (--smtp-host).
+	EmailServer bool
 }
 
 // New builds a server with every area's service on db.
@@ -137,6 +142,7 @@ func New(cfg Config) (*Server, error) {
 		SecureCookies: cfg.SecureCookies,
 		MaxBody:       1 << 20,
 		Version:       cfg.Version,
+		EmailServer:   cfg.EmailServer,
 		metrics:       newMetrics(),
 	}
 	s.Accounts.Secrets = cfg.Secrets

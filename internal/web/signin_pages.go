@@ -12,7 +12,6 @@ import (
 
 func (s *Server) signinRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/{$}", Name: "home", Summary: "Start page.", Tag: "ui", Access: Public, Handle: s.homePage},
 		{Method: "GET", Path: "/signin", Name: "signinPage", Summary: "Sign-in form.", Tag: "ui", Access: Public, Handle: s.signinPage},
 		{Method: "POST", Path: "/signin", Name: "signin", Summary: "Sign in with email and password.", Tag: "ui", Access: Public, Handle: s.signin},
 		{Method: "GET", Path: "/signin/mfa", Name: "mfaPage", Summary: "Second-factor form.", Tag: "ui", Access: Pending, Handle: s.mfaPage},
@@ -21,10 +20,6 @@ func (s *Server) signinRoutes() []Route {
 		{Method: "POST", Path: "/account/mfa", Name: "enrol", Summary: "Confirm a new authenticator.", Tag: "ui", Access: Pending, Handle: s.enrol},
 		{Method: "POST", Path: "/signout", Name: "signout", Summary: "Sign out.", Tag: "ui", Access: Pending, Handle: s.signout},
 	}
-}
-
-func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, "home", s.newPage(r, "Home", nil))
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) error {

@@ -1,34 +1,12 @@
 package web
 
 import (
-	"net/http"
 	"strings"
 
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 	"github.com/metersec/metersec/internal/vuln"
 )
-
-func vulnFilter(r *http.Request) (vuln.Filter, error) {
-	q := r.URL.Query()
-	f := vuln.Filter{Query: q.Get("q"), Open: q.Get("open") == "true"}
-	if st := q.Get("state"); st != "" {
-		if !validState(sec.VulnState(st)) {
-			return f, errs.FieldError("state", "unknown state %q", st)
-		}
-		f.State = sec.VulnState(st)
-	}
-	return f, nil
-}
-
-func validState(s sec.VulnState) bool {
-	for _, x := range sec.VulnLifecycle.States() {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 var vulnStateLabels = map[sec.VulnState]string{
 	sec.VulnStateReported:          "Reported",
@@ -58,6 +36,29 @@ var planEventLabels = map[sec.PlanEvent]string{
 	sec.PlanEventAgree:    "AGREE the timetable",
 	sec.PlanEventRevise:   "Revise",
 	sec.PlanEventComplete: "Mark complete",
+}
+
+// timelineGroupText says what a run of n like timeline entries records, as
+// one line: "Told 33 organisations".
+func timelineGroupText(kind string, n int) string {
+	orgs := uk.Thousands(int64(n)) + " organisations"
+	switch kind {
+	case "notified":
+		return "Told " + orgs
+	case "reminded":
+		return "Reminded " + orgs
+	case "seen":
+		return "Opened by " + orgs
+	case "acknowledged":
+		return uk.Thousands(int64(n)) + " acknowledgements"
+	case "plan":
+		return uk.Thousands(int64(n)) + " changes to rectification plans"
+	case "fanout":
+		return "Recipients recomputed " + uk.Thousands(int64(n)) + " times"
+	case "updated":
+		return "Changed " + uk.Thousands(int64(n)) + " times"
+	}
+	return uk.Thousands(int64(n)) + " entries"
 }
 
 // timelineText says what a timeline entry records.
@@ -106,6 +107,7 @@ func init() {
 		return string(e)
 	}
 	funcs["vevent"] = timelineText
+	funcs["vgroup"] = timelineGroupText
 	funcs["deref"] = func(b *bool) bool { return b != nil && *b }
 }
 

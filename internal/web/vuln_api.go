@@ -1,24 +1,32 @@
 package web
 
 import (
+	"encoding/csv"
 	"net/http"
 	"time"
 
 	"github.com/metersec/metersec/internal/advisory"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
 func (s *Server) apiListVulns(w http.ResponseWriter, r *http.Request) error {
-	f, err := vulnFilter(r)
+	req, err := vuln.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	l, err := s.Vulns.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return writeExport(w, req, "vulnerabilities", vuln.CSVHeader, func(lw listing.Writer) error {
+			return s.Vulns.Export(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	p, err := s.Vulns.Page(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(l))
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiReportVuln(w http.ResponseWriter, r *http.Request) error {
@@ -210,4 +218,60 @@ func (s *Server) exportCSAF(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	_, err = w.Write(doc)
 	return err
+}
+
+// exportAffectedDevices streams the caller's own affected Devices as CSV:
+// a Supplier told of the vulnerability, its installed Devices on the
+// affected firmware, read from its own portfolio's Device rows and written
+// row by row (a large Supplier may have millions). Whether the caller may
+// is settled before the first byte, so a refusal is still a problem
+// document.
+func (s *Server) exportAffectedDevices(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	v, firmware, err := s.Vulns.AffectedFirmware(r.Context(), c, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if !vuln.MayExportDevices(v) {
+		return errs.E(errs.Forbidden, "only a Supplier told of %s exports its own affected Devices", v.Ref)
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+v.Ref+`-devices.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	if err := cw.Write(estate.AffectedDevicesCSVHeader); err != nil {
+		return nil // the client went away
+	}
+	n := 0
+	err = s.Estate.EachAffectedDevice(r.Context(), c, firmware, func(d estate.AffectedDevice) error {
+		if err := cw.Write(d.CSV()); err != nil {
+			return err
+		}
+		if n++; n%4096 == 0 {
+			cw.Flush()
+			return cw.Error()
+		}
+		return nil
+	})
+	cw.Flush()
+	if err != nil {
+		// Headers are gone: log it and cut the body short, so the file is
+		// visibly incomplete rather than silently short.
+		s.Log.Error("affected devices export", "ref", v.Ref, "err", err, "request_id", requestID(r))
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+func (s *Server) apiRecipientSummary(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	v, err := s.Vulns.Get(r.Context(), c, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	sum, err := s.Vulns.RecipientSummary(r.Context(), c, v.Ref, time.Now())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sum)
 }

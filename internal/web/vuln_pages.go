@@ -12,36 +12,58 @@ import (
 	"github.com/metersec/metersec/internal/advisory"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
 // Pages.
 
 type vulnsData struct {
-	Items     []vuln.Summary
-	Filter    vuln.Filter
-	States    []sec.VulnState
-	MayReport bool
-	IsSSC     bool
-	CSRF      string
+	Items      []vuln.Summary
+	List       listView
+	Req        listing.Request
+	States     []sec.VulnState
+	Severities []string
+	Classes    []sec.Classification
+	MayReport  bool
+	IsSSC      bool
+	CSRF       string
 }
 
 // mayReport asks the vulnerability service whether the caller may report.
 func mayReport(r *http.Request) bool { return vuln.MayReport(callerOf(r)) }
 
 func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := vulnFilter(r)
+	req, err := vuln.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	items, err := s.Vulns.List(r.Context(), callerOf(r), f)
-	if err != nil {
-		return err
+	if req.Exporting() {
+		return writeExport(w, req, "vulnerabilities", vuln.CSVHeader, func(lw listing.Writer) error {
+			return s.Vulns.Export(r.Context(), callerOf(r), req, lw)
+		})
 	}
 	pg := s.newPage(r, "Vulnerabilities", nil)
-	pg.Data = vulnsData{Items: items, Filter: f, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+	data, err := s.vulnsData(r, req, pg.CSRF)
+	if err != nil {
+		return err
+	}
+	data.IsSSC = callerOf(r).IsSSC()
+	pg.Data = data
 	return s.render(w, r, http.StatusOK, "vulns", pg)
+}
+
+// vulnsData is one page of the vulnerability list for req.
+func (s *Server) vulnsData(r *http.Request, req listing.Request, csrf string) (vulnsData, error) {
+	p, err := s.Vulns.Page(r.Context(), callerOf(r), req)
+	if err != nil {
+		return vulnsData{}, err
+	}
+	return vulnsData{Items: p.Items, List: newListView(r, "/vulnerabilities", vuln.ListSpec, req, p, "vulnerability", "vulnerabilities"),
+		Req: req, States: sec.VulnLifecycle.States(), Severities: vuln.Severities, Classes: sec.Classifications,
+		MayReport: mayReport(r), CSRF: csrf}, nil
 }
 
 // vulnFormData fills the report and edit forms.
@@ -131,10 +153,8 @@ func (s *Server) editVulnPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(v.Actors, func(a sec.Actor) bool {
-		return a == sec.ActorReporter || a == sec.ActorManufacturer || a == sec.ActorSSC
-	}) {
-		return errs.E(errs.Forbidden, "only the reporter, the manufacturer and the SSC may change %s", v.Ref)
+	if !vuln.MayEdit(v) {
+		return errs.E(errs.Forbidden, "only the reporter, the manufacturer and the SSC may change %s, while it is open", v.Ref)
 	}
 	pg := s.newPage(r, "Change "+v.Ref, nil)
 	pg.Data = vulnFormData{CSRF: pg.CSRF, Ref: v.Ref, Title: v.Title, Description: v.Description, Mitigation: v.Mitigation,
@@ -192,6 +212,9 @@ type action struct {
 	Event     string
 	Label     string
 	NeedsNote bool
+	// Everyone: the event tells every recipient, so the form asks for a
+	// confirmation first.
+	Everyone bool
 }
 
 var eventLabels = map[sec.VulnEvent]string{
@@ -207,8 +230,12 @@ var eventLabels = map[sec.VulnEvent]string{
 
 type vulnData struct {
 	V          vuln.Vulnerability
-	Recipients []vuln.Recipient
-	Timeline   []vuln.Event
+	Summary    vuln.RecipientSummary
+	Recipients vuln.RecipientPage
+	Status     vuln.RecipientStatus // the filter of the recipient list
+	Statuses   []vuln.RecipientStatus
+	After      int64 // the recipient list's cursor, 0 on its first page
+	Timeline   []timelineGroup
 	Plans      []vuln.Plan
 	Actions    []action
 	Own        []vuln.Recipient // the caller's organisation's rows
@@ -216,11 +243,36 @@ type vulnData struct {
 	MayPlan    bool
 	OwnPlan    *vuln.Plan
 	MayEdit    bool
-	Devices    int64 // over the Supplier rows the caller sees
-	Statements []vuln.Statement
-	CSRF       string
-	Today      string
+	MayExport  bool // a Supplier's export of its own affected Devices
+	// NextReminder is when the caller's organisation is next reminded to
+	// acknowledge (the SEC sets no deadline; this is the nudge).
+	NextReminder string
+	// PlanDue and PlanUpdate are the earliest declared completion and next
+	// update among the plans the caller may see that are not completed.
+	PlanDue, PlanUpdate sec.Date
+	// EmailServer: this server sends email; without one, pending email
+	// waits in the queue and the page says why.
+	EmailServer bool
+	Statements  []vuln.Statement
+	CSRF        string
+	Today       string
 }
+
+// timelineGroup is a run of like entries shown as one line that opens to
+// at most timelineShown of them, so a fan-out to thousands of
+// organisations stays one line and a bounded page.
+type timelineGroup struct {
+	vuln.TimelineGroup
+	Shown []vuln.Event
+	More  int
+}
+
+const timelineShown = 25
+
+// recipientsShown is one page of the recipient list: 25 rows keep the page
+// within 5,000 px at 1366 px wide with the facts, plans and timeline above
+// and below it.
+const recipientsShown = 25
 
 func (s *Server) vulnPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showVuln(w, r, http.StatusOK, nil)
@@ -229,6 +281,7 @@ func (s *Server) vulnPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) showVuln(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
 	c := callerOf(r)
 	ref := r.PathValue("ref")
+	q := r.URL.Query()
 	var v vuln.Vulnerability
 	var err error
 	if formErr == nil {
@@ -239,41 +292,69 @@ func (s *Server) showVuln(w http.ResponseWriter, r *http.Request, status int, fo
 	if err != nil {
 		return err
 	}
-	d := vulnData{V: v, Statements: vuln.Statements, Today: time.Now().UTC().Format("2006-01-02")}
-	if d.Recipients, err = s.Vulns.Recipients(r.Context(), c, v.Ref); err != nil {
+	now := time.Now()
+	d := vulnData{V: v, Statements: vuln.Statements, Today: sec.UKDay(now).String(), Statuses: vuln.RecipientStatuses,
+		EmailServer: s.EmailServer}
+	if d.Status, err = vuln.ParseRecipientStatus(q.Get("status")); err != nil {
 		return err
 	}
-	if d.Timeline, err = s.Vulns.Timeline(r.Context(), c, v.Ref); err != nil {
+	if a := q.Get("after"); a != "" {
+		if d.After, err = strconv.ParseInt(a, 10, 64); err != nil || d.After < 0 {
+			return errs.FieldError("after", "must be a recipient id from a next-page link")
+		}
+	}
+	if d.Summary, err = s.Vulns.RecipientSummary(r.Context(), c, v.Ref, now); err != nil {
 		return err
+	}
+	if d.Recipients, err = s.Vulns.RecipientsPaged(r.Context(), c, v.Ref, vuln.RecipientQuery{Status: d.Status, After: d.After, Limit: recipientsShown}, now); err != nil {
+		return err
+	}
+	if d.Own, err = s.Vulns.OwnRecipients(r.Context(), c, v.Ref); err != nil {
+		return err
+	}
+	timeline, err := s.Vulns.Timeline(r.Context(), c, v.Ref)
+	if err != nil {
+		return err
+	}
+	for _, g := range vuln.GroupTimeline(timeline, uk.London) {
+		tg := timelineGroup{TimelineGroup: g, Shown: g.Entries}
+		if len(g.Entries) > timelineShown {
+			tg.Shown, tg.More = g.Entries[:timelineShown], len(g.Entries)-timelineShown
+		}
+		d.Timeline = append(d.Timeline, tg)
 	}
 	if d.Plans, err = s.Vulns.Plans(r.Context(), c, v.Ref); err != nil {
 		return err
 	}
-	for _, rec := range d.Recipients {
-		if rec.Org.Code == c.OrgCode && rec.NotifiedAt != nil {
-			d.Own = append(d.Own, rec)
-			d.MayAck = !v.State.IsClosed()
-		}
-		if rec.Role == vuln.RoleSupplier && rec.Active {
-			d.Devices += rec.Devices
-		}
-	}
-	for _, a := range v.Actors {
-		switch a {
-		case sec.ActorSupplier, sec.ActorDCC:
-			d.MayPlan = !v.State.IsClosed() && v.Material != nil && *v.Material
-		case sec.ActorReporter, sec.ActorManufacturer, sec.ActorSSC:
-			d.MayEdit = !v.State.IsClosed()
+	d.MayAck, d.MayPlan, d.MayEdit, d.MayExport = vuln.MayAcknowledge(v, d.Own), vuln.MayPlan(v), vuln.MayEdit(v), vuln.MayExportDevices(v)
+	for _, rec := range d.Own {
+		if rec.AwaitsAck && !v.State.IsClosed() {
+			since := rec.NotifiedAt
+			if rec.LastRemindedAt != nil {
+				since = rec.LastRemindedAt
+			}
+			if since != nil {
+				d.NextReminder = since.AddDate(0, 0, d.Summary.AckReminderDays).In(uk.London).Format("2 Jan 2006")
+			}
 		}
 	}
 	for i := range d.Plans {
-		if d.Plans[i].Owner.Code == c.OrgCode {
-			d.OwnPlan = &d.Plans[i]
+		p := &d.Plans[i]
+		if p.Owner.Code == c.OrgCode {
+			d.OwnPlan = p
+		}
+		if p.State == sec.PlanStateCompleted {
+			continue
+		}
+		if !p.DeclaredCompletion.IsZero() && (d.PlanDue.IsZero() || p.DeclaredCompletion.Before(d.PlanDue)) {
+			d.PlanDue = p.DeclaredCompletion
+		}
+		if !p.NextUpdateDue.IsZero() && (d.PlanUpdate.IsZero() || p.NextUpdateDue.Before(d.PlanUpdate)) {
+			d.PlanUpdate = p.NextUpdateDue
 		}
 	}
 	for _, e := range v.Events {
-		_, needs := map[sec.VulnEvent]bool{sec.VulnEventTriage: true, sec.VulnEventMarkNotMaterial: true, sec.VulnEventReopen: true}[e]
-		d.Actions = append(d.Actions, action{Event: string(e), Label: eventLabels[e], NeedsNote: needs})
+		d.Actions = append(d.Actions, action{Event: string(e), Label: eventLabels[e], NeedsNote: vuln.NeedsNote(e), Everyone: vuln.AffectsEveryone(e)})
 	}
 	pg := s.newPage(r, v.Ref+": "+v.Title, nil)
 	d.CSRF = pg.CSRF
@@ -299,7 +380,37 @@ func (s *Server) formResult(w http.ResponseWriter, r *http.Request, err error, f
 	return err
 }
 
+// confirmData is the confirmation step of a state change that tells every
+// recipient.
+type confirmData struct {
+	V       vuln.Vulnerability
+	Action  action
+	Note    string
+	Summary vuln.RecipientSummary
+	CSRF    string
+}
+
 func (s *Server) vulnEventForm(w http.ResponseWriter, r *http.Request) error {
+	ev := sec.VulnEvent(r.PostFormValue("event"))
+	if vuln.AffectsEveryone(ev) && r.PostFormValue("confirm") != "yes" {
+		c := callerOf(r)
+		v, err := s.Vulns.Get(r.Context(), c, r.PathValue("ref"))
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(v.Events, ev) {
+			_, err := s.Vulns.Transition(r.Context(), c, v.Ref, vuln.TransitionInput{Event: ev, Note: r.PostFormValue("note")})
+			return s.formResult(w, r, err, "")
+		}
+		sum, err := s.Vulns.RecipientSummary(r.Context(), c, v.Ref, time.Now())
+		if err != nil {
+			return err
+		}
+		pg := s.newPage(r, "Confirm: "+eventLabels[ev], nil)
+		pg.Data = confirmData{V: v, Action: action{Event: string(ev), Label: eventLabels[ev], NeedsNote: vuln.NeedsNote(ev), Everyone: true},
+			Note: r.PostFormValue("note"), Summary: sum, CSRF: pg.CSRF}
+		return s.render(w, r, http.StatusOK, "vuln_confirm", pg)
+	}
 	_, err := s.Vulns.Transition(r.Context(), callerOf(r), r.PathValue("ref"),
 		vuln.TransitionInput{Event: sec.VulnEvent(r.PostFormValue("event")), Note: r.PostFormValue("note")})
 	return s.formResult(w, r, err, "Done.")
@@ -364,12 +475,13 @@ func (s *Server) importCSAFForm(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.Vulns.ImportCSAF(r.Context(), callerOf(r), body, opt)
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Invalid || c == errs.TooLarge {
-			items, lerr := s.Vulns.List(r.Context(), callerOf(r), vuln.Filter{})
+			pg := s.newPage(r, "Vulnerabilities", nil)
+			data, lerr := s.vulnsData(r, vuln.ListSpec.First(), pg.CSRF)
 			if lerr != nil {
 				return lerr
 			}
-			pg := s.newPage(r, "Vulnerabilities", nil)
-			pg.Data = vulnsData{Items: items, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+			data.IsSSC = callerOf(r).IsSSC()
+			pg.Data = data
 			pg.formErrors(err)
 			return s.render(w, r, s.problemFor(r, err).Status, "vulns", pg)
 		}

@@ -3,18 +3,17 @@ package web
 import (
 	"net/http"
 
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
 func (s *Server) vulnRoutes() []Route {
-	listParams := []Param{{Name: "state", Description: "only vulnerabilities in this state"},
-		{Name: "open", Description: "true for open vulnerabilities only"}, {Name: "q", Description: "text in the reference or title"}}
 	importParams := []Param{{Name: "dry_run", Description: "true to map the advisory without recording it"},
 		{Name: "manufacturer", Description: "the manufacturer's code, when the advisory names several"},
 		{Name: "material", Description: "true or false to judge it at once"}, {Name: "rationale", Description: "why (required with material)"}}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/vulnerabilities", Name: "listVulnerabilities", Summary: "Vulnerabilities the caller may see, with counts over the recipient rows it may see.",
-			Tag: "vulnerabilities", API: true, Params: listParams, Response: listOf([]vuln.Summary{}), Handle: s.apiListVulns},
+		{Method: "GET", Path: "/api/v1/vulnerabilities", Name: "listVulnerabilities", Summary: "Vulnerabilities the caller may see, with counts over the recipient rows it may see: paged, sorted, filtered, exportable.",
+			Tag: "vulnerabilities", API: true, Params: listParams(vuln.ListSpec), Response: listing.Page[vuln.Summary]{}, Handle: s.apiListVulns},
 		{Method: "POST", Path: "/api/v1/vulnerabilities", Name: "reportVulnerability", Summary: "Report a vulnerability (manufacturers, Suppliers, the DCC, the SSC); it is fanned out at once.",
 			Tag: "vulnerabilities", API: true, Request: vuln.NewVulnerability{}, Response: vuln.Vulnerability{}, Status: http.StatusCreated, Handle: s.apiReportVuln},
 		{Method: "POST", Path: "/api/v1/vulnerabilities/import", Name: "importCSAF", Summary: "Import a manufacturer's CSAF 2.0 advisory as a vulnerability (at most 5 MiB).",
@@ -44,6 +43,11 @@ func (s *Server) vulnRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/vulnerabilities/{ref}/csaf", Name: "exportCSAF", Summary: "The vulnerability as a CSAF 2.0 security advisory.",
 			Tag: "vulnerabilities", API: true, Handle: s.exportCSAF},
 
+		{Method: "GET", Path: "/api/v1/vulnerabilities/{ref}/recipients/summary", Name: "recipientSummary", Summary: "The recipients the caller may see, counted: told, acknowledged, affected, not affected, under investigation, awaited, overdue (awaited past the reminder cycle), deliveries pending or failed.",
+			Tag: "vulnerabilities", API: true, Response: vuln.RecipientSummary{}, Handle: s.apiRecipientSummary},
+		{Method: "GET", Path: "/api/v1/vulnerabilities/{ref}/devices", Name: "exportAffectedDevices", Summary: "A Supplier told of the vulnerability: its own installed Devices on the affected firmware, as CSV (text/csv), streamed.",
+			Tag: "vulnerabilities", API: true, Handle: s.exportAffectedDevices},
+
 		{Method: "GET", Path: "/vulnerabilities", Name: "vulnsPage", Summary: "Vulnerabilities.", Tag: "ui", Handle: s.vulnsPage},
 		{Method: "GET", Path: "/vulnerabilities/new", Name: "newVulnPage", Summary: "Report a vulnerability.", Tag: "ui", Handle: s.newVulnPage},
 		{Method: "POST", Path: "/vulnerabilities", Name: "reportVulnForm", Summary: "Report a vulnerability.", Tag: "ui", Handle: s.reportVulnForm},
@@ -59,6 +63,7 @@ func (s *Server) vulnRoutes() []Route {
 		{Method: "POST", Path: "/vulnerabilities/{ref}/acknowledge", Name: "ackForm", Summary: "Acknowledge.", Tag: "ui", Handle: s.ackForm},
 		{Method: "POST", Path: "/vulnerabilities/{ref}/plan", Name: "planForm", Summary: "Write or submit the rectification plan.", Tag: "ui", Handle: s.planForm},
 		{Method: "POST", Path: "/vulnerabilities/{ref}/plans/{id}/events", Name: "planEventForm", Summary: "Move a rectification plan on.", Tag: "ui", Handle: s.planEventForm},
+		{Method: "GET", Path: "/vulnerabilities/{ref}/devices.csv", Name: "downloadAffectedDevices", Summary: "Download the Supplier's own affected Devices as CSV.", Tag: "ui", Handle: s.exportAffectedDevices},
 		{Method: "GET", Path: "/vulnerabilities/{ref}/csaf", Name: "downloadCSAF", Summary: "Download the CSAF advisory.", Tag: "ui", Handle: s.exportCSAF},
 	}
 }

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/coverage"
+	"github.com/metersec/metersec/internal/meeting"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// Dashboard is what the signed-in organisation must act on: counts from
+// each area's service, over what the caller may see, each with the list
+// behind it. Only the counts that fit the caller's roles are present (the
+// services say which); the page and GET /api/v1/dashboard show the same.
+type Dashboard struct {
+	Organisation string          `json:"organisation"`
+	Day          sec.Date        `json:"day"`
+	Items        []DashboardItem `json:"items"`
+}
+
+// DashboardItem is one count and the filtered list it links to.
+type DashboardItem struct {
+	Key   DashboardKey `json:"key"`
+	Area  string       `json:"area"`
+	Label string       `json:"label"`
+	Count int64        `json:"count"`
+	Link  string       `json:"link"`
+	// Note says what the count is measured against, when that is not
+	// obvious (a snapshot's date, a look-ahead).
+	Note string `json:"note,omitempty"`
+}
+
+// DashboardKey names a dashboard count, for API clients.
+type DashboardKey string
+
+// Dashboard counts.
+const (
+	KeyNoticesUnread           DashboardKey = "notices_unread"
+	KeyVulnsUnacknowledged     DashboardKey = "vulnerabilities_unacknowledged"
+	KeyPlansToWrite            DashboardKey = "plans_to_write"
+	KeyPlansDueSoon            DashboardKey = "plans_due_soon"
+	KeyPlansOverdue            DashboardKey = "plans_overdue"
+	KeyPlansToReview           DashboardKey = "plans_to_review"
+	KeyAcknowledgementsAwaited DashboardKey = "acknowledgements_awaited"
+	KeyCoverageGaps            DashboardKey = "coverage_gaps"
+	KeyArrangementsExpiring    DashboardKey = "arrangements_expiring"
+	KeyResponsesDue            DashboardKey = "assessment_responses_due"
+	KeyRemediationOverdue      DashboardKey = "remediation_overdue"
+	KeyActionsOverdue          DashboardKey = "meeting_actions_overdue"
+	KeyActionsOpen             DashboardKey = "meeting_actions_open"
+)
+
+// dashboard gathers the counts. Every service call is one aggregate
+// query: none reads the estate's Device rows.
+func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) (Dashboard, error) {
+	today := sec.UKDay(now)
+	d := Dashboard{Organisation: c.OrgCode, Day: today, Items: []DashboardItem{}}
+	add := func(key DashboardKey, area, label string, n int64, link, note string) {
+		d.Items = append(d.Items, DashboardItem{Key: key, Area: area, Label: label, Count: n, Link: link, Note: note})
+	}
+	if c.UserID != 0 && c.OrgID != 0 {
+		n, err := s.Delivery.UnreadCount(ctx, c)
+		if err != nil {
+			return d, err
+		}
+		add(KeyNoticesUnread, "Inbox", "Unread notices", int64(n), "/inbox", "")
+	}
+	due, err := s.Vulns.Due(ctx, c, now)
+	if err != nil {
+		return d, err
+	}
+	if due.Told {
+		add(KeyVulnsUnacknowledged, "Vulnerabilities", "Vulnerabilities to acknowledge", int64(due.Unacknowledged), "/inbox", "")
+		add(KeyPlansToWrite, "Vulnerabilities", "Rectification plans to write", int64(due.PlansToWrite), "/inbox", "")
+	}
+	overdueLink := "/vulnerabilities?open=true"
+	if due.Oversight {
+		overdueLink = "/vulnerabilities/overview"
+	}
+	add(KeyPlansDueSoon, "Vulnerabilities", "Plans due within two weeks", int64(due.PlansDueSoon), "/vulnerabilities?open=true", "declared completion or next update")
+	add(KeyPlansOverdue, "Vulnerabilities", "Overdue rectification plans", int64(due.OverduePlans), overdueLink, "")
+	if due.Oversight {
+		add(KeyPlansToReview, "Vulnerabilities", "Plans awaiting the SSC", int64(due.PlansToReview), "/vulnerabilities/overview", "submitted or revised")
+		add(KeyAcknowledgementsAwaited, "Vulnerabilities", "Acknowledgements awaited", int64(due.AwaitingAcknowledgement), "/vulnerabilities/overview", "across every organisation")
+	}
+	gaps, err := s.Coverage.Gaps(ctx, c)
+	if err != nil {
+		return d, err
+	}
+	if gaps.Applies {
+		link, note := "/coverage", "no snapshot yet"
+		if gaps.Supplier != "" {
+			link = "/coverage/" + gaps.Supplier
+		}
+		if gaps.Month != "" {
+			note = "models with a gap, snapshot of " + gaps.TakenOn.Time().Format("2 Jan 2006")
+		}
+		add(KeyCoverageGaps, "G3.20", "Coverage gaps", int64(gaps.Models), link, note)
+	}
+	days := coverage.DefaultAlertSettings().ExpiryDays
+	exp, err := s.Arrangements.Expiring(ctx, c, today, days)
+	if err != nil {
+		return d, err
+	}
+	add(KeyArrangementsExpiring, "G3.20", "Arrangements expiring", int64(exp), "/arrangement-alerts", "within 60 days")
+	ad, err := s.Assurance.Due(ctx, c, now)
+	if err != nil {
+		return d, err
+	}
+	if ad.Applies {
+		add(KeyResponsesDue, "Assurance", "Assessment responses due", int64(ad.ResponsesDue), "/assessments?state=response_due", "")
+		add(KeyRemediationOverdue, "Assurance", "Remediation plans overdue", int64(ad.RemediationOverdue), "/remediation-plans?overdue=true", "")
+	}
+	open, overdue, err := s.Meetings.DueActions(ctx, c, today)
+	if err != nil {
+		return d, err
+	}
+	if open > 0 || meeting.MayManage(c) {
+		add(KeyActionsOverdue, "Meetings", "Meeting actions overdue", int64(overdue), "/meeting-actions?status=open", "")
+		add(KeyActionsOpen, "Meetings", "Meeting actions open", int64(open), "/meeting-actions?status=open", "")
+	}
+	return d, nil
+}
