@@ -66,8 +66,8 @@ func (s *Service) Enable(ctx context.Context, c access.Caller, email string) err
 // RolesChange is a new set of roles for an account, and whether it may be
 // named on RED records.
 type RolesChange struct {
-	Roles      []string `json:"roles"`
-	RedCleared bool     `json:"red_cleared"`
+	Roles      []sec.Role `json:"roles"`
+	RedCleared bool       `json:"red_cleared"`
 }
 
 // SetRoles replaces an account's roles and RED clearance. The roles must
@@ -83,7 +83,7 @@ func (s *Service) SetRoles(ctx context.Context, c access.Caller, email string, i
 	var roles []sec.Role
 	var fields []errs.Field
 	for _, r := range in.Roles {
-		role, err := sec.ParseRole(r)
+		role, err := sec.ParseRole(string(r))
 		if err != nil {
 			fields = append(fields, errs.Field{Field: "roles", Message: err.Error()})
 			continue
@@ -347,14 +347,7 @@ func (s *Service) Sessions(ctx context.Context, c access.Caller, email, current 
 }
 
 func (s *Service) sessionOwner(ctx context.Context, c access.Caller, email string) (User, error) {
-	if !c.SignedIn() {
-		return User{}, errs.E(errs.Unauthenticated, "sign in first")
-	}
-	u, err := userByEmail(ctx, s.DB, email)
-	if err == nil && !MayManageSessions(c, u) {
-		err = errs.NotFoundf("user", email)
-	}
-	return u, err
+	return s.UserByEmail(ctx, c, email)
 }
 
 // EndSessions signs the account with the email out everywhere: every one of
@@ -375,4 +368,18 @@ func (s *Service) EndSessions(ctx context.Context, c access.Caller, email string
 		return audit.Record(ctx, tx, "user.signout.everywhere", "user", u.Email, map[string]any{"sessions_ended": n})
 	})
 	return n, err
+}
+
+// UserByEmail is the account with the email as the caller may see it: any
+// account for an administrator, their own for anyone else; another's
+// answers exactly as an unknown one.
+func (s *Service) UserByEmail(ctx context.Context, c access.Caller, email string) (User, error) {
+	if !c.SignedIn() {
+		return User{}, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	u, err := userByEmail(ctx, s.DB, email)
+	if err == nil && !MayManageSessions(c, u) {
+		err = errs.NotFoundf("user", email)
+	}
+	return u, err
 }

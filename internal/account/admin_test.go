@@ -59,7 +59,7 @@ func TestEnableUndoesDisable(t *testing.T) {
 		if got := strings.Join(auditActions(t, db, ana.Email), " "); !strings.Contains(got, "user.disable user.enable user.signin") {
 			t.Fatalf("audit: %s", got)
 		}
-		if _, err := s.SetRoles(ctx, ac, admin.Email, account.RolesChange{Roles: []string{"ssc_member"}}); err == nil {
+		if _, err := s.SetRoles(ctx, ac, admin.Email, account.RolesChange{Roles: []sec.Role{"ssc_member"}}); err == nil {
 			t.Fatal("an administrator dropped their own administrator role")
 		}
 	})
@@ -74,7 +74,7 @@ func TestSetRoles(t *testing.T) {
 		admin := addUser(t, db, "OPS", "operator", "root@ops.example", "admin")
 		ana := addUser(t, db, "ARDM", "manufacturer", "ana@ardent.example.org", "manufacturer")
 		ac := admin.Caller("session", nil)
-		if _, err := s.SetRoles(ctx, ac, ana.Email, account.RolesChange{Roles: []string{"supplier"}}); errs.CodeOf(err) != errs.Invalid {
+		if _, err := s.SetRoles(ctx, ac, ana.Email, account.RolesChange{Roles: []sec.Role{"supplier"}}); errs.CodeOf(err) != errs.Invalid {
 			t.Fatalf("a manufacturer's user became a supplier: %v", err)
 		}
 		if _, err := s.SetRoles(ctx, ac, ana.Email, account.RolesChange{}); errs.CodeOf(err) != errs.Invalid {
@@ -83,7 +83,7 @@ func TestSetRoles(t *testing.T) {
 		if _, _, err := s.SignIn(ctx, ana.Email, "correct horse battery", "10.0.0.1", "test"); err != nil {
 			t.Fatal(err)
 		}
-		u, err := s.SetRoles(ctx, ac, ana.Email, account.RolesChange{Roles: []string{"manufacturer"}, RedCleared: true})
+		u, err := s.SetRoles(ctx, ac, ana.Email, account.RolesChange{Roles: []sec.Role{"manufacturer"}, RedCleared: true})
 		if err != nil || !u.RedCleared || !u.MFARequired {
 			t.Fatalf("%+v %v", u, err)
 		}
@@ -106,7 +106,7 @@ func TestResetCredentials(t *testing.T) {
 		ana := addUser(t, db, "ARDM", "manufacturer", "ana@ardent.example.org", "manufacturer")
 		bo := addUser(t, db, "ARDM", "manufacturer", "bo@ardent.example.org", "manufacturer")
 		ac := admin.Caller("session", nil)
-		if _, err := s.SetRoles(ctx, ac, ana.Email, account.RolesChange{Roles: []string{"manufacturer"}, RedCleared: true}); err != nil {
+		if _, err := s.SetRoles(ctx, ac, ana.Email, account.RolesChange{Roles: []sec.Role{"manufacturer"}, RedCleared: true}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.SetTOTPSecret(ctx, system, ana.ID, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"); err != nil {
@@ -209,6 +209,5 @@ func TestSessionsSignOutEverywhere(t *testing.T) {
 		if _, err := s.Authenticate(ctx, secret); err == nil {
 			t.Fatal("a session survived signing out everywhere")
 		}
-		_ = sec.RoleAdmin
 	})
 }

@@ -109,6 +109,7 @@ func (s *Server) allRoutes() []Route {
 		s.triageRoutes(),
 		s.impracticableRoutes(),
 		s.userSystemRoutes(),
+		s.usersRoutes(),
 		s.userSystemPageRoutes(),
 		s.oidcRoutes(),
 	} {
