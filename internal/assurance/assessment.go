@@ -2,9 +2,9 @@ package assurance
 
 import (
 	"context"
-	"net/url"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"

@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/assurance"
-	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
