@@ -10,7 +10,6 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
-	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -33,6 +32,25 @@ func MayManageUsers(c access.Caller) bool { return mayManageUsers(c) }
 func MayManageSessions(c access.Caller, self User) bool {
 	return mayManageUsers(c) || (c.UserID != 0 && c.UserID == self.ID)
 }
+
+// Mail is an email to one person (never an organisation's contacts),
+// written to the delivery outbox in the transaction of the change it tells
+// of.
+type Mail struct {
+	Kind          string
+	OrgID, UserID int64
+	To            string
+	Subject, Body string
+	// Link is the page the email leads to; it may hold a secret meant for
+	// the recipient alone, so the outbox never shows it to anyone else.
+	Link string
+	Key  string
+}
+
+// Outbox writes a Mail in tx. internal/delivery, which owns the outbox,
+// sets it when it is linked in: this package may not import delivery
+// (delivery's tests build accounts).
+var Outbox func(ctx context.Context, tx *store.Tx, m Mail) error
 
 // ResetTTL is how long the link sent by a reset may be used.
 const ResetTTL = 72 * time.Hour
@@ -200,12 +218,14 @@ func (s *Service) ResetCredentials(ctx context.Context, c access.Caller, email s
 		}
 		body += ". Nobody else, the administrator included, knows the link.\n\n" +
 			"If you did not expect this, tell your security contact."
-		if _, err := delivery.Enqueue(ctx, tx, delivery.Message{
-			Kind: "user.reset", Channel: delivery.Email, OrgID: u.OrgID, Email: u.Email,
+		if Outbox == nil {
+			return errs.E(errs.Internal, "no delivery outbox to send the reset link through")
+		}
+		if err := Outbox(ctx, tx, Mail{
+			Kind: "user.reset", OrgID: u.OrgID, UserID: u.ID, To: u.Email,
 			Subject: "Your metersec password has been reset", Body: body,
-			Link:       "/signin/reset?code=" + code,
-			RecordKind: "user", RecordID: u.ID,
-			Key: "user:" + u.Email + ":reset:" + hex.EncodeToString(hashSecret(code)[:8]),
+			Link: "/signin/reset?code=" + code,
+			Key:  "user:" + u.Email + ":reset:" + hex.EncodeToString(hashSecret(code)[:8]),
 		}); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/metersec/metersec/internal/account"
+	_ "github.com/metersec/metersec/internal/delivery" // the outbox of the reset's email
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
