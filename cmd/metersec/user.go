@@ -27,8 +27,9 @@ func operator(env *cli.Env) access.Caller {
 func userCmd() *cli.Command {
 	return &cli.Command{
 		Name:    "user",
-		Summary: "add, list and disable accounts",
-		Subs:    []*cli.Command{userAddCmd(), userListCmd(), userDisableCmd(), userLinkOIDCCmd(), userUnlinkOIDCCmd(), userIdentitiesCmd()},
+		Summary: "add, list, disable and administer accounts",
+		Subs: []*cli.Command{userAddCmd(), userListCmd(), userDisableCmd(), userEnableCmd(), userRolesCmd(), userResetCmd(),
+			userSessionsCmd(), userSignOutCmd(), userLinkOIDCCmd(), userUnlinkOIDCCmd(), userIdentitiesCmd()},
 	}
 }
 

@@ -295,6 +295,9 @@ func (s *Service) Disable(ctx context.Context, c access.Caller, email string) er
 		if u.Disabled {
 			return nil
 		}
+		if u.ID == c.UserID {
+			return errs.E(errs.Conflict, "you may not disable your own account: ask another administrator")
+		}
 		// Each statement gets only the arguments it uses: PostgreSQL refuses
 		// a parameter that the statement does not mention.
 		for _, q := range []struct {

@@ -85,6 +85,7 @@ var owners = map[string]string{
 	"user_systems":              "internal/usersystem",
 	"user_system_components":    "internal/usersystem",
 	"user_system_notifications": "internal/usersystem",
+	"password_resets":           "internal/account",
 
 	"meeting_actions":    "internal/meeting",
 	"meeting_attendance": "internal/meeting",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -244,8 +245,8 @@ type Filter struct {
 	Year  int                 // plan year
 	State sec.AssessmentState // only this state
 	Type  sec.AssessmentType
-	// After is the cursor: the id of the last assessment of the previous
-	// page (the list runs newest first).
+	// After is the former cursor: the id of the last assessment of the
+	// previous page (the list runs newest first).
 	After int64
 	Limit int
 }
@@ -262,54 +263,32 @@ type Page struct {
 }
 
 // List returns the assessments the caller may see, newest first, a page at
-// a time, with the total that match.
+// a time, with the total that match: ListPage for callers without a query
+// string (the demo, tests). f.After pages in the default order only.
 func (s *Service) List(ctx context.Context, c access.Caller, f Filter) (Page, error) {
 	if f.Limit <= 0 || f.Limit > MaxPage {
 		f.Limit = 50
 	}
-	var args access.Args
-	where := []string{visible(c, &args)}
-	if p := strings.ToUpper(strings.TrimSpace(f.Party)); p != "" {
-		where = append(where, "o.code = "+args.Add(p))
-	}
+	q := url.Values{"party": {f.Party}, "state": {string(f.State)}, "type": {string(f.Type)}, "limit": {strconv.Itoa(f.Limit)}}
 	if f.Year != 0 {
-		where = append(where, "a.year = "+args.Add(f.Year))
+		q.Set("year", strconv.Itoa(f.Year))
 	}
-	if f.State != "" {
-		where = append(where, "a.state = "+args.Add(string(f.State)))
+	if f.After > 0 {
+		q.Set("after", strconv.FormatInt(f.After, 10))
 	}
-	if f.Type != "" {
-		where = append(where, "a.type = "+args.Add(string(f.Type)))
+	req, err := ListSpec.Parse(q)
+	if err != nil {
+		return Page{}, err
 	}
-	page := Page{Assessments: []Assessment{}}
-	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
-		cond := strings.Join(where, " AND ")
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*)"+assessmentFrom+" WHERE "+cond, args...).Scan(&page.Total); err != nil {
-			return errs.Wrap(err, "count assessments")
-		}
-		if f.After > 0 {
-			cond += " AND a.id < " + args.Add(f.After)
-		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+assessmentCols(c, &args)+assessmentFrom+" WHERE "+cond+
-			" ORDER BY a.id DESC LIMIT "+strconv.Itoa(f.Limit+1), args...)
-		if err != nil {
-			return errs.Wrap(err, "list assessments")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAssessment(rows, s)
-			if err != nil {
-				return errs.Wrap(err, "list assessments")
-			}
-			page.Assessments = append(page.Assessments, a)
-		}
-		return errs.Wrap(rows.Err(), "list assessments")
-	})
-	if len(page.Assessments) > f.Limit {
-		page.Assessments = page.Assessments[:f.Limit]
-		page.Next = page.Assessments[f.Limit-1].ID
+	p, err := s.ListPage(ctx, c, req)
+	if err != nil {
+		return Page{}, err
 	}
-	return page, err
+	out := Page{Total: int(p.Total), Assessments: p.Items}
+	if p.NextCursor != "" {
+		out.Next = p.Items[len(p.Items)-1].ID
+	}
+	return out, nil
 }
 
 // Input is a new assessment.

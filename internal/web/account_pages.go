@@ -12,6 +12,7 @@ import (
 
 type accountData struct {
 	User     account.User
+	Sessions []account.SessionInfo
 	Tokens   []account.Token
 	NewToken string
 	Scopes   []string
@@ -34,7 +35,11 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	p := s.newPage(r, "Your account", accountData{User: u, Tokens: ts, NewToken: newToken, Scopes: account.Scopes,
+	ss, err := s.Accounts.Sessions(r.Context(), c, u.Email, sessionSecret(r))
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "Your account", accountData{User: u, Sessions: ss, Tokens: ts, NewToken: newToken, Scopes: account.Scopes,
 		RecentMFA: int(s.Accounts.RecentMFA.Minutes())})
 	if formErr != nil {
 		p.formErrors(formErr)
@@ -125,5 +130,6 @@ func (s *Server) disableUserForm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Accounts.Disable(r.Context(), callerOf(r), email); err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/users", "Disabled "+email+".")
+	// The account's page offers to enable it again: the undo.
+	return s.redirect(w, r, userPath(email), "Disabled "+email+". Enable the account below to undo this.")
 }

@@ -7,39 +7,16 @@ import (
 
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
-func assessmentFilter(r *http.Request) (assurance.Filter, error) {
-	q := r.URL.Query()
-	f := assurance.Filter{Party: q.Get("party"), State: sec.AssessmentState(q.Get("state"))}
-	for _, p := range []struct {
-		name string
-		to   *int
-	}{{"year", &f.Year}, {"limit", &f.Limit}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return f, errs.FieldError(p.name, "%q is not a number", v)
-			}
-			*p.to = n
-		}
-	}
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return f, errs.FieldError("after", "%q is not a cursor", v)
-		}
-		f.After = n
-	}
-	if v := q.Get("type"); v != "" {
-		t, err := sec.ParseAssessmentType(v)
-		if err != nil {
-			return f, errs.FieldError("type", "%v", err)
-		}
-		f.Type = t
-	}
-	return f, nil
+// exportAssessments streams the assessment list's export with the
+// request's filters.
+func (s *Server) exportAssessments(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "assessments", assurance.CSVHeader, func(lw listing.Writer) error {
+		return s.Assurance.Export(r.Context(), callerOf(r), req, lw)
+	})
 }
 
 // planYear reads ?year=, this year by default.

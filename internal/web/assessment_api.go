@@ -5,22 +5,16 @@ import (
 
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/evidence"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 // assessmentRoutes are the security assurance area's routes: User Security
 // Assessments, the forward plan, remediation plans and Directors' Letters.
 func (s *Server) assessmentRoutes() []Route {
-	listParams := []Param{
-		{Name: "party", Description: "only assessments of this organisation code"},
-		{Name: "year", Description: "only assessments of this plan year"},
-		{Name: "state", Description: "only assessments in this state"},
-		{Name: "type", Description: "only FUSA, VUSA or SSA"},
-		{Name: "after", Description: "the cursor: the next value of the previous page"},
-		{Name: "limit", Description: "at most this many (1 to 200, default 50)"},
-	}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/assessments", Name: "listAssessments", Summary: "User Security Assessments the caller may see, newest first, a page at a time, with the total.",
-			Tag: "assurance", API: true, Params: listParams, Response: assurance.Page{}, Handle: s.apiListAssessments},
+		{Method: "GET", Path: "/api/v1/assessments", Name: "listAssessments", Summary: "User Security Assessments the caller may see, newest first, a page at a time, with the total; sortable, filtered, exported as CSV or JSON. " +
+			"Since issue 15 the page is {items, total, next_cursor} (formerly {assessments, total, next}); the former after parameter still works in the default order.",
+			Tag: "assurance", API: true, Params: listParams(assurance.ListSpec), Response: listing.Page[assurance.Assessment]{}, Handle: s.apiListAssessments},
 		{Method: "POST", Path: "/api/v1/assessments", Name: "createAssessment", Summary: "Plan an assessment of a party in a role (SSC and secretariat). RED by default.",
 			Tag: "assurance", API: true, Request: assurance.Input{}, Response: assurance.Assessment{}, Status: http.StatusCreated, Handle: s.apiCreateAssessment},
 		{Method: "GET", Path: "/api/v1/assessments/{id}", Name: "getAssessment", Summary: "One assessment with its findings, evidence, outcome and timeline.",
@@ -54,11 +48,14 @@ func (s *Server) assessmentRoutes() []Route {
 }
 
 func (s *Server) apiListAssessments(w http.ResponseWriter, r *http.Request) error {
-	f, err := assessmentFilter(r)
+	req, err := assurance.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	p, err := s.Assurance.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportAssessments(w, r, req)
+	}
+	p, err := s.Assurance.ListPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}

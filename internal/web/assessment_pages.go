@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -31,14 +32,14 @@ func (s *Server) assessmentPageRoutes() []Route {
 }
 
 type assessmentsData struct {
-	Page      assurance.Page
-	Filter    assurance.Filter
+	Items     []assurance.Assessment
+	List      listView
+	Req       listing.Request
 	Types     []sec.AssessmentType
 	Roles     []sec.OrgRole
 	States    []sec.AssessmentState
 	MayCreate bool
 	In        assurance.Input
-	NextQuery string
 }
 
 func (s *Server) assessmentsPage(w http.ResponseWriter, r *http.Request) error {
@@ -46,22 +47,21 @@ func (s *Server) assessmentsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showAssessments(w http.ResponseWriter, r *http.Request, status int, formErr error, in assurance.Input) error {
-	f, err := assessmentFilter(r)
+	req, err := assurance.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
+	}
+	if req.Exporting() {
+		return s.exportAssessments(w, r, req)
 	}
 	c := callerOf(r)
-	p, err := s.Assurance.List(r.Context(), c, f)
+	p, err := s.Assurance.ListPage(r.Context(), c, req)
 	if err != nil {
 		return err
 	}
-	d := assessmentsData{Page: p, Filter: f, Types: sec.AssessmentTypes, Roles: sec.AssessedRoles,
+	d := assessmentsData{Items: p.Items, Req: req, List: newListView(r, "/assessments", assurance.ListSpec, req, p, "assessment", "assessments"),
+		Types: sec.AssessmentTypes, Roles: sec.AssessedRoles,
 		States: sec.AssessmentLifecycle.States(), MayCreate: c.IsSSC(), In: in}
-	if p.Next != 0 {
-		q := r.URL.Query()
-		q.Set("after", strconv.FormatInt(p.Next, 10))
-		d.NextQuery = q.Encode()
-	}
 	pg := s.newPage(r, "Assessments", d)
 	if formErr != nil {
 		pg.formErrors(formErr)

@@ -17,9 +17,20 @@ func (s *Server) apiLatestAuditCheckpoint(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) apiListAudit(w http.ResponseWriter, r *http.Request) error {
-	es, err := audit.List(r.Context(), s.DB, callerOf(r), auditFilter(r))
+	q, err := s.auditQuery(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(es))
+	if q.Req.Exporting() {
+		if !audit.MayRead(callerOf(r)) {
+			_, err := audit.Page(r.Context(), s.DB, callerOf(r), q)
+			return err
+		}
+		return s.writeAuditExport(w, r, q)
+	}
+	p, err := audit.Page(r.Context(), s.DB, callerOf(r), q)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }

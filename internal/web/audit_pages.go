@@ -8,28 +8,41 @@ import (
 )
 
 type auditData struct {
-	Entries []audit.Entry
-	Filter  audit.Filter
-	Older   int64
+	Entries []auditRow
+	List    listView
+	Facets  map[string]string
+	From    string
+	To      string
 	// Checkpoint is the newest signed checkpoint, nil before the first.
 	Checkpoint *audit.Checkpoint
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
-	f := auditFilter(r)
-	es, err := audit.List(r.Context(), s.DB, callerOf(r), f)
+	c := callerOf(r)
+	q, err := s.auditQuery(r)
 	if err != nil {
 		return err
 	}
-	d := auditData{Entries: es, Filter: f}
-	switch cp, err := audit.LatestCheckpoint(r.Context(), s.DB, callerOf(r)); {
+	if q.Req.Exporting() && audit.MayRead(c) {
+		return s.writeAuditExport(w, r, q)
+	}
+	p, err := audit.Page(r.Context(), s.DB, c, q)
+	if err != nil {
+		return err
+	}
+	d := auditData{Entries: auditRows(p.Items), Facets: q.Req.Facets,
+		List: newListView(r, "/audit", audit.ListSpec, q.Req, p, "entry", "entries")}
+	if !q.Req.From.IsZero() {
+		d.From = q.Req.From.String()
+	}
+	if !q.Req.To.IsZero() {
+		d.To = q.Req.To.String()
+	}
+	switch cp, err := audit.LatestCheckpoint(r.Context(), s.DB, c); {
 	case err == nil:
 		d.Checkpoint = &cp
 	case errs.CodeOf(err) != errs.NotFound:
 		return err
-	}
-	if len(es) == f.Limit {
-		d.Older = es[len(es)-1].Seq
 	}
 	return s.render(w, r, http.StatusOK, "audit", s.newPage(r, "Audit trail", d))
 }

@@ -112,6 +112,7 @@ func (s *Server) allRoutes() []Route {
 		s.triageRoutes(),
 		s.impracticableRoutes(),
 		s.userSystemRoutes(),
+		s.usersRoutes(),
 		s.userSystemPageRoutes(),
 		s.oidcRoutes(),
 		s.dashboardRoutes(),
