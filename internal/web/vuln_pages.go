@@ -380,9 +380,9 @@ func (s *Server) formResult(w http.ResponseWriter, r *http.Request, err error, f
 	return err
 }
 
-// confirmData is the confirmation step of a state change that tells every
+// vulnConfirmData is the confirmation step of a state change that tells every
 // recipient.
-type confirmData struct {
+type vulnConfirmData struct {
 	V       vuln.Vulnerability
 	Action  action
 	Note    string
@@ -407,7 +407,7 @@ func (s *Server) vulnEventForm(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		pg := s.newPage(r, "Confirm: "+eventLabels[ev], nil)
-		pg.Data = confirmData{V: v, Action: action{Event: string(ev), Label: eventLabels[ev], NeedsNote: vuln.NeedsNote(ev), Everyone: true},
+		pg.Data = vulnConfirmData{V: v, Action: action{Event: string(ev), Label: eventLabels[ev], NeedsNote: vuln.NeedsNote(ev), Everyone: true},
 			Note: r.PostFormValue("note"), Summary: sum, CSRF: pg.CSRF}
 		return s.render(w, r, http.StatusOK, "vuln_confirm", pg)
 	}
