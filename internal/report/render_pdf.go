@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/go-pdf/fpdf"
+
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // The PDF format is A4 portrait in the PDF core font Helvetica, black on
@@ -79,8 +81,8 @@ func renderPDF(d *Document) ([]byte, error) {
 	}
 	facts = append(facts,
 		[2]string{"Reference", d.Reference},
-		[2]string{"Figures as at", d.AsAt.UTC().Format("2 January 2006 15:04 UTC")},
-		[2]string{"Generated", d.GeneratedAt.UTC().Format("2 January 2006 15:04 UTC")},
+		[2]string{"Figures as at", uk.DateTime(d.AsAt)},
+		[2]string{"Generated", uk.DateTime(d.GeneratedAt)},
 		[2]string{"Classification", string(d.Classification) + " (" + d.TLP() + ")"})
 	for _, f := range facts {
 		p.SetFont("Helvetica", "B", 9)

@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // The SSC's standing report gathers, for its meetings, the confidential
@@ -421,7 +422,7 @@ func churnSection(ctx context.Context, q store.Querier, m Month, f facts) (Churn
 	return cs, errs.Wrap(rows.Err(), "churn")
 }
 
-func shortMonth(m Month) string { return m.First().Time().Format("Jan 06") }
+func shortMonth(m Month) string { return uk.MonthOf(m.First().Time()) }
 
 // standingSections lays the data out for people. It reads only the data, so
 // a stored report's JSON gives the same sections again.
@@ -457,7 +458,7 @@ func standingSections(d StandingData, m Month) []Section {
 		}
 		secs = append(secs,
 			Section{ID: "certificates", Heading: "CPA certificates: expired, withdrawn or conditional",
-				Intro: "Installed Devices on firmware whose CPA certificate was expired, past its renewal date, withdrawn or conditional (or missing) on " + d.Day.Time().Format("2 January 2006") + ", by Supplier.",
+				Intro: "Installed Devices on firmware whose CPA certificate was expired, past its renewal date, withdrawn or conditional (or missing) on " + uk.Day(d.Day.Time()) + ", by Supplier.",
 				Table: sum},
 			Section{ID: "certificate-devices", Heading: "Devices by model and firmware", Table: detail})
 	}
@@ -500,7 +501,7 @@ func standingSections(d StandingData, m Month) []Section {
 			t.Rows = append(t.Rows, []string{r.Kind, r.Occurred.String(), r.Party, r.Title, r.Impact, r.Status})
 		}
 		secs = append(secs, Section{ID: "standing-items", Heading: "Security incidents, anomaly detection and shared resources",
-			Intro: "Standing items open on " + d.Day.Time().Format("2 January 2006") + " or that occurred during the month. RED items are not included: they name their own readers.",
+			Intro: "Standing items open on " + uk.Day(d.Day.Time()) + " or that occurred during the month. RED items are not included: they name their own readers.",
 			Table: t})
 	}
 

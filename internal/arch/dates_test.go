@@ -1,0 +1,89 @@
+package arch
+
+import (
+	"go/ast"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestOneDateFormat fails when code outside internal/uk writes a date for
+// people with a layout of its own, or a template formats a date itself.
+// Pages, PDFs and messages write dates one way, "5 Dec 2026" on the UK clock
+// (uk.Date, uk.Day, uk.DateTime, and the templates' date and datetime); CSV
+// and JSON write ISO 8601, whose layouts (2006-01-02, RFC 3339) are the only
+// ones allowed elsewhere (issue 15 point 9).
+func TestOneDateFormat(t *testing.T) {
+	for _, f := range sources(t) {
+		if f.Test || f.Pkg == "internal/uk" {
+			continue
+		}
+		ast.Inspect(f.File, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || (sel.Sel.Name != "Format" && sel.Sel.Name != "AppendFormat") || len(call.Args) == 0 {
+				return true
+			}
+			lit, ok := call.Args[len(call.Args)-1].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			layout, err := strconv.Unquote(lit.Value)
+			if err == nil && peopleLayout(layout) {
+				t.Errorf("%s formats a date as %q: use uk.Date, uk.Day or uk.DateTime (ISO 8601 for CSV and JSON)", f.position(lit), layout)
+			}
+			return true
+		})
+	}
+	dir := filepath.Join(root, "internal", "web", "templates")
+	files, err := filepath.Glob(filepath.Join(dir, "*.html"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates in %s: %v", dir, err)
+	}
+	format := regexp.MustCompile(`\.Format\s+"([^"]*)"`)
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range format.FindAllStringSubmatch(line, -1) {
+				if peopleLayout(m[1]) {
+					t.Errorf("%s:%d formats a date as %q: use {{date …}} or {{datetime …}}", filepath.Base(file), i+1, m[1])
+				}
+			}
+		}
+	}
+}
+
+// peopleLayout tells a time layout written for people (named months or
+// days, day-first numbers) from the ISO 8601 ones machines read.
+func peopleLayout(layout string) bool {
+	if !strings.ContainsAny(layout, "0123456789") && !strings.Contains(layout, "Jan") && !strings.Contains(layout, "Mon") {
+		return false // not a time layout
+	}
+	for _, w := range []string{"Jan", "Mon", "_2", "02/01", "01/02", "2/1"} {
+		if strings.Contains(layout, w) {
+			return true
+		}
+	}
+	return strings.HasPrefix(layout, "2 ") || strings.HasPrefix(layout, "02 ")
+}
+
+func TestPeopleLayout(t *testing.T) {
+	for layout, want := range map[string]bool{
+		"2 Jan 2006": true, "2 January 2006 15:04 UTC": true, "Mon 2 Jan": true, "Jan 06": true, "02/01/2006": true,
+		"2006-01-02": false, "2006-01-02T15:04:05Z07:00": false, "2006-01": false, "15:04:05": false, "0601": false, "%d": false,
+	} {
+		if got := peopleLayout(layout); got != want {
+			t.Errorf("peopleLayout(%q) = %v, want %v", layout, got, want)
+		}
+	}
+}
