@@ -445,7 +445,11 @@ func standingSections(d StandingData, m Month) []Section {
 		}
 		detail := &Table{Columns: []Column{{Name: "Supplier"}, {Name: "Manufacturer"}, {Name: "Model"}, {Name: "Firmware"}, {Name: "Certificate state"}, {Name: "Devices", Num: true}},
 			Empty: "None."}
-		for _, r := range c.Rows {
+		// Largest first: the PDF and the page show the head of a long table
+		// and leave the whole of it to its CSV.
+		rows := slices.Clone(c.Rows)
+		slices.SortStableFunc(rows, func(a, b CertificateRow) int { return cmp.Compare(b.Devices, a.Devices) })
+		for _, r := range rows {
 			state := r.Status
 			if r.Detail != "" {
 				state += " (" + r.Detail + ")"
@@ -460,7 +464,7 @@ func standingSections(d StandingData, m Month) []Section {
 			Section{ID: "certificates", Heading: "CPA certificates: expired, withdrawn or conditional",
 				Intro: "Installed Devices on firmware whose CPA certificate was expired, past its renewal date, withdrawn or conditional (or missing) on " + uk.Day(d.Day.Time()) + ", by Supplier.",
 				Table: sum},
-			Section{ID: "certificate-devices", Heading: "Devices by model and firmware", Table: detail})
+			Section{ID: "certificate-devices", Heading: "Devices by model and firmware", Intro: "Largest first.", Table: detail})
 	}
 
 	if v := d.Vulnerabilities; v == nil {
