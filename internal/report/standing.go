@@ -427,7 +427,7 @@ func shortMonth(m Month) string { return uk.MonthOf(m.First().Time()) }
 // standingSections lays the data out for people. It reads only the data, so
 // a stored report's JSON gives the same sections again.
 func standingSections(d StandingData, m Month) []Section {
-	var secs []Section
+	secs := []Section{standingSummary(d, m)}
 	unavailable := func(id, heading, what string) Section {
 		return Section{ID: id, Heading: heading, Intro: "Not available in this report: " + what + " was not connected when it was generated."}
 	}
@@ -564,6 +564,40 @@ func standingSections(d StandingData, m Month) []Section {
 			Intro: thousands(itoa(ch.Devices)) + " Devices changed Responsible Supplier in the month, Supplier of Last Resort transfers included.", Table: flows},
 		Section{ID: "churn-trend", Heading: "Changes of supplier over twelve months", Chart: chart, Table: trend})
 	return secs
+}
+
+// standingSummary is the report's first page: each standing item's headline
+// figure, and the section that details it.
+func standingSummary(d StandingData, m Month) Section {
+	t := &Table{Columns: []Column{{Name: "Standing item"}, {Name: "Figure", Num: true}, {Name: "See"}}}
+	add := func(what string, n int64, see string) { t.Rows = append(t.Rows, []string{what, itoa(n), see}) }
+	missing := func(what, see string) { t.Rows = append(t.Rows, []string{what, "", see + " (not available)"}) }
+	if c := d.Certificates; c != nil {
+		add("Devices on an expired, withdrawn or conditional CPA certificate", c.Devices, "CPA certificates")
+	} else {
+		missing("Devices on an expired, withdrawn or conditional CPA certificate", "CPA certificates")
+	}
+	if v := d.Vulnerabilities; v != nil {
+		add("Vulnerabilities open", int64(v.OpenCount), "Vulnerabilities")
+		add("of which with a rectification plan overdue", int64(v.OverdueCount), "Rectification plans overdue")
+		add("of which not acknowledged by every recipient", int64(v.UnacknowledgedCount), "Notices not acknowledged")
+	} else {
+		missing("Vulnerabilities open", "Vulnerabilities")
+	}
+	if d.StandingItems != nil {
+		add("Security incidents, anomaly reports and shared resource notifications", int64(len(d.StandingItems)), "Security incidents")
+	}
+	if c := d.Coverage; c != nil && len(c.Trend) > 0 {
+		last := c.Trend[len(c.Trend)-1]
+		add("Devices in a G3.20 gap", last.Gap, "G3.20 coverage gaps")
+		add("Suppliers with a G3.20 gap", int64(last.SuppliersInGap), "G3.20 coverage gaps")
+		add("Devices under reasonable steps (churn window)", last.ReasonableSteps, "G3.20 coverage gaps")
+	} else {
+		missing("Devices in a G3.20 gap", "G3.20 coverage gaps")
+	}
+	add("Devices that changed supplier in "+m.Label(), d.Churn.Devices, "Changes of supplier")
+	return Section{ID: "summary", Heading: "Summary", Table: t,
+		Intro: "The month's standing items at a glance, as at " + uk.Day(d.Day.Time()) + ". Long tables show their largest rows; each is whole in the report's CSV file."}
 }
 
 func yesNo(b bool) string {
