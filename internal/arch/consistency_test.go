@@ -87,3 +87,39 @@ func TestPeopleLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersHaveSeparators fails when a page prints a number in a numeric
+// cell as it is, without the thousands separators of {{num …}} (or
+// {{plural …}}): 35000000 reads as 35,000,000 everywhere (issue 15 point 9).
+// numbersAsTheyAre lists the cells still to change, in pages other branches
+// were rewriting when this test came: it may only shrink.
+func TestNumbersHaveSeparators(t *testing.T) {
+	numbersAsTheyAre := map[string]bool{
+		"catalogue.html {{.FirmwareCount}}": true, "coverage.html {{.GapModels}}": true,
+		"coverage_matrix.html {{$c.CoveredPercent}}": true, "deliveries.html {{.Attempts}}": true,
+		"triage.partial.html {{.Seq}}": true, "triage_facility.html {{.Seq}}": true, "vuln.html {{.Reminders}}": true,
+		"vuln_overview.html {{.Escalations}}": true, "vuln_overview.html {{.Days}}": true, "vuln_overview.html {{.Reminders}}": true,
+		"vuln_overview.html {{.Recipients}}": true, "vuln_overview.html {{.Unacknowledged}}": true,
+		"vuln_overview.html {{.OverduePlans}}": true, "vulns.html {{.Recipients}}": true, "vulns.html {{.Unacknowledged}}": true,
+	}
+	cell := regexp.MustCompile(`class="num">(\{\{[^}]*\}\})`)
+	files, err := filepath.Glob(filepath.Join(root, "internal", "web", "templates", "*.html"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates: %v", err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range cell.FindAllStringSubmatch(string(b), -1) {
+			action := m[1]
+			if strings.HasPrefix(action, "{{num ") || strings.HasPrefix(action, "{{plural ") || !strings.HasPrefix(action, "{{.") && !strings.HasPrefix(action, "{{$") {
+				continue
+			}
+			if key := filepath.Base(file) + " " + action; !numbersAsTheyAre[key] {
+				t.Errorf("%s prints %s in a numeric cell without separators: use {{num …}}", filepath.Base(file), action)
+			}
+		}
+	}
+}
