@@ -123,3 +123,38 @@ func TestNumbersHaveSeparators(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsAgreeWithTheirNouns fails when a page writes a count before a
+// plural noun as it is ("1 reports"): {{plural n "report"}} writes "1
+// report", "1,234 reports" (uk.Plural). countsAsTheyAre lists the captions
+// still to change in pages other branches were rewriting when this test
+// came: it may only shrink.
+func TestCountsAgreeWithTheirNouns(t *testing.T) {
+	countsAsTheyAre := map[string]bool{
+		"arrangement_alerts.html {{len .Data}} alerts": true, "arrangements.html {{len .Data.Arrangements}} arrangements": true,
+		"assessment.html {{len $a.Findings}} findings": true, "assessment_plan.html {{len $d.Plan.Rows}} parties": true,
+		"catalogue_model.html {{len $m.Certificates}} certificates": true, "parties.html {{len .Data.Parties}} organisations": true,
+		"remediation_plan.html {{len $p.Actions}} actions": true, "triage.html {{len $x.Facilities}} facilities": true,
+		"vuln.html {{len $v.Import.Unmapped}} products": true, "vuln.html {{len $v.Import.Warnings}} warnings": true,
+		"vuln.html {{len $d.Recipients}} recipients": true, "vuln_overview.html {{len $o.OverduePlans}} plans": true,
+		"vuln_overview.html {{len $o.Unacknowledged}} recipients": true, "vulns.html {{len .Data.Items}} vulnerabilities": true,
+		"webhooks.html {{len .Data.Endpoints}} endpoints": true, "triage_device.html {{len $h.Entries}} entries": true,
+		"usersystem_notifications.html {{len .Data}} notifications": true,
+	}
+	count := regexp.MustCompile(`\{\{len [^}]*\}\} [a-z]+s\b`)
+	files, err := filepath.Glob(filepath.Join(root, "internal", "web", "templates", "*.html"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates: %v", err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range count.FindAllString(string(b), -1) {
+			if !countsAsTheyAre[filepath.Base(file)+" "+m] {
+				t.Errorf("%s writes %q: use {{plural (len …) \"noun\"}}", filepath.Base(file), m)
+			}
+		}
+	}
+}
