@@ -57,6 +57,8 @@ func TestBrowserStandingReportPage(t *testing.T) {
 		t.Errorf("the page is %d bytes (%v), limit 500 KB", size, err)
 	}
 
+	t.Logf("the standing report page is %d px tall at 1366 px and %d bytes", height, size)
+
 	// However narrow the window, a reference is one line.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 800)); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
 // shows: the largest, with the whole table a CSV download. The page then
 // stays a few screens long at any size of estate (issue 15: under 5,000 px
 // and 500 KB on a million Devices).
-const standingPageRows = 8
+const standingPageRows = 5
 
 type standingSection struct {
 	report.Section
