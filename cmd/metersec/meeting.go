@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 func meetingCmd() *cli.Command {
@@ -56,9 +57,9 @@ func meetingListCmd() *cli.Command {
 				for _, m := range p.Items {
 					pub := "not published"
 					if m.PublishedAt != nil {
-						pub = "published " + m.PublishedAt.Format("2 Jan 2006")
+						pub = "published " + uk.Date(*m.PublishedAt)
 					}
-					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", m.Number, m.Reference, m.HeldOn.Time().Format("2 Jan 2006"), m.Place, m.Status, pub)
+					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", m.Number, m.Reference, uk.Day(m.HeldOn.Time()), m.Place, m.Status, pub)
 				}
 				if p.Next != "" {
 					fmt.Fprintf(w, "More: --before %s\n", p.Next)
@@ -93,7 +94,7 @@ func meetingShowCmd() *cli.Command {
 				return err
 			}
 			return env.Print(m, func(w io.Writer) error {
-				fmt.Fprintf(w, "%s, %s, %s (%s)\n", m.Reference, m.HeldOn.Time().Format("2 Jan 2006"), m.Place, m.Status)
+				fmt.Fprintf(w, "%s, %s, %s (%s)\n", m.Reference, uk.Day(m.HeldOn.Time()), m.Place, m.Status)
 				for _, it := range m.Items {
 					fmt.Fprintf(w, "\n%d. [%s] %s (%s)\n", it.Position, it.Classification, it.Title, it.TypeLabel)
 					if it.Text != "" {

@@ -86,13 +86,13 @@ func reportRunCmd(scope report.Scope) *cli.Command {
 			return env.Print(run, func(w io.Writer) error {
 				if run.Repeat {
 					fmt.Fprintf(w, "The %s reports for %s were generated on %s (version %d, %d reports): nothing was generated or sent.\nUse --force-new-version to make version %d.\n",
-						scope, month.Label(), run.CreatedAt.Format("2 Jan 2006 15:04 UTC"), run.Version, run.Reports, run.Version+1)
+						scope, month.Label(), uk.DateTime(run.CreatedAt), run.Version, run.Reports, run.Version+1)
 					return nil
 				}
 				fmt.Fprintf(w, "Generated the %s reports for %s: version %d, %s (run %d).\n", scope, month.Label(), run.Version, plural(run.Reports, "report"), run.ID)
 				if run.Snapshot != nil && run.Snapshot.Late {
 					fmt.Fprintf(w, "No snapshot was taken when %s ended: the Device counts are the estate as of %s, and the reports say so.\n",
-						month.Label(), run.Snapshot.TakenAt.Format("2 Jan 2006 15:04 UTC"))
+						month.Label(), uk.DateTime(run.Snapshot.TakenAt))
 				}
 				fmt.Fprintf(w, "Digest of the run: %s\n", run.Digest)
 				return nil
@@ -260,7 +260,7 @@ a file of YYYY-MM-DD[,name] lines).`,
 					fmt.Fprintf(w, "Warning: %s.\n", warning)
 				}
 				for i, d := range res.Months {
-					fmt.Fprintf(w, "%-15s %s\n", report.Month{Year: year, Month: time.Month(i + 1)}.Label(), d.Due.Format("Mon 2 Jan 2006 15:04 MST"))
+					fmt.Fprintf(w, "%-15s %s\n", report.Month{Year: year, Month: time.Month(i + 1)}.Label(), d.Due.In(uk.London).Weekday().String()[:3]+" "+uk.DateTime(d.Due))
 				}
 				return nil
 			})

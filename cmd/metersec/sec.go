@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/cli"
 	"github.com/metersec/metersec/internal/release"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 func secCmd() *cli.Command {
@@ -49,7 +50,7 @@ func secReleasesCmd() *cli.Command {
 				}
 				fmt.Fprintln(w, "VERSION\tEFFECTIVE\tPUBLIC\tSOURCE")
 				for _, r := range t.Rows {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Version, r.Effective.Time().Format("2 Jan 2006"), yesNo(r.Public), r.Source)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Version, uk.Day(r.Effective.Time()), yesNo(r.Public), r.Source)
 				}
 				fmt.Fprintln(w, "\nMODIFICATION\tSTAGE\tRELEASE\tEFFECT\tTITLE")
 				for _, m := range t.Modifications {

@@ -13,6 +13,7 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // DefaultSections are the risk areas the SSC agreed the self-assessment
@@ -286,7 +287,7 @@ func (s *Service) SaveAnswers(ctx context.Context, c access.Caller, assessmentID
 			return errs.E(errs.Forbidden, "only the assessed party answers its self-assessment (G8.18)")
 		}
 		if q.State == "submitted" {
-			return errs.E(errs.Conflict, "the questionnaire was submitted on %s: its answers no longer change", q.SubmittedAt.Format("2 Jan 2006"))
+			return errs.E(errs.Conflict, "the questionnaire was submitted on %s: its answers no longer change", uk.Date(*q.SubmittedAt))
 		}
 		if !a.State.IsOpen() {
 			return errs.E(errs.Conflict, "assessment %d is %s", a.ID, a.State)

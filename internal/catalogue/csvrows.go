@@ -34,14 +34,16 @@ func (e FieldError) Error() string {
 // CatalogueHeader is the header of a catalogue CSV file, one row per firmware
 // version of a Device Model (a CPL entry) and CPA certificate covering it:
 //
-//	manufacturer,model,device_type,generation,hardware_version,firmware,firmware_released,image_hash,cpa_reference,cpa_issued,cpa_kind,cpa_expiry,cpa_renewal,cpa_conditional,cpa_conditions,cpa_conditions_due,cpa_withdrawn,cpa_withdrawn_reason
-//	MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,2021-03-01,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,CPA-2021-0117,2021-02-01,expiring,2027-02-01,,no,,,,
-//	MF01,4A1F,ESME,SMETS2+,1.0,2.2.0,,,CPA-2023-0342,2023-05-10,lifetime,,2029-05-10,yes,"Close finding 4 (tamper log)",2024-05-10,,
+//	manufacturer,model,device_type,generation,hardware_version,firmware,firmware_released,image_hash,cpa_reference,cpa_issued,cpa_kind,cpa_expiry,cpa_renewal,cpa_conditional,cpa_conditions,cpa_conditions_due,cpa_withdrawn,cpa_withdrawn_reason,model_name
+//	MF01,4A1F,ESME,SMETS2+,1.0,2.1.0,2021-03-01,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,CPA-2021-0117,2021-02-01,expiring,2027-02-01,,no,,,,,Aurivolt Keystone electricity meter
+//	MF01,4A1F,ESME,SMETS2+,1.0,2.2.0,,,CPA-2023-0342,2023-05-10,lifetime,,2029-05-10,yes,"Close finding 4 (tamper log)",2024-05-10,,,Aurivolt Keystone electricity meter
 //
 // Columns:
 //   - manufacturer: the manufacturer's organisation code (any case).
 //   - model: the model code, unique within the manufacturer ignoring case (the
 //     GBCS Device Model identifier, usually 4 hex digits).
+//   - model_name (last, optional): the model's name for people, taken when
+//     the import creates the model. Files without the column still import.
 //   - device_type: ESME, GSME, CHF, GPF, PPMID, HCALCS or IHD.
 //   - generation: SMETS1 or SMETS2+.
 //   - hardware_version: free text; a model has one hardware version.
@@ -76,10 +78,18 @@ var CatalogueHeader = []string{
 	"firmware", "firmware_released", "image_hash",
 	"cpa_reference", "cpa_issued", "cpa_kind", "cpa_expiry", "cpa_renewal",
 	"cpa_conditional", "cpa_conditions", "cpa_conditions_due", "cpa_withdrawn", "cpa_withdrawn_reason",
+	"model_name",
 }
 
-// legacyCatalogueHeader is CatalogueHeader before cpa_withdrawn_reason.
-var legacyCatalogueHeader = CatalogueHeader[:len(CatalogueHeader)-1]
+// cpaEnd ends the certificate's columns, CatalogueHeader[8:cpaEnd].
+const cpaEnd = 18
+
+// legacyCatalogueHeader is CatalogueHeader before cpa_withdrawn_reason, and
+// unnamedCatalogueHeader before model_name: files written then still import.
+var (
+	legacyCatalogueHeader  = CatalogueHeader[:cpaEnd-1]
+	unnamedCatalogueHeader = CatalogueHeader[:cpaEnd]
+)
 
 // CPAKind says how a CPA certificate ends.
 type CPAKind string
@@ -113,6 +123,7 @@ type CPACertificate struct {
 type CatalogueRow struct {
 	Manufacturer    string
 	Model           string
+	ModelName       string // the model's name for people, "" when not given
 	DeviceType      sec.DeviceType
 	Generation      sec.Generation
 	HardwareVersion string
@@ -129,6 +140,9 @@ func CheckCatalogueHeader(header []string) error {
 	if len(header) == len(legacyCatalogueHeader) && CheckHeader(header, legacyCatalogueHeader) == nil {
 		return nil
 	}
+	if len(header) == len(unnamedCatalogueHeader) && CheckHeader(header, unnamedCatalogueHeader) == nil {
+		return nil
+	}
 	return CheckHeader(header, CatalogueHeader)
 }
 
@@ -139,8 +153,8 @@ func CheckCatalogueHeader(header []string) error {
 // A record of a file without the cpa_withdrawn_reason column (one field
 // short) reads as if that column were empty.
 func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
-	if len(rec) == len(legacyCatalogueHeader) {
-		rec = append(rec[:len(rec):len(rec)], "")
+	if n := len(rec); n == len(legacyCatalogueHeader) || n == len(unnamedCatalogueHeader) {
+		rec = append(rec[:n:n], make([]string, len(CatalogueHeader)-n)...)
 	}
 	f, probs := newFields(rec, CatalogueHeader, catalogueColumns)
 	if probs != nil {
@@ -149,6 +163,7 @@ func ParseCatalogueRow(rec []string) (CatalogueRow, []FieldError) {
 	var r CatalogueRow
 	r.Manufacturer = f.code("manufacturer")
 	r.Model = f.code("model")
+	r.ModelName = f.text("model_name", 200, false)
 	r.DeviceType = f.deviceType("device_type")
 	r.Generation = f.generation("generation")
 	r.HardwareVersion = f.text("hardware_version", 64, true)
@@ -218,9 +233,10 @@ func (r CatalogueRow) Record() []string {
 		r.Firmware.String(), formatDate(r.Released), r.ImageHash,
 		c.Reference, formatDate(c.Issued), string(c.Kind), formatDate(c.Expiry), formatDate(c.Renewal),
 		yesNo(c.Conditional), c.Conditions, formatDate(c.ConditionsDue), formatDate(c.Withdrawn), c.WithdrawnReason,
+		r.ModelName,
 	}
 	if c.Reference == "" {
-		clear(rec[8:])
+		clear(rec[8:cpaEnd])
 	}
 	return rec
 }
@@ -228,7 +244,7 @@ func (r CatalogueRow) Record() []string {
 // noCertificate reports whether every cpa_ column is empty (cpa_conditional
 // may say "no"): a firmware version with no CPA certificate recorded yet.
 func (f *fields) noCertificate() bool {
-	for _, name := range CatalogueHeader[8:] {
+	for _, name := range CatalogueHeader[8:cpaEnd] {
 		if v := f.get(name); v != "" && !(name == "cpa_conditional" && strings.EqualFold(v, "no")) {
 			return false
 		}

@@ -139,7 +139,7 @@ func TestParseCatalogueRowProblems(t *testing.T) {
 // needs its reference.
 func TestParseCatalogueRowNoCertificate(t *testing.T) {
 	m := validRecord()
-	for _, k := range CatalogueHeader[8:] {
+	for _, k := range CatalogueHeader[8:cpaEnd] {
 		m[k] = ""
 	}
 	for _, conditional := range []string{"", "no", "NO"} {
@@ -148,7 +148,7 @@ func TestParseCatalogueRowNoCertificate(t *testing.T) {
 		if probs != nil || row.CPA != (CPACertificate{}) || row.Firmware.String() != "2.1.0" {
 			t.Errorf("cpa_conditional %q: %+v %v", conditional, row, probs)
 		}
-		if got := row.Record(); !reflect.DeepEqual(got[8:], make([]string, len(CatalogueHeader)-8)) {
+		if got := row.Record(); !reflect.DeepEqual(got[8:cpaEnd], make([]string, cpaEnd-8)) {
 			t.Errorf("Record() = %q, want the cpa_ columns empty", got)
 		}
 	}
@@ -180,7 +180,7 @@ func TestParseCatalogueRowLegacy(t *testing.T) {
 
 func TestParseCatalogueRowFieldCount(t *testing.T) {
 	_, probs := ParseCatalogueRow([]string{"a", "b"})
-	if len(probs) != 1 || probs[0].Field != "" || !strings.Contains(probs[0].Error(), "record has 2 fields, want 18") {
+	if len(probs) != 1 || probs[0].Field != "" || !strings.Contains(probs[0].Error(), "record has 2 fields, want 19") {
 		t.Errorf("problems = %v", probs)
 	}
 }
@@ -249,4 +249,24 @@ func FuzzParseCatalogueRow(f *testing.F) {
 			t.Fatalf("round trip of %q:\n got %+v %v\nwant %+v", line, again, probs, row)
 		}
 	})
+}
+
+// TestParseCatalogueRowModelName: the model_name column names the model for
+// people; files written before it existed (18 columns) still import.
+func TestParseCatalogueRowModelName(t *testing.T) {
+	m := validRecord()
+	m["model_name"] = "Aurivolt Keystone 4A1F electricity meter"
+	row, probs := ParseCatalogueRow(record(m))
+	if probs != nil || row.ModelName != "Aurivolt Keystone 4A1F electricity meter" {
+		t.Fatalf("%+v %v", row, probs)
+	}
+	if got := row.Record(); got[len(got)-1] != row.ModelName {
+		t.Errorf("Record() = %q, want the name last", got)
+	}
+	if err := CheckCatalogueHeader(CatalogueHeader[:18]); err != nil {
+		t.Errorf("the header without model_name: %v", err)
+	}
+	if row, probs := ParseCatalogueRow(record(m)[:18]); probs != nil || row.ModelName != "" || row.CPA.Reference == "" {
+		t.Errorf("an 18-field record: %+v %v", row, probs)
+	}
 }

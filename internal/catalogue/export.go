@@ -28,7 +28,7 @@ import (
 func (s *Service) Export(ctx context.Context, c access.Caller, w io.Writer, f Filter) (int, error) {
 	var args access.Args
 	order := s.DB.Dialect.ByteOrder("o.code") + ", " + s.DB.Dialect.ByteOrder("m.code") + ", m.id"
-	rows, err := s.DB.QueryContext(ctx, `SELECT m.id, o.code, m.code, m.device_type, m.generation, m.hardware_version,
+	rows, err := s.DB.QueryContext(ctx, `SELECT m.id, o.code, m.code, m.name, m.device_type, m.generation, m.hardware_version,
 		fw.version, fw.released, fw.image_hash, c.reference, c.issued, c.kind, c.expires, c.renewal, c.conditional,
 		c.conditions, c.conditions_due, c.withdrawn, c.withdrawn_reason
 		FROM device_models m JOIN organisations o ON o.id = m.manufacturer_id
@@ -74,7 +74,7 @@ func (s *Service) Export(ctx context.Context, c access.Caller, w io.Writer, f Fi
 		var ref, kind, conditions, reason sql.NullString
 		var conditional sql.NullBool
 		var cert Certificate
-		if err := rows.Scan(&id, &r.Manufacturer, &r.Model, &r.DeviceType, &r.Generation, &r.HardwareVersion,
+		if err := rows.Scan(&id, &r.Manufacturer, &r.Model, &r.ModelName, &r.DeviceType, &r.Generation, &r.HardwareVersion,
 			&version, &released, &r.ImageHash, &ref, &cert.Issued, &kind, &cert.Expiry, &cert.Renewal, &conditional,
 			&conditions, &cert.ConditionsDue, &cert.Withdrawn, &reason); err != nil {
 			return n, errs.Wrap(err, "export catalogue")

@@ -362,7 +362,7 @@ func (im *importer) apply(ctx context.Context, line int, org importOrg, key stri
 	changed := false
 	m := im.models[key]
 	if m == nil {
-		nm, err := insertModel(ctx, tx, Model{ManufacturerID: org.id, Manufacturer: org.code, Code: row.Model,
+		nm, err := insertModel(ctx, tx, Model{ManufacturerID: org.id, Manufacturer: org.code, Code: row.Model, Name: row.ModelName,
 			DeviceType: row.DeviceType, Generation: row.Generation, Hardware: row.HardwareVersion, Classification: im.opts.Classification})
 		if err != nil {
 			return err

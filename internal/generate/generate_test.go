@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -406,4 +407,24 @@ func BenchmarkGenerate(b *testing.B) {
 	perRun := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(sum.Devices)/perRun, "devices/s")
 	b.ReportMetric(float64(sum.Devices+sum.ChurnRows)/perRun, "rows/s")
+}
+
+// TestModelsAreNamed: the catalogue names every model for people (issue 15
+// point 9), the same name on every firmware row of a model.
+func TestModelsAreNamed(t *testing.T) {
+	w := newWorld(7, 20000, 20400)
+	names := map[string]string{}
+	for _, row := range w.catalogue {
+		if row.ModelName == "" {
+			t.Fatalf("model %s %s has no name", row.Manufacturer, row.Model)
+		}
+		key := row.Manufacturer + "/" + row.Model
+		if n, ok := names[key]; ok && n != row.ModelName {
+			t.Errorf("model %s is named %q and %q", key, n, row.ModelName)
+		}
+		names[key] = row.ModelName
+	}
+	if got := modelName(manufacturers[0], "4A1F", esme2); !strings.HasPrefix(got, "Aurivolt ") || !strings.Contains(got, "4A1F electricity meter") {
+		t.Errorf("modelName = %q", got)
+	}
 }

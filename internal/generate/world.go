@@ -286,7 +286,9 @@ func (w *world) buildCatalogue(r *rng, start int) {
 					m.firmware = append(m.firmware, fw)
 					m.firmwareCum = append(m.firmwareCum, float64(int(1)<<f))
 					certs++
-					w.catalogue = append(w.catalogue, catalogueRow(r, ms.code, code, ln, hw, fw, released, start, certs))
+					row := catalogueRow(r, ms.code, code, ln, hw, fw, released, start, certs)
+					row.ModelName = modelName(ms, code, ln)
+					w.catalogue = append(w.catalogue, row)
 				}
 				m.firmwareCum = cumulative(m.firmwareCum)
 				m.rowPrefix = fmt.Appendf(nil, "%s,%s,%s,%s,", ln.typ, ln.gen, ms.code, code)
@@ -301,6 +303,27 @@ func (w *world) buildCatalogue(r *rng, start int) {
 		p.cum = cumulative(p.cum)
 	}
 }
+
+// modelName names a model for people, as a catalogue lists it: the maker's
+// brand, a product series and the model's code, then what it is, e.g.
+// "Aurivolt Keystone 4A1F electricity meter (SMETS2)". It is drawn from the
+// code alone, not the random stream, so naming models changes nothing else
+// the generator makes.
+func modelName(ms manufacturerSpec, code string, ln line) string {
+	brand, _, _ := strings.Cut(ms.name, " ")
+	var h uint32
+	for _, c := range code {
+		h = h*31 + uint32(c)
+	}
+	what := map[sec.DeviceType]string{sec.ESME: "electricity meter", sec.GSME: "gas meter", sec.CHF: "communications hub",
+		sec.GPF: "gas proxy function", sec.PPMID: "prepayment interface", sec.HCALCS: "load control switch"}[ln.typ]
+	if what == "" {
+		what = string(ln.typ)
+	}
+	return fmt.Sprintf("%s %s %s %s (%s)", brand, modelSeries[h%uint32(len(modelSeries))], code, what, ln.gen)
+}
+
+var modelSeries = []string{"Keystone", "Vantage", "Horizon", "Sentinel", "Meridian", "Summit", "Beacon", "Pioneer"}
 
 func catalogueRow(r *rng, manufacturer, modelCode string, ln line, hw, fw string, released, start, serial int) catalogue.CatalogueRow {
 	const year = 365

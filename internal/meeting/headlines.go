@@ -15,6 +15,7 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // Headlines are a meeting's public record (seeds/003): WHITE, for anyone.
@@ -60,7 +61,7 @@ func (h Headlines) Title() string { return h.Reference + " – SSC Meeting Headl
 
 // When is the date and time as people read it: "28 November 2018, 10:00 – 16:00".
 func (h Headlines) When() string {
-	s := h.HeldOn.Time().Format("2 January 2006")
+	s := uk.Day(h.HeldOn.Time())
 	if h.Starts != "" && h.Ends != "" {
 		s += ", " + h.Starts + " – " + h.Ends
 	}
@@ -290,7 +291,7 @@ func (h Headlines) Text() string {
 		}
 	}
 	if !h.NextMeeting.IsZero() {
-		fmt.Fprintf(&b, "\nNext Meeting: %s\n", h.NextMeeting.Time().Format("2 January 2006"))
+		fmt.Fprintf(&b, "\nNext Meeting: %s\n", uk.Day(h.NextMeeting.Time()))
 	}
 	return b.String()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // MinutesKind is which of a meeting's two sets of minutes a text is.
@@ -155,7 +156,7 @@ func (s *Service) GenerateMinutes(ctx context.Context, c access.Caller, number i
 // MinutesText drafts one set of minutes from a meeting read in full.
 func MinutesText(m Meeting, k MinutesKind) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s of the SSC meeting held on %s", m.Reference, k.Label(), m.HeldOn.Time().Format("2 January 2006"))
+	fmt.Fprintf(&b, "%s: %s of the SSC meeting held on %s", m.Reference, k.Label(), uk.Day(m.HeldOn.Time()))
 	if m.Starts != "" {
 		fmt.Fprintf(&b, ", %s – %s", m.Starts, m.Ends)
 	}
@@ -200,7 +201,7 @@ func MinutesText(m Meeting, k MinutesKind) string {
 		for _, a := range it.Actions {
 			due := ""
 			if !a.Due.IsZero() {
-				due = ", due " + a.Due.Time().Format("2 Jan 2006")
+				due = ", due " + uk.Day(a.Due.Time())
 			}
 			fmt.Fprintf(&b, "ACTION %s: %s (owner: %s%s)\n", a.Reference(), a.Text, a.Owner, due)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // Record kinds in the audience tables and the audit trail.
@@ -488,7 +489,7 @@ func (s *Service) Publish(ctx context.Context, c access.Caller, number int, next
 			return errs.E(errs.Conflict, "meeting %d has not been held: headlines are published after the meeting", number)
 		}
 		if m.PublishedAt != nil {
-			return errs.E(errs.Conflict, "the headlines of meeting %d were published on %s", number, m.PublishedAt.Format("2 Jan 2006"))
+			return errs.E(errs.Conflict, "the headlines of meeting %d were published on %s", number, uk.Date(*m.PublishedAt))
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE meetings SET classification = 'WHITE', published_at = $1, next_meeting = $2, updated_at = $1 WHERE id = $3",
 			tx.Now, nd, m.ID); err != nil {

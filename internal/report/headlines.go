@@ -7,6 +7,7 @@ import (
 
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // HeadlinesKind is an SSC meeting's public headlines, printed with the
@@ -43,7 +44,7 @@ func HeadlinesPDF(h meeting.Headlines, at time.Time) ([]byte, error) {
 			Intro: strings.Join(words, "\n")})
 	}
 	if !h.NextMeeting.IsZero() {
-		d.Sections = append(d.Sections, Section{Heading: "Next Meeting", Intro: h.NextMeeting.Time().Format("2 January 2006")})
+		d.Sections = append(d.Sections, Section{Heading: "Next Meeting", Intro: uk.Day(h.NextMeeting.Time())})
 	}
 	return renderPDF(d)
 }

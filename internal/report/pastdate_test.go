@@ -55,7 +55,7 @@ func TestLateMonthIsComputedAsAtItsEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Contains(dl.Bytes, []byte("computed on 20 November 2026 from the supply periods as at 31 October 2026")) ||
+		if !bytes.Contains(dl.Bytes, []byte("computed on 20 Nov 2026 from the supply periods as at 31 Oct 2026")) ||
 			bytes.Contains(dl.Bytes, []byte("changes after the month ended are included")) {
 			t.Errorf("the late report does not say how its figures were counted:\n%s", dl.Bytes)
 		}

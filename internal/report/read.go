@@ -1,8 +1,10 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -328,6 +330,24 @@ func (s *Service) StandingReport(ctx context.Context, c access.Caller, id int64)
 		return StandingView{}, errs.Wrap(err, "read standing report")
 	}
 	return StandingView{Report: dl.Report, Data: doc.Data, Notes: doc.Notes, Sections: standingSections(doc.Data, dl.Report.Month)}, nil
+}
+
+// TableCSV writes one table of a stored standing report, whole, as CSV (the
+// page and the PDF show the head of a long table and link to this).
+func (v StandingView) TableCSV(id string) (name string, body []byte, err error) {
+	for _, s := range v.Sections {
+		if s.ID != id || s.Table == nil {
+			continue
+		}
+		var buf bytes.Buffer
+		buf.WriteString("# " + oneLine("TLP:"+v.Report.Classification.TLP()+" · "+v.Report.Reference+" · "+s.Heading) + "\r\n")
+		w := csv.NewWriter(&buf)
+		w.UseCRLF = true
+		writeTableCSV(w, s.Table)
+		w.Flush()
+		return TableFileName(v.Report.Reference, s.ID), buf.Bytes(), w.Error()
+	}
+	return "", nil, errs.E(errs.NotFound, "report %s has no table %q", v.Report.Reference, id)
 }
 
 // Latest returns the newest report of a kind the caller may see, or false.

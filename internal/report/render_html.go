@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // The HTML format is one self-contained page (its style inline, no scripts,
@@ -13,7 +15,7 @@ import (
 var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 	"num":   thousands,
 	"lower": strings.ToLower,
-	"when":  func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04 UTC") },
+	"when":  func(t time.Time) string { return uk.DateTime(t) },
 	"svg":   func(c *Chart) template.HTML { return template.HTML(SVG(c)) },
 	"cell": func(cols []Column, i int, v string) string {
 		if i < len(cols) && cols[i].Num {

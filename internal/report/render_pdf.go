@@ -2,10 +2,14 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/go-pdf/fpdf"
+
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // The PDF format is A4 portrait in the PDF core font Helvetica, black on
@@ -49,9 +53,13 @@ func renderPDF(d *Document) ([]byte, error) {
 		p.SetXY(pdfMargin, 9)
 		p.CellFormat(lw, 7, label, "", 0, "C", true, 0, "")
 		p.SetTextColor(0, 0, 0)
-		p.SetFont("Helvetica", "", 9)
 		p.SetXY(pdfMargin+lw+3, 9)
-		p.CellFormat(width-lw-3, 7, fit(p, tr(d.Title+" · "+d.Month.Label()+" · "+d.Reference), width-lw-3), "", 0, "L", false, 0, "")
+		head := tr(d.Title + " · " + d.Month.Label() + " · " + d.Reference)
+		if shrink(p, head, "", 9, 6.5, width-lw-3) {
+			p.CellFormat(width-lw-3, 7, head, "", 0, "L", false, 0, "")
+		} else {
+			p.MultiCell(width-lw-3, 3.2, head, "", "L", false)
+		}
 		p.SetDrawColor(0, 0, 0)
 		p.SetLineWidth(0.4)
 		p.Line(pdfMargin, 18, pageW-pdfMargin, 18)
@@ -65,9 +73,26 @@ func renderPDF(d *Document) ([]byte, error) {
 		p.SetFont("Helvetica", "", 7.5)
 		page := "Page " + strconv.Itoa(p.PageNo()) + " of {nb}"
 		pw := p.GetStringWidth("Page 999 of 999") + 2
-		p.CellFormat(width-pw, 5, fit(p, tr(d.Footer()), width-pw), "", 0, "L", false, 0, "")
+		p.SetXY(pageW-pdfMargin-pw, pageH-12)
 		p.CellFormat(pw, 5, page, "", 0, "R", false, 0, "")
+		p.SetXY(pdfMargin, pageH-12)
+		foot := tr(d.Footer())
+		if shrink(p, foot, "", 7.5, 5.5, width-pw) {
+			p.CellFormat(width-pw, 5, foot, "", 0, "L", false, 0, "")
+		} else {
+			p.MultiCell(width-pw, 2.6, foot, "", "L", false)
+		}
 	})
+	// Tables too long to print are attached whole, as CSV.
+	var atts []fpdf.Attachment
+	attachment := map[string]int{}
+	for _, s := range d.Sections {
+		if s.Table != nil && len(s.Table.Rows) > pdfMaxRows {
+			attachment[s.ID] = len(atts)
+			atts = append(atts, pdfAttachment(d, s))
+		}
+	}
+	p.SetAttachments(atts)
 	p.AddPage()
 
 	p.SetFont("Helvetica", "B", 16)
@@ -79,8 +104,8 @@ func renderPDF(d *Document) ([]byte, error) {
 	}
 	facts = append(facts,
 		[2]string{"Reference", d.Reference},
-		[2]string{"Figures as at", d.AsAt.UTC().Format("2 January 2006 15:04 UTC")},
-		[2]string{"Generated", d.GeneratedAt.UTC().Format("2 January 2006 15:04 UTC")},
+		[2]string{"Figures as at", uk.DateTime(d.AsAt)},
+		[2]string{"Generated", uk.DateTime(d.GeneratedAt)},
 		[2]string{"Classification", string(d.Classification) + " (" + d.TLP() + ")"})
 	for _, f := range facts {
 		p.SetFont("Helvetica", "B", 9)
@@ -121,7 +146,11 @@ func renderPDF(d *Document) ([]byte, error) {
 			pdfChart(p, s.Chart, width, pageH)
 		}
 		if s.Table != nil {
-			pdfTable(p, s.Table, width, pageH)
+			var att *fpdf.Attachment
+			if i, ok := attachment[s.ID]; ok {
+				att = &atts[i]
+			}
+			pdfTable(p, d, s, width, pageH, att)
 		}
 	}
 	var buf bytes.Buffer
@@ -131,98 +160,232 @@ func renderPDF(d *Document) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func pdfTable(p *fpdf.Fpdf, t *Table, width, pageH float64) {
+// pdfMaxRows is the longest table a PDF prints in full. A longer one is
+// summarised: its first pdfMaxRows rows (the report orders its long tables
+// largest first) and its totals, with the whole table attached to the PDF
+// as a CSV file (an embedded file, listed by every PDF reader and pinned
+// beside the table). At a million Devices the certificate table alone runs
+// to thousands of rows, a hundred pages nobody reads on paper.
+const pdfMaxRows = 60
+
+// pdfAttachment is the whole of a summarised table as CSV.
+func pdfAttachment(d *Document, s Section) fpdf.Attachment {
+	var buf bytes.Buffer
+	buf.WriteString("# " + oneLine(d.TLP()+" · "+d.Reference+" · "+s.Heading) + "\r\n")
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	writeTableCSV(w, s.Table)
+	w.Flush()
+	return fpdf.Attachment{Content: buf.Bytes(), Filename: TableFileName(d.Reference, s.ID), Description: s.Heading}
+}
+
+// TableFileName names the CSV file of one table of a report: the report's
+// reference and the section, e.g. SSC-2026-11-v1-certificate-devices.csv.
+func TableFileName(reference, section string) string { return reference + "-" + section + ".csv" }
+
+// The PDF never cuts a reference or a name short: a table's columns are at
+// least as wide as the longest word in them (the font shrinks, down to
+// pdfMinFont, until they fit the page), text wraps between words, and a word
+// still too wide for its cell is set smaller rather than cut.
+const (
+	pdfFont    = 8.0
+	pdfMinFont = 5.5
+	pdfPad     = 2.0
+)
+
+func pdfTable(p *fpdf.Fpdf, d *Document, s Section, width, pageH float64, att *fpdf.Attachment) {
+	t := s.Table
 	tr := cp1252
-	p.SetFont("Helvetica", "", 8)
-	const pad = 2.0
-	widths := make([]float64, len(t.Columns))
-	for i, c := range t.Columns {
-		p.SetFont("Helvetica", "B", 8)
-		widths[i] = p.GetStringWidth(tr(c.Name)) + pad
-		p.SetFont("Helvetica", "", 8)
-		for _, row := range t.Rows {
-			if i < len(row) {
-				widths[i] = max(widths[i], p.GetStringWidth(tr(cellText(t.Columns, i, row[i])))+pad)
-			}
-		}
-		if i < len(t.Foot) {
-			widths[i] = max(widths[i], p.GetStringWidth(tr(cellText(t.Columns, i, t.Foot[i])))+pad)
-		}
-		widths[i] = min(widths[i], 75)
+	rows := t.Rows
+	if len(rows) > pdfMaxRows {
+		rows = rows[:pdfMaxRows]
 	}
-	// Fit the page: numeric columns keep their width, text columns share the
-	// rest; spare width goes to every column alike.
-	var total, text float64
-	for i, w := range widths {
-		total += w
-		if !t.Columns[i].Num {
-			text += w
-		}
+	all := append([][]string{}, rows...)
+	if t.Foot != nil {
+		all = append(all, t.Foot)
 	}
-	if total > width && text > 0 {
-		k := (width - (total - text)) / text
-		for i := range widths {
-			if !t.Columns[i].Num {
-				widths[i] *= k
-			}
-		}
-	} else if total < width {
-		for i := range widths {
-			widths[i] *= width / total
-		}
-	}
+	size, widths := pdfColumns(p, t, all, width)
+	lineH := size * 0.42
 	header := func() {
-		p.SetFont("Helvetica", "B", 8)
-		p.SetFillColor(220, 220, 220)
+		cells := make([]string, len(t.Columns))
 		for i, c := range t.Columns {
-			align := "L"
-			if c.Num {
-				align = "R"
-			}
-			p.CellFormat(widths[i], pdfRow+0.5, fit(p, tr(c.Name), widths[i]-pad), "B", 0, align, true, 0, "")
+			cells[i] = c.Name
 		}
-		p.Ln(-1)
-		p.SetFont("Helvetica", "", 8)
+		pdfRowCells(p, t, cells, widths, size, lineH, "B", 220, "B")
 	}
 	row := func(cells []string, bold, shade bool) {
-		if p.GetY()+pdfRow > pageH-pdfBottom {
+		texts := make([]string, len(t.Columns))
+		for i := range t.Columns {
+			if i < len(cells) {
+				texts[i] = tr(cellText(t.Columns, i, cells[i]))
+			}
+		}
+		if p.GetY()+pdfRowHeight(p, texts, widths, size, lineH, bold) > pageH-pdfBottom {
 			p.AddPage()
 			header()
 		}
-		style := ""
+		style, fill, border := "", -1, ""
 		if bold {
-			style = "B"
+			style, border = "B", "T"
 		}
-		p.SetFont("Helvetica", style, 8)
-		p.SetFillColor(245, 245, 245)
-		for i := range t.Columns {
-			v := ""
-			if i < len(cells) {
-				v = cellText(t.Columns, i, cells[i])
-			}
-			align, border := "L", ""
-			if t.Columns[i].Num {
-				align = "R"
-			}
-			if bold {
-				border = "T"
-			}
-			p.CellFormat(widths[i], pdfRow, fit(p, tr(v), widths[i]-pad), border, 0, align, shade, 0, "")
+		if shade {
+			fill = 245
 		}
-		p.Ln(-1)
+		pdfRowCells(p, t, texts, widths, size, lineH, style, fill, border)
 	}
 	header()
-	for i, r := range t.Rows {
+	for i, r := range rows {
 		row(r, false, i%2 == 1)
 	}
 	if len(t.Rows) == 0 && t.Empty != "" {
-		p.SetFont("Helvetica", "I", 8)
+		p.SetFont("Helvetica", "I", pdfFont)
 		p.MultiCell(width, pdfRow, tr(t.Empty), "", "L", false)
 	}
 	if t.Foot != nil {
 		row(t.Foot, true, false)
 	}
+	if att != nil {
+		p.Ln(1)
+		p.SetFont("Helvetica", "I", pdfFont)
+		y := p.GetY()
+		p.SetX(pdfMargin + 6)
+		p.MultiCell(width-6, 4, tr("The first "+thousands(itoa(int64(len(rows))))+" of "+thousands(itoa(int64(len(t.Rows))))+
+			" rows. The whole table is attached to this PDF as "+att.Filename+" (the pin, or the attachments of your PDF reader)."), "", "L", false)
+		p.AddAttachmentAnnotation(att, pdfMargin, y, 4.5, 4.5)
+		p.SetFillColor(11, 92, 173)
+		p.Rect(pdfMargin+0.8, y+0.5, 3, 3, "F")
+	}
 	p.Ln(2)
+}
+
+// pdfColumns chooses the font size and column widths for a table: columns
+// take their natural widths (at most 75 mm) when those fit; otherwise text
+// columns give up width in proportion to what they can spare, never below
+// their longest word. When even the longest words do not fit, the font
+// shrinks.
+func pdfColumns(p *fpdf.Fpdf, t *Table, rows [][]string, width float64) (float64, []float64) {
+	tr := cp1252
+	n := len(t.Columns)
+	var minW, natW []float64
+	size := pdfFont
+	for ; ; size -= 0.5 {
+		minW, natW = make([]float64, n), make([]float64, n)
+		measure := func(i int, s string, style string) {
+			p.SetFont("Helvetica", style, size)
+			natW[i] = max(natW[i], p.GetStringWidth(s)+pdfPad)
+			for _, w := range strings.Fields(s) {
+				minW[i] = max(minW[i], p.GetStringWidth(w)+pdfPad)
+			}
+		}
+		for i, c := range t.Columns {
+			measure(i, tr(c.Name), "B")
+			for _, r := range rows {
+				if i < len(r) {
+					measure(i, tr(cellText(t.Columns, i, r[i])), "")
+				}
+			}
+			natW[i] = max(min(natW[i], 75), minW[i])
+		}
+		if sum(minW) <= width || size <= pdfMinFont {
+			break
+		}
+	}
+	widths := slices.Clone(natW)
+	switch total := sum(natW); {
+	case total <= width:
+		for i := range widths {
+			widths[i] *= width / total
+		}
+	case sum(minW) >= width:
+		for i := range widths {
+			widths[i] = minW[i] * width / sum(minW)
+		}
+	default:
+		spare := total - sum(minW)
+		excess := total - width
+		for i := range widths {
+			widths[i] -= excess * (natW[i] - minW[i]) / spare
+		}
+	}
+	return size, widths
+}
+
+func sum(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// pdfWrap breaks s into lines no wider than w, between words only.
+func pdfWrap(p *fpdf.Fpdf, s string, w float64) []string {
+	words := strings.Fields(s)
+	if len(words) == 0 {
+		return []string{""}
+	}
+	var lines []string
+	line := words[0]
+	for _, word := range words[1:] {
+		if p.GetStringWidth(line+" "+word) <= w {
+			line += " " + word
+			continue
+		}
+		lines = append(lines, line)
+		line = word
+	}
+	return append(lines, line)
+}
+
+func pdfRowHeight(p *fpdf.Fpdf, texts []string, widths []float64, size, lineH float64, bold bool) float64 {
+	style := ""
+	if bold {
+		style = "B"
+	}
+	p.SetFont("Helvetica", style, size)
+	n := 1
+	for i, s := range texts {
+		n = max(n, len(pdfWrap(p, s, widths[i]-pdfPad)))
+	}
+	return float64(n)*lineH + pdfPad
+}
+
+// pdfRowCells draws one row: each cell's text wrapped between words, a word
+// too wide for its cell set smaller; fill is the grey level of the
+// background, or -1 for none.
+func pdfRowCells(p *fpdf.Fpdf, t *Table, texts []string, widths []float64, size, lineH float64, style string, fill int, border string) {
+	p.SetFont("Helvetica", style, size)
+	h := pdfRowHeight(p, texts, widths, size, lineH, style == "B")
+	x, y := pdfMargin, p.GetY()
+	if fill >= 0 {
+		p.SetFillColor(fill, fill, fill)
+		p.Rect(x, y, sum(widths), h, "F")
+	}
+	p.SetDrawColor(0, 0, 0)
+	p.SetLineWidth(0.2)
+	switch border {
+	case "T":
+		p.Line(x, y, x+sum(widths), y)
+	case "B":
+		p.Line(x, y+h, x+sum(widths), y+h)
+	}
+	for i, s := range texts {
+		align := "L"
+		if i < len(t.Columns) && t.Columns[i].Num {
+			align = "R"
+		}
+		inner := widths[i] - pdfPad
+		for k, line := range pdfWrap(p, s, inner) {
+			if lw := p.GetStringWidth(line); lw > inner {
+				p.SetFont("Helvetica", style, size*inner/lw)
+			}
+			p.SetXY(x, y+pdfPad/2+float64(k)*lineH)
+			p.CellFormat(widths[i], lineH, line, "", 0, align, false, 0, "")
+			p.SetFont("Helvetica", style, size)
+		}
+		x += widths[i]
+	}
+	p.SetXY(pdfMargin, y+h)
 }
 
 func pdfChart(p *fpdf.Fpdf, c *Chart, width, pageH float64) {
@@ -299,17 +462,17 @@ func cellText(cols []Column, i int, v string) string {
 	return v
 }
 
-// fit shortens s with an ellipsis until it is at most w wide in the current
-// font. s is already in the PDF's code page, where 0x85 is the ellipsis.
-func fit(p *fpdf.Fpdf, s string, w float64) string {
-	if p.GetStringWidth(s) <= w {
-		return s
+// shrink sets the font (family Helvetica, style) to the largest size from
+// size down to smallest at which s fits in w, and reports whether it fits.
+func shrink(p *fpdf.Fpdf, s, style string, size, smallest, w float64) bool {
+	for ; size > smallest; size -= 0.25 {
+		p.SetFont("Helvetica", style, size)
+		if p.GetStringWidth(s) <= w {
+			return true
+		}
 	}
-	const ell = "\x85"
-	for len(s) > 0 && p.GetStringWidth(s+ell) > w {
-		s = s[:len(s)-1]
-	}
-	return s + ell
+	p.SetFont("Helvetica", style, smallest)
+	return p.GetStringWidth(s) <= w
 }
 
 func tlpColour(tlp string) (int, int, int) {

@@ -43,17 +43,7 @@ func renderCSV(d *Document) ([]byte, error) {
 			continue
 		}
 		t := s.Table
-		head := make([]string, len(t.Columns))
-		for i, c := range t.Columns {
-			head[i] = c.Name
-		}
-		w.Write(head)
-		for _, r := range t.Rows {
-			w.Write(csvCells(t.Columns, r))
-		}
-		if t.Foot != nil {
-			w.Write(csvCells(t.Columns, t.Foot))
-		}
+		writeTableCSV(w, t)
 		if len(t.Rows) == 0 && t.Empty != "" {
 			w.Flush()
 			comment(t.Empty)
@@ -63,6 +53,21 @@ func renderCSV(d *Document) ([]byte, error) {
 	buf.WriteString("\r\n")
 	comment(d.Footer())
 	return buf.Bytes(), w.Error()
+}
+
+// writeTableCSV writes a table's header, rows and totals.
+func writeTableCSV(w *csv.Writer, t *Table) {
+	head := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		head[i] = c.Name
+	}
+	w.Write(head)
+	for _, r := range t.Rows {
+		w.Write(csvCells(t.Columns, r))
+	}
+	if t.Foot != nil {
+		w.Write(csvCells(t.Columns, t.Foot))
+	}
 }
 
 func csvCells(cols []Column, row []string) []string {

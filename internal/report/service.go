@@ -17,6 +17,7 @@ import (
 	"github.com/metersec/metersec/internal/schedule"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // RecordKind names reports in the audience tables, the audit trail and the
@@ -192,7 +193,7 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 	}
 	loc := s.Schedule.location()
 	if cur := MonthAt(now.In(loc)); !m.Before(cur) {
-		return Run{}, errs.FieldError("month", "%s has not ended yet: a month's reports describe its last day, so they can be made from %s", m, m.Add(1).First().Time().Format("2 January 2006"))
+		return Run{}, errs.FieldError("month", "%s has not ended yet: a month's reports describe its last day, so they can be made from %s", m, uk.Day(m.Add(1).First().Time()))
 	}
 	last, err := latestRun(ctx, s.DB, scope, m)
 	if err != nil {
@@ -254,12 +255,12 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 			// Computed from the supply periods as at the month's last
 			// day: the figures and the contacts both describe the end.
 			notes = append(notes, "No snapshot of the estate was taken when "+m.Label()+" ended, so the figures in this report were computed on "+
-				snap.TakenAt.Format("2 January 2006")+" from the supply periods as at "+m.Last().Time().Format("2 January 2006")+
+				uk.Date(snap.TakenAt)+" from the supply periods as at "+uk.Day(m.Last().Time())+
 				": the estate as it stood at the end of the month.")
 		case snap.Late:
 			asAt = snap.TakenAt
 			notes = append(notes, "No snapshot of the estate was taken when "+m.Label()+" ended, so this report shows the estate and the security contacts as recorded on "+
-				snap.TakenAt.Format("2 January 2006 at 15:04 UTC")+", when the month was first reported; changes after the month ended are included.")
+				uk.DateTime(snap.TakenAt)+", when the month was first reported; changes after the month ended are included.")
 		}
 		contacts, err := contactsAt(ctx, tx, asAt)
 		if err != nil {
@@ -390,7 +391,7 @@ func versionNote(previous string, at time.Time) []string {
 	if previous == "" {
 		return nil
 	}
-	return []string{"This report was generated again on " + at.Format("2 January 2006 at 15:04 UTC") + " and replaces " + previous + ", which remains on record."}
+	return []string{"This report was generated again on " + uk.DateTime(at) + " and replaces " + previous + ", which remains on record."}
 }
 
 func standingNotes(d StandingData, previous string, at time.Time) []string {

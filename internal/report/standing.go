@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // The SSC's standing report gathers, for its meetings, the confidential
@@ -421,12 +422,12 @@ func churnSection(ctx context.Context, q store.Querier, m Month, f facts) (Churn
 	return cs, errs.Wrap(rows.Err(), "churn")
 }
 
-func shortMonth(m Month) string { return m.First().Time().Format("Jan 06") }
+func shortMonth(m Month) string { return uk.MonthOf(m.First().Time()) }
 
 // standingSections lays the data out for people. It reads only the data, so
 // a stored report's JSON gives the same sections again.
 func standingSections(d StandingData, m Month) []Section {
-	var secs []Section
+	secs := []Section{standingSummary(d, m)}
 	unavailable := func(id, heading, what string) Section {
 		return Section{ID: id, Heading: heading, Intro: "Not available in this report: " + what + " was not connected when it was generated."}
 	}
@@ -444,7 +445,11 @@ func standingSections(d StandingData, m Month) []Section {
 		}
 		detail := &Table{Columns: []Column{{Name: "Supplier"}, {Name: "Manufacturer"}, {Name: "Model"}, {Name: "Firmware"}, {Name: "Certificate state"}, {Name: "Devices", Num: true}},
 			Empty: "None."}
-		for _, r := range c.Rows {
+		// Largest first: the PDF and the page show the head of a long table
+		// and leave the whole of it to its CSV.
+		rows := slices.Clone(c.Rows)
+		slices.SortStableFunc(rows, func(a, b CertificateRow) int { return cmp.Compare(b.Devices, a.Devices) })
+		for _, r := range rows {
 			state := r.Status
 			if r.Detail != "" {
 				state += " (" + r.Detail + ")"
@@ -457,9 +462,9 @@ func standingSections(d StandingData, m Month) []Section {
 		}
 		secs = append(secs,
 			Section{ID: "certificates", Heading: "CPA certificates: expired, withdrawn or conditional",
-				Intro: "Installed Devices on firmware whose CPA certificate was expired, past its renewal date, withdrawn or conditional (or missing) on " + d.Day.Time().Format("2 January 2006") + ", by Supplier.",
+				Intro: "Installed Devices on firmware whose CPA certificate was expired, past its renewal date, withdrawn or conditional (or missing) on " + uk.Day(d.Day.Time()) + ", by Supplier.",
 				Table: sum},
-			Section{ID: "certificate-devices", Heading: "Devices by model and firmware", Table: detail})
+			Section{ID: "certificate-devices", Heading: "Devices by model and firmware", Intro: "Largest first.", Table: detail})
 	}
 
 	if v := d.Vulnerabilities; v == nil {
@@ -500,7 +505,7 @@ func standingSections(d StandingData, m Month) []Section {
 			t.Rows = append(t.Rows, []string{r.Kind, r.Occurred.String(), r.Party, r.Title, r.Impact, r.Status})
 		}
 		secs = append(secs, Section{ID: "standing-items", Heading: "Security incidents, anomaly detection and shared resources",
-			Intro: "Standing items open on " + d.Day.Time().Format("2 January 2006") + " or that occurred during the month. RED items are not included: they name their own readers.",
+			Intro: "Standing items open on " + uk.Day(d.Day.Time()) + " or that occurred during the month. RED items are not included: they name their own readers.",
 			Table: t})
 	}
 
@@ -559,6 +564,40 @@ func standingSections(d StandingData, m Month) []Section {
 			Intro: thousands(itoa(ch.Devices)) + " Devices changed Responsible Supplier in the month, Supplier of Last Resort transfers included.", Table: flows},
 		Section{ID: "churn-trend", Heading: "Changes of supplier over twelve months", Chart: chart, Table: trend})
 	return secs
+}
+
+// standingSummary is the report's first page: each standing item's headline
+// figure, and the section that details it.
+func standingSummary(d StandingData, m Month) Section {
+	t := &Table{Columns: []Column{{Name: "Standing item"}, {Name: "Figure", Num: true}, {Name: "See"}}}
+	add := func(what string, n int64, see string) { t.Rows = append(t.Rows, []string{what, itoa(n), see}) }
+	missing := func(what, see string) { t.Rows = append(t.Rows, []string{what, "", see + " (not available)"}) }
+	if c := d.Certificates; c != nil {
+		add("Devices on an expired, withdrawn or conditional CPA certificate", c.Devices, "CPA certificates")
+	} else {
+		missing("Devices on an expired, withdrawn or conditional CPA certificate", "CPA certificates")
+	}
+	if v := d.Vulnerabilities; v != nil {
+		add("Vulnerabilities open", int64(v.OpenCount), "Vulnerabilities")
+		add("of which with a rectification plan overdue", int64(v.OverdueCount), "Rectification plans overdue")
+		add("of which not acknowledged by every recipient", int64(v.UnacknowledgedCount), "Notices not acknowledged")
+	} else {
+		missing("Vulnerabilities open", "Vulnerabilities")
+	}
+	if d.StandingItems != nil {
+		add("Security incidents, anomaly reports and shared resource notifications", int64(len(d.StandingItems)), "Security incidents")
+	}
+	if c := d.Coverage; c != nil && len(c.Trend) > 0 {
+		last := c.Trend[len(c.Trend)-1]
+		add("Devices in a G3.20 gap", last.Gap, "G3.20 coverage gaps")
+		add("Suppliers with a G3.20 gap", int64(last.SuppliersInGap), "G3.20 coverage gaps")
+		add("Devices under reasonable steps (churn window)", last.ReasonableSteps, "G3.20 coverage gaps")
+	} else {
+		missing("Devices in a G3.20 gap", "G3.20 coverage gaps")
+	}
+	add("Devices that changed supplier in "+m.Label(), d.Churn.Devices, "Changes of supplier")
+	return Section{ID: "summary", Heading: "Summary", Table: t,
+		Intro: "The month's standing items at a glance, as at " + uk.Day(d.Day.Time()) + ". Long tables show their largest rows; each is whole in the report's CSV file."}
 }
 
 func yesNo(b bool) string {

@@ -70,3 +70,57 @@ func group(digits string) string {
 	}
 	return string(b)
 }
+
+// The one way a page, a PDF or a message for people writes a date: "5 Dec
+// 2026", on the UK clock. CSV and JSON write ISO 8601 instead (time.RFC3339,
+// "2006-01-02"). internal/arch's TestOneDateFormat keeps other layouts out
+// of the rest of the code.
+const (
+	dateLayout     = "2 Jan 2006"
+	dateTimeLayout = "2 Jan 2006 15:04 MST"
+	monthLayout    = "Jan 2006"
+)
+
+// Date writes the UK day of the instant t: 23:30 UTC on 30 June is "1 Jul
+// 2026". The zero time is "".
+func Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(London).Format(dateLayout)
+}
+
+// Day writes a calendar day held as midnight of a time.Time (sec.Date's
+// Time), as it is, with no change of zone: a day is the same day everywhere.
+func Day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(dateLayout)
+}
+
+// DateTime writes the instant t on the UK clock to the minute, with GMT or
+// BST: "5 Dec 2026 14:03 GMT".
+func DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(London).Format(dateTimeLayout)
+}
+
+// MonthOf writes the month of a calendar day held as a time.Time: "Dec 2026".
+func MonthOf(t time.Time) string { return t.Format(monthLayout) }
+
+// Count writes a number of things with thousands separators and the right
+// form of the noun: Count(1, "Device", "Devices") is "1 Device",
+// Count(35000000, …) "35,000,000 Devices". Zero takes the plural.
+func Count(n int64, one, many string) string {
+	if n == 1 || n == -1 {
+		return Thousands(n) + " " + one
+	}
+	return Thousands(n) + " " + many
+}
+
+// Plural is Count for the common nouns that take an "s": Plural(2, "Device")
+// is "2 Devices".
+func Plural(n int64, noun string) string { return Count(n, noun, noun+"s") }

@@ -43,3 +43,40 @@ func TestLondon(t *testing.T) {
 		t.Errorf("23:30 UTC on 30 December 2026 is %s in London, want 30 December", winter)
 	}
 }
+
+func TestDates(t *testing.T) {
+	summer := time.Date(2026, 6, 30, 23, 30, 0, 0, time.UTC)
+	winter := time.Date(2026, 12, 5, 14, 3, 0, 0, time.UTC)
+	for _, c := range []struct{ name, got, want string }{
+		{"an instant's UK day in summer time", Date(summer), "1 Jul 2026"},
+		{"an instant's UK day in winter", Date(winter), "5 Dec 2026"},
+		{"the zero instant", Date(time.Time{}), ""},
+		{"a calendar day keeps its day", Day(time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)), "30 Jun 2026"},
+		{"the zero day", Day(time.Time{}), ""},
+		{"an instant to the minute in BST", DateTime(summer), "1 Jul 2026 00:30 BST"},
+		{"an instant to the minute in GMT", DateTime(winter), "5 Dec 2026 14:03 GMT"},
+		{"the zero instant to the minute", DateTime(time.Time{}), ""},
+		{"a month", MonthOf(winter), "Dec 2026"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{{0, "0 Devices"}, {1, "1 Device"}, {2, "2 Devices"}, {1234, "1,234 Devices"}, {-1, "-1 Device"}, {35000000, "35,000,000 Devices"}} {
+		if got := Plural(c.n, "Device"); got != c.want {
+			t.Errorf("Plural(%d, Device) = %q, want %q", c.n, got, c.want)
+		}
+	}
+	if got := Count(1, "company", "companies"); got != "1 company" {
+		t.Errorf("Count(1) = %q", got)
+	}
+	if got := Count(3, "company", "companies"); got != "3 companies" {
+		t.Errorf("Count(3) = %q", got)
+	}
+}

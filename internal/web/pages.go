@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,37 +26,47 @@ type pages struct {
 }
 
 var funcs = template.FuncMap{
+	// date and datetime are the UI's one date format (uk.Date, uk.DateTime):
+	// "5 Dec 2026", "5 Dec 2026 14:03 GMT", on the UK clock.
 	"date": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
-			if t.IsZero() {
-				return ""
-			}
-			return t.UTC().Format("2 Jan 2006")
+			return uk.Date(t)
 		case *time.Time:
 			if t == nil {
 				return ""
 			}
-			return t.UTC().Format("2 Jan 2006")
+			return uk.Date(*t)
 		case sec.Date:
-			if t.IsZero() {
+			return uk.Day(t.Time())
+		case *sec.Date:
+			if t == nil {
 				return ""
 			}
-			return t.Time().Format("2 Jan 2006")
+			return uk.Day(t.Time())
 		}
 		return fmt.Sprint(v)
 	},
 	"datetime": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
-			return t.UTC().Format("2 Jan 2006 15:04 UTC")
+			return uk.DateTime(t)
 		case *time.Time:
 			if t == nil {
 				return ""
 			}
-			return t.UTC().Format("2 Jan 2006 15:04 UTC")
+			return uk.DateTime(*t)
 		}
 		return fmt.Sprint(v)
+	},
+	// plural writes a count with its noun: plural 1 "Device" is "1 Device",
+	// plural 1234 "Device" "1,234 Devices" (uk.Plural).
+	"plural": func(n any, noun string) string {
+		v, err := strconv.ParseInt(fmt.Sprint(n), 10, 64)
+		if err != nil {
+			return fmt.Sprint(n) + " " + noun + "s"
+		}
+		return uk.Plural(v, noun)
 	},
 	"orgRole": func(r sec.OrgRole) string { return r.Label() },
 	"role":    func(r sec.Role) string { return r.Label() },

@@ -75,3 +75,26 @@ func (s *Server) apiListRuns(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, listOf(runs))
 }
+
+func (s *Server) apiDownloadStandingTable(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.Reports.StandingReport(r.Context(), callerOf(r), id)
+	if err != nil {
+		return err
+	}
+	name, body, err := v.TableCSV(r.PathValue("table"))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", report.CSV.MediaType())
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return err
+}

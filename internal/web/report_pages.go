@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/metersec/metersec/internal/errs"
@@ -52,9 +53,20 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "report", s.newPage(r, rep.Reference, rep))
 }
 
+// standingPageRows is how many rows of each table the standing report page
+// shows: the largest, with the whole table a CSV download. The page then
+// stays a few screens long at any size of estate (issue 15: under 5,000 px
+// and 500 KB on a million Devices).
+const standingPageRows = 5
+
 type standingSection struct {
 	report.Section
-	SVG template.HTML
+	SVG   template.HTML
+	Shown [][]string // the first standingPageRows rows
+	Total int        // rows in the whole table
+	// RefCols marks the columns holding references and codes, which never
+	// wrap.
+	RefCols []bool
 }
 
 type standingData struct {
@@ -73,7 +85,7 @@ func (s *Server) standingPage(w http.ResponseWriter, r *http.Request) error {
 	if !c.IsSSC() && !c.System {
 		return errs.E(errs.Forbidden, "the standing reports are for the SSC")
 	}
-	f := report.Filter{Kind: report.StandingKind}
+	f := report.Filter{Kind: report.StandingKind, Limit: 12}
 	if m := r.URL.Query().Get("month"); m != "" {
 		month, err := report.ParseMonth(m)
 		if err != nil {
@@ -104,6 +116,13 @@ func (s *Server) standingPage(w http.ResponseWriter, r *http.Request) error {
 			ss := standingSection{Section: sec}
 			if sec.Chart != nil {
 				ss.SVG = template.HTML(report.SVG(sec.Chart))
+			}
+			if t := sec.Table; t != nil {
+				ss.Total = len(t.Rows)
+				ss.Shown = t.Rows[:min(len(t.Rows), standingPageRows)]
+				for _, c := range t.Columns {
+					ss.RefCols = append(ss.RefCols, c.Name == "Reference" || strings.HasSuffix(c.Name, " code") || c.Name == "Firmware" || c.Name == "Model")
+				}
 			}
 			d.Sections = append(d.Sections, ss)
 		}

@@ -41,6 +41,9 @@ func (s *Server) reportRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/reports/standing", Name: "runStandingReport", Summary: "Generate a month's standing report, RED to the SSC members (SSC and secretariat); as for the mailing, force makes a new version.",
 			Tag: "reports", API: true, Request: RunRequest{}, Response: report.Run{}, Status: http.StatusCreated, Handle: s.apiRunReports(report.Standing)},
 
+		{Method: "GET", Path: "/api/v1/reports/{id}/tables/{table}", Name: "downloadStandingTable", Summary: "One table of a stored standing report, whole, as CSV: the page and the PDF show the largest rows of a long table and link here. The table is a section of the report (e.g. certificate-devices, unacknowledged, churn).",
+			Tag: "reports", API: true, Handle: s.apiDownloadStandingTable},
+
 		{Method: "GET", Path: "/reports", Name: "reportsPage", Summary: "Report history with downloads.", Tag: "ui", Handle: s.reportsPage},
 		{Method: "GET", Path: "/reports/{id}", Name: "reportPage", Summary: "A stored report, its files and its delivery record.", Tag: "ui", Handle: s.reportPage},
 		{Method: "POST", Path: "/reports/monthly", Name: "runMonthlyForm", Summary: "Generate a month's mailing.", Tag: "ui", Handle: s.runReportsForm(report.Monthly)},

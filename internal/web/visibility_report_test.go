@@ -31,6 +31,20 @@ func reportFiles(w *world) []call {
 	return out
 }
 
+// standingTables calls the CSV of some tables of every seeded report (a
+// monthly report has none: not found).
+func standingTables(w *world) []call {
+	var out []call
+	for _, kind := range []string{"report", "standing"} {
+		for _, k := range w.keys[kind] {
+			for _, table := range []string{"summary", "certificate-devices", "unacknowledged", "churn"} {
+				out = append(out, call{"GET", "/api/v1/reports/" + k.Key + "/tables/" + table, ""})
+			}
+		}
+	}
+	return out
+}
+
 // eachReport calls path (with {} for the id) for every seeded report,
 // monthly and standing.
 func eachReport(method, path string) func(w *world) []call {
@@ -54,6 +68,7 @@ func init() {
 		"GET /api/v1/reports/{id}":                {calls: eachReport("GET", "/api/v1/reports/{}"), Duty: namedByDuty},
 		"GET /api/v1/reports/{id}/files/{format}": {calls: reportFiles, Duty: namedByDuty},
 		"GET /api/v1/report-runs":                 {calls: one("GET", "/api/v1/report-runs", "")},
+		"GET /api/v1/reports/{id}/tables/{table}": {calls: standingTables, Duty: namedByDuty},
 		"POST /api/v1/reports/monthly":            {calls: one("POST", "/api/v1/reports/monthly", `{"month": "bad"}`)},
 		"POST /api/v1/reports/standing":           {calls: one("POST", "/api/v1/reports/standing", `{"month": "bad"}`)},
 		"GET /reports":                            {calls: one("GET", "/reports", ""), complete: true, Kind: "report"},
