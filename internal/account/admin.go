@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"github.com/metersec/metersec/internal/uk"
 	"slices"
 	"time"
 
@@ -212,7 +213,7 @@ func (s *Service) ResetCredentials(ctx context.Context, c access.Caller, email s
 		body := "A platform administrator has reset your metersec password" +
 			map[bool]string{true: " and authenticator", false: ""}[u.MFAEnrolled] +
 			". Your old password no longer works and you have been signed out everywhere.\n\n" +
-			"Open the link below before " + out.ExpiresAt.Format("2 Jan 2006 15:04 MST") + " to choose a new password"
+			"Open the link below before " + uk.DateTime(out.ExpiresAt) + " to choose a new password"
 		if u.MFARequired || u.MFAEnrolled {
 			body += " and then set up your authenticator again"
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/metersec/metersec/internal/uk"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
@@ -95,7 +96,7 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 			link = "/coverage/" + gaps.Supplier
 		}
 		if gaps.Month != "" {
-			note = "models with a gap, snapshot of " + gaps.TakenOn.Time().Format("2 Jan 2006")
+			note = "models with a gap, snapshot of " + uk.Day(gaps.TakenOn.Time())
 		}
 		add(KeyCoverageGaps, "G3.20", "Coverage gaps", int64(gaps.Models), link, note)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/metersec/metersec/internal/uk"
 	"net/http"
 	"time"
 )
@@ -27,7 +28,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := homeData{Day: d.Day.Time().Format("2 Jan 2006")}
+	data := homeData{Day: uk.Day(d.Day.Time())}
 	for _, it := range d.Items {
 		if n := len(data.Areas); n == 0 || data.Areas[n-1].Name != it.Area {
 			data.Areas = append(data.Areas, dashboardArea{Name: it.Area})

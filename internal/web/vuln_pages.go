@@ -334,7 +334,7 @@ func (s *Server) showVuln(w http.ResponseWriter, r *http.Request, status int, fo
 				since = rec.LastRemindedAt
 			}
 			if since != nil {
-				d.NextReminder = since.AddDate(0, 0, d.Summary.AckReminderDays).In(uk.London).Format("2 Jan 2006")
+				d.NextReminder = uk.Date(since.AddDate(0, 0, d.Summary.AckReminderDays))
 			}
 		}
 	}
