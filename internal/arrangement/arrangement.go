@@ -708,6 +708,19 @@ func mayChange(c access.Caller, parties []int64) bool {
 	return c.System || c.IsSSC() || (c.OrgID != 0 && c.UserID != 0 && slices.Contains(parties, c.OrgID))
 }
 
+// MayEdit reports whether the caller may change or end arrangement a (which
+// it has been shown): a party to it, the SSC and the secretariat. Update and
+// Terminate decide with the same rule; the page asks it whether to offer the
+// forms.
+func MayEdit(c access.Caller, a Arrangement) bool { return mayChange(c, a.partyIDs()) }
+
+// MayConfirm reports whether the caller may confirm arrangement a: the SSC
+// and the secretariat confirm a scheme enrolment awaiting confirmation, as
+// Confirm decides.
+func MayConfirm(c access.Caller, a Arrangement) bool {
+	return (c.System || c.IsSSC()) && a.Status == Pending
+}
+
 // Create records a new arrangement. A manufacturer's own scheme enrolment
 // waits for the SSC's confirmation; everything else is active at once.
 func (s *Service) Create(ctx context.Context, c access.Caller, in Input) (Arrangement, error) {

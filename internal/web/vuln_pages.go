@@ -40,7 +40,7 @@ func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := s.newPage(r, "Vulnerabilities", nil)
-	pg.Data = vulnsData{Items: items, Filter: f, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+	pg.Data = vulnsData{Items: items, Filter: f, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: vuln.MayOversee(callerOf(r)), CSRF: pg.CSRF}
 	return s.render(w, r, http.StatusOK, "vulns", pg)
 }
 
@@ -71,7 +71,7 @@ func (s *Server) newVulnPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := s.newPage(r, "Report a vulnerability", nil)
 	pg.Data = vulnFormData{CSRF: pg.CSRF, New: true, Classification: "AMBER", Classes: sec.Classifications,
-		IsManufacturer: callerOf(r).Has(sec.RoleManufacturer)}
+		IsManufacturer: vuln.ReportsOwnProducts(callerOf(r))}
 	return s.render(w, r, http.StatusOK, "vuln_form", pg)
 }
 
@@ -81,7 +81,7 @@ func formData(r *http.Request) vulnFormData {
 	return vulnFormData{Title: g("title"), Description: g("description"), Mitigation: g("mitigation"), Manufacturer: g("manufacturer"),
 		Affected: g("affected"), CVSS: g("cvss"), CVEs: g("cves"), Material: g("material"), Rationale: g("materiality_rationale"),
 		Classification: g("classification"), DiscoveredOn: g("discovered_on"), Reason: g("reason"), Classes: sec.Classifications,
-		IsManufacturer: callerOf(r).Has(sec.RoleManufacturer)}
+		IsManufacturer: vuln.ReportsOwnProducts(callerOf(r))}
 }
 
 func splitCVEs(s string) []string {
@@ -254,10 +254,8 @@ func (s *Server) showVuln(w http.ResponseWriter, r *http.Request, status int, fo
 			d.Own = append(d.Own, rec)
 			d.MayAck = !v.State.IsClosed()
 		}
-		if rec.Role == vuln.RoleSupplier && rec.Active {
-			d.Devices += rec.Devices
-		}
 	}
+	d.Devices = vuln.AffectedDevices(d.Recipients)
 	for _, a := range v.Actors {
 		switch a {
 		case sec.ActorSupplier, sec.ActorDCC:
@@ -369,7 +367,7 @@ func (s *Server) importCSAFForm(w http.ResponseWriter, r *http.Request) error {
 				return lerr
 			}
 			pg := s.newPage(r, "Vulnerabilities", nil)
-			pg.Data = vulnsData{Items: items, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+			pg.Data = vulnsData{Items: items, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: vuln.MayOversee(callerOf(r)), CSRF: pg.CSRF}
 			pg.formErrors(err)
 			return s.render(w, r, s.problemFor(r, err).Status, "vulns", pg)
 		}
