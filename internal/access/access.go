@@ -60,6 +60,11 @@ func (c Caller) HasAny(rs ...sec.Role) bool {
 	return slices.ContainsFunc(rs, c.Has)
 }
 
+// Addressed reports whether something addressed to roles, such as an entry
+// of the menu, is for the caller: it holds one of them, or none are named.
+// It grants nothing: what the caller may see and do, the services decide.
+func (c Caller) Addressed(roles []sec.Role) bool { return len(roles) == 0 || c.HasAny(roles...) }
+
 // OrgHas reports whether the caller's organisation holds the role.
 func (c Caller) OrgHas(r sec.OrgRole) bool { return slices.Contains(c.OrgRoles, r) }
 

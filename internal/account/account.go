@@ -171,9 +171,11 @@ func userByID(ctx context.Context, q store.Querier, id int64) (User, error) {
 
 func normaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// mayManageUsers: platform administrators run accounts; the system (an
-// operator at the command line) may too.
-func mayManageUsers(c access.Caller) bool { return c.System || c.Has(sec.RoleAdmin) }
+// MayManageUsers reports whether the caller runs accounts: platform
+// administrators, and the system (an operator at the command line). Every
+// account write decides with it; the users page asks it before listing
+// every organisation's users.
+func MayManageUsers(c access.Caller) bool { return c.System || c.Has(sec.RoleAdmin) }
 
 // NewUser is what it takes to add a user.
 type NewUser struct {
@@ -187,7 +189,7 @@ type NewUser struct {
 
 // AddUser creates an account. Only platform administrators may.
 func (s *Service) AddUser(ctx context.Context, c access.Caller, in NewUser) (User, error) {
-	if !mayManageUsers(c) {
+	if !MayManageUsers(c) {
 		return User{}, errs.E(errs.Forbidden, "only platform administrators may add users")
 	}
 	in.Email = normaliseEmail(in.Email)
@@ -265,7 +267,7 @@ func (s *Service) ListUsers(ctx context.Context, c access.Caller, org string) ([
 		where = "o.code = " + a.Add(strings.ToUpper(org))
 	}
 	switch {
-	case mayManageUsers(c):
+	case MayManageUsers(c):
 	case c.UserID != 0:
 		where += " AND u.org_id = " + a.Add(c.OrgID)
 	default:
@@ -284,7 +286,7 @@ func (s *Service) Me(ctx context.Context, c access.Caller) (User, error) {
 
 // Disable stops a user signing in and ends their sessions and tokens.
 func (s *Service) Disable(ctx context.Context, c access.Caller, email string) error {
-	if !mayManageUsers(c) {
+	if !MayManageUsers(c) {
 		return errs.E(errs.Forbidden, "only platform administrators may disable users")
 	}
 	return s.DB.Write(ctx, c, func(tx *store.Tx) error {

@@ -22,16 +22,11 @@ import (
 // point 1): nothing here lets them learn or choose a usable password, open a
 // session, or make a credential for someone else.
 
-// MayManageUsers reports whether the caller runs accounts: platform
-// administrators and the system (an operator at the command line). The web
-// layer asks it to decide what to offer.
-func MayManageUsers(c access.Caller) bool { return mayManageUsers(c) }
-
 // MayManageSessions reports whether the caller may see and end the sessions
 // of the account with the email: their own, or anyone's for an
 // administrator.
 func MayManageSessions(c access.Caller, self User) bool {
-	return mayManageUsers(c) || (c.UserID != 0 && c.UserID == self.ID)
+	return MayManageUsers(c) || (c.UserID != 0 && c.UserID == self.ID)
 }
 
 // Mail is an email to one person (never an organisation's contacts),
@@ -63,7 +58,7 @@ const unusableHash = "!reset"
 // Enable undoes Disable: the user may sign in again. Sessions and tokens
 // the disable ended stay ended.
 func (s *Service) Enable(ctx context.Context, c access.Caller, email string) error {
-	if !mayManageUsers(c) {
+	if !MayManageUsers(c) {
 		return errs.E(errs.Forbidden, "only platform administrators may enable users")
 	}
 	return s.DB.Write(ctx, c, func(tx *store.Tx) error {
@@ -96,7 +91,7 @@ type RolesChange struct {
 // required that the user has not set up, their sessions end: the next
 // sign-in asks for one.
 func (s *Service) SetRoles(ctx context.Context, c access.Caller, email string, in RolesChange) (User, error) {
-	if !mayManageUsers(c) {
+	if !MayManageUsers(c) {
 		return User{}, errs.E(errs.Forbidden, "only platform administrators may change roles")
 	}
 	var roles []sec.Role
@@ -178,7 +173,7 @@ type Reset struct {
 // never sees the link: it is in the email only, and only its hash is kept.
 // API tokens stay: revoke them separately if the account was compromised.
 func (s *Service) ResetCredentials(ctx context.Context, c access.Caller, email string) (Reset, error) {
-	if !mayManageUsers(c) {
+	if !MayManageUsers(c) {
 		return Reset{}, errs.E(errs.Forbidden, "only platform administrators may reset passwords")
 	}
 	code := newSecret()

@@ -77,7 +77,7 @@ func checkIdentity(issuer, subject string) error {
 // already linked to another account is a conflict; linking it again to the
 // same account changes nothing.
 func (s *Service) LinkOIDC(ctx context.Context, c access.Caller, email, issuer, subject string) (Identity, error) {
-	if !mayManageUsers(c) {
+	if !MayManageUsers(c) {
 		return Identity{}, errs.E(errs.Forbidden, "only platform administrators may link sign-in identities")
 	}
 	issuer, subject = strings.TrimSpace(issuer), strings.TrimSpace(subject)
@@ -114,7 +114,7 @@ func (s *Service) LinkOIDC(ctx context.Context, c access.Caller, email, issuer, 
 // UnlinkOIDC removes the link of an identity to the account with the email.
 // Only platform administrators (and the system) may.
 func (s *Service) UnlinkOIDC(ctx context.Context, c access.Caller, email, issuer, subject string) error {
-	if !mayManageUsers(c) {
+	if !MayManageUsers(c) {
 		return errs.E(errs.Forbidden, "only platform administrators may unlink sign-in identities")
 	}
 	issuer, subject = strings.TrimSpace(issuer), strings.TrimSpace(subject)
@@ -144,7 +144,7 @@ func (s *Service) ListOIDC(ctx context.Context, c access.Caller, email string) (
 		where = "u.email = " + a.Add(normaliseEmail(email))
 	}
 	switch {
-	case mayManageUsers(c):
+	case MayManageUsers(c):
 	case c.UserID != 0:
 		where += " AND u.id = " + a.Add(c.UserID)
 	default:

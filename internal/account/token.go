@@ -266,7 +266,7 @@ func (s *Service) Tokens(ctx context.Context, c access.Caller, user string) ([]T
 	var a access.Args
 	where := "TRUE"
 	switch {
-	case mayManageUsers(c):
+	case MayManageUsers(c):
 		if user != "" {
 			where = "u.email = " + a.Add(normaliseEmail(user))
 		}
@@ -303,7 +303,7 @@ func (s *Service) RevokeToken(ctx context.Context, c access.Caller, id int64) er
 		var owner int64
 		var revoked *time.Time
 		err := tx.QueryRowContext(ctx, "SELECT user_id, revoked_at FROM api_tokens WHERE id = $1", id).Scan(&owner, &revoked)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != c.UserID && !mayManageUsers(c)) {
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != c.UserID && !MayManageUsers(c)) {
 			return errs.NotFoundf("token", id)
 		}
 		if err != nil {

@@ -3,6 +3,7 @@ package arrangement
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -703,9 +704,66 @@ func (s *Service) versions() sec.Versions {
 }
 
 // mayChange reports whether the caller may create or change an arrangement
-// between the parties: a party to it, or the SSC and secretariat.
+// between the parties: a party to it, or the SSC and secretariat, those who
+// may amend it (sec.ArrangementLifecycle).
 func mayChange(c access.Caller, parties []int64) bool {
-	return c.System || c.IsSSC() || (c.OrgID != 0 && c.UserID != 0 && slices.Contains(parties, c.OrgID))
+	return sec.ArrangementLifecycle.Permits(sec.ArrangementAmend, actorsFor(c, parties)...)
+}
+
+// actorsFor are the parts the caller plays for an arrangement between the
+// parties, as sec.ArrangementLifecycle names them: a party to it (owner),
+// the SSC and its secretariat, the system.
+func actorsFor(c access.Caller, parties []int64) []sec.Actor {
+	var out []sec.Actor
+	if c.System {
+		out = append(out, sec.ActorSystem)
+	}
+	if c.IsSSC() {
+		out = append(out, sec.ActorSSC)
+	}
+	if c.OrgID != 0 && c.UserID != 0 && slices.Contains(parties, c.OrgID) {
+		out = append(out, sec.ActorOwner)
+	}
+	return out
+}
+
+// MayEdit reports whether the caller may change or end arrangement a (which
+// it has been shown): a party to it, the SSC and the secretariat. Update and
+// Terminate decide with the same rule; the page asks it whether to offer the
+// forms.
+func MayEdit(c access.Caller, a Arrangement) bool { return mayChange(c, a.partyIDs()) }
+
+// MayConfirm reports whether the caller may confirm arrangement a: the SSC
+// and the secretariat confirm a scheme enrolment awaiting confirmation
+// (sec.ArrangementLifecycle), as Confirm decides.
+func MayConfirm(c access.Caller, a Arrangement) bool {
+	return a.Kind == SSCScheme && slices.Contains(sec.ArrangementLifecycle.Events(sec.ArrangementState(a.Status), actorsFor(c, a.partyIDs())...), sec.ArrangementConfirm)
+}
+
+// actorNames says who the caller acts as, for an error.
+func actorNames(actors []sec.Actor) string {
+	if len(actors) == 0 {
+		return "nothing on this arrangement"
+	}
+	names := make([]string, len(actors))
+	for i, a := range actors {
+		names[i] = a.Label()
+	}
+	return strings.Join(names, ", ")
+}
+
+// transitionError turns a refusal of sec.ArrangementLifecycle into the
+// error the caller sees: not permitted is Forbidden, no such move a
+// Conflict; both name the arrangement, its state and who the caller acts as.
+func transitionError(a Arrangement, err error) error {
+	var te *sec.TransitionError
+	if !errors.As(err, &te) {
+		return err
+	}
+	if errors.Is(err, sec.ErrNotPermitted) {
+		return errs.E(errs.Forbidden, "%s: %s", a.Reference, te.Error())
+	}
+	return errs.E(errs.Conflict, "%s is %s: %s", a.Reference, a.Status, te.Error())
 }
 
 // Create records a new arrangement. A manufacturer's own scheme enrolment
@@ -736,15 +794,12 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, t terms, audited boo
 	if err := checkOverlap(ctx, tx, t, 0); err != nil {
 		return "", err
 	}
-	status := Active
+	status := Status(sec.ArrangementRecorded(t.kind == SSCScheme, actorsFor(c, t.partyIDs())...))
 	var confirmedAt any
 	confirmedBy := ""
-	if t.kind == SSCScheme {
-		if c.System || c.IsSSC() {
-			confirmedAt, confirmedBy = tx.Now, c.Name
-		} else {
-			status = Pending
-		}
+	if t.kind == SSCScheme && status == Active {
+		// Recorded by the SSC (or the system): confirmed as it is recorded.
+		confirmedAt, confirmedBy = tx.Now, c.Name
 	}
 	ref := t.reference
 	if ref == "" {
@@ -1011,10 +1066,13 @@ func (s *Service) Update(ctx context.Context, c access.Caller, ref string, u Upd
 		if err := checkOverlap(ctx, tx, t, a.ID); err != nil {
 			return err
 		}
-		status := a.Status
-		if a.Kind == SSCScheme && status == Active && !(c.System || c.IsSSC()) {
-			status = Pending
+		actors := actorsFor(c, t.partyIDs())
+		from := sec.ArrangementState(a.Status)
+		next, err := sec.ArrangementLifecycle.Next(from, sec.ArrangementAmendment(a.Kind == SSCScheme, from, actors...), actors...)
+		if err != nil {
+			return transitionError(a, err)
 		}
+		status := Status(next)
 		if _, err := tx.ExecContext(ctx, `UPDATE arrangements SET title = $1, all_models = $2, materiality = $3, sec_version = $4,
 			legacy = $5, signed = $6, effective = $7, expires = $8, classification = $9, status = $10, updated_at = $11,
 			first_signatory = $13, first_signed = $14, second_signatory = $15, second_signed = $16 WHERE id = $12`,
@@ -1072,19 +1130,22 @@ func (s *Service) Confirm(ctx context.Context, c access.Caller, ref string) (Arr
 		if err != nil {
 			return err
 		}
+		actors := actorsFor(c, a.partyIDs())
 		switch {
-		case !(c.System || c.IsSSC()):
-			return errs.E(errs.Forbidden, "only SSC members and the secretariat confirm scheme enrolments")
+		case !sec.ArrangementLifecycle.Permits(sec.ArrangementConfirm, actors...):
+			return errs.E(errs.Forbidden, "only SSC members and the secretariat confirm scheme enrolments (you act as: %s)", actorNames(actors))
 		case a.Kind != SSCScheme:
 			return errs.E(errs.Conflict, "%s is a %s: only SSC scheme enrolments are confirmed", a.Reference, a.Kind.Label())
-		case a.Status != Pending:
-			return errs.E(errs.Conflict, "%s is %s, not awaiting confirmation", a.Reference, a.Status)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE arrangements SET status = 'active', confirmed_at = $1, confirmed_by = $2, updated_at = $1 WHERE id = $3",
-			tx.Now, c.Name, a.ID); err != nil {
+		to, err := sec.ArrangementLifecycle.Next(sec.ArrangementState(a.Status), sec.ArrangementConfirm, actors...)
+		if err != nil {
+			return transitionError(a, err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE arrangements SET status = $4, confirmed_at = $1, confirmed_by = $2, updated_at = $1 WHERE id = $3",
+			tx.Now, c.Name, a.ID, string(to)); err != nil {
 			return errs.Wrap(err, "confirm arrangement")
 		}
-		return audit.Record(ctx, tx, "arrangement.confirm", RecordKind, a.Reference, map[string]any{"status": Active})
+		return audit.Record(ctx, tx, "arrangement.confirm", RecordKind, a.Reference, map[string]any{"status": Status(to)})
 	})
 	if err != nil {
 		return Arrangement{}, err
@@ -1100,22 +1161,28 @@ func (s *Service) Terminate(ctx context.Context, c access.Caller, ref string, on
 		if err != nil {
 			return err
 		}
-		if !mayChange(c, a.partyIDs()) {
+		actors := actorsFor(c, a.partyIDs())
+		if !sec.ArrangementLifecycle.Permits(sec.ArrangementEnd, actors...) {
 			return errs.E(errs.Forbidden, "only the parties to an arrangement, the SSC and the secretariat may end it")
+		}
+		to, err := sec.ArrangementLifecycle.Next(sec.ArrangementState(a.Status), sec.ArrangementEnd, actors...)
+		if err != nil {
+			if a.Status == Ended {
+				return errs.E(errs.Conflict, "%s already ended on %s (%s)", a.Reference, a.Ended, err)
+			}
+			return transitionError(a, err)
 		}
 		if on.IsZero() {
 			on = s.today(tx.Now)
 		}
 		switch {
-		case a.Status == Ended:
-			return errs.E(errs.Conflict, "%s already ended on %s", a.Reference, a.Ended)
 		case on.Before(a.Effective):
 			return errs.FieldError("ended", "%s is before the effective date %s: the dates are backwards", on, a.Effective)
 		case !a.Expires.IsZero() && on.After(a.Expires):
 			return errs.FieldError("ended", "%s is after the expiry %s: the arrangement has already expired by then", on, a.Expires)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE arrangements SET status = 'ended', ended = $1, updated_at = $2 WHERE id = $3",
-			on, tx.Now, a.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE arrangements SET status = $4, ended = $1, updated_at = $2 WHERE id = $3",
+			on, tx.Now, a.ID, string(to)); err != nil {
 			return errs.Wrap(err, "end arrangement")
 		}
 		return audit.Record(ctx, tx, "arrangement.end", RecordKind, a.Reference, map[string]any{"ended": on})

@@ -299,6 +299,16 @@ func TestSchemeEnrolmentAndLifecycle(t *testing.T) {
 		if a.Status != arrangement.Ended || a.Ended.String() != "2025-06-15" || a.State != "ended" {
 			t.Errorf("ended: %+v", a)
 		}
+		// The lifecycle table refuses a second end, naming the state, and
+		// a confirmation of a pending enrolment by its own manufacturer,
+		// naming who it acts as.
+		if _, err := e.svc.Terminate(e.ctx, e.as["SUPA"], "C-1", sec.Date{}); !errs.Is(err, errs.Conflict) ||
+			!strings.Contains(err.Error(), "already ended") || !strings.Contains(err.Error(), `"ended"`) {
+			t.Errorf("ending it again: %v", err)
+		}
+		if _, err := e.svc.Confirm(e.ctx, e.as["MFA"], "S-MFA"); !errs.Is(err, errs.Forbidden) || !strings.Contains(err.Error(), "owner of the record") {
+			t.Errorf("self-confirmation of the resubmitted enrolment: %v", err)
+		}
 		// Once ended, a new contract may start the day it ended.
 		in2 := good()
 		in2.Reference, in2.Effective = "C-1b", "2025-06-15"
@@ -685,4 +695,18 @@ func TestLetterOfIntentSignatures(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestStatusesAreTheLifecycle: the stored statuses are the states of
+// sec.ArrangementLifecycle, which moves them.
+func TestStatusesAreTheLifecycle(t *testing.T) {
+	want := []sec.ArrangementState{sec.ArrangementPending, sec.ArrangementActive, sec.ArrangementEnded}
+	for i, st := range []arrangement.Status{arrangement.Pending, arrangement.Active, arrangement.Ended} {
+		if sec.ArrangementState(st) != want[i] {
+			t.Errorf("status %q is not the lifecycle's %q", st, want[i])
+		}
+	}
+	if got := sec.ArrangementLifecycle.States(); len(got) != len(want) {
+		t.Errorf("the lifecycle has states %v", got)
+	}
 }

@@ -9,7 +9,10 @@
 // Who may see an arrangement is decided in SQL: it is AMBER by default, so its
 // parties (the organisation columns) and the SSC see it. Who may change one:
 // its parties and the SSC or secretariat; a manufacturer enrols itself in the
-// SSC scheme and the SSC confirms the enrolment.
+// SSC scheme and the SSC confirms the enrolment. The status moves by the
+// table sec.ArrangementLifecycle (pending, active, ended; confirm, amend,
+// resubmit, end), which Create, Update, Confirm and Terminate ask, and the
+// pages ask MayEdit and MayConfirm what to offer.
 //
 // The package reads the catalogue's device_models and the registry's
 // organisations with its own SQL; it does not import those areas' services.

@@ -311,7 +311,7 @@ const maxText = 4000
 // the new record is RED, named to the SSC, the secretariat, the CIO's cleared
 // people and the party's cleared people.
 func (s *Service) Create(ctx context.Context, c access.Caller, in Input) (Assessment, error) {
-	if !c.System && !c.IsSSC() {
+	if !MayCreate(c) {
 		return Assessment{}, errs.E(errs.Forbidden, "only SSC members and the secretariat may plan an assessment")
 	}
 	var id int64

@@ -5,13 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
-	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
 
@@ -36,10 +34,7 @@ func (s *Service) AddEvidence(ctx context.Context, c access.Caller, id int64, na
 		if err != nil {
 			return err
 		}
-		actors := actorsFor(c, a)
-		if !slices.ContainsFunc(actors, func(x sec.Actor) bool {
-			return x == sec.ActorSSC || x == sec.ActorAssessor || x == sec.ActorOwner || x == sec.ActorSystem
-		}) {
+		if !attaches(actorsFor(c, a)) {
 			return errs.E(errs.Forbidden, "only the SSC, the User CIO and the assessed party may add evidence to an assessment")
 		}
 		if !a.State.IsOpen() {

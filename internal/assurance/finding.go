@@ -92,7 +92,7 @@ func (s *Service) AddFinding(ctx context.Context, c access.Caller, id int64, in 
 		if err != nil {
 			return err
 		}
-		if !c.Has(sec.RoleUserCIO) && !c.System {
+		if !raisesFindings(c) {
 			return errs.E(errs.Forbidden, "only the User CIO raises findings in an assessment's report (G8.22)")
 		}
 		if !slices.Contains(reportStates, a.State) {

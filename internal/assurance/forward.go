@@ -242,7 +242,7 @@ type OverrideInput struct {
 // given, the party's non-domestic share). Only the SSC and its secretariat
 // may.
 func (s *Service) SetOverride(ctx context.Context, c access.Caller, in OverrideInput) error {
-	if !c.System && !c.IsSSC() {
+	if !MayOverride(c) {
 		return errs.E(errs.Forbidden, "only SSC members and the secretariat may override the forward plan")
 	}
 	var fields []errs.Field

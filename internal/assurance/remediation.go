@@ -262,11 +262,10 @@ func (s *Service) CreatePlan(ctx context.Context, c access.Caller, assessmentID 
 		if err != nil {
 			return err
 		}
-		actors := actorsFor(c, a)
-		if !slices.Contains(actors, sec.ActorOwner) && !slices.Contains(actors, sec.ActorSSC) && !c.System {
+		if !startsPlans(c, actorsFor(c, a)) {
 			return errs.E(errs.Forbidden, "only the assessed party or the SSC may start a remediation plan")
 		}
-		if a.State != sec.AssessmentDecided && a.State != sec.AssessmentConsidered && a.State != sec.AssessmentResponseReceived {
+		if !answersFindings(a.State) {
 			return errs.E(errs.Conflict, "assessment %d is %s: a remediation plan answers findings once the party has responded", a.ID, a.State)
 		}
 		if err := checkFindings(ctx, tx, a.ID, actions); err != nil {

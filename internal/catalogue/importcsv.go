@@ -301,7 +301,7 @@ func (im *importer) row(ctx context.Context, line int, rec []string) error {
 		return nil
 	}
 	code := strings.ToUpper(row.Manufacturer)
-	if !mayEditAny(im.caller) && code != im.caller.OrgCode {
+	if !MayEditAny(im.caller) && code != im.caller.OrgCode {
 		// Checked before looking the code up, so a manufacturer learns
 		// nothing about other organisations' codes.
 		im.problem(line, "manufacturer", fmt.Sprintf("a manufacturer imports only its own models (%s), not %s's", im.caller.OrgCode, row.Manufacturer))

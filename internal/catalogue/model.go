@@ -54,19 +54,20 @@ type Filter struct {
 	Query        string         // text in the model's code or name, any case
 }
 
-// mayEditAny reports whether the caller may change any manufacturer's
-// models: the SSC and its secretariat, and the system.
-func mayEditAny(c access.Caller) bool { return c.System || c.IsSSC() }
+// MayEditAny reports whether the caller may change any manufacturer's
+// models: the SSC and its secretariat, and the system. Anyone else adds
+// models for its own organisation only (the form says so).
+func MayEditAny(c access.Caller) bool { return c.System || c.IsSSC() }
 
 // mayEdit reports whether the caller may change the models of the
 // manufacturer: a manufacturer's users change only their own.
 func mayEdit(c access.Caller, manufacturerID int64) bool {
-	return mayEditAny(c) || (c.Has(sec.RoleManufacturer) && c.OrgID == manufacturerID)
+	return MayEditAny(c) || (c.Has(sec.RoleManufacturer) && c.OrgID == manufacturerID)
 }
 
 // MayCreate reports whether the caller may add models at all (its own, for a
 // manufacturer); the UI uses it to offer the forms.
-func MayCreate(c access.Caller) bool { return mayEditAny(c) || c.Has(sec.RoleManufacturer) }
+func MayCreate(c access.Caller) bool { return MayEditAny(c) || c.Has(sec.RoleManufacturer) }
 
 // MayEdit reports whether the caller may change the model, its firmware and
 // its certificates.
@@ -299,7 +300,7 @@ func (s *Service) CreateModel(ctx context.Context, c access.Caller, in ModelInpu
 	if len(fields) > 0 {
 		return Model{}, errs.Fields("the Device Model is not valid", fields...)
 	}
-	if !mayEditAny(c) && in.Manufacturer != c.OrgCode {
+	if !MayEditAny(c) && in.Manufacturer != c.OrgCode {
 		// Checked before looking the code up, so a manufacturer learns
 		// nothing about other organisations' codes.
 		return Model{}, errs.E(errs.Forbidden, "a manufacturer adds models only for itself (%s), not for %s", c.OrgCode, in.Manufacturer)

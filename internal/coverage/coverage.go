@@ -268,6 +268,16 @@ func (s *Service) Compute(ctx context.Context, c access.Caller, q Query) (Report
 	return rep, err
 }
 
+// SeesEverySupplier reports whether the caller sees every Supplier's
+// coverage, the matrix of all of them: the SSC, its secretariat and the
+// system. Anyone else sees only its own organisation's (compute narrows the
+// query to it, and scope the rows).
+func SeesEverySupplier(c access.Caller) bool { return c.System || c.IsSSC() }
+
+// HasOwnCoverage reports whether the caller's organisation has a coverage
+// of its own to be shown: a Supplier's. The coverage page sends it there.
+func HasOwnCoverage(c access.Caller) bool { return c.Has(sec.RoleSupplier) }
+
 // scope is the caller's visibility of a Supplier's coverage, on the column
 // holding the Supplier's id: AMBER with the Supplier as audience.
 func scope(c access.Caller, args *access.Args, col string) string {
@@ -300,7 +310,7 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 		if supplier, err = s.supplierID(ctx, tx, c, q.Supplier); err != nil {
 			return rep, err
 		}
-	} else if !c.System && !c.IsSSC() {
+	} else if !SeesEverySupplier(c) {
 		// A Supplier sees only itself; say so in the query too, so the
 		// database reads one Supplier's rows.
 		supplier = c.OrgID

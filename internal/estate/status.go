@@ -100,6 +100,12 @@ func MayChange(c access.Caller, d Device) bool {
 	return c.System || c.IsSSC() || (c.Has(sec.RoleSupplier) && d.Supplier != "" && d.Supplier == c.OrgCode)
 }
 
+// MayChangeSupplier reports whether a Device's page offers the caller the
+// change of Responsible Supplier: to those who may change the Device
+// (MayChange: its Supplier, the SSC and the system). ChangeSupplier then
+// lets a Supplier make only the changes that make it responsible.
+func MayChangeSupplier(c access.Caller, d Device) bool { return MayChange(c, d) }
+
 // SetStatus moves Device id to status st by the lifecycle table. Leaving or
 // entering installed takes the Device out of or puts it into its portfolio
 // group (and its inherited group) in the same transaction.

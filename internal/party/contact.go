@@ -49,10 +49,12 @@ func (in ContactInput) same(c Contact) bool {
 	return in.Name == c.Name && in.Email == c.Email && in.Phone == c.Phone && in.PGPKey == c.PGPKey
 }
 
-// mayEditContacts: an organisation edits its own contacts; the SSC and its
-// secretariat may edit anyone's.
-func mayEditContacts(c access.Caller, p Party) bool {
-	return mayAdminister(c) || (c.OrgID == p.ID && c.UserID != 0)
+// MayEditContacts reports whether the caller may change p's security
+// contacts: an organisation edits its own; the SSC and its secretariat may
+// edit anyone's. SetContact and RemoveContact decide with it; the party page
+// asks it whether to offer the form.
+func MayEditContacts(c access.Caller, p Party) bool {
+	return MayAdminister(c) || (c.OrgID == p.ID && c.UserID != 0)
 }
 
 // SetContact makes in the current contact under its label, closing the
@@ -67,7 +69,7 @@ func (s *Service) SetContact(ctx context.Context, c access.Caller, code string, 
 		if err != nil {
 			return err
 		}
-		if !mayEditContacts(c, p) {
+		if !MayEditContacts(c, p) {
 			return errs.E(errs.Forbidden, "only %s itself and the SSC may change its security contacts", p.Code)
 		}
 		ct, err = setContact(ctx, tx, p, in)
@@ -103,7 +105,7 @@ func (s *Service) RemoveContact(ctx context.Context, c access.Caller, code, labe
 		if err != nil {
 			return err
 		}
-		if !mayEditContacts(c, p) {
+		if !MayEditContacts(c, p) {
 			return errs.E(errs.Forbidden, "only %s itself and the SSC may change its security contacts", p.Code)
 		}
 		res, err := tx.ExecContext(ctx, "UPDATE security_contacts SET valid_to = $1 WHERE org_id = $2 AND label = $3 AND valid_to IS NULL",

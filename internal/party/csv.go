@@ -32,7 +32,7 @@ type ImportResult struct {
 // that exists already is brought in line with its row, so importing the same
 // file twice changes nothing the second time.
 func (s *Service) Import(ctx context.Context, c access.Caller, r io.Reader) (ImportResult, error) {
-	if !mayAdminister(c) {
+	if !MayAdminister(c) {
 		return ImportResult{}, errs.E(errs.Forbidden, "only SSC members and the secretariat may import organisations")
 	}
 	rows, err := readCSV(r)

@@ -260,11 +260,15 @@ func parseRoles(in []string) ([]sec.OrgRole, []errs.Field) {
 	return roles, fields
 }
 
-func mayAdminister(c access.Caller) bool { return c.System || c.IsSSC() }
+// MayAdminister reports whether the caller may register organisations and
+// change their registration (Create, Update, Import): the SSC, its
+// secretariat and the system. The directory asks it whether to offer the
+// forms.
+func MayAdminister(c access.Caller) bool { return c.System || c.IsSSC() }
 
 // Create adds a party. Only the SSC and its secretariat create parties.
 func (s *Service) Create(ctx context.Context, c access.Caller, in NewParty) (Party, error) {
-	if !mayAdminister(c) {
+	if !MayAdminister(c) {
 		return Party{}, errs.E(errs.Forbidden, "only SSC members and the secretariat may register organisations")
 	}
 	if err := in.normalise(); err != nil {
@@ -327,7 +331,7 @@ type Update struct {
 
 // Update changes a party. Only the SSC and its secretariat may.
 func (s *Service) Update(ctx context.Context, c access.Caller, code string, in Update) (Party, error) {
-	if !mayAdminister(c) {
+	if !MayAdminister(c) {
 		return Party{}, errs.E(errs.Forbidden, "only SSC members and the secretariat may change an organisation's registration")
 	}
 	var p Party

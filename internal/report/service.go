@@ -106,6 +106,12 @@ type Run struct {
 // secretariat, and the system (the scheduler, an operator's command).
 func MayRun(c access.Caller) bool { return c.System || c.IsSSC() }
 
+// MayBrowseStanding reports whether the caller has the standing reports'
+// page: the SSC, its secretariat and the system, whom the reports are for.
+// (A RED standing report's other named readers open it from the list of
+// reports, as List lets them.)
+func MayBrowseStanding(c access.Caller) bool { return c.System || c.IsSSC() }
+
 var triggers = []string{"schedule", "cli", "api", "ui"}
 
 // RunMonthly generates the monthly mailing for month m: to each manufacturer

@@ -104,7 +104,11 @@ func BandOf(bands []Band, score int) Band {
 	return Band{Name: "unbanded", Colour: "#757575"}
 }
 
-func mayEdit(c access.Caller) bool { return c.System || c.IsSSC() }
+// MayEdit reports whether the caller keeps the risk register and its
+// definitions: the SSC, its secretariat and the system. Every write and
+// Definitions decide with it; the register page asks it whether to offer the
+// forms and the definitions.
+func MayEdit(c access.Caller) bool { return c.System || c.IsSSC() }
 
 // List returns the register as the caller may see it: every risk whose
 // classification admits the caller (AMBER: the SSC and named organisations),
@@ -251,7 +255,7 @@ func check(in Input) (checked, error) {
 
 // Create adds a risk (the SSC and its secretariat).
 func (s *Service) Create(ctx context.Context, c access.Caller, in Input) (Risk, error) {
-	if !mayEdit(c) {
+	if !MayEdit(c) {
 		return Risk{}, errs.E(errs.Forbidden, "only SSC members and the secretariat keep the risk register")
 	}
 	k, err := check(in)
@@ -312,7 +316,7 @@ func (s *Service) Update(ctx context.Context, c access.Caller, id int64, in Inpu
 		if err != nil {
 			return err
 		}
-		if !mayEdit(c) {
+		if !MayEdit(c) {
 			return errs.E(errs.Forbidden, "only SSC members and the secretariat keep the risk register")
 		}
 		k, err := check(in)
@@ -367,7 +371,7 @@ func history(ctx context.Context, tx *store.Tx, kind, item, field, old, new stri
 // of the register. They are AMBER to the SSC (seed 003, item 14): only the
 // SSC and its secretariat may read them.
 func (s *Service) Definitions(ctx context.Context, c access.Caller) (Definitions, error) {
-	if !mayEdit(c) {
+	if !MayEdit(c) {
 		return Definitions{}, errs.E(errs.Forbidden, "the risk register's definitions are for SSC members and the secretariat")
 	}
 	var d Definitions
@@ -403,7 +407,7 @@ func (s *Service) Definitions(ctx context.Context, c access.Caller) (Definitions
 // SetLikelihood changes one Likelihood Definition. Its probability band may
 // not overlap another level's, and must keep the levels in order.
 func (s *Service) SetLikelihood(ctx context.Context, c access.Caller, in Likelihood) (Definitions, error) {
-	if !mayEdit(c) {
+	if !MayEdit(c) {
 		return Definitions{}, errs.E(errs.Forbidden, "only SSC members and the secretariat edit the Likelihood Definitions")
 	}
 	var fields []errs.Field
@@ -463,7 +467,7 @@ func (s *Service) SetLikelihood(ctx context.Context, c access.Caller, in Likelih
 
 // SetBand changes the score range of a band. Bands may not overlap.
 func (s *Service) SetBand(ctx context.Context, c access.Caller, in Band) (Definitions, error) {
-	if !mayEdit(c) {
+	if !MayEdit(c) {
 		return Definitions{}, errs.E(errs.Forbidden, "only SSC members and the secretariat edit the scoring bands")
 	}
 	if in.MinScore < 1 || in.MaxScore > 25 || in.MinScore > in.MaxScore {

@@ -192,6 +192,16 @@ func (l *Lifecycle[S, E]) Events(from S, actors ...Actor) []E {
 	return out
 }
 
+// Permits reports whether one of the actors may fire the event from some
+// state of the table: whether the caller may make such a move at all, asked
+// before the state is (a refusal then says who may, not where the record
+// stands).
+func (l *Lifecycle[S, E]) Permits(event E, actors ...Actor) bool {
+	return slices.ContainsFunc(l.rows, func(r Transition[S, E]) bool {
+		return r.Event == event && slices.ContainsFunc(actors, func(a Actor) bool { return slices.Contains(r.Who, a) })
+	})
+}
+
 // Errors a lifecycle move can fail with; test with errors.Is. The web layer
 // maps ErrNoTransition to 409 Conflict and ErrNotPermitted to 403 Forbidden.
 var (

@@ -111,3 +111,22 @@ func TestNewLifecycleRefusesBadTables(t *testing.T) {
 		}
 	}
 }
+
+func TestLifecyclePermits(t *testing.T) {
+	l := mustLifecycle("document", "draft", docRows)
+	for _, tt := range []struct {
+		event  docEvent
+		actors []Actor
+		want   bool
+	}{
+		{"accept", []Actor{ActorSSC}, true},
+		{"accept", []Actor{ActorOwner}, false},
+		{"withdraw", []Actor{ActorSupplier, ActorOwner}, true},
+		{"expire", nil, false},
+		{"publish", []Actor{ActorSSC}, false},
+	} {
+		if got := l.Permits(tt.event, tt.actors...); got != tt.want {
+			t.Errorf("Permits(%s, %v) = %v, want %v", tt.event, tt.actors, got, tt.want)
+		}
+	}
+}

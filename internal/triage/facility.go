@@ -177,6 +177,17 @@ func isProvider(c access.Caller, providerID int64) bool {
 	return c.Has(sec.RoleTriage) && c.OrgID == providerID && providerID != 0
 }
 
+// MayApplyForOwn reports whether the caller applies for facilities of its
+// own organisation: a Triage Facility Provider's user (Apply). The triage
+// page offers it the application form; the SSC applies for a provider
+// through the API.
+func MayApplyForOwn(c access.Caller) bool { return c.Has(sec.RoleTriage) }
+
+// MayRecordAt reports whether the caller may record a scan at facility f: a
+// user of its provider, while the facility's status lets it record
+// (RecordScan).
+func MayRecordAt(c access.Caller, f Facility) bool { return f.MayRecord && isProvider(c, f.providerID) }
+
 // actorsFor are the parts the caller plays for a facility.
 func actorsFor(c access.Caller, f Facility) []sec.Actor {
 	var out []sec.Actor
@@ -239,7 +250,7 @@ func (s *Service) Apply(ctx context.Context, c access.Caller, in NewFacility) (F
 				return errs.FieldError("provider", "%q is not a Triage Facility Provider: the provider must be an SEC Party with that role (MP203)", code)
 			}
 			prov = p
-		case c.Has(sec.RoleTriage):
+		case MayApplyForOwn(c):
 			p, ok := ix.ID(c.OrgID)
 			if !ok || (code != "" && code != p.Code) {
 				return errs.E(errs.Forbidden, "a Triage Facility Provider applies for its own facilities only")

@@ -145,15 +145,24 @@ type ModelOutcome struct {
 	Breaches     int64        `json:"breaches"`
 }
 
+// MaySeeOutcomes reports whether the caller holds triage outcomes by
+// model: a manufacturer (its own models), the SSC and the system. Outcomes
+// decides with it; the triage page asks it whether to show them.
+func MaySeeOutcomes(c access.Caller) bool { return seesAllOutcomes(c) || ownOutcomes(c) }
+
+func seesAllOutcomes(c access.Caller) bool { return c.System || c.IsSSC() }
+
+func ownOutcomes(c access.Caller) bool { return c.Has(sec.RoleManufacturer) && c.OrgID != 0 }
+
 // Outcomes is triage by model: a manufacturer's own models, or every model
 // for the SSC. Nobody else holds a model's outcomes.
 func (s *Service) Outcomes(ctx context.Context, c access.Caller) ([]ModelOutcome, error) {
 	var args access.Args
 	var where string
 	switch {
-	case c.System || c.IsSSC():
+	case seesAllOutcomes(c):
 		where = "TRUE"
-	case c.Has(sec.RoleManufacturer) && c.OrgID != 0:
+	case ownOutcomes(c):
 		where = "td.manufacturer_id = " + args.Add(c.OrgID)
 	default:
 		return nil, errs.E(errs.Forbidden, "triage outcomes by model are for manufacturers (their own models) and the SSC")

@@ -50,9 +50,10 @@ type ToolInput struct {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// mayManage reports whether the caller may register tools and operators at
-// the facility: its provider's own users, and the system.
-func mayManage(c access.Caller, f Facility) bool { return c.System || isProvider(c, f.providerID) }
+// MayManage reports whether the caller may register tools and operators at
+// the facility: its provider's own users, and the system. The facility page
+// asks it whether to offer the forms.
+func MayManage(c access.Caller, f Facility) bool { return c.System || isProvider(c, f.providerID) }
 
 // Tools lists a facility's tools and interfaces with their operators and
 // how often each was used, if the caller may see the facility.
@@ -139,7 +140,7 @@ func (s *Service) RegisterTool(ctx context.Context, c access.Caller, facilityID 
 		if err != nil {
 			return err
 		}
-		if !mayManage(c, f) {
+		if !MayManage(c, f) {
 			return errs.E(errs.Forbidden, "only the facility's provider registers its Triage Tools and Interfaces")
 		}
 		var id int64
@@ -188,7 +189,7 @@ func (s *Service) GrantOperator(ctx context.Context, c access.Caller, toolID int
 		if err != nil {
 			return errs.NotFoundf("triage tool", toolID)
 		}
-		if !mayManage(c, f) {
+		if !MayManage(c, f) {
 			return errs.E(errs.Forbidden, "only the facility's provider grants the use of its Triage Tools and Interfaces")
 		}
 		if err := grant(ctx, tx, f, toolID, serial, email); err != nil {

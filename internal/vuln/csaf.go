@@ -226,7 +226,7 @@ func (s *Service) ImportCSAF(ctx context.Context, c access.Caller, r io.Reader, 
 	mfr := strings.ToUpper(strings.TrimSpace(opt.Manufacturer))
 	switch {
 	case mfr != "":
-	case c.Has(sec.RoleManufacturer):
+	case ReportsOwnProducts(c):
 		mfr = strings.ToUpper(c.OrgCode)
 	case len(mfrs) == 1:
 		mfr = mfrs[0]

@@ -181,6 +181,18 @@ type Recipient struct {
 	AwaitsAck      bool       `json:"awaits_acknowledgement"`
 }
 
+// AffectedDevices is how many affected Devices the recipients answer for as
+// Suppliers still operating them: the count a vulnerability's page shows.
+func AffectedDevices(rs []Recipient) int64 {
+	var n int64
+	for _, r := range rs {
+		if r.Role == RoleSupplier && r.Active {
+			n += r.Devices
+		}
+	}
+	return n
+}
+
 // Event is one entry of a vulnerability's timeline.
 type Event struct {
 	At        time.Time     `json:"at"`

@@ -427,10 +427,16 @@ type Unacknowledged struct {
 	Days       int       `json:"days"` // since first told
 }
 
+// MayOversee reports whether the caller may see the overview: the SSC
+// oversees every vulnerability and receives the G3.18/G3.9 notices; the
+// system may too. Overview decides with it; the list page asks it whether to
+// link the overview.
+func MayOversee(c access.Caller) bool { return c.System || c.IsSSC() }
+
 // Overview answers the SSC (and the system): the SSC oversees every
 // vulnerability and receives the G3.18/G3.9 notices.
 func (s *Service) Overview(ctx context.Context, c access.Caller, now time.Time) (Overview, error) {
-	if !c.System && !c.IsSSC() {
+	if !MayOversee(c) {
 		return Overview{}, errs.E(errs.Forbidden, "the overview is for SSC members and the secretariat")
 	}
 	out := Overview{ByState: map[string]int{}, Generated: now.UTC(), Classification: sec.Amber,

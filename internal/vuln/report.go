@@ -137,6 +137,11 @@ func MayReport(c access.Caller) bool {
 	return c.System || c.IsSSC() || c.HasAny(sec.RoleManufacturer, sec.RoleSupplier, sec.RoleDCC)
 }
 
+// ReportsOwnProducts reports whether the caller's own organisation is the
+// manufacturer of a report or CSAF import that names none: a manufacturer
+// reports on its own products. The report form says so.
+func ReportsOwnProducts(c access.Caller) bool { return c.Has(sec.RoleManufacturer) }
+
 // Report records a vulnerability. It is checked whole (every problem listed
 // at once), numbered MSV-YYYY-NNNN, fanned out at once (the manufacturer is
 // told if someone else reports it), and, when Material is given, judged at
@@ -273,7 +278,7 @@ func (s *Service) Report(ctx context.Context, c access.Caller, in NewVulnerabili
 // the caller's own organisation when it is a manufacturer.
 func (s *Service) manufacturerFor(ctx context.Context, q store.Querier, c access.Caller, code string) (int64, error) {
 	if strings.TrimSpace(code) == "" {
-		if c.Has(sec.RoleManufacturer) {
+		if ReportsOwnProducts(c) {
 			return c.OrgID, nil
 		}
 		return 0, errs.FieldError("manufacturer", "required: the code of the manufacturer of the affected models")

@@ -98,7 +98,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, form any, formErr error) error {
 	c := callerOf(r)
-	if !c.Has(sec.RoleAdmin) {
+	if !account.MayManageUsers(c) {
 		return errs.E(errs.Forbidden, "only platform administrators manage accounts")
 	}
 	us, err := s.Accounts.ListUsers(r.Context(), c, r.URL.Query().Get("org"))

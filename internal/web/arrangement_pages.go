@@ -155,10 +155,7 @@ func (s *Server) showArrangement(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	mayEdit := c.System || c.IsSSC()
-	for _, o := range a.Parties() {
-		mayEdit = mayEdit || (o.ID == c.OrgID && c.UserID != 0)
-	}
+	mayEdit := arrangement.MayEdit(c, a)
 	pg := s.newPage(r, a.Reference, nil)
 	in := arrangementInput(a)
 	models := strings.Join(in.Models, " ")
@@ -166,7 +163,7 @@ func (s *Server) showArrangement(w http.ResponseWriter, r *http.Request, status 
 		in = *typed
 		models = strings.Join(typed.Models, " ")
 	}
-	pg.Data = arrangementData{A: a, MayEdit: mayEdit, MayConfirm: (c.IsSSC() || c.System) && a.Status == arrangement.Pending,
+	pg.Data = arrangementData{A: a, MayEdit: mayEdit, MayConfirm: arrangement.MayConfirm(c, a),
 		Form:     arrangementForm{CSRF: pg.CSRF, Ref: a.Reference, In: in, Models: models, Kinds: arrangement.Kinds, Scheme: a.Kind == arrangement.SSCScheme},
 		Accepted: arrangement.AcceptedTypes}
 	if formErr != nil {

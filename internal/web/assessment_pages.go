@@ -61,7 +61,7 @@ func (s *Server) showAssessments(w http.ResponseWriter, r *http.Request, status 
 	}
 	d := assessmentsData{Items: p.Items, Req: req, List: newListView(r, "/assessments", assurance.ListSpec, req, p, "assessment", "assessments"),
 		Types: sec.AssessmentTypes, Roles: sec.AssessedRoles,
-		States: sec.AssessmentLifecycle.States(), MayCreate: c.IsSSC(), In: in}
+		States: sec.AssessmentLifecycle.States(), MayCreate: assurance.MayCreate(c), In: in}
 	pg := s.newPage(r, "Assessments", d)
 	if formErr != nil {
 		pg.formErrors(formErr)
@@ -190,7 +190,7 @@ func (s *Server) showForwardPlan(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	d := forwardPlanData{Plan: fp, Counts: map[sec.AssessmentType]int{}, Types: sec.AssessmentTypes, MayEdit: c.IsSSC(), In: in,
+	d := forwardPlanData{Plan: fp, Counts: map[sec.AssessmentType]int{}, Types: sec.AssessmentTypes, MayEdit: assurance.MayOverride(c), In: in,
 		Previous: year - 1, Next: year + 1}
 	for _, row := range fp.Rows {
 		d.Counts[row.Type]++

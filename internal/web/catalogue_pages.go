@@ -68,7 +68,7 @@ type modelFormData struct {
 }
 
 func newModelForm(c access.Caller) modelFormData {
-	return modelFormData{Types: sec.DeviceTypes, Generations: sec.Generations, Classes: modelClasses, ForSelf: !c.IsSSC()}
+	return modelFormData{Types: sec.DeviceTypes, Generations: sec.Generations, Classes: modelClasses, ForSelf: !catalogue.MayEditAny(c)}
 }
 
 func (s *Server) newModelPage(w http.ResponseWriter, r *http.Request) error {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/coverage"
-	"github.com/metersec/metersec/internal/sec"
 )
 
 type matrixData struct {
@@ -25,8 +24,8 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !c.IsSSC() && !c.System {
-		if c.Has(sec.RoleSupplier) {
+	if !coverage.SeesEverySupplier(c) {
+		if coverage.HasOwnCoverage(c) {
 			to := "/coverage/" + url.PathEscape(c.OrgCode)
 			if q := r.URL.RawQuery; q != "" {
 				to += "?" + q
@@ -122,7 +121,7 @@ func (s *Server) supplierCoveragePage(w http.ResponseWriter, r *http.Request) er
 		dateQ = d.String()
 	}
 	return s.render(w, r, http.StatusOK, "coverage", s.newPage(r, "Coverage of "+sc.Supplier.Code, supplierCoverageData{
-		Report: rep, S: sc, Sections: sections, Months: months, Date: dateQ, Bar: statusBar(sc.Totals), IsSSC: c.IsSSC()}))
+		Report: rep, S: sc, Sections: sections, Months: months, Date: dateQ, Bar: statusBar(sc.Totals), IsSSC: coverage.SeesEverySupplier(c)}))
 }
 
 // The heat map's colour scale: the share of obligated Devices covered.

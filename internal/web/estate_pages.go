@@ -191,7 +191,7 @@ func (s *Server) showDevice(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	data := deviceData{Device: d, MayChange: estate.MayChange(c, d), MayChurn: c.System || c.IsSSC() || estate.MayChange(c, d),
+	data := deviceData{Device: d, MayChange: estate.MayChange(c, d), MayChurn: estate.MayChangeSupplier(c, d),
 		Choices: estate.StatusChoices(c, d), Open: open}
 	today := s.Estate.Today(s.DB.Now())
 	data.Timeline = supplyTimeline(d, today)

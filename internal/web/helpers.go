@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/evidence"
@@ -107,13 +108,11 @@ func (s *Server) showAssessment(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	party := c.OrgID != 0 && c.OrgCode == a.Party
-	open := a.State.IsOpen()
 	d := assessmentData{A: a, Lifecycle: sec.LifecycleFor(a.Type).Rows(), AssuranceStatuses: sec.AssuranceStatuses,
 		ComplianceStatuses: s.Assurance.Settings.ComplianceStatuses,
-		MayAddFinding:      c.Has(sec.RoleUserCIO) && open, MayRespond: party, MayClose: c.IsSSC(),
-		MayAttach: open && (c.IsSSC() || c.Has(sec.RoleUserCIO) || party), Accepted: evidence.AcceptedTypes,
-		Plans: plans, MayPlan: (party || c.IsSSC()) && (a.State == sec.AssessmentDecided || a.State == sec.AssessmentConsidered || a.State == sec.AssessmentResponseReceived)}
+		MayAddFinding:      assurance.MayAddFinding(c, a), MayRespond: assurance.MayRespond(c, a), MayClose: assurance.MayCloseFinding(c, a),
+		MayAttach: assurance.MayAttach(c, a), Accepted: evidence.AcceptedTypes,
+		Plans: plans, MayPlan: assurance.MayPlanRemediation(c, a)}
 	pg := s.newPage(r, a.Title, d)
 	if formErr != nil {
 		pg.formErrors(formErr)

@@ -29,6 +29,8 @@ var closedSetValues = map[string][]string{
 	"sec.ActionEvent":              {"close", "complete", "reopen"},
 	"sec.ActionState":              {"closed", "done", "open"},
 	"sec.Actor":                    {"assessor", "dcc", "manufacturer", "owner", "reporter", "ssc", "supplier", "system"},
+	"sec.ArrangementEvent":         {"amend", "confirm", "end", "resubmit"},
+	"sec.ArrangementState":         {"active", "ended", "pending"},
 	"sec.AssessmentEvent":          {"book", "cancel", "consider", "decide", "issue_report", "receive_response", "set_response_due", "start_fieldwork"},
 	"sec.AssessmentState":          {"booked", "cancelled", "considered", "decided", "fieldwork", "planned", "report_issued", "response_due", "response_received"},
 	"sec.AssessmentType":           {"FUSA", "SSA", "VUSA"},

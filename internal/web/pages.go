@@ -239,7 +239,7 @@ var navigation = []navItem{
 func navFor(c access.Caller, path string) (groups []navGroup, sub []navItem) {
 	current, best := "", -1
 	for _, n := range navigation {
-		if len(n.Roles) > 0 && !c.HasAny(n.Roles...) {
+		if !c.Addressed(n.Roles) {
 			continue
 		}
 		if len(groups) == 0 || groups[len(groups)-1].Label != n.Group {

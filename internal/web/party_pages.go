@@ -26,7 +26,7 @@ func (s *Server) partiesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "parties", s.newPage(r, "Directory", partiesData{Parties: ps, Filter: f, Roles: sec.OrgRoles, MayAdmin: c.IsSSC()}))
+	return s.render(w, r, http.StatusOK, "parties", s.newPage(r, "Directory", partiesData{Parties: ps, Filter: f, Roles: sec.OrgRoles, MayAdmin: party.MayAdminister(c)}))
 }
 
 type partyFormData struct {
@@ -39,7 +39,7 @@ type partyFormData struct {
 }
 
 func (s *Server) newPartyPage(w http.ResponseWriter, r *http.Request) error {
-	if !callerOf(r).IsSSC() {
+	if !party.MayAdminister(callerOf(r)) {
 		return errs.E(errs.Forbidden, "only SSC members and the secretariat may register organisations")
 	}
 	pg := s.newPage(r, "Register an organisation", nil)
@@ -94,7 +94,7 @@ func (s *Server) showParty(w http.ResponseWriter, r *http.Request, status int, f
 		return err
 	}
 	pg := s.newPage(r, p.Name, nil)
-	pg.Data = partyData{Party: p, History: hist, MayEdit: c.IsSSC(), MayContacts: c.IsSSC() || c.OrgID == p.ID,
+	pg.Data = partyData{Party: p, History: hist, MayEdit: party.MayAdminister(c), MayContacts: party.MayEditContacts(c, p),
 		Form: partyFormData{CSRF: pg.CSRF, Party: p, Roles: sec.OrgRoles, Classes: sec.Classifications}}
 	if formErr != nil {
 		pg.formErrors(formErr)

@@ -82,7 +82,7 @@ type standingData struct {
 // see, or ?id=), laid out again from its own JSON file, with its charts.
 func (s *Server) standingPage(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
-	if !c.IsSSC() && !c.System {
+	if !report.MayBrowseStanding(c) {
 		return errs.E(errs.Forbidden, "the standing reports are for the SSC")
 	}
 	f := report.Filter{Kind: report.StandingKind, Limit: 12}

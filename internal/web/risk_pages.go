@@ -37,8 +37,8 @@ func (s *Server) showRisks(w http.ResponseWriter, r *http.Request, status int, f
 		return err
 	}
 	// The SVG is built from numbers and escaped labels (risk.HeatMap).
-	d := risksData{Reg: reg, HeatMap: template.HTML(risk.HeatMap(reg.Risks, reg.Bands, reg.Likelihoods)), MayEdit: c.IsSSC()}
-	if c.IsSSC() {
+	d := risksData{Reg: reg, HeatMap: template.HTML(risk.HeatMap(reg.Risks, reg.Bands, reg.Likelihoods)), MayEdit: risk.MayEdit(c)}
+	if risk.MayEdit(c) {
 		defs, err := s.Risks.Definitions(r.Context(), c)
 		if err != nil {
 			return err

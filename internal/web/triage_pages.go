@@ -28,7 +28,7 @@ func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) showTriage(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
 	c := callerOf(r)
-	data := triageData{MayApply: c.Has(sec.RoleTriage), Device: strings.TrimSpace(r.URL.Query().Get("device"))}
+	data := triageData{MayApply: triage.MayApplyForOwn(c), Device: strings.TrimSpace(r.URL.Query().Get("device"))}
 	pg := s.newPage(r, "Triage", nil)
 	pg.Form = map[string]string{}
 	if data.Device != "" {
@@ -48,7 +48,7 @@ func (s *Server) showTriage(w http.ResponseWriter, r *http.Request, status int, 
 	if data.Facilities, err = s.Triage.Facilities(r.Context(), c); err != nil {
 		return err
 	}
-	if c.System || c.IsSSC() || c.Has(sec.RoleManufacturer) {
+	if triage.MaySeeOutcomes(c) {
 		if data.Outcomes, err = s.Triage.Outcomes(r.Context(), c); err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (s *Server) showFacility(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	data := facilityData{Facility: f, Events: triage.FacilityEvents(c, f), MayManage: c.Has(sec.RoleTriage) && c.OrgID == f.ProviderID(), Open: open}
+	data := facilityData{Facility: f, Events: triage.FacilityEvents(c, f), MayManage: triage.MayManage(c, f), Open: open}
 	if data.Tools, err = s.Triage.Tools(r.Context(), c, id); err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) showScan(w http.ResponseWriter, r *http.Request, status int, de
 		return err
 	}
 	data := scanData{Facility: f, Device: strings.TrimSpace(device), Steps: sec.TriageSteps,
-		MayRecord: f.MayRecord && c.Has(sec.RoleTriage) && c.OrgID == f.ProviderID()}
+		MayRecord: triage.MayRecordAt(c, f)}
 	pg := s.newPage(r, "Scan at "+f.Name, nil)
 	pg.Form = map[string]string{}
 	if formErr != nil {

@@ -50,7 +50,7 @@ func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data.IsSSC = callerOf(r).IsSSC()
+	data.IsSSC = vuln.MayOversee(callerOf(r))
 	pg.Data = data
 	return s.render(w, r, http.StatusOK, "vulns", pg)
 }
@@ -93,7 +93,7 @@ func (s *Server) newVulnPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := s.newPage(r, "Report a vulnerability", nil)
 	pg.Data = vulnFormData{CSRF: pg.CSRF, New: true, Classification: "AMBER", Classes: sec.Classifications,
-		IsManufacturer: callerOf(r).Has(sec.RoleManufacturer)}
+		IsManufacturer: vuln.ReportsOwnProducts(callerOf(r))}
 	return s.render(w, r, http.StatusOK, "vuln_form", pg)
 }
 
@@ -103,7 +103,7 @@ func formData(r *http.Request) vulnFormData {
 	return vulnFormData{Title: g("title"), Description: g("description"), Mitigation: g("mitigation"), Manufacturer: g("manufacturer"),
 		Affected: g("affected"), CVSS: g("cvss"), CVEs: g("cves"), Material: g("material"), Rationale: g("materiality_rationale"),
 		Classification: g("classification"), DiscoveredOn: g("discovered_on"), Reason: g("reason"), Classes: sec.Classifications,
-		IsManufacturer: callerOf(r).Has(sec.RoleManufacturer)}
+		IsManufacturer: vuln.ReportsOwnProducts(callerOf(r))}
 }
 
 func splitCVEs(s string) []string {
@@ -480,7 +480,7 @@ func (s *Server) importCSAFForm(w http.ResponseWriter, r *http.Request) error {
 			if lerr != nil {
 				return lerr
 			}
-			data.IsSSC = callerOf(r).IsSSC()
+			data.IsSSC = vuln.MayOversee(callerOf(r))
 			pg.Data = data
 			pg.formErrors(err)
 			return s.render(w, r, s.problemFor(r, err).Status, "vulns", pg)
