@@ -60,6 +60,9 @@ func (s *Service) notifier() arrangement.Notifier {
 type Query struct {
 	Supplier string   // organisation code; empty for every Supplier the caller may see
 	Date     sec.Date // today when zero
+	// Manufacturer, an organisation code, keeps only that manufacturer's
+	// models (OnlyManufacturer): the heat map's cell.
+	Manufacturer string
 	// Naive computes from the Device rows instead of the portfolio
 	// aggregates: the benchmark's yardstick and the tests' oracle.
 	Naive bool
@@ -297,6 +300,9 @@ func (s *Service) compute(ctx context.Context, tx *store.Tx, c access.Caller, q 
 		return rep, err
 	}
 	rep.Suppliers, err = s.assemble(ctx, tx, c, rules, cells, terms)
+	if err == nil && q.Manufacturer != "" {
+		rep.Suppliers = OnlyManufacturer(rep.Suppliers, q.Manufacturer)
+	}
 	return rep, err
 }
 

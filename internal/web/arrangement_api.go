@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
@@ -129,9 +130,25 @@ func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiListAlerts(w http.ResponseWriter, r *http.Request) error {
-	al, err := s.Arrangements.Alerts(r.Context(), callerOf(r), 0)
+	asCSV, err := wantCSV(r)
 	if err != nil {
 		return err
+	}
+	limit := 0
+	if asCSV {
+		limit = 1000 // the most Alerts answers
+	}
+	al, err := s.Arrangements.Alerts(r.Context(), callerOf(r), limit)
+	if err != nil {
+		return err
+	}
+	if asCSV {
+		cw := csvExport(w, "alerts.csv", "created_at", "org", "kind", "title", "body", "link", "classification")
+		for _, a := range al {
+			cw.Write([]string{a.CreatedAt.UTC().Format(time.RFC3339), csvSafe(a.Org), a.Kind, csvSafe(a.Title), csvSafe(a.Body), csvSafe(a.Link), string(a.Classification)})
+		}
+		cw.Flush()
+		return cw.Error()
 	}
 	return writeJSON(w, http.StatusOK, listOf(al))
 }

@@ -34,7 +34,7 @@ func (s *Server) arrangementRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/arrangements/{ref}/evidence/{id}", Name: "getEvidence", Summary: "Download an evidence file.",
 			Tag: "arrangements", API: true, Handle: s.downloadEvidence},
 		{Method: "GET", Path: "/api/v1/arrangement-alerts", Name: "listArrangementAlerts", Summary: "Alerts about arrangements and coverage for the caller's organisation (all, for the SSC).",
-			Tag: "arrangements", API: true, Response: listOf([]arrangement.Alert{}), Handle: s.apiListAlerts},
+			Tag: "arrangements", API: true, Params: []Param{formatParam}, Response: listOf([]arrangement.Alert{}), Handle: s.apiListAlerts},
 
 		{Method: "GET", Path: "/arrangements", Name: "arrangementsPage", Summary: "Arrangements.", Tag: "ui", Handle: s.arrangementsPage},
 		{Method: "GET", Path: "/arrangements/new", Name: "newArrangementPage", Summary: "Record an arrangement.", Tag: "ui", Handle: s.newArrangementPage},

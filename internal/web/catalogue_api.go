@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/metersec/metersec/internal/catalogue"
 )
@@ -209,9 +210,28 @@ func (s *Server) apiCertReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	asCSV, err := wantCSV(r)
+	if err != nil {
+		return err
+	}
 	rep, err := s.Catalogue.CertReport(r.Context(), callerOf(r), d)
 	if err != nil {
 		return err
 	}
+	if asCSV {
+		return certReportCSV(w, rep)
+	}
 	return writeJSON(w, http.StatusOK, rep)
+}
+
+// certReportCSV writes the certificate report a row per Supplier, model,
+// firmware and status, as the page's second table.
+func certReportCSV(w http.ResponseWriter, rep catalogue.CertReport) error {
+	cw := csvExport(w, "cert-report-"+rep.Date.String()+".csv", "date", "supplier", "manufacturer", "model", "firmware", "status", "conditions_overdue", "devices")
+	for _, row := range rep.Rows {
+		cw.Write([]string{rep.Date.String(), csvSafe(row.Supplier), csvSafe(row.Manufacturer), csvSafe(row.Model), csvSafe(row.Firmware.String()),
+			string(row.Status.State), strconv.FormatBool(row.Status.ConditionsOverdue), i64(row.Devices)})
+	}
+	cw.Flush()
+	return cw.Error()
 }

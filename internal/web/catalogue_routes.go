@@ -43,7 +43,7 @@ func (s *Server) catalogueRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/catalogue/export", Name: "exportCatalogue", Summary: "The catalogue the caller may see as a catalogue CSV file (text/csv), which imports back unchanged.",
 			Tag: "catalogue", API: true, Params: filter, Handle: s.apiExportCatalogue},
 		{Method: "GET", Path: "/api/v1/catalogue/cert-report", Name: "certificateReport", Summary: "Installed Devices on expired, overdue, withdrawn or conditional certificates (or none), by Supplier.",
-			Tag: "catalogue", API: true, Params: []Param{{Name: "date", Description: "the report's date (YYYY-MM-DD); today (UK) when absent"}},
+			Tag: "catalogue", API: true, Params: []Param{{Name: "date", Description: "the report's date (YYYY-MM-DD); today (UK) when absent"}, formatParam},
 			Response: catalogue.CertReport{}, Handle: s.apiCertReport},
 
 		{Method: "GET", Path: "/catalogue", Name: "cataloguePage", Summary: "The catalogue browser.", Tag: "ui", Handle: s.cataloguePage},
