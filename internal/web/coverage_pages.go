@@ -303,6 +303,22 @@ func cellLink(supplier, manufacturer, date string) string {
 	return u
 }
 
+// cellLabel says what a cell holds, naming only the statuses it has Devices
+// in: 375 cells of labels with every status named weighed 200 KB.
+func cellLabel(supplier, manufacturer string, band heatBand, c coverage.Counts) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int64
+		name string
+	}{{c.Covered, "covered"}, {c.Steps, "reasonable steps"}, {c.Gap, "gap"}, {c.Impracticable, "not practicable"},
+		{c.DCC, "the DCC's"}, {c.DP087, "DP087 gap"}, {c.Exempt, "no duty"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
+		}
+	}
+	return fmt.Sprintf("%s × %s, %s: %d Devices (%s)", supplier, manufacturer, band.Label, c.Devices, strings.Join(parts, ", "))
+}
+
 // heatMap draws the Supplier × manufacturer matrix as an SVG: one cell per
 // pair, coloured by its band, each a link to that Supplier × manufacturer
 // with its numbers in a title and an aria-label, so it reads by keyboard and
@@ -333,8 +349,7 @@ func heatMap(m coverage.Matrix, date string) template.HTML {
 				fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#d6dbe1" data-band="%s"/>`, x, y, cw, ch, band.Fill, band.Name)
 				continue
 			}
-			label := fmt.Sprintf("%s × %s: %s; %d Devices: %d covered, %d reasonable steps, %d gap, %d not practicable, %d the DCC's, %d in the DP087 gap, %d no duty",
-				sp.Code, mf.Code, band.Label, c.Devices, c.Covered, c.Steps, c.Gap, c.Impracticable, c.DCC, c.DP087, c.Exempt)
+			label := cellLabel(sp.Code, mf.Code, band, c)
 			fmt.Fprintf(&b, `<a href="%s" aria-label="%s" data-band="%s"><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#ffffff"/><text x="%d" y="%d" font-size="11" text-anchor="middle" fill="%s">%s</text></a>`,
 				esc(cellLink(sp.Code, mf.Code, date)), esc(label), band.Name, esc(label), x, y, cw, ch, band.Fill, x+cw/2, y+ch/2+4, band.Ink, esc(heatText(c)))
 		}
