@@ -73,3 +73,7 @@ func (sc SupplierCoverage) ByStatus() map[Status][]ModelCoverage {
 	}
 	return out
 }
+
+// ModelID is the model's id: a stable tie-breaker when a list of models is
+// paged.
+func (mc ModelCoverage) ModelID() int64 { return mc.modelID }

@@ -141,7 +141,7 @@ func TestBrowserSSCHeatMap(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Focus(chromedp.CSS("svg.heatmap a")),
 		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS("#gap")),
+		chromedp.WaitVisible(chromedp.CSS("#legend")),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,39 @@ func TestCoverageHeatMapAndExports(t *testing.T) {
 				t.Errorf("a covered share is listed under Gaps: %s", gaps)
 			}
 
+			// One status at a time, a page at a time: every covered model of
+			// SUPA, walked one row a page, is each listed once.
+			status, body = w.do(supA, "GET", "/coverage/SUPA?date=2025-06-15&status=covered", "")
+			if status != 200 || !strings.Contains(body, `<h2 id="covered">`) || strings.Contains(body, `<h2 id="gap">`) {
+				t.Fatalf("covered: %d", status)
+			}
+			seen := map[string]bool{}
+			next := "/coverage/SUPA?date=2025-06-15&status=covered&limit=1&sort=model"
+			for i := 0; next != "" && i < 100; i++ {
+				status, body = w.do(supA, "GET", next, "")
+				if status != 200 {
+					t.Fatalf("%s: %d", next, status)
+				}
+				row := between(body, `<th scope="rowgroup"`, "</th>")
+				if seen[row] {
+					t.Errorf("page %d repeats %q", i, row)
+				}
+				seen[row] = true
+				next = ""
+				if j := strings.Index(body, `" rel="next"`); j >= 0 {
+					k := strings.LastIndex(body[:j], `href="`)
+					next = strings.ReplaceAll(body[k+len(`href="`):j], "&amp;", "&")
+				}
+			}
+			if len(seen) < 2 {
+				t.Errorf("SUPA's covered models, a page each: %v", seen)
+			}
+			for _, bad := range []string{"status=nope", "sort=colour", "cursor=zz", "limit=0"} {
+				if status, body := w.do(supA, "GET", "/coverage/SUPA?"+bad, ""); status != 422 {
+					t.Errorf("%s: %d %.200s", bad, status, body)
+				}
+			}
+
 			// Coverage as CSV, the Supplier's own, filtered as the page.
 			status, body = w.do(supA, "GET", "/api/v1/coverage?supplier=SUPA&date=2025-06-15&manufacturer=MANA&format=csv", "")
 			rows := readCSV(t, body)

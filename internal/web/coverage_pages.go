@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/coverage"
+	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -118,10 +119,15 @@ type supplierCoverageData struct {
 	Report   coverage.Report
 	S        coverage.SupplierCoverage
 	Sections []coverageSection
-	Months   []coverage.MonthCoverage
-	Date     string
-	Bar      template.HTML
-	IsSSC    bool
+	// Current is the section shown (?status=, Gaps by default), one page
+	// of it at a time.
+	Current *coverageSection
+	Pager   coveragePager
+	Q       string
+	Months  []coverage.MonthCoverage
+	Date    string
+	Bar     template.HTML
+	IsSSC   bool
 	// Manufacturer is the filter (a heat map cell): its code, or "".
 	Manufacturer  string
 	Manufacturers []coverage.Org
@@ -132,7 +138,12 @@ type coverageSection struct {
 	ID, Title, Intro string
 	Swatch           template.HTML
 	Devices          int64
-	Models           []coverage.ModelCoverage
+	// Count is the models with Devices of this status; Link shows them.
+	Count   int
+	Link    string
+	Current bool
+	// Models are the page of rows shown, for the current section only.
+	Models []coverage.ModelCoverage
 }
 
 // statusColours are the statuses' colours in the bar and its legend.
@@ -190,18 +201,97 @@ func (s *Server) supplierCoveragePage(w http.ResponseWriter, r *http.Request) er
 	}
 	statusOf := map[string]coverage.Status{"gap": coverage.Gap, "impracticable": coverage.Impracticable, "steps": coverage.Steps,
 		"covered": coverage.Covered, "dcc": coverage.DCC, "dp087": coverage.DP087Gap, "exempt": coverage.Exempt}
-	for i := range sections {
-		st := statusOf[sections[i].ID]
-		sections[i].Models = by[st]
-		sections[i].Swatch = heatSwatch(heatBand{Fill: statusColours[st]})
-		for _, mc := range by[st] {
-			sections[i].Devices += mc.Counts.Devices
+	qv := r.URL.Query()
+	// The worst status with Devices, unless the query names one: Gaps
+	// first; a Supplier × manufacturer with no gap opens on what it has.
+	show := qv.Get("status")
+	for i := 0; show == "" && i < len(sections); i++ {
+		if len(by[statusOf[sections[i].ID]]) > 0 {
+			show = sections[i].ID
 		}
 	}
+	if show == "" {
+		show = "gap"
+	}
+	if _, ok := statusOf[show]; !ok {
+		return errs.FieldError("status", "must be one of gap, impracticable, steps, covered, dcc, dp087 or exempt")
+	}
+	text := strings.ToLower(strings.TrimSpace(qv.Get("q")))
 	dateQ := ""
 	if !d.IsZero() {
 		dateQ = d.String()
 	}
+	keep := url.Values{}
+	for _, k := range []string{"date", "manufacturer", "q"} {
+		if v := strings.TrimSpace(qv.Get(k)); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	base := "/coverage/" + url.PathEscape(sc.Supplier.Code)
+	link := func(set url.Values) string {
+		u := url.Values{}
+		for k, v := range keep {
+			u[k] = v
+		}
+		for k, v := range set {
+			u[k] = v
+		}
+		if len(u) == 0 {
+			return base
+		}
+		return base + "?" + u.Encode()
+	}
+	var current *coverageSection
+	for i := range sections {
+		sn := &sections[i]
+		st := statusOf[sn.ID]
+		sn.Swatch = heatSwatch(heatBand{Fill: statusColours[st]})
+		sn.Link = link(url.Values{"status": {sn.ID}})
+		for _, mc := range by[st] {
+			sn.Devices += mc.Counts.Devices
+			sn.Count++
+		}
+		if sn.ID == show {
+			sn.Current = true
+			current = sn
+		}
+	}
+	var rows []coverage.ModelCoverage
+	for _, mc := range by[statusOf[show]] {
+		if text == "" || strings.Contains(strings.ToLower(mc.Manufacturer.Code+"/"+mc.Model.Code+" "+mc.Model.Name), text) {
+			rows = append(rows, mc)
+		}
+	}
+	pg, err := pageCoverageRows(rows, qv.Get("sort"), qv.Get("cursor"), qv.Get("limit"))
+	if err != nil {
+		return err
+	}
+	current.Models = pg.Rows
+	pager := coveragePager{Total: pg.Total, Shown: len(pg.Rows), Limit: pg.Limit}
+	keep.Set("status", show)
+	if qv.Get("limit") != "" {
+		keep.Set("limit", qv.Get("limit"))
+	}
+	for _, sortName := range []string{"model", "devices"} {
+		h := coverageHeader{Aria: "none", Href: link(url.Values{"sort": {sortName}})}
+		switch pg.Sort {
+		case sortName:
+			h.Aria, h.Href = "ascending", link(url.Values{"sort": {"-" + sortName}})
+		case "-" + sortName:
+			h.Aria = "descending"
+		}
+		pager.Headers = append(pager.Headers, h)
+	}
+	if pg.Sort != coverageDefaultSort {
+		keep.Set("sort", pg.Sort)
+	}
+	if pg.Next != "" {
+		pager.Next = link(url.Values{"cursor": {pg.Next}})
+	}
+	if pg.Prev != "" {
+		pager.Prev = link(url.Values{"cursor": {pg.Prev}})
+	}
+	pager.Sort = pg.Sort
 	v := url.Values{"supplier": {sc.Supplier.Code}}
 	if dateQ != "" {
 		v.Set("date", dateQ)
@@ -214,8 +304,21 @@ func (s *Server) supplierCoveragePage(w http.ResponseWriter, r *http.Request) er
 		title += " × " + mfr
 	}
 	return s.render(w, r, http.StatusOK, "coverage", s.newPage(r, title, supplierCoverageData{
-		Report: rep, S: sc, Sections: sections, Months: months, Date: dateQ, Bar: statusBar(sc.Totals), IsSSC: c.IsSSC(),
-		Manufacturer: mfr, Manufacturers: mfrs, CSV: exportLink("/api/v1/coverage", v)}))
+		Report: rep, S: sc, Sections: sections, Current: current, Pager: pager, Q: qv.Get("q"), Months: months, Date: dateQ,
+		Bar: statusBar(sc.Totals), IsSSC: c.IsSSC(), Manufacturer: mfr, Manufacturers: mfrs, CSV: exportLink("/api/v1/coverage", v)}))
+}
+
+// coveragePager is the paging of a Supplier's rows of one status.
+type coveragePager struct {
+	Total, Shown, Limit int
+	Sort                string
+	// Headers are the sortable columns: model, then Devices.
+	Headers    []coverageHeader
+	Next, Prev string
+}
+
+type coverageHeader struct {
+	Href, Aria string
 }
 
 // heatBand is one colour of the heat map and its entry in the key.
