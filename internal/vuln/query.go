@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -324,87 +323,6 @@ func actorLabel(as sec.Actor, org, person string) string {
 		return "the " + string(as)
 	}
 	return "someone"
-}
-
-// Filter narrows a listing of vulnerabilities.
-type Filter struct {
-	State sec.VulnState
-	Open  bool   // not closed
-	Query string // in the reference or title
-	Limit int    // 500 when 0
-}
-
-// Summary is a vulnerability in a listing, with counts over the recipient
-// rows the caller may see (a Supplier sees only its own).
-type Summary struct {
-	ID             int64              `json:"id"`
-	Ref            string             `json:"ref"`
-	Title          string             `json:"title"`
-	State          sec.VulnState      `json:"state"`
-	Classification sec.Classification `json:"classification"`
-	Manufacturer   OrgRef             `json:"manufacturer"`
-	Material       *bool              `json:"material"`
-	Severity       string             `json:"severity,omitempty"`
-	Score          float64            `json:"score,omitempty"`
-	ReportedOn     sec.Date           `json:"reported_on"`
-	UpdatedAt      time.Time          `json:"updated_at"`
-	Recipients     int                `json:"recipients"`
-	Devices        int64              `json:"devices"`
-	Unacknowledged int                `json:"unacknowledged"`
-	OverduePlans   int                `json:"overdue_plans"`
-}
-
-// List lists the vulnerabilities the caller may see, newest first.
-func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Summary, error) {
-	var args access.Args
-	recip := visibleRecipient(&args, c, "r")
-	plan := visiblePlan(&args, c, "p")
-	man := partyName(&args, c, "m")
-	where := []string{visibleVuln(&args, c, "v")}
-	if f.State != "" {
-		where = append(where, "v.state = "+args.Add(string(f.State)))
-	}
-	if f.Open {
-		where = append(where, "v.state NOT IN ('closed', 'closed_not_material')")
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		like := args.Add("%" + strings.ToLower(q) + "%")
-		where = append(where, "(lower(v.ref) LIKE "+like+" OR lower(v.title) LIKE "+like+")")
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 500
-	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT v.id, v.ref, v.title, v.state, v.classification, m.code, `+man+`, v.material,
-		v.cvss_severity, v.cvss_score, v.reported_on, v.updated_at,
-		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND `+recip+`),
-		(SELECT COALESCE(SUM(r.devices), 0) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.role = 'supplier' AND `+recip+`),
-		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.first_notified_at IS NOT NULL
-			AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer')
-			AND v.state NOT IN ('closed', 'closed_not_material') AND `+recip+`),
-		(SELECT count(*) FROM vuln_plans p WHERE p.vuln_id = v.id AND p.state = 'overdue' AND `+plan+`)
-		FROM vulnerabilities v JOIN organisations m ON m.id = v.manufacturer_id
-		WHERE `+strings.Join(where, " AND ")+" ORDER BY v.id DESC LIMIT "+strconv.Itoa(limit), args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "list vulnerabilities")
-	}
-	defer rows.Close()
-	out := []Summary{}
-	for rows.Next() {
-		var x Summary
-		var material sql.NullBool
-		if err := rows.Scan(&x.ID, &x.Ref, &x.Title, &x.State, &x.Classification, &x.Manufacturer.Code, &x.Manufacturer.Name,
-			&material, &x.Severity, &x.Score, &x.ReportedOn, &x.UpdatedAt, &x.Recipients, &x.Devices, &x.Unacknowledged, &x.OverduePlans); err != nil {
-			return nil, errs.Wrap(err, "list vulnerabilities")
-		}
-		if material.Valid {
-			m := material.Bool
-			x.Material = &m
-		}
-		x.UpdatedAt = x.UpdatedAt.UTC()
-		out = append(out, x)
-	}
-	return out, errs.Wrap(rows.Err(), "list vulnerabilities")
 }
 
 // InboxItem is one vulnerability the caller's organisation was told of.

@@ -68,6 +68,10 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.Response != nil {
 			resp["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
 		}
+		if exportable(rt) {
+			resp["content"].(map[string]any)["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
+			resp["description"] = "One page of the list as JSON; with format=csv or format=json every row the filters match, streamed (CSV, or a JSON array)."
+		}
 		responses := map[string]any{
 			strconv.Itoa(status): resp,
 			"default":            map[string]any{"$ref": "#/components/responses/Error"},
@@ -168,7 +172,14 @@ func schemaName(t reflect.Type) string {
 	name := t.Name()
 	if i := strings.IndexByte(name, '['); i >= 0 { // generic: list[party.Party]
 		inner := name[i+1 : len(name)-1]
-		inner = inner[strings.LastIndexAny(inner, "./")+1:]
+		if strings.HasSuffix(t.PkgPath(), "/listing") {
+			// listing.Page[vuln.Summary]: pages of every area share the
+			// generic type, so the item's package keeps names apart.
+			pkgPath, typ, _ := strings.Cut(inner[strings.LastIndexByte(inner, '/')+1:], ".")
+			inner = strings.ToUpper(pkgPath[:1]) + pkgPath[1:] + typ
+		} else {
+			inner = inner[strings.LastIndexAny(inner, "./")+1:]
+		}
 		name = strings.ToUpper(name[:1]) + name[1:i] + "Of" + inner
 	}
 	pkg := t.PkgPath()

@@ -182,6 +182,8 @@ var cursorSchema = map[string]any{"type": "integer", "minimum": 0}
 
 func paramSchema(rt Route, p Param) map[string]any {
 	switch {
+	case p.Schema != nil:
+		return p.Schema
 	case len(p.Enum) > 0:
 		return map[string]any{"type": "string", "enum": p.Enum}
 	case p.Type == "date" || p.Type == "date-time":

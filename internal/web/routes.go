@@ -29,6 +29,9 @@ type Param struct {
 	// OpenAPI document types the parameter by its name (openapi_doc.go).
 	Type string
 	Enum []string
+	// Schema, when set, is the parameter's whole schema (a list's limit
+	// with its maximum).
+	Schema map[string]any
 }
 
 // Route is one endpoint. The table of routes is the single source for the

@@ -1,34 +1,11 @@
 package web
 
 import (
-	"net/http"
 	"strings"
 
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/vuln"
 )
-
-func vulnFilter(r *http.Request) (vuln.Filter, error) {
-	q := r.URL.Query()
-	f := vuln.Filter{Query: q.Get("q"), Open: q.Get("open") == "true"}
-	if st := q.Get("state"); st != "" {
-		if !validState(sec.VulnState(st)) {
-			return f, errs.FieldError("state", "unknown state %q", st)
-		}
-		f.State = sec.VulnState(st)
-	}
-	return f, nil
-}
-
-func validState(s sec.VulnState) bool {
-	for _, x := range sec.VulnLifecycle.States() {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 var vulnStateLabels = map[sec.VulnState]string{
 	sec.VulnStateReported:          "Reported",

@@ -6,19 +6,25 @@ import (
 
 	"github.com/metersec/metersec/internal/advisory"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
 func (s *Server) apiListVulns(w http.ResponseWriter, r *http.Request) error {
-	f, err := vulnFilter(r)
+	req, err := vuln.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	l, err := s.Vulns.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return writeExport(w, req, "vulnerabilities", vuln.CSVHeader, func(lw listing.Writer) error {
+			return s.Vulns.Export(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	p, err := s.Vulns.Page(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(l))
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiReportVuln(w http.ResponseWriter, r *http.Request) error {

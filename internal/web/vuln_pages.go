@@ -12,6 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/advisory"
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/vuln"
 )
@@ -19,29 +20,49 @@ import (
 // Pages.
 
 type vulnsData struct {
-	Items     []vuln.Summary
-	Filter    vuln.Filter
-	States    []sec.VulnState
-	MayReport bool
-	IsSSC     bool
-	CSRF      string
+	Items      []vuln.Summary
+	List       listView
+	Req        listing.Request
+	States     []sec.VulnState
+	Severities []string
+	Classes    []sec.Classification
+	MayReport  bool
+	IsSSC      bool
+	CSRF       string
 }
 
 // mayReport asks the vulnerability service whether the caller may report.
 func mayReport(r *http.Request) bool { return vuln.MayReport(callerOf(r)) }
 
 func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := vulnFilter(r)
+	req, err := vuln.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	items, err := s.Vulns.List(r.Context(), callerOf(r), f)
-	if err != nil {
-		return err
+	if req.Exporting() {
+		return writeExport(w, req, "vulnerabilities", vuln.CSVHeader, func(lw listing.Writer) error {
+			return s.Vulns.Export(r.Context(), callerOf(r), req, lw)
+		})
 	}
 	pg := s.newPage(r, "Vulnerabilities", nil)
-	pg.Data = vulnsData{Items: items, Filter: f, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+	data, err := s.vulnsData(r, req, pg.CSRF)
+	if err != nil {
+		return err
+	}
+	data.IsSSC = callerOf(r).IsSSC()
+	pg.Data = data
 	return s.render(w, r, http.StatusOK, "vulns", pg)
+}
+
+// vulnsData is one page of the vulnerability list for req.
+func (s *Server) vulnsData(r *http.Request, req listing.Request, csrf string) (vulnsData, error) {
+	p, err := s.Vulns.Page(r.Context(), callerOf(r), req)
+	if err != nil {
+		return vulnsData{}, err
+	}
+	return vulnsData{Items: p.Items, List: newListView(r, "/vulnerabilities", vuln.ListSpec, req, p, "vulnerability", "vulnerabilities"),
+		Req: req, States: sec.VulnLifecycle.States(), Severities: vuln.Severities, Classes: sec.Classifications,
+		MayReport: mayReport(r), CSRF: csrf}, nil
 }
 
 // vulnFormData fills the report and edit forms.
@@ -364,12 +385,13 @@ func (s *Server) importCSAFForm(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.Vulns.ImportCSAF(r.Context(), callerOf(r), body, opt)
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Invalid || c == errs.TooLarge {
-			items, lerr := s.Vulns.List(r.Context(), callerOf(r), vuln.Filter{})
+			pg := s.newPage(r, "Vulnerabilities", nil)
+			data, lerr := s.vulnsData(r, vuln.ListSpec.First(), pg.CSRF)
 			if lerr != nil {
 				return lerr
 			}
-			pg := s.newPage(r, "Vulnerabilities", nil)
-			pg.Data = vulnsData{Items: items, States: sec.VulnLifecycle.States(), MayReport: mayReport(r), IsSSC: callerOf(r).IsSSC(), CSRF: pg.CSRF}
+			data.IsSSC = callerOf(r).IsSSC()
+			pg.Data = data
 			pg.formErrors(err)
 			return s.render(w, r, s.problemFor(r, err).Status, "vulns", pg)
 		}

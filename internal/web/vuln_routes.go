@@ -3,18 +3,17 @@ package web
 import (
 	"net/http"
 
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/vuln"
 )
 
 func (s *Server) vulnRoutes() []Route {
-	listParams := []Param{{Name: "state", Description: "only vulnerabilities in this state"},
-		{Name: "open", Description: "true for open vulnerabilities only"}, {Name: "q", Description: "text in the reference or title"}}
 	importParams := []Param{{Name: "dry_run", Description: "true to map the advisory without recording it"},
 		{Name: "manufacturer", Description: "the manufacturer's code, when the advisory names several"},
 		{Name: "material", Description: "true or false to judge it at once"}, {Name: "rationale", Description: "why (required with material)"}}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/vulnerabilities", Name: "listVulnerabilities", Summary: "Vulnerabilities the caller may see, with counts over the recipient rows it may see.",
-			Tag: "vulnerabilities", API: true, Params: listParams, Response: listOf([]vuln.Summary{}), Handle: s.apiListVulns},
+		{Method: "GET", Path: "/api/v1/vulnerabilities", Name: "listVulnerabilities", Summary: "Vulnerabilities the caller may see, with counts over the recipient rows it may see: paged, sorted, filtered, exportable.",
+			Tag: "vulnerabilities", API: true, Params: listParams(vuln.ListSpec), Response: listing.Page[vuln.Summary]{}, Handle: s.apiListVulns},
 		{Method: "POST", Path: "/api/v1/vulnerabilities", Name: "reportVulnerability", Summary: "Report a vulnerability (manufacturers, Suppliers, the DCC, the SSC); it is fanned out at once.",
 			Tag: "vulnerabilities", API: true, Request: vuln.NewVulnerability{}, Response: vuln.Vulnerability{}, Status: http.StatusCreated, Handle: s.apiReportVuln},
 		{Method: "POST", Path: "/api/v1/vulnerabilities/import", Name: "importCSAF", Summary: "Import a manufacturer's CSAF 2.0 advisory as a vulnerability (at most 5 MiB).",

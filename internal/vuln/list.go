@@ -1,0 +1,255 @@
+package vuln
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
+	"github.com/metersec/metersec/internal/sec"
+)
+
+// Severities are the CVSS qualitative ratings a vulnerability may carry.
+var Severities = []string{"Critical", "High", "Medium", "Low", "None"}
+
+// ListSpec is what the vulnerability list accepts (issue 15): sorted by
+// these columns, filtered by state, open, severity, classification (the
+// colour), manufacturer and affected model, q over the reference and title,
+// and a range of the day it was reported.
+var ListSpec = &listing.Spec{
+	Columns: []listing.Column{
+		{Name: "reported_on", Label: "Reported", Expr: "v.reported_on", Kind: listing.Date},
+		{Name: "ref", Label: "Reference", Expr: "v.ref", Kind: listing.Text},
+		{Name: "title", Label: "Title", Expr: "v.title", Kind: listing.Text},
+		{Name: "manufacturer", Label: "Manufacturer", Expr: "m.code", Kind: listing.Text},
+		{Name: "state", Label: "State", Expr: "v.state", Kind: listing.Text},
+		{Name: "score", Label: "Severity", Expr: "v.cvss_score", Kind: listing.Float},
+		{Name: "updated_at", Label: "Updated", Expr: "v.updated_at", Kind: listing.Time},
+	},
+	Default: "-reported_on",
+	ID:      "v.id",
+	Facets: []listing.Facet{
+		{Name: "state", Description: "only vulnerabilities in this state", Enum: stateNames()},
+		{Name: "open", Description: "true for open vulnerabilities only, false for closed ones only", Type: "boolean"},
+		{Name: "severity", Description: "only vulnerabilities of this CVSS severity", Enum: Severities},
+		{Name: "classification", Description: "only vulnerabilities of this colour (classification)", Enum: classNames()},
+		{Name: "manufacturer", Description: "only this manufacturer's vulnerabilities (its code)"},
+		{Name: "model", Description: "only vulnerabilities affecting this Device model (its code or name)"},
+	},
+	Search: "text in the reference or title",
+	Dates:  "the day the vulnerability was reported",
+}
+
+func stateNames() []string {
+	var out []string
+	for _, s := range sec.VulnLifecycle.States() {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+func classNames() []string {
+	var out []string
+	for _, c := range sec.Classifications {
+		out = append(out, string(c))
+	}
+	return out
+}
+
+// Filter narrows a listing of vulnerabilities, for callers without a query
+// string (the CLI, the overview, the demo). Pages and the API use ListSpec.
+type Filter struct {
+	State sec.VulnState
+	Open  bool   // not closed
+	Query string // in the reference or title
+	Limit int    // 500 when 0
+}
+
+// Summary is a vulnerability in a listing, with counts over the recipient
+// rows the caller may see (a Supplier sees only its own).
+type Summary struct {
+	ID             int64              `json:"id"`
+	Ref            string             `json:"ref"`
+	Title          string             `json:"title"`
+	State          sec.VulnState      `json:"state"`
+	Classification sec.Classification `json:"classification"`
+	Manufacturer   OrgRef             `json:"manufacturer"`
+	Material       *bool              `json:"material"`
+	Severity       string             `json:"severity,omitempty"`
+	Score          float64            `json:"score,omitempty"`
+	ReportedOn     sec.Date           `json:"reported_on"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+	Recipients     int                `json:"recipients"`
+	Devices        int64              `json:"devices"`
+	Unacknowledged int                `json:"unacknowledged"`
+	OverduePlans   int                `json:"overdue_plans"`
+}
+
+// List lists the vulnerabilities the caller may see, newest first: the first
+// f.Limit (at most 500).
+func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Summary, error) {
+	q := url.Values{"q": {f.Query}, "state": {string(f.State)}}
+	if f.Open {
+		q.Set("open", "true")
+	}
+	if f.Limit > 0 && f.Limit < listing.MaxLimit {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	} else {
+		q.Set("limit", strconv.Itoa(listing.MaxLimit))
+	}
+	req, err := ListSpec.Parse(q)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Page(ctx, c, req)
+	return p.Items, err
+}
+
+// listWhere is the WHERE of the list: what the caller may see, narrowed by
+// the request's filters.
+func listWhere(args *access.Args, c access.Caller, req listing.Request) string {
+	where := []string{visibleVuln(args, c, "v")}
+	if st := req.Facet("state"); st != "" {
+		where = append(where, "v.state = "+args.Add(st))
+	}
+	if open := req.Bool("open"); open != nil {
+		not := ""
+		if *open {
+			not = "NOT "
+		}
+		where = append(where, "v.state "+not+"IN ('closed', 'closed_not_material')")
+	}
+	switch sev := req.Facet("severity"); sev {
+	case "":
+	case "None":
+		where = append(where, "v.cvss_severity IN ('', 'None')")
+	default:
+		where = append(where, "v.cvss_severity = "+args.Add(sev))
+	}
+	if cl := req.Facet("classification"); cl != "" {
+		where = append(where, "v.classification = "+args.Add(cl))
+	}
+	if m := req.Facet("manufacturer"); m != "" {
+		where = append(where, "lower(m.code) = "+args.Add(strings.ToLower(m)))
+	}
+	if m := req.Facet("model"); m != "" {
+		p := args.Add(strings.ToLower(m))
+		where = append(where, "EXISTS (SELECT 1 FROM vuln_ranges vr JOIN device_models dm ON dm.id = vr.model_id WHERE vr.vuln_id = v.id AND (lower(dm.code) = "+p+" OR lower(dm.name) = "+p+"))")
+	}
+	if req.Q != "" {
+		like := args.Add(listing.Like(req.Q))
+		where = append(where, "(lower(v.ref) LIKE "+like+" ESCAPE '\\' OR lower(v.title) LIKE "+like+" ESCAPE '\\')")
+	}
+	if !req.From.IsZero() {
+		where = append(where, "v.reported_on >= "+args.Add(req.From.String()))
+	}
+	if !req.To.IsZero() {
+		where = append(where, "v.reported_on <= "+args.Add(req.To.String()))
+	}
+	return strings.Join(where, " AND ")
+}
+
+const listFrom = " FROM vulnerabilities v JOIN organisations m ON m.id = v.manufacturer_id"
+
+// Page is one page of the vulnerabilities the caller may see, with the total
+// the same filters match.
+func (s *Service) Page(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Summary], error) {
+	var items []Summary
+	if err := s.scanList(ctx, c, req, func(x Summary) error { items = append(items, x); return nil }); err != nil {
+		return listing.Page[Summary]{}, err
+	}
+	var total int64
+	var args access.Args
+	where := listWhere(&args, c, req)
+	if err := s.DB.QueryRowContext(ctx, "SELECT count(*)"+listFrom+" WHERE "+where, args...).Scan(&total); err != nil {
+		return listing.Page[Summary]{}, errs.Wrap(err, "count vulnerabilities")
+	}
+	return listing.Finish(req, items, total, summaryKey(req)), nil
+}
+
+// Export writes every vulnerability the request's filters match, in its
+// order, row by row.
+func (s *Service) Export(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
+	return s.scanList(ctx, c, req.Export(), func(x Summary) error {
+		return w.Row(x.CSV(), x)
+	})
+}
+
+// CSVHeader names the columns of Summary.CSV.
+var CSVHeader = []string{"ref", "title", "manufacturer", "state", "severity", "score", "classification", "material",
+	"reported_on", "updated_at", "recipients", "supplier_devices", "unacknowledged", "overdue_plans"}
+
+// CSV is the summary as a CSV row, dates in ISO 8601.
+func (x Summary) CSV() []string {
+	material := ""
+	if x.Material != nil {
+		material = strconv.FormatBool(*x.Material)
+	}
+	return []string{x.Ref, x.Title, x.Manufacturer.Code, string(x.State), x.Severity, strconv.FormatFloat(x.Score, 'f', 1, 64),
+		string(x.Classification), material, x.ReportedOn.String(), x.UpdatedAt.UTC().Format(time.RFC3339),
+		strconv.Itoa(x.Recipients), strconv.FormatInt(x.Devices, 10), strconv.Itoa(x.Unacknowledged), strconv.Itoa(x.OverduePlans)}
+}
+
+func summaryKey(req listing.Request) func(Summary) (any, int64) {
+	return func(x Summary) (any, int64) {
+		switch req.Sort.Name {
+		case "ref":
+			return x.Ref, x.ID
+		case "title":
+			return x.Title, x.ID
+		case "manufacturer":
+			return x.Manufacturer.Code, x.ID
+		case "state":
+			return string(x.State), x.ID
+		case "score":
+			return x.Score, x.ID
+		case "updated_at":
+			return x.UpdatedAt, x.ID
+		}
+		return x.ReportedOn, x.ID
+	}
+}
+
+func (s *Service) scanList(ctx context.Context, c access.Caller, req listing.Request, yield func(Summary) error) error {
+	var args access.Args
+	recip := visibleRecipient(&args, c, "r")
+	plan := visiblePlan(&args, c, "p")
+	man := partyName(&args, c, "m")
+	where := listWhere(&args, c, req)
+	page, order, limit := req.Keyset(&args)
+	rows, err := s.DB.QueryContext(ctx, `SELECT v.id, v.ref, v.title, v.state, v.classification, m.code, `+man+`, v.material,
+		v.cvss_severity, v.cvss_score, v.reported_on, v.updated_at,
+		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND `+recip+`),
+		(SELECT COALESCE(SUM(r.devices), 0) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.role = 'supplier' AND `+recip+`),
+		(SELECT count(*) FROM vuln_recipients r WHERE r.vuln_id = v.id AND r.active AND r.first_notified_at IS NOT NULL
+			AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer')
+			AND v.state NOT IN ('closed', 'closed_not_material') AND `+recip+`),
+		(SELECT count(*) FROM vuln_plans p WHERE p.vuln_id = v.id AND p.state = 'overdue' AND `+plan+`)`+
+		listFrom+` WHERE `+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), args...)
+	if err != nil {
+		return errs.Wrap(err, "list vulnerabilities")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x Summary
+		var material sql.NullBool
+		if err := rows.Scan(&x.ID, &x.Ref, &x.Title, &x.State, &x.Classification, &x.Manufacturer.Code, &x.Manufacturer.Name,
+			&material, &x.Severity, &x.Score, &x.ReportedOn, &x.UpdatedAt, &x.Recipients, &x.Devices, &x.Unacknowledged, &x.OverduePlans); err != nil {
+			return errs.Wrap(err, "list vulnerabilities")
+		}
+		if material.Valid {
+			m := material.Bool
+			x.Material = &m
+		}
+		x.UpdatedAt = x.UpdatedAt.UTC()
+		if err := yield(x); err != nil {
+			return err
+		}
+	}
+	return errs.Wrap(rows.Err(), "list vulnerabilities")
+}
