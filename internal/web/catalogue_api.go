@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
-	"strconv"
+	"slices"
 
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/listing"
+	"github.com/metersec/metersec/internal/sec"
 )
 
 func (s *Server) apiListModels(w http.ResponseWriter, r *http.Request) error {
@@ -206,32 +208,57 @@ func (s *Server) apiExportCatalogue(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiCertReport(w http.ResponseWriter, r *http.Request) error {
-	d, err := queryDate(r, "date")
-	if err != nil {
+	out, req, err := s.certReportList(w, r)
+	if err != nil || req.Exporting() {
 		return err
 	}
-	asCSV, err := wantCSV(r)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// certReportPage is the certificate report as the API answers it: the
+// Supplier totals whole, the rows by model and firmware a page at a time.
+type certReportPage struct {
+	Date      sec.Date                  `json:"date"`
+	Suppliers []catalogue.SupplierTotal `json:"suppliers"`
+	// Devices is every Device on a bad certificate the caller may see;
+	// total counts the rows the filters match.
+	Devices int64 `json:"devices"`
+	listing.Page[catalogue.ReportRow]
+}
+
+// certReportList computes the report and cuts the page the request asks
+// for; an export (format=csv or json) it writes itself, every row the
+// filters match, and returns the request for the caller to see that.
+func (s *Server) certReportList(w http.ResponseWriter, r *http.Request) (certReportPage, listing.Request, error) {
+	req, cursor, err := parseMemList(catalogue.CertReportSpec, r.URL.Query())
 	if err != nil {
-		return err
+		return certReportPage{}, req, err
+	}
+	d, err := queryDate(r, "date")
+	if err != nil {
+		return certReportPage{}, req, err
 	}
 	rep, err := s.Catalogue.CertReport(r.Context(), callerOf(r), d)
 	if err != nil {
-		return err
+		return certReportPage{}, req, err
 	}
-	if asCSV {
-		return certReportCSV(w, rep)
-	}
-	return writeJSON(w, http.StatusOK, rep)
-}
-
-// certReportCSV writes the certificate report a row per Supplier, model,
-// firmware and status, as the page's second table.
-func certReportCSV(w http.ResponseWriter, rep catalogue.CertReport) error {
-	cw := csvExport(w, "cert-report-"+rep.Date.String()+".csv", "date", "supplier", "manufacturer", "model", "firmware", "status", "conditions_overdue", "devices")
+	rows := rep.Rows[:0:0]
 	for _, row := range rep.Rows {
-		cw.Write([]string{rep.Date.String(), csvSafe(row.Supplier), csvSafe(row.Manufacturer), csvSafe(row.Model), csvSafe(row.Firmware.String()),
-			string(row.Status.State), strconv.FormatBool(row.Status.ConditionsOverdue), i64(row.Devices)})
+		if row.Keep(req) {
+			rows = append(rows, row)
+		}
 	}
-	cw.Flush()
-	return cw.Error()
+	if req.Exporting() {
+		slices.SortFunc(rows, catalogue.CompareReportRows(req.SortName()))
+		return certReportPage{}, req, writeExport(w, req, "cert-report-"+rep.Date.String(), append([]string{"date"}, catalogue.CertReportCSVHeader...), func(lw listing.Writer) error {
+			for _, row := range rows {
+				if err := lw.Row(append([]string{rep.Date.String()}, row.CSV()...), row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	page, err := pageMemList(req, cursor, rows, catalogue.CompareReportRows(req.SortName()))
+	return certReportPage{Date: rep.Date, Suppliers: rep.Suppliers, Devices: rep.Devices, Page: page}, req, err
 }

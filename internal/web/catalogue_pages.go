@@ -11,6 +11,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
 )
@@ -331,17 +332,18 @@ func (s *Server) importCatalogueForm(w http.ResponseWriter, r *http.Request) err
 }
 
 type certReportData struct {
-	Report catalogue.CertReport
+	Report   certReportPage
+	Req      listing.Request
+	List     listView
+	Statuses []string
 }
 
 func (s *Server) certReportPage(w http.ResponseWriter, r *http.Request) error {
-	d, err := queryDate(r, "date")
-	if err != nil {
+	rep, req, err := s.certReportList(w, r)
+	if err != nil || req.Exporting() {
 		return err
 	}
-	rep, err := s.Catalogue.CertReport(r.Context(), callerOf(r), d)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, "catalogue_report", s.newPage(r, "Devices on bad certificates", certReportData{Report: rep}))
+	return s.render(w, r, http.StatusOK, "catalogue_report", s.newPage(r, "Devices on bad certificates", certReportData{Report: rep, Req: req,
+		List:     newListView(r, "/catalogue/cert-report", catalogue.CertReportSpec, req, rep.Page, "row", "rows"),
+		Statuses: facetEnum(catalogue.CertReportSpec, "status")}))
 }

@@ -42,9 +42,9 @@ func (s *Server) catalogueRoutes() []Route {
 			Params: []Param{{Name: "classification", Description: "GREEN (default), WHITE or AMBER for the models the import creates"}}, Handle: s.apiImportCatalogue},
 		{Method: "GET", Path: "/api/v1/catalogue/export", Name: "exportCatalogue", Summary: "The catalogue the caller may see as a catalogue CSV file (text/csv), which imports back unchanged.",
 			Tag: "catalogue", API: true, Params: filter, Handle: s.apiExportCatalogue},
-		{Method: "GET", Path: "/api/v1/catalogue/cert-report", Name: "certificateReport", Summary: "Installed Devices on expired, overdue, withdrawn or conditional certificates (or none), by Supplier.",
-			Tag: "catalogue", API: true, Params: []Param{{Name: "date", Description: "the report's date (YYYY-MM-DD); today (UK) when absent"}, formatParam},
-			Response: catalogue.CertReport{}, Handle: s.apiCertReport},
+		{Method: "GET", Path: "/api/v1/catalogue/cert-report", Name: "certificateReport", Summary: "Installed Devices on expired, overdue, withdrawn or conditional certificates (or none): the totals by Supplier, and a page of the rows by Supplier, model and firmware, sorted and filtered; format=csv or json exports every row the filters match.",
+			Tag: "catalogue", API: true, Params: listParams(catalogue.CertReportSpec, Param{Name: "date", Description: "the report's date (YYYY-MM-DD); today (UK) when absent"}),
+			Response: certReportPage{}, Handle: s.apiCertReport},
 
 		{Method: "GET", Path: "/catalogue", Name: "cataloguePage", Summary: "The catalogue browser.", Tag: "ui", Handle: s.cataloguePage},
 		{Method: "GET", Path: "/catalogue/new", Name: "newModelPage", Summary: "Add a Device Model.", Tag: "ui", Handle: s.newModelPage},

@@ -103,7 +103,7 @@ func TestCoverageHeatMapAndExports(t *testing.T) {
 				t.Errorf("format=xml: %d %s", status, body)
 			}
 			status, body = w.do(ssc, "GET", "/catalogue/cert-report?date=2025-06-15", "")
-			if status != 200 || !strings.Contains(body, `/api/v1/catalogue/cert-report?date=2025-06-15&amp;format=csv`) {
+			if status != 200 || !strings.Contains(body, `/catalogue/cert-report?date=2025-06-15&amp;format=csv`) {
 				t.Errorf("certificate report page's export link: %d", status)
 			}
 		})
