@@ -10,15 +10,25 @@ import (
 )
 
 func (s *Server) apiListModels(w http.ResponseWriter, r *http.Request) error {
-	f, err := catalogueFilter(r)
+	req, err := catalogue.ModelSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	ms, err := s.Catalogue.ListModels(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportModels(w, r, req)
+	}
+	page, err := s.Catalogue.ModelPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ms))
+	return writeJSON(w, http.StatusOK, page)
+}
+
+// exportModels streams every model the request's filters match.
+func (s *Server) exportModels(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "models", catalogue.ModelCSVHeader, func(lw listing.Writer) error {
+		return s.Catalogue.ModelExport(r.Context(), callerOf(r), req, lw)
+	})
 }
 
 func (s *Server) apiCreateModel(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) catalogueRoutes() []Route {
@@ -15,8 +16,8 @@ func (s *Server) catalogueRoutes() []Route {
 	}
 	asOf := []Param{{Name: "date", Description: "certificate statuses on this date (YYYY-MM-DD); today (UK) when absent"}}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/catalogue/models", Name: "listModels", Summary: "Device Models the caller may see, by manufacturer and code.",
-			Tag: "catalogue", API: true, Params: filter, Response: listOf([]catalogue.Model{}), Handle: s.apiListModels},
+		{Method: "GET", Path: "/api/v1/catalogue/models", Name: "listModels", Summary: "Device Models the caller may see: a page (by manufacturer and code unless sort says otherwise), filtered, with the total; format=csv or json exports every model the filters match.",
+			Tag: "catalogue", API: true, Params: listParams(catalogue.ModelSpec), Response: listing.Page[catalogue.Model]{}, Handle: s.apiListModels},
 		{Method: "POST", Path: "/api/v1/catalogue/models", Name: "createModel", Summary: "Add a Device Model (a manufacturer for itself; SSC and secretariat for any).",
 			Tag: "catalogue", API: true, Request: catalogue.ModelInput{}, Response: catalogue.Model{}, Status: http.StatusCreated, Handle: s.apiCreateModel},
 		{Method: "GET", Path: "/api/v1/catalogue/models/{id}", Name: "getModel", Summary: "A Device Model with its firmware in version order and its CPA certificates, with statuses.",
