@@ -28,7 +28,9 @@ func TestModelListPagesStablyUnderInserts(t *testing.T) {
 		for range 7 {
 			add()
 		}
-		fetch := func(r listing.Request) (listing.Page[Model], error) { return f.svc.ModelPage(context.Background(), f.as["ssc"], r) }
+		fetch := func(r listing.Request) (listing.Page[Model], error) {
+			return f.svc.ModelPage(context.Background(), f.as["ssc"], r)
+		}
 		insert := func() {
 			if n < 30 {
 				add()
