@@ -4,10 +4,10 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -130,25 +130,23 @@ func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiListAlerts(w http.ResponseWriter, r *http.Request) error {
-	asCSV, err := wantCSV(r)
+	req, err := arrangement.AlertSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	limit := 0
-	if asCSV {
-		limit = 1000 // the most Alerts answers
+	if req.Exporting() {
+		return s.exportAlerts(w, r, req)
 	}
-	al, err := s.Arrangements.Alerts(r.Context(), callerOf(r), limit)
+	page, err := s.Arrangements.AlertPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	if asCSV {
-		cw := csvExport(w, "alerts.csv", "created_at", "org", "kind", "title", "body", "link", "classification")
-		for _, a := range al {
-			cw.Write([]string{a.CreatedAt.UTC().Format(time.RFC3339), csvSafe(a.Org), a.Kind, csvSafe(a.Title), csvSafe(a.Body), csvSafe(a.Link), string(a.Classification)})
-		}
-		cw.Flush()
-		return cw.Error()
-	}
-	return writeJSON(w, http.StatusOK, listOf(al))
+	return writeJSON(w, http.StatusOK, page)
+}
+
+// exportAlerts streams every alert the request's filters match.
+func (s *Server) exportAlerts(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "alerts", arrangement.AlertCSVHeader, func(lw listing.Writer) error {
+		return s.Arrangements.AlertExport(r.Context(), callerOf(r), req, lw)
+	})
 }

@@ -96,7 +96,7 @@ func TestCoverageHeatMapAndExports(t *testing.T) {
 				t.Errorf("certificate report CSV: %d %s", status, body)
 			}
 			status, body = w.do(ssc, "GET", "/api/v1/arrangement-alerts?format=csv", "")
-			if rows := readCSV(t, body); status != 200 || len(rows) < 1 || rows[0][0] != "created_at" {
+			if rows := readCSV(t, body); status != 200 || len(rows) < 1 || rows[0][1] != "created_at" {
 				t.Errorf("alerts CSV: %d %s", status, body)
 			}
 			if status, body := w.do(ssc, "GET", "/api/v1/coverage?format=xml", ""); status != 422 || !strings.Contains(body, "format") {
