@@ -22,7 +22,10 @@ import (
 // coverageSorts are the orders of a Supplier's rows, as ?sort= spells them.
 var coverageSorts = []string{"model", "-model", "devices", "-devices"}
 
-const coverageDefaultSort = "-devices"
+const (
+	coverageDefaultSort  = "-devices"
+	coverageDefaultLimit = 25
+)
 
 type rowCursor struct {
 	Sort string `json:"s"`
@@ -94,7 +97,10 @@ func pageCoverageRows(rows []coverage.ModelCoverage, sort, cursor, limitText str
 	if !slices.Contains(coverageSorts, sort) {
 		return rowPage{}, errs.FieldError("sort", "must be one of %s", strings.Join(coverageSorts, ", "))
 	}
-	limit := 50
+	// 25 models a page by default, not the lists' 50: a model's row
+	// carries its shares, the arrangements and the reasons behind them, and
+	// 50 of them made the page about 5,000 px tall.
+	limit := coverageDefaultLimit
 	if limitText != "" {
 		n, err := strconv.Atoi(limitText)
 		if err != nil || n < 1 || n > 500 {
