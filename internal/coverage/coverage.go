@@ -63,6 +63,9 @@ func (s *Service) notifier() arrangement.Notifier {
 type Query struct {
 	Supplier string   // organisation code; empty for every Supplier the caller may see
 	Date     sec.Date // today when zero
+	// Manufacturer, an organisation code, keeps only that manufacturer's
+	// models (OnlyManufacturer): the heat map's cell.
+	Manufacturer string
 	// Naive computes from the Device rows instead of the portfolio
 	// aggregates: the benchmark's yardstick and the tests' oracle.
 	Naive bool
@@ -265,6 +268,11 @@ func (s *Service) Compute(ctx context.Context, c access.Caller, q Query) (Report
 		}
 		return nil
 	})
+	if err == nil && q.Manufacturer != "" {
+		// After the cache, which holds whole reports: a new slice, so the
+		// cached report is left as it is.
+		rep.Suppliers = OnlyManufacturer(rep.Suppliers, q.Manufacturer)
+	}
 	return rep, err
 }
 

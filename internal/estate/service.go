@@ -170,6 +170,7 @@ type PortfolioRow struct {
 	DeviceType   sec.DeviceType `json:"device_type"`
 	MAP          string         `json:"map,omitempty"`
 	Devices      int64          `json:"devices"`
+	id           int64          // the list's tie-breaker (portfolioID)
 }
 
 // Drift is a portfolio group whose stored count differs from the Devices.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -129,9 +130,23 @@ func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiListAlerts(w http.ResponseWriter, r *http.Request) error {
-	al, err := s.Arrangements.Alerts(r.Context(), callerOf(r), 0)
+	req, err := arrangement.AlertSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(al))
+	if req.Exporting() {
+		return s.exportAlerts(w, r, req)
+	}
+	page, err := s.Arrangements.AlertPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, page)
+}
+
+// exportAlerts streams every alert the request's filters match.
+func (s *Server) exportAlerts(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "alerts", arrangement.AlertCSVHeader, func(lw listing.Writer) error {
+		return s.Arrangements.AlertExport(r.Context(), callerOf(r), req, lw)
+	})
 }

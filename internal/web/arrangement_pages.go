@@ -10,6 +10,7 @@ import (
 
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -247,10 +248,27 @@ func (s *Server) addEvidenceForm(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, "/arrangements/"+url.PathEscape(r.PathValue("ref")), "Attached "+name+".")
 }
 
+// alertsData is the alerts page: one page of them.
+type alertsData struct {
+	Req          listing.Request
+	Items        []arrangement.Alert
+	List         listView
+	Kinds, Marks []string
+}
+
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
-	al, err := s.Arrangements.Alerts(r.Context(), callerOf(r), 0)
+	req, err := arrangement.AlertSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "arrangement_alerts", s.newPage(r, "Alerts", al))
+	if req.Exporting() {
+		return s.exportAlerts(w, r, req)
+	}
+	page, err := s.Arrangements.AlertPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "arrangement_alerts", s.newPage(r, "Alerts", alertsData{Req: req, Items: page.Items,
+		List:  newListView(r, "/arrangement-alerts", arrangement.AlertSpec, req, page, "alert", "alerts"),
+		Kinds: arrangement.AlertKinds, Marks: facetEnum(arrangement.AlertSpec, "classification")}))
 }

@@ -5,17 +5,18 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/arrangement"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) arrangementRoutes() []Route {
-	listParams := []Param{
+	arrParams := []Param{
 		{Name: "kind", Description: "only this kind: supplier_manufacturer, supplier_map, map_manufacturer, churn, letter_of_intent, ssc_scheme"},
 		{Name: "party", Description: "only arrangements naming this organisation code"},
 		{Name: "in_force_on", Description: "only arrangements in force on this day (YYYY-MM-DD)"},
 	}
 	return []Route{
 		{Method: "GET", Path: "/api/v1/arrangements", Name: "listArrangements", Summary: "G3.20 arrangements the caller may see (its own, or all for the SSC).",
-			Tag: "arrangements", API: true, Params: listParams, Response: listOf([]arrangement.Arrangement{}), Handle: s.apiListArrangements},
+			Tag: "arrangements", API: true, Params: arrParams, Response: listOf([]arrangement.Arrangement{}), Handle: s.apiListArrangements},
 		{Method: "POST", Path: "/api/v1/arrangements", Name: "createArrangement", Summary: "Record an arrangement (its parties, the SSC or secretariat). A manufacturer's own SSC scheme enrolment waits for the SSC's confirmation.",
 			Tag: "arrangements", API: true, Request: arrangement.Input{}, Response: arrangement.Arrangement{}, Status: http.StatusCreated, Handle: s.apiCreateArrangement},
 		{Method: "POST", Path: "/api/v1/arrangements/import", Name: "importArrangements", Summary: "Import an arrangements CSV file (" + strings.Join(arrangement.CSVHeader, ",") + "): all rows or none.",
@@ -34,7 +35,7 @@ func (s *Server) arrangementRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/arrangements/{ref}/evidence/{id}", Name: "getEvidence", Summary: "Download an evidence file.",
 			Tag: "arrangements", API: true, Handle: s.downloadEvidence},
 		{Method: "GET", Path: "/api/v1/arrangement-alerts", Name: "listArrangementAlerts", Summary: "Alerts about arrangements and coverage for the caller's organisation (all, for the SSC).",
-			Tag: "arrangements", API: true, Response: listOf([]arrangement.Alert{}), Handle: s.apiListAlerts},
+			Tag: "arrangements", API: true, Params: listParams(arrangement.AlertSpec), Response: listing.Page[arrangement.Alert]{}, Handle: s.apiListAlerts},
 
 		{Method: "GET", Path: "/arrangements", Name: "arrangementsPage", Summary: "Arrangements.", Tag: "ui", Handle: s.arrangementsPage},
 		{Method: "GET", Path: "/arrangements/new", Name: "newArrangementPage", Summary: "Record an arrangement.", Tag: "ui", Handle: s.newArrangementPage},

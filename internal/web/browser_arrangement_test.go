@@ -102,15 +102,66 @@ func TestBrowserSSCHeatMap(t *testing.T) {
 	if err != nil || !strings.Contains(label, "Devices") {
 		t.Fatalf("first cell's label %q (%v)", label, err)
 	}
+	// Every cell is in one of the bands of the key; every cell with Devices
+	// links to its Supplier × manufacturer; cells without Devices do not.
+	bands, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const out = [];
+		for (const el of document.querySelectorAll('svg.heatmap [data-band]')) {
+			const href = el.tagName.toLowerCase() === 'a' ? el.getAttribute('href') : '';
+			out.push(el.getAttribute('data-band') + ' ' + (href || '-'));
+		}
+		return out.join('\n');
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{"full": true, "steps": true, "most": true, "some": true, "none": true, "noduty": true, "empty": true}
+	lines := strings.Split(bands, "\n")
+	if len(lines) < 2 {
+		t.Fatalf("cells: %q", bands)
+	}
+	for _, l := range lines {
+		band, href, _ := strings.Cut(l, " ")
+		switch {
+		case !known[band]:
+			t.Errorf("a cell in no band of the key: %q", l)
+		case band == "empty" && href != "-":
+			t.Errorf("a cell with no Devices links somewhere: %q", l)
+		case band != "empty" && !(strings.HasPrefix(href, "/coverage/") && strings.Contains(href, "manufacturer=") && strings.Contains(href, "date=2025-06-15")):
+			t.Errorf("a cell does not link to its Supplier × manufacturer on the day: %q", l)
+		}
+	}
+	if key := text(t, ctx, "ul.heat-key"); !strings.Contains(key, "no Devices") || !strings.Contains(key, "0% covered") || !strings.Contains(key, "reasonable steps") {
+		t.Errorf("the key: %q", key)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('svg.heatmap a').getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	err = chromedp.Do(ctx,
 		chromedp.Focus(chromedp.CSS("svg.heatmap a")),
 		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS("#gap")),
+		chromedp.WaitVisible(chromedp.CSS("#legend")),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h := text(t, ctx, "h1"); !strings.Contains(h, "G3.20 coverage of") {
 		t.Errorf("after the cell: %q", h)
+	}
+	mfr := href[strings.Index(href, "manufacturer=")+len("manufacturer="):]
+	if i := strings.IndexByte(mfr, '&'); i >= 0 {
+		mfr = mfr[:i]
+	}
+	if got := text(t, ctx, "main [role=status]"); !strings.Contains(got, "Only "+mfr) {
+		t.Errorf("the cell's page does not say it shows only %s: %q", mfr, got)
+	}
+	if legend := text(t, ctx, "#legend + p + ul"); !strings.Contains(legend, "Gaps") || !strings.Contains(legend, "Covered") {
+		t.Errorf("the legend: %q", legend)
+	}
+	// Under Gaps, only gaps.
+	covered, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('section[aria-labelledby=gap] td.status-covered, section[aria-labelledby=gap] td.status-steps').length`))
+	if err != nil || covered != 0 {
+		t.Errorf("%d rows under Gaps are not gaps (%v)", covered, err)
 	}
 }

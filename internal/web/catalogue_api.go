@@ -2,20 +2,33 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/listing"
+	"github.com/metersec/metersec/internal/sec"
 )
 
 func (s *Server) apiListModels(w http.ResponseWriter, r *http.Request) error {
-	f, err := catalogueFilter(r)
+	req, err := catalogue.ModelSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	ms, err := s.Catalogue.ListModels(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportModels(w, r, req)
+	}
+	page, err := s.Catalogue.ModelPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ms))
+	return writeJSON(w, http.StatusOK, page)
+}
+
+// exportModels streams every model the request's filters match.
+func (s *Server) exportModels(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "models", catalogue.ModelCSVHeader, func(lw listing.Writer) error {
+		return s.Catalogue.ModelExport(r.Context(), callerOf(r), req, lw)
+	})
 }
 
 func (s *Server) apiCreateModel(w http.ResponseWriter, r *http.Request) error {
@@ -205,13 +218,57 @@ func (s *Server) apiExportCatalogue(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiCertReport(w http.ResponseWriter, r *http.Request) error {
+	out, req, err := s.certReportList(w, r)
+	if err != nil || req.Exporting() {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// certReportPage is the certificate report as the API answers it: the
+// Supplier totals whole, the rows by model and firmware a page at a time.
+type certReportPage struct {
+	Date      sec.Date                  `json:"date"`
+	Suppliers []catalogue.SupplierTotal `json:"suppliers"`
+	// Devices is every Device on a bad certificate the caller may see;
+	// total counts the rows the filters match.
+	Devices int64 `json:"devices"`
+	listing.Page[catalogue.ReportRow]
+}
+
+// certReportList computes the report and cuts the page the request asks
+// for; an export (format=csv or json) it writes itself, every row the
+// filters match, and returns the request for the caller to see that.
+func (s *Server) certReportList(w http.ResponseWriter, r *http.Request) (certReportPage, listing.Request, error) {
+	req, cursor, err := parseMemList(catalogue.CertReportSpec, r.URL.Query())
+	if err != nil {
+		return certReportPage{}, req, err
+	}
 	d, err := queryDate(r, "date")
 	if err != nil {
-		return err
+		return certReportPage{}, req, err
 	}
 	rep, err := s.Catalogue.CertReport(r.Context(), callerOf(r), d)
 	if err != nil {
-		return err
+		return certReportPage{}, req, err
 	}
-	return writeJSON(w, http.StatusOK, rep)
+	rows := rep.Rows[:0:0]
+	for _, row := range rep.Rows {
+		if row.Keep(req) {
+			rows = append(rows, row)
+		}
+	}
+	if req.Exporting() {
+		slices.SortFunc(rows, catalogue.CompareReportRows(req.SortName()))
+		return certReportPage{}, req, writeExport(w, req, "cert-report-"+rep.Date.String(), append([]string{"date"}, catalogue.CertReportCSVHeader...), func(lw listing.Writer) error {
+			for _, row := range rows {
+				if err := lw.Row(append([]string{rep.Date.String()}, row.CSV()...), row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	page, err := pageMemList(req, cursor, rows, catalogue.CompareReportRows(req.SortName()))
+	return certReportPage{Date: rep.Date, Suppliers: rep.Suppliers, Devices: rep.Devices, Page: page}, req, err
 }

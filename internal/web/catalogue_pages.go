@@ -12,6 +12,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -19,7 +20,11 @@ import (
 
 type catalogueData struct {
 	Models      []catalogue.Model
+	Total       int64
+	Req         listing.Request
+	List        listView
 	Filter      catalogue.Filter
+	Classes     []string
 	Types       []sec.DeviceType
 	Generations []sec.Generation
 	MayCreate   bool
@@ -28,17 +33,22 @@ type catalogueData struct {
 }
 
 func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request) error {
-	f, err := catalogueFilter(r)
+	req, err := catalogue.ModelSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
+	}
+	if req.Exporting() {
+		return s.exportModels(w, r, req)
 	}
 	c := callerOf(r)
-	ms, err := s.Catalogue.ListModels(r.Context(), c, f)
+	page, err := s.Catalogue.ModelPage(r.Context(), c, req)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "catalogue", s.newPage(r, "Catalogue", catalogueData{Models: ms, Filter: f,
-		Types: sec.DeviceTypes, Generations: sec.Generations, MayCreate: catalogue.MayCreate(c), MayReport: catalogue.MayReport(c),
+	f := catalogue.Filter{Manufacturer: req.Facet("manufacturer"), DeviceType: sec.DeviceType(req.Facet("type")), Generation: sec.Generation(req.Facet("generation")), Query: req.Q}
+	return s.render(w, r, http.StatusOK, "catalogue", s.newPage(r, "Catalogue", catalogueData{Models: page.Items, Total: page.Total, Req: req,
+		List: newListView(r, "/catalogue", catalogue.ModelSpec, req, page, "Device Model", "Device Models"), Filter: f,
+		Classes: facetEnum(catalogue.ModelSpec, "classification"), Types: sec.DeviceTypes, Generations: sec.Generations, MayCreate: catalogue.MayCreate(c), MayReport: catalogue.MayReport(c),
 		ExportHref: exportHref(f)}))
 }
 
@@ -331,17 +341,18 @@ func (s *Server) importCatalogueForm(w http.ResponseWriter, r *http.Request) err
 }
 
 type certReportData struct {
-	Report catalogue.CertReport
+	Report   certReportPage
+	Req      listing.Request
+	List     listView
+	Statuses []string
 }
 
 func (s *Server) certReportPage(w http.ResponseWriter, r *http.Request) error {
-	d, err := queryDate(r, "date")
-	if err != nil {
+	rep, req, err := s.certReportList(w, r)
+	if err != nil || req.Exporting() {
 		return err
 	}
-	rep, err := s.Catalogue.CertReport(r.Context(), callerOf(r), d)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, "catalogue_report", s.newPage(r, "Devices on bad certificates", certReportData{Report: rep}))
+	return s.render(w, r, http.StatusOK, "catalogue_report", s.newPage(r, "Devices on bad certificates", certReportData{Report: rep, Req: req,
+		List:     newListView(r, "/catalogue/cert-report", catalogue.CertReportSpec, req, rep.Page, "row", "rows"),
+		Statuses: facetEnum(catalogue.CertReportSpec, "status")}))
 }

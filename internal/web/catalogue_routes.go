@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) catalogueRoutes() []Route {
@@ -15,8 +16,8 @@ func (s *Server) catalogueRoutes() []Route {
 	}
 	asOf := []Param{{Name: "date", Description: "certificate statuses on this date (YYYY-MM-DD); today (UK) when absent"}}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/catalogue/models", Name: "listModels", Summary: "Device Models the caller may see, by manufacturer and code.",
-			Tag: "catalogue", API: true, Params: filter, Response: listOf([]catalogue.Model{}), Handle: s.apiListModels},
+		{Method: "GET", Path: "/api/v1/catalogue/models", Name: "listModels", Summary: "Device Models the caller may see: a page (by manufacturer and code unless sort says otherwise), filtered, with the total; format=csv or json exports every model the filters match.",
+			Tag: "catalogue", API: true, Params: listParams(catalogue.ModelSpec), Response: listing.Page[catalogue.Model]{}, Handle: s.apiListModels},
 		{Method: "POST", Path: "/api/v1/catalogue/models", Name: "createModel", Summary: "Add a Device Model (a manufacturer for itself; SSC and secretariat for any).",
 			Tag: "catalogue", API: true, Request: catalogue.ModelInput{}, Response: catalogue.Model{}, Status: http.StatusCreated, Handle: s.apiCreateModel},
 		{Method: "GET", Path: "/api/v1/catalogue/models/{id}", Name: "getModel", Summary: "A Device Model with its firmware in version order and its CPA certificates, with statuses.",
@@ -42,9 +43,9 @@ func (s *Server) catalogueRoutes() []Route {
 			Params: []Param{{Name: "classification", Description: "GREEN (default), WHITE or AMBER for the models the import creates"}}, Handle: s.apiImportCatalogue},
 		{Method: "GET", Path: "/api/v1/catalogue/export", Name: "exportCatalogue", Summary: "The catalogue the caller may see as a catalogue CSV file (text/csv), which imports back unchanged.",
 			Tag: "catalogue", API: true, Params: filter, Handle: s.apiExportCatalogue},
-		{Method: "GET", Path: "/api/v1/catalogue/cert-report", Name: "certificateReport", Summary: "Installed Devices on expired, overdue, withdrawn or conditional certificates (or none), by Supplier.",
-			Tag: "catalogue", API: true, Params: []Param{{Name: "date", Description: "the report's date (YYYY-MM-DD); today (UK) when absent"}},
-			Response: catalogue.CertReport{}, Handle: s.apiCertReport},
+		{Method: "GET", Path: "/api/v1/catalogue/cert-report", Name: "certificateReport", Summary: "Installed Devices on expired, overdue, withdrawn or conditional certificates (or none): the totals by Supplier, and a page of the rows by Supplier, model and firmware, sorted and filtered; format=csv or json exports every row the filters match.",
+			Tag: "catalogue", API: true, Params: listParams(catalogue.CertReportSpec, Param{Name: "date", Description: "the report's date (YYYY-MM-DD); today (UK) when absent"}),
+			Response: certReportPage{}, Handle: s.apiCertReport},
 
 		{Method: "GET", Path: "/catalogue", Name: "cataloguePage", Summary: "The catalogue browser.", Tag: "ui", Handle: s.cataloguePage},
 		{Method: "GET", Path: "/catalogue/new", Name: "newModelPage", Summary: "Add a Device Model.", Tag: "ui", Handle: s.newModelPage},

@@ -8,10 +8,11 @@ func (s *Server) coverageRoutes() []Route {
 	dateParam := Param{Name: "date", Description: "the day (YYYY-MM-DD); today by default"}
 	return []Route{
 		{Method: "GET", Path: "/api/v1/coverage", Name: "getCoverage", Summary: "G3.20 coverage of each Supplier the caller may see (a Supplier: itself; the SSC: all), model by model: today from the portfolio aggregates, a past day computed from the supply and MAP periods valid on it (source and basis say which).",
-			Tag: "coverage", API: true, Params: []Param{{Name: "supplier", Description: "only this Supplier (organisation code)"}, dateParam},
+			Tag: "coverage", API: true, Params: []Param{{Name: "supplier", Description: "only this Supplier (organisation code)"},
+				{Name: "manufacturer", Description: "only this manufacturer's models (organisation code): a cell of the heat map"}, dateParam, formatParam},
 			Response: coverage.Report{}, Handle: s.apiCoverage},
 		{Method: "GET", Path: "/api/v1/coverage/matrix", Name: "getCoverageMatrix", Summary: "Supplier × manufacturer Device counts by coverage status (the SSC's heat map).",
-			Tag: "coverage", API: true, Params: []Param{dateParam}, Response: coverage.Matrix{}, Handle: s.apiCoverageMatrix},
+			Tag: "coverage", API: true, Params: []Param{dateParam, formatParam}, Response: coverage.Matrix{}, Handle: s.apiCoverageMatrix},
 		{Method: "GET", Path: "/api/v1/coverage/{supplier}/history", Name: "getCoverageHistory", Summary: "A Supplier's monthly coverage snapshots and what changed between them.",
 			Tag: "coverage", API: true, Response: historyOut{}, Handle: s.apiCoverageHistory},
 		{Method: "POST", Path: "/api/v1/coverage/alerts", Name: "runCoverageAlerts", Summary: "Run the daily alert job now (SSC and secretariat): expiring arrangements, closing churn windows, new gaps; then the month's snapshot.",

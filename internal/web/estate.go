@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/metersec/metersec/internal/errs"
@@ -68,10 +67,4 @@ func mapChange(id estate.DeviceID, newMAP, effective string) (estate.MAPChange, 
 		return estate.MAPChange{}, err
 	}
 	return estate.MAPChange{DeviceID: id, NewMAP: strings.ToUpper(strings.TrimSpace(newMAP)), Effective: d}, nil
-}
-
-func portfolioQuery(r *http.Request) estate.PortfolioQuery {
-	q := r.URL.Query()
-	return estate.PortfolioQuery{Supplier: strings.TrimSpace(q.Get("supplier")), Manufacturer: strings.TrimSpace(q.Get("manufacturer")),
-		MAP: strings.TrimSpace(q.Get("map"))}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) apiGetDevice(w http.ResponseWriter, r *http.Request) error {
@@ -187,11 +188,18 @@ func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPortfolio(w http.ResponseWriter, r *http.Request) error {
-	rows, err := s.Estate.Portfolio(r.Context(), callerOf(r), portfolioQuery(r))
+	req, err := estate.PortfolioSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(rows))
+	if req.Exporting() {
+		return s.exportPortfolio(w, r, req)
+	}
+	page, _, err := s.Estate.PortfolioPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) apiVerifyEstate(w http.ResponseWriter, r *http.Request) error {
@@ -200,4 +208,11 @@ func (s *Server) apiVerifyEstate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, rep)
+}
+
+// exportPortfolio streams every portfolio row the request's filters match.
+func (s *Server) exportPortfolio(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "portfolio", estate.PortfolioCSVHeader, func(lw listing.Writer) error {
+		return s.Estate.PortfolioExport(r.Context(), callerOf(r), req, lw)
+	})
 }

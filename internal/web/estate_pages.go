@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -329,41 +329,49 @@ func (s *Server) changeSupplierForm(w http.ResponseWriter, r *http.Request) erro
 	return s.redirect(w, r, devicePath(id), msg)
 }
 
-// portfolioData is the /portfolio page.
+// portfolioData is the /portfolio page: one page of the portfolio
+// aggregates, with the totals of its filters before the table.
 type portfolioData struct {
-	Query estate.PortfolioQuery
-	// Groups is the number of portfolio rows, Sum their Devices.
-	Groups int
-	Sum    int64
-	CSV    template.URL
-	Chart  template.HTML
-	// Shown is the rows the page lists: at most portfolioPageRows; the
-	// rest are in the chart, the totals and the CSV download.
-	Shown []estate.PortfolioRow
-	More  int
+	Req                listing.Request
+	Page               listing.Page[estate.PortfolioRow]
+	Sums               estate.PortfolioSums
+	List               listView
+	Chart              template.HTML
+	CSV                template.URL
+	Types, Generations []string
 }
 
-// portfolioPageRows bounds the portfolio table: the SSC's whole portfolio is
-// 180,000 rows at national scale, for the CSV download, not a web page.
-const portfolioPageRows = 2000
-
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
-	q := portfolioQuery(r)
-	shown, shares, err := s.Estate.PortfolioHead(r.Context(), callerOf(r), q, portfolioPageRows)
+	req, err := estate.PortfolioSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	data := portfolioData{Query: q, Chart: manufacturerChart(shares), Shown: shown}
-	for _, sh := range shares {
-		data.Groups += sh.Rows
-		data.Sum += sh.Devices
+	if req.Exporting() {
+		return s.exportPortfolio(w, r, req)
 	}
-	data.More = data.Groups - len(shown)
-	data.CSV = template.URL("/portfolio.csv")
-	if r.URL.RawQuery != "" {
-		data.CSV = template.URL("/portfolio.csv?" + r.URL.Query().Encode())
+	c := callerOf(r)
+	page, sums, err := s.Estate.PortfolioPage(r.Context(), c, req)
+	if err != nil {
+		return err
 	}
+	// The chart sums the aggregates by manufacturer and generation in SQL
+	// (PortfolioHead), for the Supplier, manufacturer and MAP filters.
+	_, shares, err := s.Estate.PortfolioHead(r.Context(), c, estate.PortfolioQuery{Supplier: req.Facet("supplier"),
+		Manufacturer: req.Facet("manufacturer"), MAP: req.Facet("map")}, 1)
+	if err != nil {
+		return err
+	}
+	data := portfolioData{Req: req, Page: page, Sums: sums, Chart: manufacturerChart(shares),
+		List:  newListView(r, "/portfolio", estate.PortfolioSpec, req, page, "group", "groups"),
+		Types: facetEnum(estate.PortfolioSpec, "type"), Generations: facetEnum(estate.PortfolioSpec, "generation")}
+	data.CSV = data.List.CSV
 	return s.render(w, r, http.StatusOK, "portfolio", s.newPage(r, "Portfolio", data))
+}
+
+// facetEnum is the values a list's facet takes, for a form's choices.
+func facetEnum(spec *listing.Spec, name string) []string {
+	f, _ := spec.Facet(name)
+	return f.Enum
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.
@@ -374,22 +382,16 @@ func csvSafe(v string) string {
 	return v
 }
 
+// portfolioCSV is the page's CSV download (/portfolio.csv), with the page's
+// filters: every row they match, streamed.
 func (s *Server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
-	rows, err := s.Estate.Portfolio(r.Context(), callerOf(r), portfolioQuery(r))
+	q := r.URL.Query()
+	q.Set("format", "csv")
+	req, err := estate.PortfolioSpec.Parse(q)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="portfolio.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"supplier", "manufacturer", "model", "firmware", "generation", "device_type", "map", "devices"})
-	for _, row := range rows {
-		cw.Write([]string{csvSafe(row.Supplier), csvSafe(row.Manufacturer), csvSafe(row.Model), csvSafe(row.Firmware),
-			string(row.Generation), string(row.DeviceType), csvSafe(row.MAP), strconv.FormatInt(row.Devices, 10)})
-	}
-	cw.Flush()
-	return cw.Error()
+	return s.exportPortfolio(w, r, req)
 }
 
 // estateImportData is the /estate/import page.

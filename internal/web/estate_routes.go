@@ -2,14 +2,10 @@ package web
 
 import (
 	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) estateRoutes() []Route {
-	filter := []Param{
-		{Name: "supplier", Description: "only this Supplier (organisation code)"},
-		{Name: "manufacturer", Description: "only this manufacturer's models (organisation code)"},
-		{Name: "map", Description: "only Devices this MAP owns (organisation code)"},
-	}
 	return []Route{
 		{Method: "GET", Path: "/api/v1/devices/{id}", Name: "getDevice", Summary: "A Device with its supply history (current period first) and firmware history, if the caller may see it: its Supplier, MAP, manufacturer, the DCC for SMETS2+ CHF/GPF, the SSC.",
 			Tag: "estate", API: true, Response: estate.Device{}, Handle: s.apiGetDevice},
@@ -29,8 +25,8 @@ func (s *Server) estateRoutes() []Route {
 			Tag: "estate", API: true, Upload: true, Scope: "import", Response: estate.ChurnResult{}, Handle: s.apiImportChurn},
 		{Method: "POST", Path: "/api/v1/estate/transfers", Name: "transferDevices", Summary: "Move every Device of a failed Supplier to a Supplier of Last Resort on one day.",
 			Tag: "estate", API: true, Request: transferIn{}, Response: estate.TransferResult{}, Handle: s.apiTransfer},
-		{Method: "GET", Path: "/api/v1/portfolio", Name: "getPortfolio", Summary: "Installed Devices by Supplier, model, firmware and MAP, as the caller may see them.",
-			Tag: "estate", API: true, Params: filter, Response: listOf([]estate.PortfolioRow{}), Handle: s.apiPortfolio},
+		{Method: "GET", Path: "/api/v1/portfolio", Name: "getPortfolio", Summary: "Installed Devices by Supplier, model, firmware and MAP, as the caller may see them: a page of the portfolio aggregates (50 rows unless limit says otherwise), sorted and filtered, with the total the filters match; format=csv or json exports every row they match, streamed.",
+			Tag: "estate", API: true, Params: listParams(estate.PortfolioSpec), Response: listing.Page[estate.PortfolioRow]{}, Handle: s.apiPortfolio},
 		{Method: "GET", Path: "/api/v1/estate/verify", Name: "verifyEstate", Summary: "Recount the portfolio aggregates from the Devices and report drift (SSC and secretariat).",
 			Tag: "estate", API: true, Response: estate.VerifyReport{}, Handle: s.apiVerifyEstate},
 
@@ -41,7 +37,7 @@ func (s *Server) estateRoutes() []Route {
 		{Method: "POST", Path: "/devices/{id}/supplier", Name: "changeSupplierForm", Summary: "Change a Device's Responsible Supplier.", Tag: "ui", Handle: s.changeSupplierForm},
 		{Method: "POST", Path: "/devices/{id}/map", Name: "changeMAPForm", Summary: "Record a Device's new MAP.", Tag: "ui", Handle: s.changeMAPForm},
 		{Method: "GET", Path: "/portfolio", Name: "portfolioPage", Summary: "The portfolio the caller may see, with filters.", Tag: "ui", Handle: s.portfolioPage},
-		{Method: "GET", Path: "/portfolio.csv", Name: "portfolioCSV", Summary: "The portfolio the caller may see as CSV.", Tag: "ui", Handle: s.portfolioCSV},
+		{Method: "GET", Path: "/portfolio.csv", Name: "portfolioCSV", Summary: "The portfolio the caller may see as CSV, with the page's filters.", Tag: "ui", Handle: s.portfolioCSV},
 		{Method: "GET", Path: "/estate/import", Name: "estateImportPage", Summary: "Import devices and churn files.", Tag: "ui", Handle: s.estateImportPage},
 		{Method: "POST", Path: "/estate/import/devices", Name: "importDevicesForm", Summary: "Import a devices file.", Tag: "ui", Upload: true, Scope: "import", Handle: s.importDevicesForm},
 		{Method: "POST", Path: "/estate/import/churn", Name: "importChurnForm", Summary: "Import a churn file.", Tag: "ui", Upload: true, Scope: "import", Handle: s.importChurnForm},

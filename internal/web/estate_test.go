@@ -132,7 +132,9 @@ func TestEstateAPIAndPages(t *testing.T) {
 				{mfr, "/devices/" + d1, 200, []string{"EST-MOD-1"}, []string{"Record a firmware change", "Change status"}},
 				{supB, "/devices/" + d1, 404, nil, []string{"EST-MOD-1"}},
 				{supB, "/devices/" + d5 + "?date=2019-01-01", 200, []string{"first supply period began on 2020-01-01", estate.AnotherSupplier}, []string{">SUPA<"}},
-				{supA, "/portfolio?manufacturer=MANA", 200, []string{"EST-MOD-1", "portfolio.csv?manufacturer=MANA"}, []string{"EST-MOD-5"}},
+				{supA, "/portfolio?manufacturer=MANA", 200, []string{"EST-MOD-1", "/portfolio?format=csv&amp;manufacturer=MANA"}, []string{"EST-MOD-5"}},
+				{supA, "/portfolio.csv?manufacturer=MANB", 200, []string{"supplier,manufacturer,model,firmware,generation,device_type,map,devices\n"}, []string{"MANA"}},
+				{supA, "/portfolio?type=toaster", 422, []string{"type"}, nil},
 				{supA, "/portfolio.csv", 200, []string{"supplier,manufacturer,model,firmware,generation,device_type,map,devices\n", "SUPA,MANA,EST-MOD-1,4.0.2,SMETS2+,ESME,MAPA,1\n"}, []string{"SUPB"}},
 				{ssc, "/estate/import", 200, []string{"device_id", "new_supplier,effective_date"}, nil},
 			} {
