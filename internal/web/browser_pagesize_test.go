@@ -197,6 +197,14 @@ func pageWorld(t *testing.T) *store.DB {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			t.Fatal(err)
 		}
+		// Seeded under another name and renamed when whole, so a run
+		// stopped half way never leaves a world the next run would reuse.
+		if _, err := os.Stat(dsn); os.IsNotExist(err) {
+			seedUIWorld(t, dsn+".seeding")
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Rename(dsn+".seeding"+suffix, dsn+suffix)
+			}
+		}
 	}
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -206,19 +214,38 @@ func pageWorld(t *testing.T) *store.DB {
 	if _, err := db.Migrate(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	seeded, err := demo.Seeded(ctx, db)
+	if seeded, err := demo.Seeded(ctx, db); err != nil {
+		t.Fatal(err)
+	} else if !seeded {
+		seedInto(t, db, dsn)
+	}
+	return db
+}
+
+// seedUIWorld seeds the 1-million-Device world into a new database at dsn.
+func seedUIWorld(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	os.Remove(dsn)
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !seeded {
-		start := time.Now()
-		err := demo.Seed(ctx, db, demo.Options{Devices: 1_000_000, Log: func(f string, a ...any) { t.Logf("seed: "+f, a...) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("1M-Device world seeded in %s into %s (kept for the next run)", time.Since(start).Round(time.Second), dsn)
+	defer db.Close()
+	if _, err := db.Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
 	}
-	return db
+	seedInto(t, db, dsn)
+}
+
+func seedInto(t *testing.T, db *store.DB, dsn string) {
+	t.Helper()
+	start := time.Now()
+	err := demo.Seed(context.Background(), db, demo.Options{Devices: 1_000_000, Log: func(f string, a ...any) { t.Logf("seed: "+f, a...) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("1M-Device world seeded in %s into %s (kept for the next run)", time.Since(start).Round(time.Second), dsn)
 }
 
 // signInDemo signs a demo user in with its password and passes the second

@@ -8,11 +8,30 @@ import (
 )
 
 func (s *Server) apiListWebhooks(w http.ResponseWriter, r *http.Request) error {
-	es, err := s.Delivery.Endpoints(r.Context(), callerOf(r), 0)
+	req, err := delivery.EndpointSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(es))
+	if req.Exporting() {
+		// An organisation has a handful of endpoints: one query holds them.
+		p, err := s.Delivery.EndpointsPage(r.Context(), callerOf(r), req.Export())
+		if err != nil {
+			return err
+		}
+		return writeExport(w, req, "webhooks", delivery.EndpointCSVHeader, func(lw listing.Writer) error {
+			for _, e := range p.Items {
+				if err := lw.Row(delivery.EndpointCSV(e), e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	p, err := s.Delivery.EndpointsPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiAddWebhook(w http.ResponseWriter, r *http.Request) error {

@@ -9,8 +9,8 @@ import (
 
 func (s *Server) deliveryRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/api/v1/webhooks", Name: "listWebhooks", Summary: "Your organisation's webhook endpoints.", Tag: "delivery",
-			API: true, Response: listOf([]delivery.Endpoint{}), Handle: s.apiListWebhooks},
+		{Method: "GET", Path: "/api/v1/webhooks", Name: "listWebhooks", Summary: "Your organisation's webhook endpoints: paged, sorted, filtered, exportable.", Tag: "delivery",
+			API: true, Params: listParams(delivery.EndpointSpec), Response: listing.Page[delivery.Endpoint]{}, Handle: s.apiListWebhooks},
 		{Method: "POST", Path: "/api/v1/webhooks", Name: "addWebhook", Summary: "Add a webhook endpoint for your organisation; the signing secret is in this response only.",
 			Tag: "delivery", API: true, Request: delivery.NewEndpoint{}, Response: newWebhook{}, Status: http.StatusCreated, Handle: s.apiAddWebhook},
 		{Method: "POST", Path: "/api/v1/webhooks/{id}/disable", Name: "disableWebhook", Summary: "Stop sending to an endpoint.", Tag: "delivery",
