@@ -28,7 +28,7 @@ var DeliverySpec = &listing.Spec{
 		{Name: "state", Description: "only deliveries in this state", Enum: []string{"pending", "sending", "delivered", "dead"}},
 		{Name: "channel", Description: "only deliveries by this channel", Enum: []string{"email", "webhook"}},
 		{Name: "failing", Description: "true for deliveries that failed at least once and are not delivered", Type: "boolean"},
-		{Name: "kind", Description: "only deliveries of this kind of notice"},
+		{Name: "notice_kind", Description: "only deliveries of this kind of notice"},
 		{Name: "record_kind", Description: "only deliveries about records of this kind"},
 		{Name: "record_id", Description: "only deliveries about the record with this id (with record_kind)", Type: "integer"},
 	},
@@ -57,7 +57,7 @@ func deliveriesWhere(args *access.Args, c access.Caller, req listing.Request) st
 		}
 		where = append(where, failing)
 	}
-	if k := req.Facet("kind"); k != "" {
+	if k := req.Facet("notice_kind"); k != "" {
 		where = append(where, "j.kind = "+args.Add(k))
 	}
 	if k := req.Facet("record_kind"); k != "" {

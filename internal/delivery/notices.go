@@ -18,7 +18,7 @@ import (
 // noticeFacets are the filters of both notice lists.
 var noticeFacets = []listing.Facet{
 	{Name: "read", Description: "true for notices you have read, false for those you have not", Type: "boolean"},
-	{Name: "kind", Description: "only notices of this kind (as the notice gives it)"},
+	{Name: "notice_kind", Description: "only notices of this kind (as a notice gives its kind)"},
 	{Name: "subject", Description: "only notices about this record, as a group's subject gives it (record_kind:record_id)"},
 	{Name: "classification", Description: "only notices of this colour", Enum: []string{"WHITE", "GREEN", "AMBER"}},
 }
@@ -83,7 +83,7 @@ func noticeWhere(args *access.Args, c access.Caller, req listing.Request) string
 			where = append(where, "r.notice_id IS NULL")
 		}
 	}
-	if k := req.Facet("kind"); k != "" {
+	if k := req.Facet("notice_kind"); k != "" {
 		where = append(where, "n.kind = "+args.Add(k))
 	}
 	if sub := req.Facet("subject"); sub != "" {
