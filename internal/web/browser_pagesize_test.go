@@ -265,7 +265,7 @@ func seedInto(t *testing.T, db *store.DB, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("1M-Device world seeded in %s into %s (kept for the next run)", time.Since(start).Round(time.Second), dsn)
+	t.Logf("1M-Device world seeded in %s into %s (kept, under its final name, for the next run)", time.Since(start).Round(time.Second), dsn)
 }
 
 // signInDemo signs a demo user in with its password and passes the second
