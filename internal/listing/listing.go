@@ -246,7 +246,7 @@ func (s *Spec) Parse(q url.Values) (Request, error) {
 	return r, nil
 }
 
-// Default is the first page of the list in its default order, for callers
+// First is the first page of the list in its default order, for callers
 // that have no query (a CLI, a test, an export of everything).
 func (s *Spec) First() Request {
 	r, err := s.Parse(url.Values{})

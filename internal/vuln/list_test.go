@@ -37,8 +37,28 @@ func TestListPagesStablyUnderInserts(t *testing.T) {
 		}
 		listingtest.Stable(t, vuln.ListSpec, nil, 3, fetch, func(x vuln.Summary) int64 { return x.ID }, insert)
 
+		// A vulnerability's recipients and a Supplier's inbox page the same way.
+		ref := func() string {
+			p, _ := f.svc.Page(f.ctx, f.as["SSC"], vuln.ListSpec.First())
+			return p.Items[0].Ref
+		}()
+		listingtest.Stable(t, vuln.RecipientSpec, nil, 2, func(r listing.Request) (listing.Page[vuln.Recipient], error) {
+			return f.svc.RecipientsPage(f.ctx, f.as["SSC"], ref, r)
+		}, func(x vuln.Recipient) int64 { return x.ID }, nil)
+		listingtest.Stable(t, vuln.InboxSpec, nil, 4, func(r listing.Request) (listing.Page[vuln.InboxItem], error) {
+			p, err := f.svc.Inbox(f.ctx, f.as["SUPA"], r)
+			return p.Page, err
+		}, func(x vuln.InboxItem) int64 { return x.Recipient.ID }, nil)
+		r, _ := vuln.InboxSpec.Parse(url.Values{"acknowledged": {"true"}})
+		if p, err := f.svc.Inbox(f.ctx, f.as["SUPA"], r); err != nil || p.Total != 0 || p.Unacknowledged == 0 {
+			t.Errorf("SUPA's acknowledged: %d of which %d unacknowledged overall, %v", p.Total, p.Unacknowledged, err)
+		}
+		if _, err := f.svc.RecipientsPage(f.ctx, f.as["SUPC"], ref, vuln.RecipientSpec.First()); err == nil {
+			t.Error("SUPC may not see the vulnerability, yet lists its recipients")
+		}
+
 		// Filters count what they show; a Supplier told of none sees none.
-		r, _ := vuln.ListSpec.Parse(url.Values{"q": {"finding a"}, "severity": {"High"}, "model": {"e1"}, "manufacturer": {"mana"}, "limit": {"500"}})
+		r, _ = vuln.ListSpec.Parse(url.Values{"q": {"finding a"}, "severity": {"High"}, "model": {"e1"}, "manufacturer": {"mana"}, "limit": {"500"}})
 		p, err := f.svc.Page(f.ctx, f.as["SSC"], r)
 		if err != nil {
 			t.Fatal(err)

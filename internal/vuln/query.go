@@ -334,56 +334,6 @@ type InboxItem struct {
 	Recipient      Recipient          `json:"recipient"`
 }
 
-// InboxSummary is what the caller's organisation has been told and what it
-// still owes.
-type InboxSummary struct {
-	Items          []InboxItem `json:"items"`
-	Unacknowledged int         `json:"unacknowledged"`
-	Unseen         int         `json:"unseen"`
-}
-
-// Inbox lists the vulnerabilities the caller's organisation was told of,
-// newest first, with its own recipient rows.
-func (s *Service) Inbox(ctx context.Context, c access.Caller) (InboxSummary, error) {
-	out := InboxSummary{Items: []InboxItem{}}
-	if c.OrgID == 0 {
-		return out, nil
-	}
-	var args access.Args
-	cols := recipientColumns(&args, c)
-	where := "r.org_id = " + args.Add(c.OrgID) + " AND r.first_notified_at IS NOT NULL AND " + visibleVuln(&args, c, "v") +
-		" AND " + visibleRecipient(&args, c, "r")
-	rows, err := s.DB.QueryContext(ctx, "SELECT v.ref, v.title, v.state, v.classification, "+cols+
-		` FROM vuln_recipients r JOIN vulnerabilities v ON v.id = r.vuln_id JOIN organisations o ON o.id = r.org_id
-		LEFT JOIN users u ON u.id = r.acknowledged_by WHERE `+where+" ORDER BY r.last_notified_at DESC, r.id DESC LIMIT 500", args...)
-	if err != nil {
-		return out, errs.Wrap(err, "inbox")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var it InboxItem
-		var inactive, notified, last, seen, acked, reminded sql.NullTime
-		var delivered anyTime
-		r := &it.Recipient
-		if err := rows.Scan(&it.Ref, &it.Title, &it.State, &it.Classification, &r.ID, &r.Org.Code, &r.Org.Name, &r.Role,
-			&r.Classification, &r.Devices, &r.Active, &r.AddedAt, &inactive, &notified, &last, &r.Notices, &seen, &acked,
-			&r.AcknowledgedBy, &r.Statement, &r.Justification, &r.Reminders, &reminded, &delivered, &r.Delivery); err != nil {
-			return out, errs.Wrap(err, "inbox")
-		}
-		r.InactiveSince, r.NotifiedAt, r.LastNotifiedAt = tp(inactive), tp(notified), tp(last)
-		r.SeenAt, r.AcknowledgedAt, r.LastRemindedAt, r.DeliveredAt = tp(seen), tp(acked), tp(reminded), tp(delivered.NullTime)
-		r.AwaitsAck = r.Role.acks() && r.Active && r.AcknowledgedAt == nil && !it.State.IsClosed()
-		if r.AwaitsAck {
-			out.Unacknowledged++
-		}
-		if r.SeenAt == nil {
-			out.Unseen++
-		}
-		out.Items = append(out.Items, it)
-	}
-	return out, errs.Wrap(rows.Err(), "inbox")
-}
-
 // Overview is the SSC's view across every vulnerability: what is open, what
 // is overdue, and who has not acknowledged.
 type Overview struct {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
@@ -43,11 +44,20 @@ func (s *Server) apiDisableUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.Accounts.Tokens(r.Context(), callerOf(r), r.URL.Query().Get("user"))
+	req, err := account.TokenSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ts))
+	if req.Exporting() {
+		return writeExport(w, req, "tokens", account.TokenCSVHeader, func(lw listing.Writer) error {
+			return s.Accounts.ExportTokens(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	p, err := s.Accounts.TokensPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {

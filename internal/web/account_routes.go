@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) accountRoutes() []Route {
@@ -17,9 +18,9 @@ func (s *Server) accountRoutes() []Route {
 			API: true, Request: account.NewUser{}, Response: account.User{}, Status: http.StatusCreated, Handle: s.apiAddUser},
 		{Method: "POST", Path: "/api/v1/users/{email}/disable", Name: "disableUser", Summary: "Disable an account, ending its sessions and tokens (administrators).",
 			Tag: "accounts", API: true, Status: http.StatusNoContent, Handle: s.apiDisableUser},
-		{Method: "GET", Path: "/api/v1/tokens", Name: "listTokens", Summary: "API tokens: the caller's own, or every one for administrators.",
-			Tag: "accounts", API: true, Scope: account.ScopeTokens, Params: []Param{{Name: "user", Description: "administrators: only this user's tokens"}},
-			Response: listOf([]account.Token{}), Handle: s.apiListTokens},
+		{Method: "GET", Path: "/api/v1/tokens", Name: "listTokens", Summary: "API tokens: the caller's own, or every one for administrators. Paged, sorted, filtered, exportable.",
+			Tag: "accounts", API: true, Scope: account.ScopeTokens, Params: listParams(account.TokenSpec),
+			Response: listing.Page[account.Token]{}, Handle: s.apiListTokens},
 		{Method: "POST", Path: "/api/v1/tokens", Name: "createToken", Summary: "Create an API token for yourself (never for anyone else); its secret is in this response only. " +
 			"Needs a session whose second factor is recent (or a current code in \"code\"), or a token with the \"tokens\" scope; the new token has no scope or expiry beyond its creator's.",
 			Tag: "accounts", API: true, Scope: account.ScopeTokens, Request: account.NewToken{}, Response: createdToken{}, Status: http.StatusCreated, Handle: s.apiCreateToken},

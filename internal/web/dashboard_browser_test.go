@@ -10,12 +10,8 @@ import (
 	"github.com/metersec/metersec/internal/store"
 )
 
-// Page limits of issue 15: no page over 500 KB of HTML or 5,000 px tall at
-// 1366 px wide.
-const (
-	maxPageBytes  = 500 << 10
-	maxPageHeight = 5000
-)
+// The page limits of issue 15 (maxPageBytes, maxPageHeight) are those of
+// the walk of every page (browser_pagesize_test.go).
 
 // pageSize is the HTML size and the document height of the page shown.
 func pageSize(t *testing.T, ctx context.Context) (bytes, height int) {

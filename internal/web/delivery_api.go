@@ -2,18 +2,36 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/metersec/metersec/internal/delivery"
-	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 func (s *Server) apiListWebhooks(w http.ResponseWriter, r *http.Request) error {
-	es, err := s.Delivery.Endpoints(r.Context(), callerOf(r), 0)
+	req, err := delivery.EndpointSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(es))
+	if req.Exporting() {
+		// An organisation has a handful of endpoints: one query holds them.
+		p, err := s.Delivery.EndpointsPage(r.Context(), callerOf(r), req.Export())
+		if err != nil {
+			return err
+		}
+		return writeExport(w, req, "webhooks", delivery.EndpointCSVHeader, func(lw listing.Writer) error {
+			for _, e := range p.Items {
+				if err := lw.Row(delivery.EndpointCSV(e), e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	p, err := s.Delivery.EndpointsPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiAddWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -65,16 +83,20 @@ func (s *Server) apiPingWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRecordDeliveries(w http.ResponseWriter, r *http.Request) error {
-	kind := r.URL.Query().Get("record_kind")
-	id, err := strconv.ParseInt(r.URL.Query().Get("record_id"), 10, 64)
-	if kind == "" || err != nil {
-		return errs.E(errs.Invalid, "give record_kind and a numeric record_id")
-	}
-	ds, err := s.Delivery.RecordDeliveries(r.Context(), callerOf(r), kind, id)
+	req, err := delivery.DeliverySpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ds))
+	if req.Exporting() {
+		return writeExport(w, req, "deliveries", delivery.DeliveryCSVHeader, func(lw listing.Writer) error {
+			return s.Delivery.ExportDeliveries(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	p, err := s.Delivery.Deliveries(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiDeliveryQueue(w http.ResponseWriter, r *http.Request) error {
@@ -103,4 +125,51 @@ func (s *Server) apiRetryDelivery(w http.ResponseWriter, r *http.Request) error 
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *Server) apiListNotices(w http.ResponseWriter, r *http.Request) error {
+	req, err := delivery.NoticeSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return writeExport(w, req, "notices", delivery.NoticeCSVHeader, func(lw listing.Writer) error {
+			return s.Delivery.ExportNotices(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	p, err := s.Delivery.Notices(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiListNoticeSubjects(w http.ResponseWriter, r *http.Request) error {
+	req, err := delivery.NoticeGroupSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportNoticesOf(w, r)
+	}
+	p, err := s.Delivery.NoticeGroups(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+// exportNoticesOf exports the notices the groups of a subjects list hold:
+// the same filters, in the notices' own order.
+func (s *Server) exportNoticesOf(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	q.Del("sort")
+	q.Del("cursor")
+	req, err := delivery.NoticeSpec.Parse(q)
+	if err != nil {
+		return err
+	}
+	return writeExport(w, req, "notices", delivery.NoticeCSVHeader, func(lw listing.Writer) error {
+		return s.Delivery.ExportNotices(r.Context(), callerOf(r), req, lw)
+	})
 }

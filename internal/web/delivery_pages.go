@@ -5,6 +5,7 @@ import (
 
 	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 type webhooksData struct {
@@ -76,23 +77,39 @@ func (s *Server) pingWebhookForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 type deliveriesData struct {
-	Queue    []delivery.QueueRow
-	Problems []delivery.Delivery
-	Dead     bool
+	Queue []delivery.QueueRow
+	Items []delivery.Delivery
+	List  listView
+	Req   listing.Request
+	// States and Channels are the choices of the filter form.
+	States, Channels []string
 }
 
+// deliveriesPage is the operators' view of the queue: the counts of what is
+// not yet delivered, then every delivery one page at a time (issue 15),
+// filtered by state, channel and failing.
 func (s *Server) deliveriesPage(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
 	q, err := s.Delivery.Queue(r.Context(), c)
 	if err != nil {
 		return err
 	}
-	f := problemFilter(r)
-	ps, err := s.Delivery.Problems(r.Context(), c, f)
+	req, err := delivery.DeliverySpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "deliveries", s.newPage(r, "Deliveries", deliveriesData{Queue: q, Problems: ps, Dead: f.DeadOnly}))
+	if req.Exporting() {
+		return writeExport(w, req, "deliveries", delivery.DeliveryCSVHeader, func(lw listing.Writer) error {
+			return s.Delivery.ExportDeliveries(r.Context(), c, req, lw)
+		})
+	}
+	p, err := s.Delivery.Deliveries(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "deliveries", s.newPage(r, "Deliveries", deliveriesData{Queue: q, Items: p.Items, Req: req,
+		States: facetEnum(delivery.DeliverySpec, "state"), Channels: facetEnum(delivery.DeliverySpec, "channel"),
+		List: newListView(r, "/deliveries", delivery.DeliverySpec, req, p, "delivery", "deliveries")}))
 }
 
 func (s *Server) retryDeliveryForm(w http.ResponseWriter, r *http.Request) error {

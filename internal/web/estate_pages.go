@@ -368,12 +368,6 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "portfolio", s.newPage(r, "Portfolio", data))
 }
 
-// facetEnum is the values a list's facet takes, for a form's choices.
-func facetEnum(spec *listing.Spec, name string) []string {
-	f, _ := spec.Facet(name)
-	return f.Enum
-}
-
 // csvSafe keeps a spreadsheet from reading a cell as a formula.
 func csvSafe(v string) string {
 	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {

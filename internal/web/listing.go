@@ -150,7 +150,7 @@ func newListView[T any](r *http.Request, path string, spec *listing.Spec, req li
 	v.CSV = link(map[string]string{"format": "csv", "limit": ""})
 	v.JSON = link(map[string]string{"format": "json", "limit": ""})
 	for k := range keep {
-		if k != "sort" && k != "limit" {
+		if k != "sort" && k != "limit" && k != "view" {
 			v.Filtered = true
 		}
 	}
@@ -184,4 +184,10 @@ func (v listView) KeepExcept(names ...string) url.Values {
 		}
 	}
 	return out
+}
+
+// facetEnum is the closed set of a list's facet, for a filter form.
+func facetEnum(spec *listing.Spec, name string) []string {
+	f, _ := spec.Facet(name)
+	return f.Enum
 }

@@ -47,6 +47,7 @@ var openSetFields = map[string]string{
 	"Risk.Band.colour":             "the SSC's scoring bands are data it edits (risk.Band), colours included",
 	"Risk.Risk.band":               "the name of one of those bands",
 	"Delivery.Event.kind":          "notice kinds are built from lifecycle events (vulnerability.plan.<event>) and grow with each area",
+	"Delivery.InboxNotice.kind":    "the same notice kinds, as the inbox lists them",
 	"Vuln.Event.event":             "holds the event, statement or role the entry's kind is about",
 	"Web.Problem.type":             "a URI naming the problem type (RFC 9457)",
 	"Triage.AssessmentRef.outcome": "the outcome's label as shown, not its code",

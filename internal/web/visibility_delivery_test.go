@@ -22,6 +22,8 @@ func init() {
 		"GET /api/v1/deliveries/queue":             {calls: one("GET", "/api/v1/deliveries/queue", "")},
 		"GET /api/v1/deliveries/problems":          {calls: one("GET", "/api/v1/deliveries/problems", "")},
 		"POST /api/v1/deliveries/{id}/retry":       {calls: one("POST", "/api/v1/deliveries/999999/retry", "")},
+		"GET /api/v1/notices":                      {calls: one("GET", "/api/v1/notices", "")},
+		"GET /api/v1/notices/subjects":             {calls: one("GET", "/api/v1/notices/subjects", "")},
 		"GET /webhooks":                            {calls: one("GET", "/webhooks", "")},
 		"POST /webhooks":                           {calls: one("POST", "/webhooks", "url=ftp%3A%2F%2Fnowhere")},
 		"POST /webhooks/{id}/disable":              {calls: eachID("webhook", "POST", "/webhooks/{}/disable", "")},

@@ -87,7 +87,16 @@ func (s *Server) apiVulnOverview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiVulnInbox(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.Vulns.Inbox(r.Context(), callerOf(r))
+	req, err := vuln.InboxSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return writeExport(w, req, "inbox-vulnerabilities", vuln.InboxCSVHeader, func(lw listing.Writer) error {
+			return s.Vulns.ExportInbox(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	in, err := s.Vulns.Inbox(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
@@ -127,18 +136,25 @@ func (s *Server) apiVulnEvent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiVulnRecipients(w http.ResponseWriter, r *http.Request) error {
-	rs, err := s.Vulns.Recipients(r.Context(), callerOf(r), r.PathValue("ref"))
+	req, err := vuln.RecipientSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if len(rs) == 0 {
-		// An empty list must not tell someone who may not see the
-		// vulnerability that it exists.
-		if _, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref")); err != nil {
+	ref := r.PathValue("ref")
+	if req.Exporting() {
+		// Not found before the first byte, as the page would be.
+		if _, err := s.Vulns.Get(r.Context(), callerOf(r), ref); err != nil {
 			return err
 		}
+		return writeExport(w, req, "recipients-"+ref, vuln.RecipientCSVHeader, func(lw listing.Writer) error {
+			return s.Vulns.ExportRecipients(r.Context(), callerOf(r), ref, req, lw)
+		})
 	}
-	return writeJSON(w, http.StatusOK, listOf(rs))
+	p, err := s.Vulns.RecipientsPage(r.Context(), callerOf(r), ref, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiVulnTimeline(w http.ResponseWriter, r *http.Request) error {

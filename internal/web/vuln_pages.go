@@ -503,29 +503,84 @@ func (s *Server) vulnOverviewPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 type inboxData struct {
-	Vulns   vuln.InboxSummary
+	// View is "notices" (grouped by subject, or one subject's notices when
+	// Subject is set) or "vulnerabilities".
+	View    string
+	Subject string
+	Vulns   vuln.InboxPage
+	Groups  []delivery.NoticeGroup
 	Notices []delivery.InboxNotice
+	List    listView
+	Req     listing.Request
+	States  []sec.VulnState
 	Unread  int
 	CSRF    string
 }
 
-// inboxPage is the organisation's inbox: its notices (delivery's, with the
-// caller's read marks) and the vulnerabilities it was told of, with what it
-// still owes.
+// inboxPage is the organisation's inbox (issue 15 point 3), one page at a
+// time: its notices grouped by subject (delivery's, with the caller's read
+// marks), one subject's notices, or the vulnerabilities it was told of with
+// what it still owes.
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
-	in, err := s.Vulns.Inbox(r.Context(), c)
-	if err != nil {
-		return err
+	q := r.URL.Query()
+	d := inboxData{View: q.Get("view"), Subject: q.Get("subject"), States: sec.VulnLifecycle.States()}
+	switch d.View {
+	case "", "notices":
+		d.View = "notices"
+	case "vulnerabilities":
+	default:
+		return errs.FieldError("view", "must be notices or vulnerabilities")
 	}
-	d := inboxData{Vulns: in}
-	if c.UserID != 0 && c.OrgID != 0 {
-		box := s.Delivery
-		if d.Notices, err = box.Inbox(r.Context(), c, delivery.InboxFilter{Limit: 50}); err != nil {
+	var err error
+	if d.View == "vulnerabilities" {
+		if d.Req, err = vuln.InboxSpec.Parse(q); err != nil {
 			return err
 		}
+		if d.Req.Exporting() {
+			return writeExport(w, d.Req, "inbox-vulnerabilities", vuln.InboxCSVHeader, func(lw listing.Writer) error {
+				return s.Vulns.ExportInbox(r.Context(), c, d.Req, lw)
+			})
+		}
+		if d.Vulns, err = s.Vulns.Inbox(r.Context(), c, d.Req); err != nil {
+			return err
+		}
+		d.List = newListView(r, "/inbox", vuln.InboxSpec, d.Req, d.Vulns.Page, "vulnerability", "vulnerabilities")
+	} else if d.Vulns, err = s.Vulns.Inbox(r.Context(), c, vuln.InboxSpec.First()); err != nil {
+		return err
+	}
+	if c.UserID != 0 && c.OrgID != 0 {
+		box := s.Delivery
 		if d.Unread, err = box.UnreadCount(r.Context(), c); err != nil {
 			return err
+		}
+		switch {
+		case d.View == "notices" && d.Subject != "":
+			if d.Req, err = delivery.NoticeSpec.Parse(q); err != nil {
+				return err
+			}
+			if d.Req.Exporting() {
+				return writeExport(w, d.Req, "notices", delivery.NoticeCSVHeader, func(lw listing.Writer) error {
+					return box.ExportNotices(r.Context(), c, d.Req, lw)
+				})
+			}
+			p, err := box.Notices(r.Context(), c, d.Req)
+			if err != nil {
+				return err
+			}
+			d.Notices, d.List = p.Items, newListView(r, "/inbox", delivery.NoticeSpec, d.Req, p, "notice", "notices")
+		case d.View == "notices":
+			if d.Req, err = delivery.NoticeGroupSpec.Parse(q); err != nil {
+				return err
+			}
+			if d.Req.Exporting() {
+				return s.exportNoticesOf(w, r)
+			}
+			p, err := box.NoticeGroups(r.Context(), c, d.Req)
+			if err != nil {
+				return err
+			}
+			d.Groups, d.List = p.Items, newListView(r, "/inbox", delivery.NoticeGroupSpec, d.Req, p, "subject", "subjects")
 		}
 	}
 	pg := s.newPage(r, "Inbox", nil)
