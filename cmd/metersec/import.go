@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -123,6 +125,7 @@ func (c countReads) Read(p []byte) (int, error) {
 }
 
 func importDevicesCmd() *cli.Command {
+	var profile string
 	return &cli.Command{
 		Name:    "devices",
 		Args:    "FILE",
@@ -132,9 +135,20 @@ func importDevicesCmd() *cli.Command {
 one row per installed Device. Import the parties and the catalogue first: every row must name a
 catalogue model and firmware of its manufacturer, a Supplier and (or empty) a MAP. Devices already
 in the estate as the file describes them are left alone. The file streams: tens of millions of rows
-need no more memory than a few.`,
-		Flags: cli.FormatFlag,
+need no more memory than a few.
+--cpuprofile writes a CPU profile of the import (go tool pprof) for measuring it (BENCHMARKS.md).`,
+		Flags: func(fs *flag.FlagSet) {
+			cli.FormatFlag(fs)
+			fs.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the import to this file")
+		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if profile != "" {
+				stop, err := startCPUProfile(profile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			in, db, done, err := openCountedInputDB(ctx, env, args)
 			if err != nil {
 				return err
@@ -224,4 +238,17 @@ func (p *progress) done() {
 func (p *progress) rate(rows int64) string {
 	secs := time.Since(p.start).Seconds()
 	return fmt.Sprintf("%.1fs, %.0f rows/s", secs, float64(rows)/max(secs, 1e-3))
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

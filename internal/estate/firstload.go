@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/metersec/metersec/internal/errs"
@@ -336,13 +337,52 @@ func firstLoad(ctx context.Context, tx *store.Tx, s *sorter, probs *errs.Collect
 	return n, nil
 }
 
-// addEnrolledLoaded counts the SMETS1 Devices of a first load into
-// portfolio_enrolled from devices itself, which holds the file and nothing
-// else: the key of a Device never enrolled is NeverEnrolled.
-func addEnrolledLoaded(ctx context.Context, tx *store.Tx) error {
+// enrolledGroup is a portfolio_enrolled group of Devices not inherited:
+// day is the enrolment day (NeverEnrolled's for a SMETS1 Device never
+// enrolled).
+type enrolledGroup struct {
+	supplier, model, mapID int64
+	day                    int32
+}
+
+// The enrolment counts of a first load, staged for one upsert (see
+// addPortfolio).
+const (
+	enrolledStage    = "estate_import_enrolled"
+	enrolledStageDef = "supplier_id BIGINT NOT NULL, model_id BIGINT NOT NULL, map_id BIGINT NOT NULL, enrolled_on @date NOT NULL, inherited_from @date NOT NULL, devices BIGINT NOT NULL"
+	enrolledStageKey = "supplier_id, model_id, map_id, enrolled_on, inherited_from"
+)
+
+// addEnrolledCounts adds the counts of a first load's SMETS1 Devices, counted as
+// the file streamed, to portfolio_enrolled. The groups are bounded by the
+// Suppliers, SMETS1 models, MAPs and enrolment days, not by the file.
+func addEnrolledCounts(ctx context.Context, tx *store.Tx, counts map[enrolledGroup]int64) error {
+	if len(counts) == 0 {
+		return nil
+	}
+	if err := createTemp(ctx, tx, enrolledStage, enrolledStageDef, enrolledStageKey); err != nil {
+		return err
+	}
 	d := tx.Dialect
-	return exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
-		`SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, `+neverEnrolledSQL(d)+`), `+notInheritedSQL(d)+`, COUNT(*)
-		FROM devices d JOIN device_models m ON m.id = d.model_id WHERE m.generation = 'SMETS1'
-		GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, `+neverEnrolledSQL(d)+`)`))
+	notInherited := d.Date(NotInherited.Time())
+	rows := make([][]any, 0, len(counts))
+	for g, n := range counts {
+		rows = append(rows, []any{g.supplier, g.model, g.mapID, d.Date(dayTime(g.day)), notInherited, n})
+	}
+	next := func() ([]any, error) {
+		if len(rows) == 0 {
+			return nil, nil
+		}
+		r := rows[0]
+		rows = rows[1:]
+		return r, nil
+	}
+	if _, err := stage(ctx, tx, enrolledStage, strings.Split(strings.ReplaceAll(enrolledCols, " ", ""), ","), next); err != nil {
+		return err
+	}
+	if err := exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
+		"SELECT "+enrolledCols+" FROM "+enrolledStage+" WHERE TRUE")); err != nil {
+		return err
+	}
+	return dropTemp(ctx, tx, enrolledStage)
 }
