@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -73,22 +75,44 @@ func (r devRec) staged(d store.Dialect) []any {
 	return []any{r.line, r.id, r.model, r.firmware, mapID, r.premises(), r.supplier, d.Date(dayTime(r.supply)), enrolled}
 }
 
-// deviceCols are the columns firstLoad writes, in deviceValues' order.
-var deviceCols = []string{"id", "model_id", "firmware_id", "map_id", "premises", "status", "supplier_id", "supply_start", "inherited", "firmware_since", "enrolled_on"}
+// deviceCols are the columns firstLoad writes, in deviceValues' order; the
+// others take their defaults (installed, not inherited).
+var deviceCols = []string{"id", "model_id", "firmware_id", "map_id", "premises", "supplier_id", "supply_start", "firmware_since", "enrolled_on"}
 
-// deviceValues is the row as devices takes it: installed, not inherited, on
-// its firmware since supply began; a SMETS1 Device never enrolled keeps no
-// date (NeverEnrolled is the aggregate's key only).
-func (r devRec) deviceValues(d store.Dialect, never int32) []any {
+// deviceValues writes the row as devices takes it into row: on its firmware
+// since supply began; a SMETS1 Device never enrolled keeps no date
+// (NeverEnrolled is the aggregate's key only). days holds each day's value
+// as the engine takes it, made once (a few thousand days, millions of rows).
+func (r devRec) deviceValues(row []any, days *dayValues) {
 	var mapID, enrolled any
 	if r.mapID != 0 {
 		mapID = r.mapID
 	}
-	if r.enrolled != noDay && r.enrolled != never {
-		enrolled = d.Date(dayTime(r.enrolled))
+	if r.enrolled != noDay && r.enrolled != days.never {
+		enrolled = days.value(r.enrolled)
 	}
-	supply := d.Date(dayTime(r.supply))
-	return []any{r.id, r.model, r.firmware, mapID, r.premises(), "installed", r.supplier, supply, false, supply, enrolled}
+	supply := days.value(r.supply)
+	premises := any(string(Domestic))
+	if r.nonDomestic {
+		premises = string(NonDomestic)
+	}
+	row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] = r.id, r.model, r.firmware, mapID, premises, r.supplier, supply, supply, enrolled
+}
+
+// dayValues are days as the engine takes them (Dialect.Date), by day number.
+type dayValues struct {
+	d     store.Dialect
+	never int32
+	m     map[int32]any
+}
+
+func (v *dayValues) value(day int32) any {
+	x, ok := v.m[day]
+	if !ok {
+		x = v.d.Date(dayTime(day))
+		v.m[day] = x
+	}
+	return x
 }
 
 func (r devRec) put(b []byte) {
@@ -126,6 +150,11 @@ type sorter struct {
 }
 
 func (s *sorter) add(r devRec) error {
+	if s.run == nil {
+		// The whole run at once: grown by appending, it held its old and
+		// new arrays together (1.5 times the run at the last growth).
+		s.run = make([]devRec, 0, sortRun)
+	}
 	s.run = append(s.run, r)
 	if len(s.run) == sortRun {
 		return s.spill()
@@ -315,13 +344,14 @@ func firstLoad(ctx context.Context, tx *store.Tx, s *sorter, probs *errs.Collect
 	if err != nil {
 		return 0, errs.Wrap(err, "estate: import devices")
 	}
-	never := dayNumber(NeverEnrolled.Time())
-	n, err := tx.Stage(ctx, "devices", deviceCols, func() ([]any, error) {
+	days := &dayValues{d: tx.Dialect, never: dayNumber(NeverEnrolled.Time()), m: map[int32]any{}}
+	n, err := tx.Load(ctx, "devices", deviceCols, func(row []any) (bool, error) {
 		r, ok, err := scan()
 		if err != nil || !ok {
-			return nil, err
+			return false, err
 		}
-		return r.deviceValues(tx.Dialect, never), nil
+		r.deviceValues(row, days)
+		return true, nil
 	})
 	if err != nil {
 		return 0, errs.Wrap(err, "estate: import devices")
@@ -331,10 +361,65 @@ func firstLoad(ctx context.Context, tx *store.Tx, s *sorter, probs *errs.Collect
 		return 0, nil // the caller fails the import; the transaction undoes the rows
 	}
 	phase("indexing Devices")
+	restore, err := tx.ParallelSort(ctx)
+	if err != nil {
+		return 0, errs.Wrap(err, "estate: index devices")
+	}
+	defer restore()
 	if err := rebuild(ctx); err != nil {
 		return 0, errs.Wrap(err, "estate: index devices")
 	}
 	return n, nil
+}
+
+// loadCounts writes a first load's counts into an aggregate table that
+// holds none (an empty estate has no counts, but a table is only trusted
+// empty when it is): rows come sorted by the table's key, so SQLite appends
+// to its clustered key, and loaded like the Devices with the secondary indexes
+// built after. It reports false, writing nothing, when the table holds
+// rows: then the caller adds to them.
+func loadCounts(ctx context.Context, tx *store.Tx, table, cols string, rows [][]any) (bool, error) {
+	empty, err := tx.EmptyForLoad(ctx, table)
+	if err != nil || !empty {
+		return false, errs.Wrap(err, "estate: "+table)
+	}
+	rebuild, err := tx.DropSecondaryIndexes(ctx, table)
+	if err != nil {
+		return false, errs.Wrap(err, "estate: "+table)
+	}
+	if _, err := tx.Load(ctx, table, strings.Split(strings.ReplaceAll(cols, " ", ""), ","), func(row []any) (bool, error) {
+		if len(rows) == 0 {
+			return false, nil
+		}
+		copy(row, rows[0])
+		rows = rows[1:]
+		return true, nil
+	}); err != nil {
+		return false, errs.Wrap(err, "estate: "+table)
+	}
+	return true, errs.Wrap(rebuild(ctx), "estate: "+table)
+}
+
+// addPortfolioFirst adds a first load's portfolio counts (see loadCounts,
+// addPortfolio).
+func addPortfolioFirst(ctx context.Context, tx *store.Tx, ix *catalogue.Index, agg map[group]int64) error {
+	rows := make([][]any, 0, len(agg))
+	for g, n := range agg {
+		m, _ := ix.ModelByID(g.model)
+		rows = append(rows, []any{g.supplier, g.model, g.firmware, g.mapID, string(m.Generation), string(m.DeviceType), n})
+	}
+	slices.SortFunc(rows, func(a, b []any) int {
+		for i := range 4 {
+			if c := cmp.Compare(a[i].(int64), b[i].(int64)); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	if done, err := loadCounts(ctx, tx, "portfolio", portfolioCols, rows); err != nil || done {
+		return err
+	}
+	return addPortfolio(ctx, tx, ix, agg)
 }
 
 // enrolledGroup is a portfolio_enrolled group of Devices not inherited:
@@ -360,14 +445,21 @@ func addEnrolledCounts(ctx context.Context, tx *store.Tx, counts map[enrolledGro
 	if len(counts) == 0 {
 		return nil
 	}
-	if err := createTemp(ctx, tx, enrolledStage, enrolledStageDef, enrolledStageKey); err != nil {
-		return err
-	}
 	d := tx.Dialect
 	notInherited := d.Date(NotInherited.Time())
-	rows := make([][]any, 0, len(counts))
-	for g, n := range counts {
-		rows = append(rows, []any{g.supplier, g.model, g.mapID, d.Date(dayTime(g.day)), notInherited, n})
+	groups := slices.SortedFunc(maps.Keys(counts), func(a, b enrolledGroup) int {
+		return cmp.Or(cmp.Compare(a.supplier, b.supplier), cmp.Compare(a.model, b.model), cmp.Compare(a.mapID, b.mapID), cmp.Compare(a.day, b.day))
+	})
+	rows := make([][]any, 0, len(groups))
+	for _, g := range groups {
+		rows = append(rows, []any{g.supplier, g.model, g.mapID, d.Date(dayTime(g.day)), notInherited, counts[g]})
+	}
+	done, err := loadCounts(ctx, tx, "portfolio_enrolled", enrolledCols, rows)
+	if err != nil || done {
+		return err
+	}
+	if err := createTemp(ctx, tx, enrolledStage, enrolledStageDef, enrolledStageKey); err != nil {
+		return err
 	}
 	next := func() ([]any, error) {
 		if len(rows) == 0 {

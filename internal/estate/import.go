@@ -267,7 +267,7 @@ func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h h
 	}
 	res.Created, res.Unchanged = created, res.Rows-created
 	opts.phase("updating the portfolio")
-	if err := addPortfolio(ctx, tx, ix, agg); err != nil {
+	if err := addPortfolioFirst(ctx, tx, ix, agg); err != nil {
 		return err
 	}
 	if err := addEnrolledCounts(ctx, tx, enrolled); err != nil {
