@@ -438,43 +438,179 @@ const (
 	enrolledStageKey = "supplier_id, model_id, map_id, enrolled_on, inherited_from"
 )
 
-// addEnrolledCounts adds the counts of a first load's SMETS1 Devices, counted as
-// the file streamed, to portfolio_enrolled. The groups are bounded by the
-// Suppliers, SMETS1 models, MAPs and enrolment days, not by the file.
-func addEnrolledCounts(ctx context.Context, tx *store.Tx, counts map[enrolledGroup]int64) error {
-	if len(counts) == 0 {
-		return nil
-	}
+// addEnrolledCounts adds the counts of a first load's SMETS1 Devices,
+// counted as the file streamed, to portfolio_enrolled.
+func addEnrolledCounts(ctx context.Context, tx *store.Tx, counts *groupCounter) error {
 	d := tx.Dialect
 	notInherited := d.Date(NotInherited.Time())
-	groups := slices.SortedFunc(maps.Keys(counts), func(a, b enrolledGroup) int {
-		return cmp.Or(cmp.Compare(a.supplier, b.supplier), cmp.Compare(a.model, b.model), cmp.Compare(a.mapID, b.mapID), cmp.Compare(a.day, b.day))
-	})
-	rows := make([][]any, 0, len(groups))
-	for _, g := range groups {
-		rows = append(rows, []any{g.supplier, g.model, g.mapID, d.Date(dayTime(g.day)), notInherited, counts[g]})
+	next, err := counts.sorted()
+	if err != nil {
+		return errs.Wrap(err, "estate: enrolled portfolio")
 	}
-	done, err := loadCounts(ctx, tx, "portfolio_enrolled", enrolledCols, rows)
-	if err != nil || done {
-		return err
+	days := &dayValues{d: d, m: map[int32]any{}}
+	row := func(row []any) (bool, error) {
+		g, n, ok, err := next()
+		if err != nil || !ok {
+			return false, err
+		}
+		row[0], row[1], row[2], row[3], row[4], row[5] = g.supplier, g.model, g.mapID, days.value(g.day), notInherited, n
+		return true, nil
+	}
+	empty, err := tx.EmptyForLoad(ctx, "portfolio_enrolled")
+	if err != nil {
+		return errs.Wrap(err, "estate: enrolled portfolio")
+	}
+	cols := strings.Split(strings.ReplaceAll(enrolledCols, " ", ""), ",")
+	if empty {
+		rebuild, err := tx.DropSecondaryIndexes(ctx, "portfolio_enrolled")
+		if err != nil {
+			return errs.Wrap(err, "estate: enrolled portfolio")
+		}
+		if _, err := tx.Load(ctx, "portfolio_enrolled", cols, row); err != nil {
+			return errs.Wrap(err, "estate: enrolled portfolio")
+		}
+		return errs.Wrap(rebuild(ctx), "estate: enrolled portfolio")
 	}
 	if err := createTemp(ctx, tx, enrolledStage, enrolledStageDef, enrolledStageKey); err != nil {
 		return err
 	}
-	next := func() ([]any, error) {
-		if len(rows) == 0 {
-			return nil, nil
-		}
-		r := rows[0]
-		rows = rows[1:]
-		return r, nil
-	}
-	if _, err := stage(ctx, tx, enrolledStage, strings.Split(strings.ReplaceAll(enrolledCols, " ", ""), ","), next); err != nil {
-		return err
+	if _, err := tx.Load(ctx, enrolledStage, cols, row); err != nil {
+		return errs.Wrap(err, "estate: enrolled portfolio")
 	}
 	if err := exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
 		"SELECT "+enrolledCols+" FROM "+enrolledStage+" WHERE TRUE")); err != nil {
 		return err
 	}
 	return dropTemp(ctx, tx, enrolledStage)
+}
+
+// countRun is how many groups a groupCounter holds in memory before it
+// spills them: about 20 MB of map.
+var countRun = 1 << 18
+
+// groupCounter counts enrolledGroups in bounded memory. SMETS1 enrolment
+// groups are nearly as many as the Devices (a day each: 372,691 groups for
+// 400,118 SMETS1 Devices of 1M), so a map of them all would grow with the
+// file; instead a full map is spilled, sorted, to a temporary file, and the
+// runs merged at the end with equal groups summed.
+type groupCounter struct {
+	m     map[enrolledGroup]int64
+	files []*os.File
+}
+
+const countRecSize = 8*3 + 4 + 8
+
+func (c *groupCounter) add(g enrolledGroup) error {
+	if c.m == nil {
+		c.m = make(map[enrolledGroup]int64)
+	}
+	c.m[g]++
+	if len(c.m) >= countRun {
+		return c.spill()
+	}
+	return nil
+}
+
+func byGroup(a, b enrolledGroup) int {
+	return cmp.Or(cmp.Compare(a.supplier, b.supplier), cmp.Compare(a.model, b.model), cmp.Compare(a.mapID, b.mapID), cmp.Compare(a.day, b.day))
+}
+
+func (c *groupCounter) spill() error {
+	f, err := os.CreateTemp("", "metersec-import-*.counts")
+	if err != nil {
+		return err
+	}
+	os.Remove(f.Name())
+	c.files = append(c.files, f)
+	w := bufio.NewWriterSize(f, 1<<16)
+	var b [countRecSize]byte
+	for _, g := range slices.SortedFunc(maps.Keys(c.m), byGroup) {
+		binary.LittleEndian.PutUint64(b[0:], uint64(g.supplier))
+		binary.LittleEndian.PutUint64(b[8:], uint64(g.model))
+		binary.LittleEndian.PutUint64(b[16:], uint64(g.mapID))
+		binary.LittleEndian.PutUint32(b[24:], uint32(g.day))
+		binary.LittleEndian.PutUint64(b[28:], uint64(c.m[g]))
+		if _, err := w.Write(b[:]); err != nil {
+			return err
+		}
+	}
+	clear(c.m)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
+}
+
+func (c *groupCounter) close() {
+	for _, f := range c.files {
+		f.Close()
+	}
+}
+
+// sorted returns the groups in key order with their counts, equal groups of
+// the runs summed.
+func (c *groupCounter) sorted() (func() (enrolledGroup, int64, bool, error), error) {
+	type item struct {
+		g enrolledGroup
+		n int64
+	}
+	var srcs []func() (item, bool, error)
+	mem := slices.SortedFunc(maps.Keys(c.m), byGroup)
+	srcs = append(srcs, func() (item, bool, error) {
+		if len(mem) == 0 {
+			return item{}, false, nil
+		}
+		g := mem[0]
+		mem = mem[1:]
+		return item{g, c.m[g]}, true, nil
+	})
+	for _, f := range c.files {
+		br := bufio.NewReaderSize(f, 1<<16)
+		var b [countRecSize]byte
+		srcs = append(srcs, func() (item, bool, error) {
+			if _, err := io.ReadFull(br, b[:]); err != nil {
+				if errors.Is(err, io.EOF) {
+					return item{}, false, nil
+				}
+				return item{}, false, err
+			}
+			return item{enrolledGroup{supplier: int64(binary.LittleEndian.Uint64(b[0:])), model: int64(binary.LittleEndian.Uint64(b[8:])),
+				mapID: int64(binary.LittleEndian.Uint64(b[16:])), day: int32(binary.LittleEndian.Uint32(b[24:]))},
+				int64(binary.LittleEndian.Uint64(b[28:]))}, true, nil
+		})
+	}
+	// heads holds each source's next item; few sources (a run per 262,144
+	// groups), so a linear scan for the least is enough.
+	heads := make([]item, len(srcs))
+	live := make([]bool, len(srcs))
+	for i, src := range srcs {
+		var err error
+		if heads[i], live[i], err = src(); err != nil {
+			return nil, err
+		}
+	}
+	return func() (enrolledGroup, int64, bool, error) {
+		least := -1
+		for i := range heads {
+			if live[i] && (least < 0 || byGroup(heads[i].g, heads[least].g) < 0) {
+				least = i
+			}
+		}
+		if least < 0 {
+			return enrolledGroup{}, 0, false, nil
+		}
+		g := heads[least].g
+		var n int64
+		for i := range heads {
+			for live[i] && heads[i].g == g {
+				n += heads[i].n
+				var err error
+				if heads[i], live[i], err = srcs[i](); err != nil {
+					return g, 0, false, err
+				}
+			}
+		}
+		return g, n, true, nil
+	}, nil
 }

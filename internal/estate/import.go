@@ -236,7 +236,8 @@ func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h h
 	// file streams: counting them afterwards from devices took a scan, a
 	// join and a sort of the whole table (a quarter of a 1M first load's
 	// CPU on SQLite).
-	enrolled := map[enrolledGroup]int64{}
+	var enrolled groupCounter
+	defer enrolled.close()
 	for {
 		rec, line := f.read()
 		if rec == nil {
@@ -248,7 +249,9 @@ func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h h
 		}
 		agg[group{supplier: r.supplier, model: r.model, firmware: r.firmware, mapID: r.mapID}]++
 		if r.enrolled != noDay {
-			enrolled[enrolledGroup{supplier: r.supplier, model: r.model, mapID: r.mapID, day: r.enrolled}]++
+			if err := enrolled.add(enrolledGroup{supplier: r.supplier, model: r.model, mapID: r.mapID, day: r.enrolled}); err != nil {
+				return errs.Wrap(err, "estate: count enrolments")
+			}
 		}
 		if err := srt.add(r); err != nil {
 			return errs.Wrap(err, "estate: sort rows")
@@ -270,7 +273,7 @@ func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h h
 	if err := addPortfolioFirst(ctx, tx, ix, agg); err != nil {
 		return err
 	}
-	if err := addEnrolledCounts(ctx, tx, enrolled); err != nil {
+	if err := addEnrolledCounts(ctx, tx, &enrolled); err != nil {
 		return err
 	}
 	if res.Created >= analyzeAfter {
