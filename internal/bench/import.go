@@ -145,16 +145,18 @@ func RunImport(ctx context.Context, o ImportOptions) (ImportResult, error) {
 	}
 	o.Progress("metersec import devices")
 	args := []string{"import", "devices", "--db", dsn, "--format", "json"}
-	var logf *os.File
+	var log io.Writer // nil, not a nil *os.File, without a profile
 	if o.Profile != "" {
 		base := filepath.Join(o.Profile, fmt.Sprintf("import-%s-%d", o.Engine, o.Devices))
-		if logf, err = os.Create(base + ".log"); err != nil {
+		f, err := os.Create(base + ".log")
+		if err != nil {
 			return res, err
 		}
-		defer logf.Close()
+		defer f.Close()
+		log = f
 		args = append(args, "--cpuprofile", base+".pprof")
 	}
-	secs, peak, cpu, out, err := runChildLog(ctx, logf, o.Binary, append(args, file)...)
+	secs, peak, cpu, out, err := runChildLog(ctx, log, o.Binary, append(args, file)...)
 	if err != nil {
 		return res, fmt.Errorf("import devices: %w\n%s", err, out)
 	}
