@@ -615,3 +615,76 @@ func (c *groupCounter) sorted() (func() (enrolledGroup, int64, bool, error), err
 		return g, n, true, nil
 	}, nil
 }
+
+// readBatch is how many records readAhead hands over at a time.
+const readBatch = 1024
+
+// readAhead reads f (parsing the CSV and hashing the file) on a goroutine of
+// its own, batches of records ahead of the caller, which checks and
+// resolves them meanwhile: on a first load these were the two halves of the
+// read phase, most of a first load's time on PostgreSQL. next returns the
+// records in order, as f.read does. stop, which may be called more than
+// once, ends the reading and adds the reader's problems to f's collector:
+// after stop, f.rows and the file's hash are final.
+func readAhead(f *csvFile) (next func() ([]string, int), stop func()) {
+	type batch struct {
+		recs  [][]string
+		lines []int
+	}
+	ch := make(chan batch, 4)
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	var own errs.Collector
+	probs := f.probs
+	f.probs = &own
+	go func() {
+		defer close(finished)
+		defer close(ch)
+		for {
+			b := batch{recs: make([][]string, 0, readBatch), lines: make([]int, 0, readBatch)}
+			for len(b.recs) < readBatch {
+				rec, line := f.read()
+				if rec == nil {
+					break
+				}
+				b.recs, b.lines = append(b.recs, slices.Clone(rec)), append(b.lines, line)
+			}
+			if len(b.recs) == 0 {
+				return
+			}
+			select {
+			case ch <- b:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	var cur batch
+	next = func() ([]string, int) {
+		for len(cur.recs) == 0 {
+			b, ok := <-ch
+			if !ok {
+				return nil, 0
+			}
+			cur = b
+		}
+		rec, line := cur.recs[0], cur.lines[0]
+		cur.recs, cur.lines = cur.recs[1:], cur.lines[1:]
+		return rec, line
+	}
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		close(quit)
+		<-finished
+		f.probs = probs
+		for _, p := range own.Fields {
+			probs.Add(p)
+		}
+		probs.More += own.More
+	}
+	return next, stop
+}

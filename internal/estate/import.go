@@ -238,8 +238,10 @@ func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h h
 	// CPU on SQLite).
 	var enrolled groupCounter
 	defer enrolled.close()
+	next, stop := readAhead(f)
+	defer stop()
 	for {
-		rec, line := f.read()
+		rec, line := next()
 		if rec == nil {
 			break
 		}
@@ -257,6 +259,7 @@ func (s *Service) importFirst(ctx context.Context, tx *store.Tx, f *csvFile, h h
 			return errs.Wrap(err, "estate: sort rows")
 		}
 	}
+	stop() // the reader's problems (a CSV syntax error ends the file) come after the rows'
 	res.Rows = f.rows
 	if opts.Progress != nil {
 		opts.Progress(f.rows, f.counter.n)
