@@ -56,6 +56,7 @@ Example:
 			fs.BoolVar(&o.Again, "again", false, "also import the same file again into the now populated estate (every row unchanged)")
 			fs.BoolVar(&o.Verify, "verify", true, "recount the aggregates after the import")
 			fs.BoolVar(&o.Keep, "keep", false, "keep the loaded database")
+			fs.StringVar(&o.Profile, "profile", "", "a directory for the import's CPU profile and phase log (import-ENGINE-N.pprof, .log)")
 			cli.FormatFlag(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {

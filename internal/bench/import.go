@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,10 @@ type ImportOptions struct {
 	Again  bool // also import the file a second time, into the populated estate
 	Verify bool // recount the aggregates after the import (estate verify)
 	Keep   bool // keep the loaded databases (SQLite files, PostgreSQL schemas)
+	// Profile, when set, is a directory where the first import writes its
+	// CPU profile (import-ENGINE-N.pprof) and its phases, as it reports
+	// them on standard error (import-ENGINE-N.log).
+	Profile string
 
 	Progress func(step string)
 }
@@ -139,7 +144,19 @@ func RunImport(ctx context.Context, o ImportOptions) (ImportResult, error) {
 		defer drop()
 	}
 	o.Progress("metersec import devices")
-	secs, peak, cpu, out, err := runChild(ctx, o.Binary, "import", "devices", "--db", dsn, "--format", "json", file)
+	args := []string{"import", "devices", "--db", dsn, "--format", "json"}
+	var log io.Writer // nil, not a nil *os.File, without a profile
+	if o.Profile != "" {
+		base := filepath.Join(o.Profile, fmt.Sprintf("import-%s-%d", o.Engine, o.Devices))
+		f, err := os.Create(base + ".log")
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		log = f
+		args = append(args, "--cpuprofile", base+".pprof")
+	}
+	secs, peak, cpu, out, err := runChildLog(ctx, log, o.Binary, append(args, file)...)
 	if err != nil {
 		return res, fmt.Errorf("import devices: %w\n%s", err, out)
 	}
@@ -364,9 +381,18 @@ func emptyEstate(ctx context.Context, o ImportOptions, world string) (dsn string
 // runChild runs metersec with args, returning its wall time, its peak
 // resident memory, its CPU time and its standard output.
 func runChild(ctx context.Context, bin string, args ...string) (secs, peakMB, cpu float64, stdout []byte, err error) {
+	return runChildLog(ctx, nil, bin, args...)
+}
+
+// runChildLog is runChild copying the child's standard error to log too
+// (when not nil).
+func runChildLog(ctx context.Context, log io.Writer, bin string, args ...string) (secs, peakMB, cpu float64, stdout []byte, err error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if log != nil {
+		cmd.Stderr = io.MultiWriter(&errOut, log)
+	}
 	t0 := time.Now()
 	if err := cmd.Run(); err != nil {
 		return 0, 0, 0, append(out.Bytes(), errOut.Bytes()...), err

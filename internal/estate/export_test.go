@@ -8,3 +8,12 @@ func SetSortRun(n int) (restore func()) {
 	sortRun = n
 	return func() { sortRun = old }
 }
+
+// SetCountRun makes the first load count SMETS1 enrolment groups in runs of
+// n, so a small test spills and merges several; the returned function puts
+// the size back.
+func SetCountRun(n int) (restore func()) {
+	old := countRun
+	countRun = n
+	return func() { countRun = old }
+}

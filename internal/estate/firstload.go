@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -30,8 +33,9 @@ import (
 // the time of a first load (BENCHMARKS.md, issue 16).
 
 // sortRun is how many rows are sorted in memory at a time: 57 bytes a row
-// on disk and about 64 in memory, so 30 MB of run however large the file.
-var sortRun = 1 << 19
+// on disk and 64 in memory, so 17 MB of run however large the file (a run
+// of 524,288 rows left a 1M first load at 284 MB of peak memory).
+var sortRun = 1 << 18
 
 // noDay marks a devRec without an enrolment date (SMETS2+).
 const noDay = int32(-1 << 31)
@@ -72,22 +76,44 @@ func (r devRec) staged(d store.Dialect) []any {
 	return []any{r.line, r.id, r.model, r.firmware, mapID, r.premises(), r.supplier, d.Date(dayTime(r.supply)), enrolled}
 }
 
-// deviceCols are the columns firstLoad writes, in deviceValues' order.
-var deviceCols = []string{"id", "model_id", "firmware_id", "map_id", "premises", "status", "supplier_id", "supply_start", "inherited", "firmware_since", "enrolled_on"}
+// deviceCols are the columns firstLoad writes, in deviceValues' order; the
+// others take their defaults (installed, not inherited).
+var deviceCols = []string{"id", "model_id", "firmware_id", "map_id", "premises", "supplier_id", "supply_start", "firmware_since", "enrolled_on"}
 
-// deviceValues is the row as devices takes it: installed, not inherited, on
-// its firmware since supply began; a SMETS1 Device never enrolled keeps no
-// date (NeverEnrolled is the aggregate's key only).
-func (r devRec) deviceValues(d store.Dialect, never int32) []any {
+// deviceValues writes the row as devices takes it into row: on its firmware
+// since supply began; a SMETS1 Device never enrolled keeps no date
+// (NeverEnrolled is the aggregate's key only). days holds each day's value
+// as the engine takes it, made once (a few thousand days, millions of rows).
+func (r devRec) deviceValues(row []any, days *dayValues) {
 	var mapID, enrolled any
 	if r.mapID != 0 {
 		mapID = r.mapID
 	}
-	if r.enrolled != noDay && r.enrolled != never {
-		enrolled = d.Date(dayTime(r.enrolled))
+	if r.enrolled != noDay && r.enrolled != days.never {
+		enrolled = days.value(r.enrolled)
 	}
-	supply := d.Date(dayTime(r.supply))
-	return []any{r.id, r.model, r.firmware, mapID, r.premises(), "installed", r.supplier, supply, false, supply, enrolled}
+	supply := days.value(r.supply)
+	premises := any(string(Domestic))
+	if r.nonDomestic {
+		premises = string(NonDomestic)
+	}
+	row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] = r.id, r.model, r.firmware, mapID, premises, r.supplier, supply, supply, enrolled
+}
+
+// dayValues are days as the engine takes them (Dialect.Date), by day number.
+type dayValues struct {
+	d     store.Dialect
+	never int32
+	m     map[int32]any
+}
+
+func (v *dayValues) value(day int32) any {
+	x, ok := v.m[day]
+	if !ok {
+		x = v.d.Date(dayTime(day))
+		v.m[day] = x
+	}
+	return x
 }
 
 func (r devRec) put(b []byte) {
@@ -125,6 +151,11 @@ type sorter struct {
 }
 
 func (s *sorter) add(r devRec) error {
+	if s.run == nil {
+		// The whole run at once: grown by appending, it held its old and
+		// new arrays together (1.5 times the run at the last growth).
+		s.run = make([]devRec, 0, sortRun)
+	}
 	s.run = append(s.run, r)
 	if len(s.run) == sortRun {
 		return s.spill()
@@ -314,13 +345,14 @@ func firstLoad(ctx context.Context, tx *store.Tx, s *sorter, probs *errs.Collect
 	if err != nil {
 		return 0, errs.Wrap(err, "estate: import devices")
 	}
-	never := dayNumber(NeverEnrolled.Time())
-	n, err := tx.Stage(ctx, "devices", deviceCols, func() ([]any, error) {
+	days := &dayValues{d: tx.Dialect, never: dayNumber(NeverEnrolled.Time()), m: map[int32]any{}}
+	n, err := tx.Load(ctx, "devices", deviceCols, func(row []any) (bool, error) {
 		r, ok, err := scan()
 		if err != nil || !ok {
-			return nil, err
+			return false, err
 		}
-		return r.deviceValues(tx.Dialect, never), nil
+		r.deviceValues(row, days)
+		return true, nil
 	})
 	if err != nil {
 		return 0, errs.Wrap(err, "estate: import devices")
@@ -330,19 +362,329 @@ func firstLoad(ctx context.Context, tx *store.Tx, s *sorter, probs *errs.Collect
 		return 0, nil // the caller fails the import; the transaction undoes the rows
 	}
 	phase("indexing Devices")
+	restore, err := tx.ParallelSort(ctx)
+	if err != nil {
+		return 0, errs.Wrap(err, "estate: index devices")
+	}
+	defer restore()
 	if err := rebuild(ctx); err != nil {
 		return 0, errs.Wrap(err, "estate: index devices")
 	}
 	return n, nil
 }
 
-// addEnrolledLoaded counts the SMETS1 Devices of a first load into
-// portfolio_enrolled from devices itself, which holds the file and nothing
-// else: the key of a Device never enrolled is NeverEnrolled.
-func addEnrolledLoaded(ctx context.Context, tx *store.Tx) error {
+// loadCounts writes a first load's counts into an aggregate table that
+// holds none (an empty estate has no counts, but a table is only trusted
+// empty when it is): rows come sorted by the table's key, so SQLite appends
+// to its clustered key, and loaded like the Devices with the secondary indexes
+// built after. It reports false, writing nothing, when the table holds
+// rows: then the caller adds to them.
+func loadCounts(ctx context.Context, tx *store.Tx, table, cols string, rows [][]any) (bool, error) {
+	empty, err := tx.EmptyForLoad(ctx, table)
+	if err != nil || !empty {
+		return false, errs.Wrap(err, "estate: "+table)
+	}
+	rebuild, err := tx.DropSecondaryIndexes(ctx, table)
+	if err != nil {
+		return false, errs.Wrap(err, "estate: "+table)
+	}
+	if _, err := tx.Load(ctx, table, strings.Split(strings.ReplaceAll(cols, " ", ""), ","), func(row []any) (bool, error) {
+		if len(rows) == 0 {
+			return false, nil
+		}
+		copy(row, rows[0])
+		rows = rows[1:]
+		return true, nil
+	}); err != nil {
+		return false, errs.Wrap(err, "estate: "+table)
+	}
+	return true, errs.Wrap(rebuild(ctx), "estate: "+table)
+}
+
+// addPortfolioFirst adds a first load's portfolio counts (see loadCounts,
+// addPortfolio).
+func addPortfolioFirst(ctx context.Context, tx *store.Tx, ix *catalogue.Index, agg map[group]int64) error {
+	rows := make([][]any, 0, len(agg))
+	for g, n := range agg {
+		m, _ := ix.ModelByID(g.model)
+		rows = append(rows, []any{g.supplier, g.model, g.firmware, g.mapID, string(m.Generation), string(m.DeviceType), n})
+	}
+	slices.SortFunc(rows, func(a, b []any) int {
+		for i := range 4 {
+			if c := cmp.Compare(a[i].(int64), b[i].(int64)); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	if done, err := loadCounts(ctx, tx, "portfolio", portfolioCols, rows); err != nil || done {
+		return err
+	}
+	return addPortfolio(ctx, tx, ix, agg)
+}
+
+// enrolledGroup is a portfolio_enrolled group of Devices not inherited:
+// day is the enrolment day (NeverEnrolled's for a SMETS1 Device never
+// enrolled).
+type enrolledGroup struct {
+	supplier, model, mapID int64
+	day                    int32
+}
+
+// The enrolment counts of a first load, staged for one upsert (see
+// addPortfolio).
+const (
+	enrolledStage    = "estate_import_enrolled"
+	enrolledStageDef = "supplier_id BIGINT NOT NULL, model_id BIGINT NOT NULL, map_id BIGINT NOT NULL, enrolled_on @date NOT NULL, inherited_from @date NOT NULL, devices BIGINT NOT NULL"
+	enrolledStageKey = "supplier_id, model_id, map_id, enrolled_on, inherited_from"
+)
+
+// addEnrolledCounts adds the counts of a first load's SMETS1 Devices,
+// counted as the file streamed, to portfolio_enrolled.
+func addEnrolledCounts(ctx context.Context, tx *store.Tx, counts *groupCounter) error {
 	d := tx.Dialect
-	return exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
-		`SELECT d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, `+neverEnrolledSQL(d)+`), `+notInheritedSQL(d)+`, COUNT(*)
-		FROM devices d JOIN device_models m ON m.id = d.model_id WHERE m.generation = 'SMETS1'
-		GROUP BY d.supplier_id, d.model_id, COALESCE(d.map_id, 0), COALESCE(d.enrolled_on, `+neverEnrolledSQL(d)+`)`))
+	notInherited := d.Date(NotInherited.Time())
+	next, err := counts.sorted()
+	if err != nil {
+		return errs.Wrap(err, "estate: enrolled portfolio")
+	}
+	days := &dayValues{d: d, m: map[int32]any{}}
+	row := func(row []any) (bool, error) {
+		g, n, ok, err := next()
+		if err != nil || !ok {
+			return false, err
+		}
+		row[0], row[1], row[2], row[3], row[4], row[5] = g.supplier, g.model, g.mapID, days.value(g.day), notInherited, n
+		return true, nil
+	}
+	empty, err := tx.EmptyForLoad(ctx, "portfolio_enrolled")
+	if err != nil {
+		return errs.Wrap(err, "estate: enrolled portfolio")
+	}
+	cols := strings.Split(strings.ReplaceAll(enrolledCols, " ", ""), ",")
+	if empty {
+		rebuild, err := tx.DropSecondaryIndexes(ctx, "portfolio_enrolled")
+		if err != nil {
+			return errs.Wrap(err, "estate: enrolled portfolio")
+		}
+		if _, err := tx.Load(ctx, "portfolio_enrolled", cols, row); err != nil {
+			return errs.Wrap(err, "estate: enrolled portfolio")
+		}
+		return errs.Wrap(rebuild(ctx), "estate: enrolled portfolio")
+	}
+	if err := createTemp(ctx, tx, enrolledStage, enrolledStageDef, enrolledStageKey); err != nil {
+		return err
+	}
+	if _, err := tx.Load(ctx, enrolledStage, cols, row); err != nil {
+		return errs.Wrap(err, "estate: enrolled portfolio")
+	}
+	if err := exec(ctx, tx, "estate: enrolled portfolio", nil, upsert("portfolio_enrolled", enrolledCols, enrolledKey,
+		"SELECT "+enrolledCols+" FROM "+enrolledStage+" WHERE TRUE")); err != nil {
+		return err
+	}
+	return dropTemp(ctx, tx, enrolledStage)
+}
+
+// countRun is how many groups a groupCounter holds in memory before it
+// spills them: about 20 MB of map.
+var countRun = 1 << 18
+
+// groupCounter counts enrolledGroups in bounded memory. SMETS1 enrolment
+// groups are nearly as many as the Devices (a day each: 372,691 groups for
+// 400,118 SMETS1 Devices of 1M), so a map of them all would grow with the
+// file; instead a full map is spilled, sorted, to a temporary file, and the
+// runs merged at the end with equal groups summed.
+type groupCounter struct {
+	m     map[enrolledGroup]int64
+	files []*os.File
+}
+
+const countRecSize = 8*3 + 4 + 8
+
+func (c *groupCounter) add(g enrolledGroup) error {
+	if c.m == nil {
+		c.m = make(map[enrolledGroup]int64)
+	}
+	c.m[g]++
+	if len(c.m) >= countRun {
+		return c.spill()
+	}
+	return nil
+}
+
+func byGroup(a, b enrolledGroup) int {
+	return cmp.Or(cmp.Compare(a.supplier, b.supplier), cmp.Compare(a.model, b.model), cmp.Compare(a.mapID, b.mapID), cmp.Compare(a.day, b.day))
+}
+
+func (c *groupCounter) spill() error {
+	f, err := os.CreateTemp("", "metersec-import-*.counts")
+	if err != nil {
+		return err
+	}
+	os.Remove(f.Name())
+	c.files = append(c.files, f)
+	w := bufio.NewWriterSize(f, 1<<16)
+	var b [countRecSize]byte
+	for _, g := range slices.SortedFunc(maps.Keys(c.m), byGroup) {
+		binary.LittleEndian.PutUint64(b[0:], uint64(g.supplier))
+		binary.LittleEndian.PutUint64(b[8:], uint64(g.model))
+		binary.LittleEndian.PutUint64(b[16:], uint64(g.mapID))
+		binary.LittleEndian.PutUint32(b[24:], uint32(g.day))
+		binary.LittleEndian.PutUint64(b[28:], uint64(c.m[g]))
+		if _, err := w.Write(b[:]); err != nil {
+			return err
+		}
+	}
+	clear(c.m)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
+}
+
+func (c *groupCounter) close() {
+	for _, f := range c.files {
+		f.Close()
+	}
+}
+
+// sorted returns the groups in key order with their counts, equal groups of
+// the runs summed.
+func (c *groupCounter) sorted() (func() (enrolledGroup, int64, bool, error), error) {
+	type item struct {
+		g enrolledGroup
+		n int64
+	}
+	var srcs []func() (item, bool, error)
+	mem := slices.SortedFunc(maps.Keys(c.m), byGroup)
+	srcs = append(srcs, func() (item, bool, error) {
+		if len(mem) == 0 {
+			return item{}, false, nil
+		}
+		g := mem[0]
+		mem = mem[1:]
+		return item{g, c.m[g]}, true, nil
+	})
+	for _, f := range c.files {
+		br := bufio.NewReaderSize(f, 1<<16)
+		var b [countRecSize]byte
+		srcs = append(srcs, func() (item, bool, error) {
+			if _, err := io.ReadFull(br, b[:]); err != nil {
+				if errors.Is(err, io.EOF) {
+					return item{}, false, nil
+				}
+				return item{}, false, err
+			}
+			return item{enrolledGroup{supplier: int64(binary.LittleEndian.Uint64(b[0:])), model: int64(binary.LittleEndian.Uint64(b[8:])),
+				mapID: int64(binary.LittleEndian.Uint64(b[16:])), day: int32(binary.LittleEndian.Uint32(b[24:]))},
+				int64(binary.LittleEndian.Uint64(b[28:]))}, true, nil
+		})
+	}
+	// heads holds each source's next item; few sources (a run per 262,144
+	// groups), so a linear scan for the least is enough.
+	heads := make([]item, len(srcs))
+	live := make([]bool, len(srcs))
+	for i, src := range srcs {
+		var err error
+		if heads[i], live[i], err = src(); err != nil {
+			return nil, err
+		}
+	}
+	return func() (enrolledGroup, int64, bool, error) {
+		least := -1
+		for i := range heads {
+			if live[i] && (least < 0 || byGroup(heads[i].g, heads[least].g) < 0) {
+				least = i
+			}
+		}
+		if least < 0 {
+			return enrolledGroup{}, 0, false, nil
+		}
+		g := heads[least].g
+		var n int64
+		for i := range heads {
+			for live[i] && heads[i].g == g {
+				n += heads[i].n
+				var err error
+				if heads[i], live[i], err = srcs[i](); err != nil {
+					return g, 0, false, err
+				}
+			}
+		}
+		return g, n, true, nil
+	}, nil
+}
+
+// readBatch is how many records readAhead hands over at a time.
+const readBatch = 1024
+
+// readAhead reads f (parsing the CSV and hashing the file) on a goroutine of
+// its own, batches of records ahead of the caller, which checks and
+// resolves them meanwhile: on a first load these were the two halves of the
+// read phase, most of a first load's time on PostgreSQL. next returns the
+// records in order, as f.read does. stop, which may be called more than
+// once, ends the reading and adds the reader's problems to f's collector:
+// after stop, f.rows and the file's hash are final.
+func readAhead(f *csvFile) (next func() ([]string, int), stop func()) {
+	type batch struct {
+		recs  [][]string
+		lines []int
+	}
+	ch := make(chan batch, 4)
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	var own errs.Collector
+	probs := f.probs
+	f.probs = &own
+	go func() {
+		defer close(finished)
+		defer close(ch)
+		for {
+			b := batch{recs: make([][]string, 0, readBatch), lines: make([]int, 0, readBatch)}
+			for len(b.recs) < readBatch {
+				rec, line := f.read()
+				if rec == nil {
+					break
+				}
+				b.recs, b.lines = append(b.recs, slices.Clone(rec)), append(b.lines, line)
+			}
+			if len(b.recs) == 0 {
+				return
+			}
+			select {
+			case ch <- b:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	var cur batch
+	next = func() ([]string, int) {
+		for len(cur.recs) == 0 {
+			b, ok := <-ch
+			if !ok {
+				return nil, 0
+			}
+			cur = b
+		}
+		rec, line := cur.recs[0], cur.lines[0]
+		cur.recs, cur.lines = cur.recs[1:], cur.lines[1:]
+		return rec, line
+	}
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		close(quit)
+		<-finished
+		f.probs = probs
+		for _, p := range own.Fields {
+			probs.Add(p)
+		}
+		probs.More += own.More
+	}
+	return next, stop
 }

@@ -25,12 +25,14 @@ func indexed(t *testing.T, db *store.DB) bool {
 }
 
 // TestFirstLoadOfAnEmptyEstate: into an empty estate the import sorts the
-// file in runs (here of 97 rows, so several spill and merge), writes
+// file in runs (here of 97 rows, so several spill and merge) and counts the
+// SMETS1 enrolments in runs of 13 groups, writes
 // devices straight and builds its indexes after; the Devices, the
 // aggregates and the audit record are those of any import, and importing
 // the file again (the populated path) changes nothing.
 func TestFirstLoadOfAnEmptyEstate(t *testing.T) {
 	defer estate.SetSortRun(97)()
+	defer estate.SetCountRun(13)()
 	w := genWorld(t, 1000)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		loadRefs(t, db, w)

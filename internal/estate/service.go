@@ -92,7 +92,8 @@ type FirmwarePeriod struct {
 // ImportOptions tune a bulk import.
 type ImportOptions struct {
 	// Progress, when set, is called now and then with the rows read so far
-	// and the bytes read so far.
+	// and the bytes read so far: never two calls at once, but not always
+	// on the importing goroutine (a first load reads ahead on its own).
 	Progress func(rows, bytes int64)
 	// Phase, when set, is called as a devices import moves from reading the
 	// file to each step of writing it (one statement each, so no row counts),
