@@ -503,17 +503,24 @@ func (s *Service) enrolment(ctx context.Context, q store.Querier, c access.Calle
 		values := make([]string, len(chunk))
 		for j, i := range chunk {
 			cl := cells[i]
-			values[j] = "(" + strconv.FormatInt(cl.Supplier, 10) + ", " + strconv.FormatInt(cl.Model.ID, 10) + ", " + strconv.FormatInt(cl.MAP, 10) + ")"
+			// w: whether the cell's status can depend on its churn window
+			// (nothing covers it: Rules.NeedsWindow). Only those read the
+			// window's rows; a covered cell's are never looked at.
+			w := "0"
+			if rules.NeedsWindow(cl) {
+				w = "1"
+			}
+			values[j] = "(" + strconv.FormatInt(cl.Supplier, 10) + ", " + strconv.FormatInt(cl.Model.ID, 10) + ", " + strconv.FormatInt(cl.MAP, 10) + ", " + w + ")"
 		}
 		day, f := args.Add(d), args.Add(from)
 		cell := `pe.supplier_id = c.s AND pe.model_id = c.m AND pe.map_id = c.p`
 		win := cell + ` AND pe.enrolled_on <= ` + day + ` AND pe.inherited_from >= ` + f
 		// Not enrolled on d: enrolled later, or never (estate.NeverEnrolled
 		// sorts last), one range of the key from d.
-		rows, err := q.QueryContext(ctx, `WITH c (s, m, p) AS (VALUES `+strings.Join(values, ", ")+`)
+		rows, err := q.QueryContext(ctx, `WITH c (s, m, p, w) AS (VALUES `+strings.Join(values, ", ")+`)
 			SELECT c.s, c.m, c.p, (SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+cell+` AND pe.enrolled_on > `+day+`),
-				(SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+win+`),
-				(SELECT MIN(pe.inherited_from) FROM portfolio_enrolled pe WHERE `+win+`)
+				CASE WHEN c.w = 1 THEN (SELECT SUM(pe.devices) FROM portfolio_enrolled pe WHERE `+win+`) END,
+				CASE WHEN c.w = 1 THEN (SELECT MIN(pe.inherited_from) FROM portfolio_enrolled pe WHERE `+win+`) END
 			FROM c WHERE `+scope(c, &args, "c.s"), args...)
 		if err != nil {
 			return errs.Wrap(err, "read enrolled devices")
