@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
@@ -87,62 +86,46 @@ func listWhere(c access.Caller, args *access.Args, req listing.Request) string {
 	return strings.Join(where, " AND ")
 }
 
-func (s *Service) scanList(ctx context.Context, tx *store.Tx, c access.Caller, req listing.Request, each func(Assessment) error) error {
-	var args access.Args
-	where := listWhere(c, &args, req)
-	page, order, limit := req.Keyset(&args)
-	rows, err := tx.QueryContext(ctx, "SELECT "+assessmentCols(c, &args)+assessmentFrom+" WHERE "+where+" AND "+page+
-		" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "list assessments")
+// listQuery is the assessment list's SQL as the caller sees it.
+func (s *Service) listQuery(c access.Caller) listing.Query[Assessment] {
+	return listing.Query[Assessment]{
+		What:    "list assessments",
+		Columns: func(args *access.Args) string { return assessmentCols(c, args) },
+		From:    assessmentFrom,
+		Where:   func(args *access.Args, req listing.Request) string { return listWhere(c, args, req) },
+		Scan:    func(r listing.Scanner) (Assessment, error) { return scanAssessment(r, s) },
+		Key: func(a Assessment, req listing.Request) (any, int64) {
+			switch req.Sort.Name {
+			case "party":
+				return a.Party, a.ID
+			case "type":
+				return string(a.Type), a.ID
+			case "year":
+				return int64(a.Year), a.ID
+			case "state":
+				return string(a.State), a.ID
+			}
+			return a.ID, a.ID
+		},
 	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAssessment(rows, s)
-		if err != nil {
-			return errs.Wrap(err, "list assessments")
-		}
-		if err := each(a); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "list assessments")
 }
 
 // ListPage is one page of the assessments the caller may see, with the
 // total the filters match.
 func (s *Service) ListPage(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Assessment], error) {
-	var items []Assessment
-	var total int64
+	var page listing.Page[Assessment]
 	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
-		var args access.Args
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*)"+assessmentFrom+" WHERE "+listWhere(c, &args, req), args...).Scan(&total); err != nil {
-			return errs.Wrap(err, "count assessments")
-		}
-		return s.scanList(ctx, tx, c, req, func(a Assessment) error { items = append(items, a); return nil })
+		var err error
+		page, err = s.listQuery(c).Page(ctx, tx, req)
+		return err
 	})
-	if err != nil {
-		return listing.Page[Assessment]{}, err
-	}
-	return listing.Finish(req, items, total, func(a Assessment) (any, int64) {
-		switch req.Sort.Name {
-		case "party":
-			return a.Party, a.ID
-		case "type":
-			return string(a.Type), a.ID
-		case "year":
-			return int64(a.Year), a.ID
-		case "state":
-			return string(a.State), a.ID
-		}
-		return a.ID, a.ID
-	}), nil
+	return page, err
 }
 
 // Export writes every assessment the caller may see that the filters match
 // to w, row by row.
 func (s *Service) Export(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
 	return s.DB.Read(ctx, c, func(tx *store.Tx) error {
-		return s.scanList(ctx, tx, c, req.Export(), func(a Assessment) error { return w.Row(a.CSV(), a) })
+		return s.listQuery(c).Export(ctx, tx, req, w, Assessment.CSV)
 	})
 }
