@@ -43,7 +43,6 @@ const (
 // meets the limits the test says so, and its entry goes.
 var knownTooLarge = map[string]string{
 	// estatelists' lane (issue 15 points 1 and 5), measured on the demo world, 6 Dec 2026:
-	"/arrangement-alerts":    "10,541 px: the alerts list is not paged yet (estatelists)",
 	"/catalogue":             "11,145 px: the catalogue is not paged yet (estatelists)",
 	"/catalogue/cert-report": "651 KB, 153,790 px for the SSC: the certificate report is not paged yet (estatelists)",
 	"/coverage":              "axe serious label-content-name-mismatch on the heat map's cell links (estatelists, heat map)",
