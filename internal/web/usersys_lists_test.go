@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -105,6 +106,55 @@ func TestUserSysListsPaged(t *testing.T) {
 		} {
 			lc.run(t, w)
 		}
+		// A model's firmware and certificates, made by its manufacturer.
+		mfr := w.byRole["manufacturer"]
+		status, body := w.do(mfr, "POST", "/api/v1/catalogue/models", `{"code": "PG1", "name": "Paged meter", "device_type": "ESME", "generation": "SMETS2+", "hardware_version": "1", "classification": "AMBER"}`)
+		var m struct {
+			ID int64 `json:"id"`
+		}
+		if err := json.Unmarshal([]byte(body), &m); status != 201 || err != nil {
+			t.Fatalf("model: %d %s", status, body)
+		}
+		base := "/api/v1/catalogue/models/" + strconv.FormatInt(m.ID, 10)
+		for _, v := range []string{"1.10", "1.2", "2.0", "1.9"} {
+			if status, body := w.do(mfr, "POST", base+"/firmware", `{"version": "`+v+`"}`); status != 201 {
+				t.Fatalf("firmware %s: %d %s", v, status, body)
+			}
+		}
+		for _, c := range []string{`{"reference": "CPA/2020/7", "issued": "2020-01-01", "kind": "expiring", "expiry": "2023-01-01", "firmware": ["1.2", "1.9"]}`,
+			`{"reference": "CPA/2024/1", "issued": "2024-01-01", "kind": "lifetime", "renewal": "2035-01-01", "firmware": ["2.0"]}`} {
+			if status, body := w.do(mfr, "POST", base+"/certificates", c); status != 201 {
+				t.Fatalf("certificate: %d %s", status, body)
+			}
+		}
+		for _, lc := range []listCheck{
+			{as: "manufacturer", path: base + "/firmware", sort: "version", total: 4, filter: "status=expired&date=2024-06-01", filtered: 2,
+				bad: "status=fine", header: "id,model_id,version"},
+			{as: "manufacturer", path: base + "/firmware", sort: "-status", total: 4, filter: "q=1.&certificate=cpa/2020/7", filtered: 2,
+				bad: "date=soon", header: "id,model_id,version"},
+			{as: "manufacturer", path: base + "/certificates", sort: "issued", total: 2, filter: "kind=lifetime&firmware=2.0", filtered: 1,
+				bad: "kind=forever", header: "id,model_id,reference"},
+		} {
+			lc.run(t, w)
+		}
+		status, body = w.do(mfr, "GET", base+"/firmware?sort=-version&limit=3", "")
+		var fws struct {
+			Items []struct {
+				Version string `json:"version"`
+			} `json:"items"`
+		}
+		json.Unmarshal([]byte(body), &fws)
+		var got []string
+		for _, f := range fws.Items {
+			got = append(got, f.Version)
+		}
+		if strings.Join(got, " ") != "2.0 1.10 1.9" {
+			t.Errorf("firmware newest version first: %v (%d %.300s)", got, status, body)
+		}
+		if status, _ := w.do(w.byRole["supplierA"], "GET", base+"/firmware", ""); status != 404 {
+			t.Errorf("a Supplier lists an AMBER model's firmware: %d", status)
+		}
+
 		// A Supplier sees its own records only.
 		if status, body := w.do(w.byRole["supplierRed"], "GET", "/api/v1/impracticabilities", ""); status != 200 || !strings.Contains(body, `"total": 2`) {
 			t.Errorf("the Supplier's records: %d %.300s", status, body)
@@ -141,7 +191,7 @@ func TestUserSysListsPaged(t *testing.T) {
 				t.Errorf("%s: %d, want 422", p, status)
 			}
 		}
-		status, body := w.do(w.byRole["ssc"], "GET", "/user-systems?format=csv&user=SUPA", "")
+		status, body = w.do(w.byRole["ssc"], "GET", "/user-systems?format=csv&user=SUPA", "")
 		if lines := strings.Split(strings.TrimSpace(body), "\n"); status != 200 || len(lines) != 4 {
 			t.Errorf("the register's page export: %d, %d lines: %.300s", status, len(lines), body)
 		}
