@@ -47,3 +47,70 @@ func TestTriageIntakeForm(t *testing.T) {
 		t.Errorf("the Device after the intake: %d %s", code, body)
 	}
 }
+
+// Issue 15: the triage lists are pages and endpoints on the paging core:
+// the API answers the page envelope, sorted and filtered; a bad parameter
+// is a 422 naming it; the exports stream CSV and JSON with the filters; the
+// pages show the total before the table and link each Device to its
+// history.
+func TestTriageListsWeb(t *testing.T) {
+	w := newWorld(t, store.SQLite)
+	op, ssc, supA, man := w.byRole["triage"], w.byRole["ssc"], w.byRole["supplierA"], w.byRole["manufacturer"]
+	fac := strconv.FormatInt(w.ids[marker("tfacility", "F1")], 10)
+	type check struct {
+		who    *viewer
+		path   string
+		status int
+		want   []string
+	}
+	for _, c := range []check{
+		{ssc, "/api/v1/triage/facilities?sort=-name&limit=1", 200, []string{`"total": 2`, `"next_cursor"`, `"sort": "-name"`}},
+		{op, "/api/v1/triage/facilities?state=operating", 200, []string{`"total": 1`, marker("tfacility", "F1")}},
+		{ssc, "/api/v1/triage/facilities?state=open", 422, []string{"state"}},
+		{ssc, "/api/v1/triage/facilities?sort=colour", 422, []string{"sort"}},
+		{op, "/api/v1/triage/facilities/" + fac + "/tools?category=interface", 200, []string{`"total": 1`, `"TI1"`}},
+		{op, "/api/v1/triage/facilities/" + fac + "/entries?step=boundary_check", 200, []string{`"total": 1`, "battery alert"}},
+		{op, "/api/v1/triage/facilities/" + fac + "/entries?limit=1", 200, []string{`"total": 3`, `"next_cursor"`}},
+		{op, "/api/v1/triage/facilities/" + fac + "/entries?device=zz", 422, []string{`"device"`}},
+		{op, "/api/v1/triage/facilities/" + fac + "/entries?limit=100000", 422, []string{`"limit"`}},
+		{supA, "/api/v1/triage/devices", 200, []string{`"total": 1`, "7E-1A-00-00-00-00-AA-01"}},
+		{ssc, "/api/v1/triage/devices?supplier=SUPB", 200, []string{`"total": 1`, "7E-1A-00-00-00-00-AA-02"}},
+		{ssc, "/api/v1/triage/devices?state=sideways", 422, []string{"state"}},
+		{man, "/api/v1/triage/outcomes", 200, []string{`"total": 1`, "TRI-MOD-1"}},
+		{ssc, "/api/v1/triage/outcomes?outcome=released", 200, []string{`"total": 0`}},
+		{supA, "/api/v1/triage/outcomes", 403, nil},
+		{ssc, "/api/v1/triage/overview?state=operating", 200, []string{`"total": 1`, `"breaches": 1`}},
+		{op, "/triage", 200, []string{`href="/triage/facilities"`, `href="/triage/devices"`}},
+		{op, "/triage/facilities?sort=-applied", 200, []string{"1 facility", `aria-sort="descending"`, marker("tfacility", "F1")}},
+		{op, "/triage/facilities/" + fac + "?step=receive", 200, []string{"2 entries", `href="/triage/devices/7E-1A-00-00-00-00-AA-01"`, `/scan"`}},
+		{ssc, "/triage/facilities/" + fac, 200, []string{"Look up a Device at this facility", "3 entries"}},
+		{op, "/triage/facilities/" + fac + "?step=jump", 422, []string{"step"}},
+		{op, "/triage/facilities/" + fac + "/tools?sort=-uses", 200, []string{"2 tools and interfaces", "TT1"}},
+		{supA, "/triage/devices", 200, []string{"1 Device", `href="/triage/devices/7E-1A-00-00-00-00-AA-01"`}},
+		{man, "/triage/outcomes", 200, []string{"1 model", "TRI-MOD-1"}},
+	} {
+		status, body := w.do(c.who, "GET", c.path, "")
+		if status != c.status {
+			t.Errorf("%s %s: %d, want %d: %.400s", c.who.Name, c.path, status, c.status, body)
+			continue
+		}
+		for _, s := range c.want {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s %s: no %q in %.1500s", c.who.Name, c.path, s, body)
+			}
+		}
+	}
+	for _, path := range []string{"/api/v1/triage/facilities/" + fac + "/entries", "/triage/facilities/" + fac} {
+		status, body := w.do(op, "GET", path+"?format=csv&step=receive", "")
+		if lines := strings.Split(strings.TrimSpace(body), "\n"); status != 200 || len(lines) != 3 || !strings.HasPrefix(lines[0], "facility_id,seq,at,device_id") {
+			t.Errorf("%s CSV: %d %q", path, status, body)
+		}
+	}
+	for _, path := range []string{"/api/v1/triage/devices", "/triage/devices", "/api/v1/triage/outcomes", "/triage/facilities", "/api/v1/triage/overview",
+		"/triage/facilities/" + fac + "/tools"} {
+		status, body := w.do(ssc, "GET", path+"?format=json", "")
+		if status != 200 || !strings.HasPrefix(strings.TrimSpace(body), "[") {
+			t.Errorf("%s JSON export: %d %.300s", path, status, body)
+		}
+	}
+}
