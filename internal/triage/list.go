@@ -354,7 +354,7 @@ func (s *Service) ExportTools(ctx context.Context, c access.Caller, facilityID i
 var EntrySpec = &listing.Spec{
 	Columns: []listing.Column{
 		{Name: "seq", Label: "Entry", Expr: "e.seq", Kind: listing.Int},
-		{Name: "at", Label: "When", Expr: "e.at", Kind: listing.Time},
+		{Name: "at", Label: "When, by whom", Expr: "e.at", Kind: listing.Time},
 		{Name: "device", Label: "Device", Expr: "e.device_id", Kind: listing.Int},
 		{Name: "step", Label: "Step", Expr: "e.step", Kind: listing.Text},
 		{Name: "state", Label: "Now", Expr: "e.to_state", Kind: listing.Text},

@@ -182,28 +182,25 @@ func (s *Server) applyFacilityForm(w http.ResponseWriter, r *http.Request) error
 func facilityPath(id int64) string { return "/triage/facilities/" + strconv.FormatInt(id, 10) }
 
 // facilityData is a facility's page: its facts and forms, the first of its
-// tools, its report and a page of its record.
+// tools, its report and the newest entries of its record.
 type facilityData struct {
 	Facility  triage.Facility
 	Events    []sec.FacilityEvent
 	Tools     listing.Page[triage.Tool]
 	Report    triage.FacilityReport
 	Breaches  []triage.Breach
-	Items     []triage.Entry
-	List      listView
-	Req       listing.Request
-	Steps     []string
-	States    []string
+	Recent    listing.Page[triage.Entry]
 	MayManage bool
 	MayRecord bool
 	Open      string
 }
 
-// facilityTools and facilityBreaches are how many of each the facility
-// page shows; the tools page and the record filtered to breaches have all.
+// facilityTools, facilityBreaches and facilityEntries are how many of each
+// the facility page shows; the tools page and the record page have all.
 const (
 	facilityTools    = 10
 	facilityBreaches = 5
+	facilityEntries  = 10
 )
 
 func (s *Server) facilityPage(w http.ResponseWriter, r *http.Request) error {
@@ -220,20 +217,7 @@ func (s *Server) showFacility(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	// A form sent back with its errors shows the record's first page.
-	query := r.URL.Query()
-	if r.Method != http.MethodGet {
-		query = url.Values{}
-	}
-	req, err := triage.EntrySpec.Parse(query)
-	if err != nil {
-		return err
-	}
-	if req.Exporting() {
-		return s.exportTriageEntries(w, r, id, req)
-	}
-	data := facilityData{Facility: f, Events: triage.FacilityEvents(c, f), MayManage: triage.MayManage(c, f), MayRecord: triage.MayRecordAt(c, f),
-		Open: open, Req: req, Steps: facetEnum(triage.EntrySpec, "step"), States: facetEnum(triage.EntrySpec, "state")}
+	data := facilityData{Facility: f, Events: triage.FacilityEvents(c, f), MayManage: triage.MayManage(c, f), MayRecord: triage.MayRecordAt(c, f), Open: open}
 	if data.Tools, err = s.Triage.ToolsPage(r.Context(), c, id, must(triage.ToolSpec.Parse(url.Values{"limit": {strconv.Itoa(facilityTools)}}))); err != nil {
 		return err
 	}
@@ -241,17 +225,8 @@ func (s *Server) showFacility(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	data.Breaches = data.Report.Recent[:min(len(data.Report.Recent), facilityBreaches)]
-	p, err := s.Triage.EntriesPage(r.Context(), c, id, req)
-	if err != nil {
+	if data.Recent, err = s.Triage.EntriesPage(r.Context(), c, id, must(triage.EntrySpec.Parse(url.Values{"limit": {strconv.Itoa(facilityEntries)}}))); err != nil {
 		return err
-	}
-	data.Items = p.Items
-	if r.Method == http.MethodGet {
-		data.List = newListView(r, facilityPath(id), triage.EntrySpec, req, p, "entry", "entries")
-	} else {
-		get := r.Clone(r.Context())
-		get.URL = &url.URL{Path: facilityPath(id)}
-		data.List = newListView(get, facilityPath(id), triage.EntrySpec, req, p, "entry", "entries")
 	}
 	pg := s.newPage(r, f.Name, data)
 	pg.Form = map[string]string{}
@@ -260,6 +235,42 @@ func (s *Server) showFacility(w http.ResponseWriter, r *http.Request, status int
 		pg.Form = formValues(r)
 	}
 	return s.render(w, r, status, "triage_facility", pg)
+}
+
+// recordData is a page of a facility's record.
+type recordData struct {
+	Facility triage.Facility
+	Items    []triage.Entry
+	List     listView
+	Req      listing.Request
+	Steps    []string
+	States   []string
+}
+
+func (s *Server) triageRecordPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := triageID(r, "triage facility")
+	if err != nil {
+		return err
+	}
+	req, err := triage.EntrySpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	f, err := s.Triage.Facility(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportTriageEntries(w, r, id, req)
+	}
+	p, err := s.Triage.EntriesPage(r.Context(), c, id, req)
+	if err != nil {
+		return err
+	}
+	d := recordData{Facility: f, Items: p.Items, Req: req, Steps: facetEnum(triage.EntrySpec, "step"), States: facetEnum(triage.EntrySpec, "state"),
+		List: newListView(r, facilityPath(id)+"/record", triage.EntrySpec, req, p, "entry", "entries")}
+	return s.render(w, r, http.StatusOK, "triage_record", s.newPage(r, "Record of "+f.Name, d))
 }
 
 func (s *Server) decideFacilityForm(w http.ResponseWriter, r *http.Request) error {

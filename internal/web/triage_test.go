@@ -82,9 +82,10 @@ func TestTriageListsWeb(t *testing.T) {
 		{ssc, "/api/v1/triage/overview?state=operating", 200, []string{`"total": 1`, `"breaches": 1`}},
 		{op, "/triage", 200, []string{`href="/triage/facilities"`, `href="/triage/devices"`}},
 		{op, "/triage/facilities?sort=-applied", 200, []string{"1 facility", `aria-sort="descending"`, marker("tfacility", "F1")}},
-		{op, "/triage/facilities/" + fac + "?step=receive", 200, []string{"2 entries", `href="/triage/devices/7E-1A-00-00-00-00-AA-01"`, `/scan"`}},
-		{ssc, "/triage/facilities/" + fac, 200, []string{"Look up a Device at this facility", "3 entries"}},
-		{op, "/triage/facilities/" + fac + "?step=jump", 422, []string{"step"}},
+		{op, "/triage/facilities/" + fac, 200, []string{"Scan a Device", "The whole record: 3 entries", `href="/triage/devices/7E-1A-00-00-00-00-AA-01"`}},
+		{ssc, "/triage/facilities/" + fac, 200, []string{"Look up a Device at this facility", `/scan"`, "battery alert"}},
+		{op, "/triage/facilities/" + fac + "/record?step=receive&sort=device", 200, []string{"2 entries", `aria-sort="ascending"`, `href="/triage/devices/7E-1A-00-00-00-00-AA-01"`}},
+		{op, "/triage/facilities/" + fac + "/record?step=jump", 422, []string{"step"}},
 		{op, "/triage/facilities/" + fac + "/tools?sort=-uses", 200, []string{"2 tools and interfaces", "TT1"}},
 		{supA, "/triage/devices", 200, []string{"1 Device", `href="/triage/devices/7E-1A-00-00-00-00-AA-01"`}},
 		{man, "/triage/outcomes", 200, []string{"1 model", "TRI-MOD-1"}},
@@ -100,7 +101,7 @@ func TestTriageListsWeb(t *testing.T) {
 			}
 		}
 	}
-	for _, path := range []string{"/api/v1/triage/facilities/" + fac + "/entries", "/triage/facilities/" + fac} {
+	for _, path := range []string{"/api/v1/triage/facilities/" + fac + "/entries", "/triage/facilities/" + fac + "/record"} {
 		status, body := w.do(op, "GET", path+"?format=csv&step=receive", "")
 		if lines := strings.Split(strings.TrimSpace(body), "\n"); status != 200 || len(lines) != 3 || !strings.HasPrefix(lines[0], "facility_id,seq,at,device_id") {
 			t.Errorf("%s CSV: %d %q", path, status, body)

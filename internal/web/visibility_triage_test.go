@@ -33,6 +33,7 @@ func init() {
 		"GET /triage":                                   {calls: one("GET", "/triage", "")},
 		"GET /triage/facilities":                        {calls: one("GET", "/triage/facilities", ""), complete: true, Kind: "tfacility"},
 		"GET /triage/facilities/{id}/tools":             {calls: fac("GET", "/triage/facilities/{}/tools", "")},
+		"GET /triage/facilities/{id}/record":            {calls: fac("GET", "/triage/facilities/{}/record", "")},
 		"GET /triage/devices":                           {calls: one("GET", "/triage/devices", "")},
 		"GET /triage/outcomes":                          {calls: one("GET", "/triage/outcomes", "")},
 		"GET /api/v1/triage/devices":                    {calls: one("GET", "/api/v1/triage/devices", "")},
