@@ -504,9 +504,11 @@ func (s *Service) ExportEntries(ctx context.Context, c access.Caller, facilityID
 // Device is where one Device stands in triage now: its latest entry's
 // state at the facility that holds (or last held) it.
 type Device struct {
-	DeviceID     estate.DeviceID `json:"device_id"`
-	FacilityID   int64           `json:"facility_id"`
-	Facility     string          `json:"facility"`
+	DeviceID   estate.DeviceID `json:"device_id"`
+	FacilityID int64           `json:"facility_id"`
+	// Facility is its name, for those who may see the facility (its
+	// provider and the SSC); a Supplier sees its number only.
+	Facility     string          `json:"facility,omitempty"`
 	State        sec.TriageState `json:"state"`
 	Supplier     string          `json:"supplier"`
 	Manufacturer string          `json:"manufacturer"`
@@ -519,7 +521,7 @@ type Device struct {
 var DeviceSpec = &listing.Spec{
 	Columns: []listing.Column{
 		{Name: "device", Label: "Device", Expr: "td.device_id", Kind: listing.Int},
-		{Name: "facility", Label: "Facility", Expr: "f.name", Kind: listing.Text},
+		{Name: "facility", Label: "Facility", Expr: "td.facility_id", Kind: listing.Int},
 		{Name: "state", Label: "Now", Expr: "td.state", Kind: listing.Text},
 		{Name: "supplier", Label: "Supplier", Expr: "so.code", Kind: listing.Text},
 		{Name: "manufacturer", Label: "Manufacturer", Expr: "mo.code", Kind: listing.Text},
@@ -536,7 +538,7 @@ var DeviceSpec = &listing.Spec{
 		{Name: "manufacturer", Description: "only Devices of this manufacturer (organisation code)"},
 		{Name: "model", Description: "only Devices of this model (its catalogue code)"},
 	},
-	Search: "text in the facility's name or the model's code or name",
+	Search: "text in the model's code or name",
 	Dates:  "the day of the Device's latest step",
 }
 
@@ -585,8 +587,10 @@ func MaySeeDevices(c access.Caller) bool {
 func deviceQuery(c access.Caller, device estate.DeviceID) listing.Query[Device] {
 	return listing.Query[Device]{
 		What: "list Devices in triage",
-		Columns: func(*access.Args) string {
-			return "td.device_id, td.facility_id, f.name, td.state, so.code, mo.code, dm.code, td.last_seq, td.updated_at"
+		Columns: func(args *access.Args) string {
+			// The facility's name is AMBER to its provider: a Supplier
+			// reading its own Devices sees the facility's number.
+			return "td.device_id, td.facility_id, CASE WHEN " + facilityVisible(c, args) + " THEN f.name ELSE '' END, td.state, so.code, mo.code, dm.code, td.last_seq, td.updated_at"
 		},
 		From: deviceFrom,
 		Where: func(args *access.Args, req listing.Request) string {
@@ -611,7 +615,7 @@ func deviceQuery(c access.Caller, device estate.DeviceID) listing.Query[Device] 
 				where = append(where, "lower(dm.code) = "+args.Add(strings.ToLower(v)))
 			}
 			if req.Q != "" {
-				where = append(where, like(args.Add(listing.Like(req.Q)), "f.name", "dm.code", "dm.name"))
+				where = append(where, like(args.Add(listing.Like(req.Q)), "dm.code", "dm.name"))
 			}
 			return strings.Join(dateRange(where, args, req, "td.updated_at"), " AND ")
 		},
@@ -628,7 +632,7 @@ func deviceQuery(c access.Caller, device estate.DeviceID) listing.Query[Device] 
 			case "device":
 				return id, id
 			case "facility":
-				return d.Facility, id
+				return d.FacilityID, id
 			case "state":
 				return string(d.State), id
 			case "supplier":

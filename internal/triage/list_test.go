@@ -169,6 +169,13 @@ func TestTriageLists(t *testing.T) {
 				t.Errorf("%s Devices %s: %d, want %d (%v)", tt.who, tt.q, p.Total, tt.want, err)
 			}
 		}
+		// The facility is AMBER to its provider: a Supplier sees its number.
+		if p, _ := f.svc.DevicesPage(f.ctx, f.callers["supa"], DeviceSpec.First()); len(p.Items) == 0 || p.Items[0].Facility != "" || p.Items[0].FacilityID != fac {
+			t.Errorf("SUPA's Devices name the facility: %+v", p.Items)
+		}
+		if p, _ := f.svc.DevicesPage(f.ctx, f.callers["op2"], DeviceSpec.First()); len(p.Items) == 0 || p.Items[0].Facility == "" {
+			t.Errorf("the provider's Devices do not name its facility: %+v", p.Items)
+		}
 		if got := exported(t, DeviceCSVHeader, func(w listing.Writer) error {
 			return f.svc.ExportDevices(f.ctx, f.callers["supa"], DeviceSpec.First(), w)
 		}); got != 2 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/store/storetest"
 )
 
 // The facility page's upload form receives a batch intake file whole, or
@@ -54,7 +55,13 @@ func TestTriageIntakeForm(t *testing.T) {
 // pages show the total before the table and link each Device to its
 // history.
 func TestTriageListsWeb(t *testing.T) {
-	w := newWorld(t, store.SQLite)
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) { triageListsWeb(t, engine) })
+	}
+}
+
+func triageListsWeb(t *testing.T, engine store.Dialect) {
+	w := newWorld(t, engine)
 	op, ssc, supA, man := w.byRole["triage"], w.byRole["ssc"], w.byRole["supplierA"], w.byRole["manufacturer"]
 	fac := strconv.FormatInt(w.ids[marker("tfacility", "F1")], 10)
 	type check struct {
