@@ -44,6 +44,7 @@ var MeetingSpec = &listing.Spec{
 		{Name: "state", Description: "only meetings in this state", Enum: meetingStates()},
 		{Name: "kind", Description: "only meetings with an agenda item of this type that the caller may see", Enum: itemTypes()},
 		{Name: "published", Description: "true for meetings whose headlines are published, false for the others", Type: "boolean"},
+		{Name: "before", Description: "the former cursor: only meetings numbered below this (use cursor instead)", Type: "integer"},
 	},
 	Search: "the meeting's number or reference (67, SSC_67), its place, or the title of an agenda item the caller may see",
 	Dates:  "the day the meeting was held",
@@ -109,6 +110,10 @@ func meetingWhere(c access.Caller, args *access.Args, req listing.Request) strin
 		} else {
 			where = append(where, "m.published_at IS NULL")
 		}
+	}
+	if v := req.Facet("before"); v != "" {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		where = append(where, "m.number < "+args.Add(n))
 	}
 	if req.Q != "" {
 		like := args.Add(listing.Like(req.Q))

@@ -109,7 +109,10 @@ func TestMeetingListsPageStably(t *testing.T) {
 // filter, refuse a bad parameter naming it and export with the filters; the
 // dashboard's overdue actions link to a list of exactly those rows.
 func TestMeetingListPages(t *testing.T) {
-	w := newWorld(t, store.SQLite)
+	storetest.Each(t, func(t *testing.T, db *store.DB) { testMeetingListPages(t, newWorldOn(t, db)) })
+}
+
+func testMeetingListPages(t *testing.T, w *world) {
 	runAPICases(t, w, []apiCase{
 		{Name: "meetings, a page", As: "ssc", Method: "GET", URL: "/api/v1/meetings?limit=1&sort=held_on", Status: 200,
 			Contains: []string{`"total": 2`, `"next_cursor"`, `"number": 901`, `"sort": "held_on"`}},
