@@ -76,7 +76,7 @@ var ListSpec = &listing.Spec{
 		{Name: "manufacturer", Description: "only arrangements naming this manufacturer (organisation code)"},
 		{Name: "party", Description: "only arrangements naming this organisation code on any side"},
 		{Name: "classification", Description: "only arrangements with this marking", Enum: []string{string(sec.White), string(sec.Green), string(sec.Amber), string(sec.Red)}},
-		{Name: "materiality", Description: "text in the parties' agreed definition of a material security vulnerability"},
+		{Name: "materiality_text", Description: "text in the parties' agreed definition of a material security vulnerability"},
 		{Name: "in_force_on", Description: "only arrangements in force on this day", Type: "date"},
 		{Name: "expires_from", Description: "only arrangements expiring on or after this day", Type: "date"},
 		{Name: "expires_to", Description: "only arrangements expiring on or before this day", Type: "date"},
@@ -199,7 +199,7 @@ func listWhere(c access.Caller, args *access.Args, req listing.Request, today se
 	if v := req.Facet("classification"); v != "" {
 		where = append(where, "a.classification = "+args.Add(v))
 	}
-	if v := req.Facet("materiality"); v != "" {
+	if v := req.Facet("materiality_text"); v != "" {
 		where = append(where, "lower(a.materiality) LIKE "+args.Add(listing.Like(v))+" ESCAPE '\\'")
 	}
 	if v := req.Facet("in_force_on"); v != "" {

@@ -133,7 +133,7 @@ func TestArrangementListFacets(t *testing.T) {
 			"manufacturer=MFB":           func(a arrangement.Arrangement) bool { return a.Manufacturer != nil && a.Manufacturer.Code == "MFB" },
 			"party=MAPA":                 func(a arrangement.Arrangement) bool { return a.MAP != nil },
 			"kind=Supplier–MAP contract": func(a arrangement.Arrangement) bool { return a.Kind == arrangement.SupplierMAP },
-			"materiality=DISCONNECTION":  func(a arrangement.Arrangement) bool { return strings.Contains(a.Materiality, "disconnection") },
+			"materiality_text=DISCONNECTION":  func(a arrangement.Arrangement) bool { return strings.Contains(a.Materiality, "disconnection") },
 			"in_force_on=2025-06-15":     func(a arrangement.Arrangement) bool { return a.InForce(today) },
 			"from=2025-03-01&to=2025-05-31": func(a arrangement.Arrangement) bool {
 				return !a.Effective.Before(sec.MustParseDate("2025-03-01")) && !a.Effective.After(sec.MustParseDate("2025-05-31"))
