@@ -128,13 +128,13 @@ func TestArrangementListFacets(t *testing.T) {
 			}
 		}
 		for q, ok := range map[string]func(arrangement.Arrangement) bool{
-			"supplier=supb":              func(a arrangement.Arrangement) bool { return a.Supplier.Code == "SUPB" },
-			"map=MAPA":                   func(a arrangement.Arrangement) bool { return a.MAP != nil && a.MAP.Code == "MAPA" },
-			"manufacturer=MFB":           func(a arrangement.Arrangement) bool { return a.Manufacturer != nil && a.Manufacturer.Code == "MFB" },
-			"party=MAPA":                 func(a arrangement.Arrangement) bool { return a.MAP != nil },
-			"kind=Supplier–MAP contract": func(a arrangement.Arrangement) bool { return a.Kind == arrangement.SupplierMAP },
-			"materiality_text=DISCONNECTION":  func(a arrangement.Arrangement) bool { return strings.Contains(a.Materiality, "disconnection") },
-			"in_force_on=2025-06-15":     func(a arrangement.Arrangement) bool { return a.InForce(today) },
+			"supplier=supb":                  func(a arrangement.Arrangement) bool { return a.Supplier.Code == "SUPB" },
+			"map=MAPA":                       func(a arrangement.Arrangement) bool { return a.MAP != nil && a.MAP.Code == "MAPA" },
+			"manufacturer=MFB":               func(a arrangement.Arrangement) bool { return a.Manufacturer != nil && a.Manufacturer.Code == "MFB" },
+			"party=MAPA":                     func(a arrangement.Arrangement) bool { return a.MAP != nil },
+			"kind=Supplier–MAP contract":     func(a arrangement.Arrangement) bool { return a.Kind == arrangement.SupplierMAP },
+			"materiality_text=DISCONNECTION": func(a arrangement.Arrangement) bool { return strings.Contains(a.Materiality, "disconnection") },
+			"in_force_on=2025-06-15":         func(a arrangement.Arrangement) bool { return a.InForce(today) },
 			"from=2025-03-01&to=2025-05-31": func(a arrangement.Arrangement) bool {
 				return !a.Effective.Before(sec.MustParseDate("2025-03-01")) && !a.Effective.After(sec.MustParseDate("2025-05-31"))
 			},
