@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"github.com/metersec/metersec/internal/uk"
+	"strconv"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/sec"
@@ -105,7 +107,7 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 	if err != nil {
 		return d, err
 	}
-	add(KeyArrangementsExpiring, "G3.20", "Arrangements expiring", int64(exp), "/arrangement-alerts", "within 60 days")
+	add(KeyArrangementsExpiring, "G3.20", "Arrangements expiring", int64(exp), arrangement.ExpiringLink(days), "within "+strconv.Itoa(days)+" days")
 	ad, err := s.Assurance.Due(ctx, c, now)
 	if err != nil {
 		return d, err
