@@ -303,7 +303,7 @@ func (s *Service) addUser(ctx context.Context, c access.Caller, in NewUser, hand
 			}
 		}
 		return audit.Record(ctx, tx, "user.add", "user", u.Email, map[string]any{"user": u,
-			"password": map[bool]string{true: "set by the system", false: map[bool]string{true: "link handed to the operator", false: "link emailed"}[hand]}[code == ""],
+			"password":        map[bool]string{true: "set by the system", false: map[bool]string{true: "link handed to the operator", false: "link emailed"}[hand]}[code == ""],
 			"link_expires_at": inv.ExpiresAt})
 	})
 	return u, inv, err
