@@ -22,7 +22,11 @@ func (s *Server) userSystemPageRoutes() []Route {
 }
 
 type userSystemsData struct {
-	Systems  []usersystem.System
+	Systems []usersystem.System
+	// MayAcknowledge offers the notifications; MayNameUser asks which User
+	// a new system is for (usersystem decides both).
+	MayAcknowledge, MayNameUser bool
+
 	User     string
 	Date     string
 	Supplies []string
@@ -43,7 +47,9 @@ func (s *Server) showUserSystems(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	data := userSystemsData{Systems: ss, User: user, Supplies: usersystem.Supplies, Rows: []int{0, 1, 2}}
+	c := callerOf(r)
+	data := userSystemsData{Systems: ss, User: user, Supplies: usersystem.Supplies, Rows: []int{0, 1, 2},
+		MayAcknowledge: usersystem.MayAcknowledge(c), MayNameUser: usersystem.MayNameUser(c)}
 	if !d.IsZero() {
 		data.Date = d.String()
 	}
@@ -159,12 +165,20 @@ func (s *Server) linkUserSystemForm(w http.ResponseWriter, r *http.Request) erro
 	return s.redirect(w, r, fmt.Sprintf("/user-systems/%d", id), "Arrangement recorded.")
 }
 
+// userSystemNotificationsData is the SECMP0057 notifications, and whether
+// the caller may acknowledge them (usersystem.MayAcknowledge).
+type userSystemNotificationsData struct {
+	Items          []usersystem.Notification
+	MayAcknowledge bool
+}
+
 func (s *Server) userSystemNotificationsPage(w http.ResponseWriter, r *http.Request) error {
 	ns, err := s.UserSystems.Notifications(r.Context(), callerOf(r))
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "usersystem_notifications", s.newPage(r, "User System notifications", ns))
+	d := userSystemNotificationsData{Items: ns, MayAcknowledge: usersystem.MayAcknowledge(callerOf(r))}
+	return s.render(w, r, http.StatusOK, "usersystem_notifications", s.newPage(r, "User System notifications", d))
 }
 
 func (s *Server) acknowledgeUserSystemForm(w http.ResponseWriter, r *http.Request) error {
