@@ -21,6 +21,9 @@ type arrangementsData struct {
 	CSVHeader    string
 	ImportErrors []errs.Field
 	ImportMore   int
+	// SeesEvery: every organisation's arrangements
+	// (arrangement.SeesEveryOrganisation).
+	SeesEvery bool
 }
 
 func (s *Server) arrangementsPage(w http.ResponseWriter, r *http.Request) error {
@@ -33,7 +36,8 @@ func (s *Server) arrangementsPage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "arrangements", s.newPage(r, "Arrangements",
-		arrangementsData{Arrangements: as, Filter: f, Kinds: arrangement.Kinds, CSVHeader: strings.Join(arrangement.CSVHeader, ",")}))
+		arrangementsData{Arrangements: as, Filter: f, Kinds: arrangement.Kinds, CSVHeader: strings.Join(arrangement.CSVHeader, ","),
+			SeesEvery: arrangement.SeesEveryOrganisation(callerOf(r))}))
 }
 
 // arrangementForm is what the form shows: the input and the choices.
@@ -131,7 +135,7 @@ func (s *Server) importArrangementsForm(w http.ResponseWriter, r *http.Request) 
 		}
 		e := errs.As(err)
 		pg := s.newPage(r, "Arrangements", arrangementsData{Arrangements: as, Kinds: arrangement.Kinds,
-			CSVHeader: strings.Join(arrangement.CSVHeader, ","), ImportErrors: e.Fields, ImportMore: e.More})
+			CSVHeader: strings.Join(arrangement.CSVHeader, ","), ImportErrors: e.Fields, ImportMore: e.More, SeesEvery: arrangement.SeesEveryOrganisation(c)})
 		pg.Error = e.Message
 		return s.render(w, r, s.problemFor(r, err).Status, "arrangements", pg)
 	}
@@ -254,6 +258,9 @@ type alertsData struct {
 	Items        []arrangement.Alert
 	List         listView
 	Kinds, Marks []string
+	// SeesEvery: every organisation's alerts, with the To filter and
+	// column (arrangement.SeesEveryOrganisation).
+	SeesEvery bool
 }
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
@@ -270,5 +277,5 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusOK, "arrangement_alerts", s.newPage(r, "Alerts", alertsData{Req: req, Items: page.Items,
 		List:  newListView(r, "/arrangement-alerts", arrangement.AlertSpec, req, page, "alert", "alerts"),
-		Kinds: arrangement.AlertKinds, Marks: facetEnum(arrangement.AlertSpec, "classification")}))
+		Kinds: arrangement.AlertKinds, Marks: facetEnum(arrangement.AlertSpec, "classification"), SeesEvery: arrangement.SeesEveryOrganisation(callerOf(r))}))
 }
