@@ -302,9 +302,12 @@ func (s *Service) addUser(ctx context.Context, c access.Caller, in NewUser, hand
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, "user.add", "user", u.Email, map[string]any{"user": u,
-			"password":        map[bool]string{true: "set by the system", false: map[bool]string{true: "link handed to the operator", false: "link emailed"}[hand]}[code == ""],
-			"link_expires_at": inv.ExpiresAt})
+		detail := map[string]any{"user": u, "password": "set by the system"}
+		if code != "" {
+			detail["password"] = map[bool]string{true: "link handed to the operator", false: "link emailed"}[hand]
+			detail["link_expires_at"] = inv.ExpiresAt
+		}
+		return audit.Record(ctx, tx, "user.add", "user", u.Email, detail)
 	})
 	return u, inv, err
 }

@@ -114,3 +114,34 @@ func TestUserListPagesStably(t *testing.T) {
 		}
 	})
 }
+
+// Issue 15: adding a user is audited and queues the link for the user in the same transaction; the
+// account signs in with no password until the link is used.
+func TestAddUserSendsTheLinkAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := account.NewService(db)
+		admin := addUser(t, db, "OPS", "operator", "root@ops.example", "admin").Caller("session", nil)
+		addUser(t, db, "ARDM", "manufacturer", "ana@ardm.example", "manufacturer")
+		u, err := s.AddUser(ctx, admin, account.NewUser{Email: "Bo@ARDM.example", Name: "Bo", Org: "ardm", Roles: []string{"manufacturer"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(auditActions(t, db, u.Email), " "); got != "user.add" {
+			t.Fatalf("audit of %s: %q", u.Email, got)
+		}
+		var n int
+		db.QueryRowContext(ctx, "SELECT count(*) FROM delivery_jobs WHERE kind = 'user.invite' AND email = $1", u.Email).Scan(&n)
+		if n != 1 {
+			t.Fatalf("%d invitations queued", n)
+		}
+		for _, pw := range []string{"", "!reset"} {
+			if _, _, err := s.SignIn(ctx, u.Email, pw, "10.0.0.9", "test"); err == nil {
+				t.Fatalf("signed in with %q before choosing a password", pw)
+			}
+		}
+		if _, _, err := s.AddUserHandingLink(ctx, admin, account.NewUser{Email: "cy@ardm.example", Name: "Cy", Org: "ARDM", Roles: []string{"manufacturer"}}); err == nil {
+			t.Fatal("an administrator was handed a new user's link")
+		}
+	})
+}
