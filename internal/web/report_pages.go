@@ -17,8 +17,12 @@ type reportsData struct {
 	Filter     report.Filter
 	FilterKind string
 	MayRun     bool
-	LastMonth  string
-	Runs       []report.Run
+	// SeesEvery: every organisation's reports, with the recipient filter
+	// and the standing reports (report.SeesEveryOrganisation,
+	// MayBrowseStanding).
+	SeesEvery, MayBrowseStanding bool
+	LastMonth                    string
+	Runs                         []report.Run
 }
 
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
@@ -32,6 +36,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := reportsData{Reports: rs, Filter: f, FilterKind: string(f.Kind), MayRun: report.MayRun(c),
+		SeesEvery: report.SeesEveryOrganisation(c), MayBrowseStanding: report.MayBrowseStanding(c),
 		LastMonth: report.MonthAt(time.Now().In(uk.London)).Add(-1).String()}
 	if d.MayRun {
 		if d.Runs, err = s.Reports.Runs(r.Context(), c, 24); err != nil {
