@@ -73,7 +73,9 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 		return d, err
 	}
 	if due.Told {
-		add(KeyVulnsUnacknowledged, "Vulnerabilities", "Vulnerabilities to acknowledge", int64(due.Unacknowledged), "/inbox", "")
+		// The inbox's vulnerabilities awaiting acknowledgement are exactly
+		// the recipient rows Due counts (TestDashboardUnacknowledgedLink).
+		add(KeyVulnsUnacknowledged, "Vulnerabilities", "Vulnerabilities to acknowledge", int64(due.Unacknowledged), "/inbox?view=vulnerabilities&awaiting=true", "")
 		add(KeyPlansToWrite, "Vulnerabilities", "Rectification plans to write", int64(due.PlansToWrite), "/inbox", "")
 	}
 	overdueLink := "/vulnerabilities?open=true"
