@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"github.com/metersec/metersec/internal/uk"
+	"net/url"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
@@ -95,10 +96,17 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 	if gaps.Applies {
 		link, note := "/coverage", "no snapshot yet"
 		if gaps.Supplier != "" {
-			link = "/coverage/" + gaps.Supplier
+			link = "/coverage/" + url.PathEscape(gaps.Supplier)
 		}
 		if gaps.Month != "" {
 			note = "models with a gap, snapshot of " + uk.Day(gaps.TakenOn.Time())
+			// The count is the snapshot's: its link shows that day's gaps
+			// (a Supplier's page of them; the SSC's heat map of that day).
+			v := url.Values{"date": {gaps.TakenOn.String()}}
+			if gaps.Supplier != "" {
+				v.Set("status", "gap")
+			}
+			link += "?" + v.Encode()
 		}
 		add(KeyCoverageGaps, "G3.20", "Coverage gaps", int64(gaps.Models), link, note)
 	}
