@@ -375,6 +375,7 @@ type Unacknowledged struct {
 	NotifiedAt time.Time `json:"notified_at"`
 	Reminders  int       `json:"reminders"`
 	Days       int       `json:"days"` // since first told
+	id         int64     // the recipient row's (the list's tie-breaker)
 }
 
 // MayOversee reports whether the caller may see the overview: the SSC

@@ -87,7 +87,7 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 	add(KeyPlansOverdue, "Vulnerabilities", "Overdue rectification plans", int64(due.OverduePlans), overdueLink, "")
 	if due.Oversight {
 		add(KeyPlansToReview, "Vulnerabilities", "Plans awaiting the SSC", int64(due.PlansToReview), "/vulnerabilities/overview", "submitted or revised")
-		add(KeyAcknowledgementsAwaited, "Vulnerabilities", "Acknowledgements awaited", int64(due.AwaitingAcknowledgement), "/vulnerabilities/overview", "across every organisation")
+		add(KeyAcknowledgementsAwaited, "Vulnerabilities", "Acknowledgements awaited", int64(due.AwaitingAcknowledgement), "/vulnerabilities/overview#unacked", "across every organisation")
 	}
 	gaps, err := s.Coverage.Gaps(ctx, c)
 	if err != nil {

@@ -59,8 +59,24 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("supplierA's gaps link to %q", it.Link)
 		}
 		ssc := dashboardOf(t, w, "ssc")
-		if it, ok := ssc[web.KeyAcknowledgementsAwaited]; !ok || it.Count < 1 || it.Link != "/vulnerabilities/overview" {
+		if it, ok := ssc[web.KeyAcknowledgementsAwaited]; !ok || it.Count < 1 || it.Link != "/vulnerabilities/overview#unacked" {
 			t.Errorf("ssc acknowledgements awaited: %+v", it)
+		} else {
+			// The overview's list of them, paged, totals the same.
+			status, body := w.do(w.byRole["ssc"], "GET", it.Link, "")
+			want := fmt.Sprintf("<strong>%d acknowledgement", it.Count)
+			if status != 200 || !strings.Contains(body, want) {
+				t.Errorf("ssc: the dashboard counts %d acknowledgements awaited, the overview lacks %q: %d", it.Count, want, status)
+			}
+			status, body = w.do(w.byRole["ssc"], "GET", "/vulnerabilities/overview?limit=1&format=csv", "")
+			if rows := readCSV(t, body); status != 200 || int64(len(rows)-1) != it.Count {
+				t.Errorf("ssc: the overview's export has %d rows for %d awaited", len(rows)-1, it.Count)
+			}
+			for _, bad := range []string{"role=ssc", "sort=title", "limit=0"} {
+				if status, body := w.do(w.byRole["ssc"], "GET", "/vulnerabilities/overview?"+bad, ""); status != 422 || !strings.Contains(body, strings.Split(bad, "=")[0]) {
+					t.Errorf("overview?%s: %d", bad, status)
+				}
+			}
 		}
 		mapd := dashboardOf(t, w, "map")
 		for _, key := range []web.DashboardKey{web.KeyCoverageGaps, web.KeyResponsesDue, web.KeyPlansToReview} {
