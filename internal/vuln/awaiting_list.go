@@ -63,7 +63,7 @@ func (s *Service) awaitingQuery(c access.Caller, now time.Time) listing.Query[Un
 		Where: func(args *access.Args, req listing.Request) string { return awaitingWhere(args, c, req) },
 		Scan: func(r listing.Scanner) (Unacknowledged, error) {
 			var u Unacknowledged
-			err := r.Scan(&u.id, &u.VulnRef, &u.VulnTitle, &u.Org.Code, &u.Org.Name, &u.Role, &u.Devices, &u.NotifiedAt, &u.Reminders)
+			err := r.Scan(&u.RecipientID, &u.VulnRef, &u.VulnTitle, &u.Org.Code, &u.Org.Name, &u.Role, &u.Devices, &u.NotifiedAt, &u.Reminders)
 			u.NotifiedAt = u.NotifiedAt.UTC()
 			u.Days = today.Sub(s.today(u.NotifiedAt))
 			return u, err
@@ -71,15 +71,15 @@ func (s *Service) awaitingQuery(c access.Caller, now time.Time) listing.Query[Un
 		Key: func(u Unacknowledged, req listing.Request) (any, int64) {
 			switch req.Sort.Name {
 			case "ref":
-				return u.VulnRef, u.id
+				return u.VulnRef, u.RecipientID
 			case "org":
-				return u.Org.Code, u.id
+				return u.Org.Code, u.RecipientID
 			case "devices":
-				return u.Devices, u.id
+				return u.Devices, u.RecipientID
 			case "reminders":
-				return int64(u.Reminders), u.id
+				return int64(u.Reminders), u.RecipientID
 			}
-			return u.NotifiedAt, u.id
+			return u.NotifiedAt, u.RecipientID
 		},
 	}
 }
