@@ -31,6 +31,9 @@ var AwaitingSpec = &listing.Spec{
 		{Name: "org", Description: "only this organisation (its code)"},
 	},
 	Search: "text in the vulnerability's reference or title",
+	// It shares the SSC's overview with the overdue plans and the open
+	// vulnerabilities: 50 rows took the page past 5,000 px.
+	PageSize: 20,
 }
 
 const awaitingFrom = ` FROM vuln_recipients r JOIN vulnerabilities v ON v.id = r.vuln_id JOIN organisations o ON o.id = r.org_id`
