@@ -47,7 +47,9 @@ func TestRemediationPlanListPagesStably(t *testing.T) {
 				start()
 			}
 		}
-		fetch := func(r listing.Request) (listing.Page[assurance.Plan], error) { return e.svc.PlanListPage(e.ctx, e.as["SSC"], r) }
+		fetch := func(r listing.Request) (listing.Page[assurance.Plan], error) {
+			return e.svc.PlanListPage(e.ctx, e.as["SSC"], r)
+		}
 		listingtest.Stable(t, assurance.PlanSpec, nil, 3, fetch, func(p assurance.Plan) int64 { return p.ID }, insert)
 
 		// A week on, the plans agreed for an update before then are overdue.
