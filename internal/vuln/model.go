@@ -224,6 +224,9 @@ type Plan struct {
 	Overdue            bool               `json:"overdue"`
 	Revisions          []PlanRevision     `json:"revisions"`
 	Events             []sec.PlanEvent    `json:"events"` // what the caller may do now
+
+	ownerID   int64
+	updatedAt time.Time
 }
 
 // PlanRevision is one change to a plan.

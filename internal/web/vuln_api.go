@@ -183,16 +183,18 @@ func (s *Server) apiVulnAck(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiVulnPlans(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.Vulns.Plans(r.Context(), callerOf(r), r.PathValue("ref"))
+	req, err := vuln.PlanSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if len(ps) == 0 {
-		if _, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref")); err != nil {
-			return err
-		}
+	if req.Exporting() {
+		return s.exportVulnPlans(w, r, r.PathValue("ref"), req)
 	}
-	return writeJSON(w, http.StatusOK, listOf(ps))
+	p, err := s.Vulns.PlanPage(r.Context(), callerOf(r), r.PathValue("ref"), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request) error {
