@@ -195,6 +195,7 @@ func AffectedDevices(rs []Recipient) int64 {
 
 // Event is one entry of a vulnerability's timeline.
 type Event struct {
+	ID        int64         `json:"id"`
 	At        time.Time     `json:"at"`
 	Kind      string        `json:"kind"` // reported, transition, updated, notified, reminded, seen, acknowledged, plan, fanout
 	Event     string        `json:"event,omitempty"`

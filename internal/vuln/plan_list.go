@@ -42,7 +42,6 @@ var PlanSpec = &listing.Spec{
 	},
 	Search: "text in the vulnerability's reference or title, or the plan's steps",
 	Dates:  "declared completion date",
-	Limit:  200,
 }
 
 // noDate stands for a plan without the date when sorting on it: after
@@ -173,8 +172,8 @@ func (s *Service) PlanPage(ctx context.Context, c access.Caller, ref string, req
 	if !c.SignedIn() {
 		return page, errs.E(errs.Unauthenticated, "sign in to see rectification plans")
 	}
-	today := s.today(time.Now())
 	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
+		today := s.today(tx.Now)
 		if ref != "" {
 			v, err := findVuln(ctx, tx, c, ref, false)
 			if err != nil {
@@ -198,8 +197,8 @@ func (s *Service) ExportPlans(ctx context.Context, c access.Caller, ref string, 
 	if !c.SignedIn() {
 		return errs.E(errs.Unauthenticated, "sign in to see rectification plans")
 	}
-	today := s.today(time.Now())
 	return s.DB.Read(ctx, c, func(tx *store.Tx) error {
+		today := s.today(tx.Now)
 		if ref != "" {
 			v, err := findVuln(ctx, tx, c, ref, false)
 			if err != nil {

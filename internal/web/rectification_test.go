@@ -85,7 +85,7 @@ func TestRectificationPlanLists(t *testing.T) {
 		t.Errorf("a vulnerability that does not exist: %d", status)
 	}
 	for _, path := range []string{"/api/v1/rectification-plans?", "/rectification-plans?", "/api/v1/vulnerabilities/" + ref + "/plans?"} {
-		for q, field := range map[string]string{"limit=201": "limit", "sort=steps": "sort", "due=later": "due", "state=lost": "state", "open=maybe": "open", "to=tomorrow": "to"} {
+		for q, field := range map[string]string{"limit=501": "limit", "sort=steps": "sort", "due=later": "due", "state=lost": "state", "open=maybe": "open", "to=tomorrow": "to"} {
 			status, body := w.do(ssc, "GET", path+q, "")
 			if status != 422 || !strings.Contains(body, field) {
 				t.Errorf("%s%s: %d %.300s", path, q, status, body)
