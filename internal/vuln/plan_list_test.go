@@ -45,7 +45,9 @@ func TestPlansAndTimelinePageStably(t *testing.T) {
 				plan()
 			}
 		}
-		fetch := func(r listing.Request) (listing.Page[vuln.Plan], error) { return f.svc.PlanPage(f.ctx, f.as["SSC"], "", r) }
+		fetch := func(r listing.Request) (listing.Page[vuln.Plan], error) {
+			return f.svc.PlanPage(f.ctx, f.as["SSC"], "", r)
+		}
 		listingtest.Stable(t, vuln.PlanSpec, nil, 3, fetch, func(p vuln.Plan) int64 { return p.ID }, insert)
 
 		page := func(who, ref, q string) listing.Page[vuln.Plan] {
