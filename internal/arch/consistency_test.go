@@ -134,11 +134,11 @@ func TestCountsAgreeWithTheirNouns(t *testing.T) {
 		"arrangement_alerts.html {{len .Data}} alerts": true, "arrangements.html {{len .Data.Arrangements}} arrangements": true,
 		"assessment.html {{len $a.Findings}} findings": true, "assessment_plan.html {{len $d.Plan.Rows}} parties": true,
 		"catalogue_model.html {{len $m.Certificates}} certificates": true, "parties.html {{len .Data.Parties}} organisations": true,
-		"remediation_plan.html {{len $p.Actions}} actions": true, "triage.html {{len $x.Facilities}} facilities": true,
-		"vuln.html {{len $v.Import.Unmapped}} products": true, "vuln.html {{len $v.Import.Warnings}} warnings": true,
+		"remediation_plan.html {{len $p.Actions}} actions": true,
+		"vuln.html {{len $v.Import.Unmapped}} products":    true, "vuln.html {{len $v.Import.Warnings}} warnings": true,
 		"vuln.html {{len $d.Recipients}} recipients": true, "vuln_overview.html {{len $o.OverduePlans}} plans": true,
 		"vuln_overview.html {{len $o.Unacknowledged}} recipients": true, "vulns.html {{len .Data.Items}} vulnerabilities": true,
-		"webhooks.html {{len .Data.Endpoints}} endpoints": true, "triage_device.html {{len $h.Entries}} entries": true,
+		"webhooks.html {{len .Data.Endpoints}} endpoints":           true,
 		"usersystem_notifications.html {{len .Data}} notifications": true,
 	}
 	count := regexp.MustCompile(`\{\{len [^}]*\}\} [a-z]+s\b`)

@@ -155,23 +155,20 @@ type Filter struct {
 	InForceOn sec.Date
 }
 
-// List returns the arrangements the caller may see, newest first.
+// List returns every arrangement the caller may see that f matches, newest
+// first: the list's query without paging, for the CLI and the demo.
 func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Arrangement, error) {
-	var args access.Args
-	where := []string{c.Visible(&args, RecordKind, "a", "a.supplier_id", "a.map_id", "a.manufacturer_id")}
+	req := ListSpec.First()
 	if f.Kind != "" {
-		where = append(where, "a.kind = "+args.Add(string(f.Kind)))
+		req.Facets["kind"] = string(f.Kind)
 	}
 	if f.Party != "" {
-		p := args.Add(strings.ToUpper(strings.TrimSpace(f.Party)))
-		where = append(where, "(so.code = "+p+" OR mo.code = "+p+" OR fo.code = "+p+")")
+		req.Facets["party"] = f.Party
 	}
 	if !f.InForceOn.IsZero() {
-		d := args.Add(f.InForceOn)
-		where = append(where, "a.status <> 'pending' AND a.effective <= "+d+" AND (a.expires IS NULL OR a.expires >= "+d+
-			") AND (a.ended IS NULL OR a.ended > "+d+")")
+		req.Facets["in_force_on"] = f.InForceOn.String()
 	}
-	return s.query(ctx, s.DB, c, &args, strings.Join(where, " AND "), "ORDER BY a.effective DESC, a.id DESC")
+	return s.all(ctx, s.DB, c, req, nil)
 }
 
 // Get returns the arrangement with the reference, with its evidence files
@@ -181,10 +178,9 @@ func (s *Service) Get(ctx context.Context, c access.Caller, ref string) (Arrange
 }
 
 func (s *Service) get(ctx context.Context, q store.Querier, c access.Caller, ref string) (Arrangement, error) {
-	var args access.Args
-	where := "a.reference = " + args.Add(strings.TrimSpace(ref)) + " AND " +
-		c.Visible(&args, RecordKind, "a", "a.supplier_id", "a.map_id", "a.manufacturer_id")
-	as, err := s.query(ctx, q, c, &args, where, "")
+	as, err := s.all(ctx, q, c, ListSpec.First(), func(args *access.Args) string {
+		return "a.reference = " + args.Add(strings.TrimSpace(ref))
+	})
 	if err != nil {
 		return Arrangement{}, err
 	}
@@ -196,83 +192,13 @@ func (s *Service) get(ctx context.Context, q store.Querier, c access.Caller, ref
 	return a, err
 }
 
-// query runs a listing: where must already hold the caller's visibility
-// condition. Names of the parties come only where the caller may see the
-// party's own record.
-func (s *Service) query(ctx context.Context, q store.Querier, c access.Caller, args *access.Args, where, order string) ([]Arrangement, error) {
-	nameOf := func(alias string) string {
-		return "CASE WHEN " + c.Visible(args, "party", alias, alias+".id") + " THEN " + alias + ".name ELSE '' END"
-	}
-	rows, err := q.QueryContext(ctx, `SELECT a.id, a.reference, a.kind, a.title, a.all_models, a.materiality, a.sec_version,
-		a.legacy, a.signed, a.effective, a.expires, a.ended, a.status, a.classification, a.confirmed_at, a.confirmed_by,
-		a.created_at, a.updated_at,
-		a.supplier_id, so.code, `+nameOf("so")+`, a.map_id, mo.code, `+nameOf("mo")+`, a.manufacturer_id, fo.code, `+nameOf("fo")+`,
-		a.first_signatory, a.first_signed, a.second_signatory, a.second_signed
-		FROM arrangements a
-		LEFT JOIN organisations so ON so.id = a.supplier_id
-		LEFT JOIN organisations mo ON mo.id = a.map_id
-		LEFT JOIN organisations fo ON fo.id = a.manufacturer_id
-		WHERE `+where+" "+order, *args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "list arrangements")
-	}
-	defer rows.Close()
-	var out []Arrangement
-	for rows.Next() {
-		var a Arrangement
-		var conf sql.NullTime
-		var ids [3]sql.NullInt64
-		var codes, names [3]sql.NullString
-		var sigBy [2]sql.NullInt64
-		var sigOn [2]sec.Date
-		if err := rows.Scan(&a.ID, &a.Reference, &a.Kind, &a.Title, &a.AllModels, &a.Materiality, &a.SECVersion,
-			&a.Legacy, &a.Signed, &a.Effective, &a.Expires, &a.Ended, &a.Status, &a.Classification, &conf, &a.ConfirmedBy,
-			&a.CreatedAt, &a.UpdatedAt,
-			&ids[0], &codes[0], &names[0], &ids[1], &codes[1], &names[1], &ids[2], &codes[2], &names[2],
-			&sigBy[0], &sigOn[0], &sigBy[1], &sigOn[1]); err != nil {
-			return nil, errs.Wrap(err, "read arrangement")
-		}
-		orgs := [3]*Org{}
-		for i := range ids {
-			if ids[i].Valid {
-				orgs[i] = &Org{ID: ids[i].Int64, Code: codes[i].String, Name: names[i].String}
-			}
-		}
-		a.Supplier, a.MAP, a.Manufacturer = orgs[0], orgs[1], orgs[2]
-		// A signatory is always one of the parties, named as the
-		// arrangement names it.
-		for i := range sigBy {
-			if !sigBy[i].Valid {
-				continue
-			}
-			for _, o := range orgs {
-				if o != nil && o.ID == sigBy[i].Int64 {
-					a.Signatures = append(a.Signatures, Signature{Party: *o, Signed: sigOn[i]})
-				}
-			}
-		}
-		if conf.Valid {
-			t := conf.Time.UTC()
-			a.ConfirmedAt = &t
-		}
-		a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-		a.KindLabel = a.Kind.Label()
-		a.State = a.StateOn(s.today(time.Now()))
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "read arrangements")
-	}
-	rows.Close()
-	return out, s.loadModels(ctx, q, c, out)
-}
-
 // loadModels fills in the covered models of the listed arrangements.
 func (s *Service) loadModels(ctx context.Context, q store.Querier, c access.Caller, as []Arrangement) error {
 	idx := map[int64]int{}
 	var args access.Args
 	var ph []string
 	for i, a := range as {
+		as[i].Models = nil // by code from the list's aggregate: now with names
 		if !a.AllModels {
 			idx[a.ID] = i
 			ph = append(ph, args.Add(a.ID))

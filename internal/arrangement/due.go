@@ -2,6 +2,7 @@ package arrangement
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
@@ -10,13 +11,12 @@ import (
 
 // Expiring counts the active arrangements the caller may see that expire
 // from today to today+days, the ones NotifyExpiring announces: one
-// aggregate, for the dashboard.
+// aggregate, for the dashboard. It is the count of the list's
+// expiring_within facet (ExpiringLink), so the count and the list behind it
+// hold the same rows.
 func (s *Service) Expiring(ctx context.Context, c access.Caller, today sec.Date, days int) (int, error) {
-	var args access.Args
-	from, to := args.Add(today), args.Add(today.AddDays(days))
-	var n int
-	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM arrangements a WHERE a.status = 'active' AND a.expires IS NOT NULL
-		AND a.expires >= `+from+` AND a.expires <= `+to+` AND (a.ended IS NULL OR a.ended > a.expires) AND `+
-		c.Visible(&args, RecordKind, "a", "a.supplier_id", "a.map_id", "a.manufacturer_id"), args...).Scan(&n)
-	return n, errs.Wrap(err, "expiring arrangements")
+	req := ListSpec.First()
+	req.Facets["expiring_within"] = strconv.Itoa(days)
+	n, err := s.listQuery(c, today, nil).Count(ctx, s.DB, req)
+	return int(n), errs.Wrap(err, "expiring arrangements")
 }

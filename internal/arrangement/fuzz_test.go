@@ -1,13 +1,16 @@
 package arrangement_test
 
 import (
+	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
 )
 
 // FuzzSniffEvidence: whatever the name and bytes, sniffing never panics, an
@@ -74,6 +77,45 @@ func FuzzParseCSV(f *testing.F) {
 			if _, err := arrangement.ParseKind(r.Input.Kind); err != nil {
 				t.Fatalf("row with kind %q accepted", r.Input.Kind)
 			}
+		}
+	})
+}
+
+// FuzzParseList feeds arbitrary query strings to the arrangement list's
+// request parser: it must never panic, a refusal names a field, and a
+// request it accepts holds only days that parse and a look-ahead in range,
+// so the list's SQL never meets a value it did not check.
+func FuzzParseList(f *testing.F) {
+	for _, s := range []string{"kind=loi&state=expired", "in_force_on=2025-06-15&expires_from=2025-01-01&expires_to=2026-01-01",
+		"expiring_within=60&sort=expires", "expiring_within=-1", "from=2025-02-30", "kind=Supplier%E2%80%93MAP+contract", "party=%00&q=%25_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		q, err := url.ParseQuery(in)
+		if err != nil {
+			return
+		}
+		r, err := arrangement.ParseList(q)
+		if err != nil {
+			if fs := errs.As(err).Fields; len(fs) != 1 || fs[0].Field == "" {
+				t.Fatalf("refusal names no field: %v", err)
+			}
+			return
+		}
+		for _, name := range []string{"in_force_on", "expires_from", "expires_to"} {
+			if v := r.Facet(name); v != "" {
+				if _, err := sec.ParseDate(v); err != nil {
+					t.Fatalf("accepted %s=%q", name, v)
+				}
+			}
+		}
+		if v := r.Facet("expiring_within"); v != "" {
+			if n, err := strconv.Atoi(v); err != nil || n < 0 || n > arrangement.MaxExpiringWithin {
+				t.Fatalf("accepted expiring_within=%q", v)
+			}
+		}
+		if v := r.Facet("kind"); v != "" && !slices.Contains(arrangement.Kinds, arrangement.Kind(v)) {
+			t.Fatalf("accepted kind %q", v)
 		}
 	})
 }

@@ -160,28 +160,6 @@ func (s *Service) Template(ctx context.Context, c access.Caller, version int) (T
 	return t, err
 }
 
-// Templates lists every version, newest first, without their questions.
-func (s *Service) Templates(ctx context.Context, c access.Caller) ([]Template, error) {
-	if !c.SignedIn() {
-		return nil, errs.E(errs.Unauthenticated, "sign in to read the questionnaire")
-	}
-	rows, err := s.DB.QueryContext(ctx, "SELECT id, version, title, created_at, created_by FROM questionnaire_templates ORDER BY version DESC")
-	if err != nil {
-		return nil, errs.Wrap(err, "templates")
-	}
-	defer rows.Close()
-	out := []Template{}
-	for rows.Next() {
-		var t Template
-		if err := rows.Scan(&t.ID, &t.Version, &t.Title, &t.CreatedAt, &t.CreatedBy); err != nil {
-			return nil, errs.Wrap(err, "templates")
-		}
-		t.CreatedAt = t.CreatedAt.UTC()
-		out = append(out, t)
-	}
-	return out, errs.Wrap(rows.Err(), "templates")
-}
-
 // questionsOf reads a template's questions, with a response's answers.
 func questionsOf(ctx context.Context, q store.Querier, templateID, responseID int64) ([]Question, error) {
 	rows, err := q.QueryContext(ctx, `SELECT q.id, q.section, q.text, COALESCE(a.answer, '') FROM questionnaire_questions q

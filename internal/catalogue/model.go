@@ -79,10 +79,13 @@ func errMayNotEdit(m Model) error {
 	return errs.E(errs.Forbidden, "model %s %s belongs to %s: a manufacturer changes only its own models; SSC members and the secretariat change any", m.Manufacturer, m.Code, m.Manufacturer)
 }
 
-const modelSelect = `SELECT m.id, m.manufacturer_id, o.code, m.code, m.name, m.device_type, m.generation,
+const (
+	modelColumns = `m.id, m.manufacturer_id, o.code, m.code, m.name, m.device_type, m.generation,
 	m.hardware_version, m.classification, m.created_at, m.updated_at,
-	(SELECT COUNT(*) FROM firmware_versions fc WHERE fc.model_id = m.id)
-	FROM device_models m JOIN organisations o ON o.id = m.manufacturer_id`
+	(SELECT COUNT(*) FROM firmware_versions fc WHERE fc.model_id = m.id)`
+	modelFrom   = " FROM device_models m JOIN organisations o ON o.id = m.manufacturer_id"
+	modelSelect = "SELECT " + modelColumns + modelFrom
+)
 
 // modelWhere is the caller's visibility of models (alias m), and the filter.
 func modelWhere(c access.Caller, args *access.Args, f Filter) string {
@@ -132,15 +135,22 @@ func scanModels(rows *sql.Rows) ([]Model, error) {
 	defer rows.Close()
 	var out []Model
 	for rows.Next() {
-		var m Model
-		if err := rows.Scan(&m.ID, &m.ManufacturerID, &m.Manufacturer, &m.Code, &m.Name, &m.DeviceType, &m.Generation,
-			&m.Hardware, &m.Classification, &m.CreatedAt, &m.UpdatedAt, &m.FirmwareCount); err != nil {
+		m, err := scanModel(rows)
+		if err != nil {
 			return nil, errs.Wrap(err, "read model")
 		}
-		m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 		out = append(out, m)
 	}
 	return out, errs.Wrap(rows.Err(), "read models")
+}
+
+// scanModel reads one row of modelColumns.
+func scanModel(r interface{ Scan(...any) error }) (Model, error) {
+	var m Model
+	err := r.Scan(&m.ID, &m.ManufacturerID, &m.Manufacturer, &m.Code, &m.Name, &m.DeviceType, &m.Generation,
+		&m.Hardware, &m.Classification, &m.CreatedAt, &m.UpdatedAt, &m.FirmwareCount)
+	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+	return m, err
 }
 
 // getModel returns the model if the caller may see it.

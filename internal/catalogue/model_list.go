@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
@@ -57,42 +56,44 @@ func modelListWhere(c access.Caller, args *access.Args, req listing.Request) str
 	return strings.Join(where, " AND ")
 }
 
+// modelListQuery is the model list's SQL as the caller sees it.
+func modelListQuery(c access.Caller) listing.Query[Model] {
+	return listing.Query[Model]{
+		What:    "list models",
+		Columns: func(*access.Args) string { return modelColumns },
+		From:    modelFrom,
+		Where:   func(args *access.Args, req listing.Request) string { return modelListWhere(c, args, req) },
+		Scan:    func(r listing.Scanner) (Model, error) { return scanModel(r) },
+		Key: func(m Model, req listing.Request) (any, int64) {
+			switch req.Sort.Name {
+			case "code":
+				return m.Code, m.ID
+			case "name":
+				return m.Name, m.ID
+			case "type":
+				return string(m.DeviceType), m.ID
+			case "generation":
+				return string(m.Generation), m.ID
+			case "hardware":
+				return m.Hardware, m.ID
+			case "updated_at":
+				return m.UpdatedAt, m.ID
+			}
+			return m.Manufacturer, m.ID
+		},
+	}
+}
+
 // ModelPage is one page of the models the caller may see, with the total
 // the same filters match.
 func (s *Service) ModelPage(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Model], error) {
-	var items []Model
-	if err := s.scanModelList(ctx, c, req, func(m Model) error { items = append(items, m); return nil }); err != nil {
-		return listing.Page[Model]{}, err
-	}
-	var total int64
-	var args access.Args
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM device_models m JOIN organisations o ON o.id = m.manufacturer_id WHERE "+
-		modelListWhere(c, &args, req), args...).Scan(&total); err != nil {
-		return listing.Page[Model]{}, errs.Wrap(err, "count models")
-	}
-	return listing.Finish(req, items, total, func(m Model) (any, int64) {
-		switch req.Sort.Name {
-		case "code":
-			return m.Code, m.ID
-		case "name":
-			return m.Name, m.ID
-		case "type":
-			return string(m.DeviceType), m.ID
-		case "generation":
-			return string(m.Generation), m.ID
-		case "hardware":
-			return m.Hardware, m.ID
-		case "updated_at":
-			return m.UpdatedAt, m.ID
-		}
-		return m.Manufacturer, m.ID
-	}), nil
+	return modelListQuery(c).Page(ctx, s.DB, req)
 }
 
 // ModelExport writes every model the request's filters match, in its
 // order, row by row.
 func (s *Service) ModelExport(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
-	return s.scanModelList(ctx, c, req.Export(), func(m Model) error { return w.Row(m.CSV(), m) })
+	return modelListQuery(c).Export(ctx, s.DB, req, w, Model.CSV)
 }
 
 // ModelCSVHeader names the columns of Model.CSV.
@@ -103,24 +104,4 @@ var ModelCSVHeader = []string{"id", "manufacturer", "code", "name", "device_type
 func (m Model) CSV() []string {
 	return []string{strconv.FormatInt(m.ID, 10), m.Manufacturer, m.Code, m.Name, string(m.DeviceType), string(m.Generation), m.Hardware,
 		string(m.Classification), strconv.Itoa(m.FirmwareCount), m.UpdatedAt.UTC().Format(time.RFC3339)}
-}
-
-func (s *Service) scanModelList(ctx context.Context, c access.Caller, req listing.Request, yield func(Model) error) error {
-	var args access.Args
-	where := modelListWhere(c, &args, req)
-	page, order, limit := req.Keyset(&args)
-	rows, err := s.DB.QueryContext(ctx, modelSelect+" WHERE "+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "list models")
-	}
-	ms, err := scanModels(rows)
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if err := yield(m); err != nil {
-			return err
-		}
-	}
-	return nil
 }

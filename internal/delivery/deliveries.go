@@ -80,73 +80,60 @@ func deliveriesWhere(args *access.Args, c access.Caller, req listing.Request) st
 	return strings.Join(where, " AND ")
 }
 
+// deliveryQuery is the deliveries list's SQL as the caller sees it; where
+// is the list's filters (deliveriesWhere, or the problems' narrowing of it).
+func deliveryQuery(c access.Caller, where func(*access.Args, access.Caller, listing.Request) string) listing.Query[Delivery] {
+	return listing.Query[Delivery]{
+		What:    "deliveries",
+		Columns: func(*access.Args) string { return deliveryColumns(c) },
+		From:    " FROM delivery_jobs j",
+		Where:   func(args *access.Args, req listing.Request) string { return where(args, c, req) },
+		Scan:    func(r listing.Scanner) (Delivery, error) { return scanDelivery(r) },
+		Key:     deliveryKey,
+	}
+}
+
+// deliveryKey is a delivery's value of the column req sorts on, and its id.
+func deliveryKey(d Delivery, req listing.Request) (any, int64) {
+	switch req.Sort.Name {
+	case "kind":
+		return d.Kind, d.ID
+	case "state":
+		return string(d.State), d.ID
+	case "attempts":
+		return int64(d.Attempts), d.ID
+	}
+	return d.ID, d.ID
+}
+
 // Deliveries is one page of the deliveries the caller may see, with the
 // total the filters match.
 func (s *Service) Deliveries(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Delivery], error) {
-	var zero listing.Page[Delivery]
 	if !c.SignedIn() {
-		return zero, errs.E(errs.Unauthenticated, "sign in to see deliveries")
+		return listing.Page[Delivery]{}, errs.E(errs.Unauthenticated, "sign in to see deliveries")
 	}
-	var items []Delivery
-	if err := s.scanJobs(ctx, c, req, func(d Delivery) error { items = append(items, d); return nil }); err != nil {
-		return zero, err
-	}
-	var args access.Args
-	var total int64
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM delivery_jobs j WHERE "+deliveriesWhere(&args, c, req), args...).Scan(&total); err != nil {
-		return zero, errs.Wrap(err, "count deliveries")
-	}
-	return listing.Finish(req, items, total, func(d Delivery) (any, int64) {
-		switch req.Sort.Name {
-		case "kind":
-			return d.Kind, d.ID
-		case "state":
-			return string(d.State), d.ID
-		case "attempts":
-			return int64(d.Attempts), d.ID
-		}
-		return d.ID, d.ID
-	}), nil
+	return deliveryQuery(c, deliveriesWhere).Page(ctx, s.DB, req)
 }
 
 // DeliveryCSVHeader names the columns of a deliveries export.
 var DeliveryCSVHeader = []string{"id", "kind", "channel", "email", "endpoint_id", "record_kind", "record_id", "state", "attempts",
 	"last_error", "created_at", "delivered_at"}
 
+// CSV is the delivery as a row of an export (ISO times).
+func (d Delivery) CSV() []string {
+	delivered := ""
+	if d.DeliveredAt != nil {
+		delivered = d.DeliveredAt.UTC().Format(time.RFC3339)
+	}
+	return []string{strconv.FormatInt(d.ID, 10), d.Kind, string(d.Channel), d.Email, strconv.FormatInt(d.EndpointID, 10),
+		d.RecordKind, strconv.FormatInt(d.RecordID, 10), string(d.State), strconv.Itoa(d.Attempts), d.LastError,
+		d.CreatedAt.UTC().Format(time.RFC3339), delivered}
+}
+
 // ExportDeliveries writes every delivery the request's filters match.
 func (s *Service) ExportDeliveries(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
 	if !c.SignedIn() {
 		return errs.E(errs.Unauthenticated, "sign in to see deliveries")
 	}
-	return s.scanJobs(ctx, c, req.Export(), func(d Delivery) error {
-		delivered := ""
-		if d.DeliveredAt != nil {
-			delivered = d.DeliveredAt.UTC().Format(time.RFC3339)
-		}
-		return w.Row([]string{strconv.FormatInt(d.ID, 10), d.Kind, string(d.Channel), d.Email, strconv.FormatInt(d.EndpointID, 10),
-			d.RecordKind, strconv.FormatInt(d.RecordID, 10), string(d.State), strconv.Itoa(d.Attempts), d.LastError,
-			d.CreatedAt.UTC().Format(time.RFC3339), delivered}, d)
-	})
-}
-
-func (s *Service) scanJobs(ctx context.Context, c access.Caller, req listing.Request, yield func(Delivery) error) error {
-	var args access.Args
-	where := deliveriesWhere(&args, c, req)
-	page, order, limit := req.Keyset(&args)
-	rows, err := s.DB.QueryContext(ctx, "SELECT "+deliveryColumns(c)+" FROM delivery_jobs j WHERE "+where+" AND "+page+
-		" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "deliveries")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return errs.Wrap(err, "deliveries")
-		}
-		if err := yield(d); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "deliveries")
+	return deliveryQuery(c, deliveriesWhere).Export(ctx, s.DB, req, w, Delivery.CSV)
 }

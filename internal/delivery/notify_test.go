@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -272,12 +273,17 @@ func TestRecordDeliveriesAndQueueVisibility(t *testing.T) {
 		if _, err := db.Writer().Exec("UPDATE delivery_jobs SET state = 'dead', last_error = 'x' WHERE org_id = $1", b); err != nil {
 			t.Fatal(err)
 		}
-		ps, err := svc.Problems(ctx, admin, ProblemFilter{DeadOnly: true})
-		if err != nil || len(ps) != 1 || ps[0].OrgID != 0 || ps[0].Email != "" || ps[0].LastError != "x" {
+		dead, _ := ProblemSpec.Parse(url.Values{"dead": {"true"}})
+		pp, err := svc.Problems(ctx, admin, dead)
+		ps := pp.Items
+		if err != nil || len(ps) != 1 || pp.Total != 1 || ps[0].OrgID != 0 || ps[0].Email != "" || ps[0].LastError != "x" {
 			t.Errorf("admin problems = %+v, %v", ps, err)
 		}
-		if ps, _ := svc.Problems(ctx, chair, ProblemFilter{}); len(ps) != 1 || ps[0].OrgID != b {
-			t.Errorf("SSC problems = %+v", ps)
+		if pp, _ := svc.Problems(ctx, chair, ProblemSpec.First()); len(pp.Items) != 1 || pp.Items[0].OrgID != b {
+			t.Errorf("SSC problems = %+v", pp)
+		}
+		if _, err := svc.Problems(ctx, alice, ProblemSpec.First()); errs.CodeOf(err) != errs.Forbidden {
+			t.Errorf("a supplier reading the problems: %v", err)
 		}
 		if err := svc.Retry(ctx, alice, ps[0].ID); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("supplier retry: %v", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -51,7 +52,7 @@ func deliveryColumns(c access.Caller) string {
 		j.state, j.attempts, j.next_attempt_at, j.last_error, j.created_at, j.delivered_at`
 }
 
-func scanDelivery(rows *sql.Rows) (Delivery, error) {
+func scanDelivery(rows interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
 	var org, endpoint, notice sql.NullInt64
 	var delivered *time.Time
@@ -175,34 +176,56 @@ func queueCounts(ctx context.Context, q store.Querier) (map[Channel]map[State]Qu
 	return out, nil
 }
 
-// ProblemFilter narrows a listing of failing jobs.
-type ProblemFilter struct {
-	DeadOnly bool
-	Before   int64 // ids below this
-	Limit    int   // 50 when 0, at most 500
+// ProblemSpec is what the list of failing deliveries accepts (issue 15):
+// the deliveries list's columns, search and dates, fixed to jobs that failed
+// at least once and are not delivered (or, dead=true, those given up on),
+// with the former before cursor still honoured.
+var ProblemSpec = &listing.Spec{
+	Columns: DeliverySpec.Columns,
+	Default: DeliverySpec.Default,
+	ID:      DeliverySpec.ID,
+	Facets: []listing.Facet{
+		{Name: "dead", Description: "true for dead jobs only (given up on, waiting for a retry)", Type: "boolean"},
+		{Name: "channel", Description: "only deliveries by this channel", Enum: []string{"email", "webhook"}},
+		{Name: "notice_kind", Description: "only deliveries of this kind of notice"},
+		{Name: "record_kind", Description: "only deliveries about records of this kind"},
+		{Name: "record_id", Description: "only deliveries about the record with this id (with record_kind)", Type: "integer"},
+		{Name: "before", Description: "the former cursor: only jobs with an id below this (use cursor instead)", Type: "integer"},
+	},
+	Search: DeliverySpec.Search,
+	Dates:  DeliverySpec.Dates,
 }
 
-// Problems lists jobs that failed at least once and are not delivered,
-// newest first, for operators.
-func (s *Service) Problems(ctx context.Context, c access.Caller, f ProblemFilter) ([]Delivery, error) {
+// problemsWhere narrows the deliveries list to the failing jobs.
+func problemsWhere(args *access.Args, c access.Caller, req listing.Request) string {
+	where := deliveriesWhere(args, c, req) + " AND j.state <> 'delivered' AND "
+	if b := req.Bool("dead"); b != nil && *b {
+		where += "j.state = 'dead'"
+	} else {
+		where += "j.last_error <> ''"
+	}
+	if v := req.Facet("before"); v != "" {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		where += " AND j.id < " + args.Add(n)
+	}
+	return where
+}
+
+// Problems is one page of the jobs that failed at least once and are not
+// delivered, newest first, for operators, with the total.
+func (s *Service) Problems(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Delivery], error) {
 	if !mayOperate(c) {
-		return nil, errs.E(errs.Forbidden, "only platform administrators and the SSC may see failed deliveries")
+		return listing.Page[Delivery]{}, errs.E(errs.Forbidden, "only platform administrators and the SSC may see failed deliveries")
 	}
-	var args access.Args
-	where := "j.state <> 'delivered' AND j.last_error <> ''"
-	if f.DeadOnly {
-		where = "j.state <> 'delivered' AND j.state = 'dead'"
+	return deliveryQuery(c, problemsWhere).Page(ctx, s.DB, req)
+}
+
+// ExportProblems writes every failing job the request's filters match.
+func (s *Service) ExportProblems(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
+	if !mayOperate(c) {
+		return errs.E(errs.Forbidden, "only platform administrators and the SSC may see failed deliveries")
 	}
-	if f.Before > 0 {
-		where += " AND j.id < " + args.Add(f.Before)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
-	return scanDeliveries(s.DB.QueryContext(ctx, "SELECT "+deliveryColumns(c)+" FROM delivery_jobs j WHERE "+where+
-		" ORDER BY j.id DESC LIMIT "+strconv.Itoa(limit), args...))
+	return deliveryQuery(c, problemsWhere).Export(ctx, s.DB, req, w, Delivery.CSV)
 }
 
 // Retry puts a dead job back in the queue with a fresh count of attempts,

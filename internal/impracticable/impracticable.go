@@ -101,12 +101,20 @@ const columns = `i.id, i.reference, s.code, CASE WHEN %[1]s THEN s.name ELSE '' 
 	i.reason, i.state, i.classification, i.recorded_on, i.decided_on, i.decided_by, i.decision_note, i.withdrawn_on,
 	i.created_at, i.created_by, i.updated_at, i.supplier_id`
 
+const from = ` FROM impracticabilities i JOIN organisations s ON s.id = i.supplier_id
+		JOIN organisations m ON m.id = i.manufacturer_id`
+
+// selectColumns is the column list, naming organisations only where the
+// caller may see their directory entries.
+func selectColumns(c access.Caller, args *access.Args) string {
+	return fmt.Sprintf(columns, c.Visible(args, party.Kind, "s", "s.id"), c.Visible(args, party.Kind, "m", "m.id"))
+}
+
 // query builds a SELECT of records the caller may see.
 func query(c access.Caller, args *access.Args, where ...string) string {
-	cols := fmt.Sprintf(columns, c.Visible(args, party.Kind, "s", "s.id"), c.Visible(args, party.Kind, "m", "m.id"))
+	cols := selectColumns(c, args)
 	where = append(where, c.Visible(args, RecordKind, "i", "i.supplier_id"))
-	return "SELECT " + cols + ` FROM impracticabilities i JOIN organisations s ON s.id = i.supplier_id
-		JOIN organisations m ON m.id = i.manufacturer_id WHERE ` + strings.Join(where, " AND ")
+	return "SELECT " + cols + from + " WHERE " + strings.Join(where, " AND ")
 }
 
 func scan(rows *sql.Rows, err error) ([]Record, error) {
@@ -116,18 +124,25 @@ func scan(rows *sql.Rows, err error) ([]Record, error) {
 	defer rows.Close()
 	var out []Record
 	for rows.Next() {
-		var r Record
-		if err := rows.Scan(&r.ID, &r.Reference, &r.Supplier.Code, &r.Supplier.Name, &r.Manufacturer.Code, &r.Manufacturer.Name,
-			&r.Reason, &r.State, &r.Classification, &r.RecordedOn, &r.DecidedOn, &r.DecidedBy, &r.DecisionNote, &r.WithdrawnOn,
-			&r.CreatedAt, &r.CreatedBy, &r.UpdatedAt, &r.supplierID); err != nil {
+		r, err := scanRecord(rows)
+		if err != nil {
 			return nil, errs.Wrap(err, "read records of impracticability")
 		}
-		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
-		r.StateLabel = r.State.Label()
-		r.Evidence = []evidence.Stored{}
 		out = append(out, r)
 	}
 	return out, errs.Wrap(rows.Err(), "read records of impracticability")
+}
+
+// scanRecord reads one row of columns.
+func scanRecord(row interface{ Scan(...any) error }) (Record, error) {
+	var r Record
+	err := row.Scan(&r.ID, &r.Reference, &r.Supplier.Code, &r.Supplier.Name, &r.Manufacturer.Code, &r.Manufacturer.Name,
+		&r.Reason, &r.State, &r.Classification, &r.RecordedOn, &r.DecidedOn, &r.DecidedBy, &r.DecisionNote, &r.WithdrawnOn,
+		&r.CreatedAt, &r.CreatedBy, &r.UpdatedAt, &r.supplierID)
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	r.StateLabel = r.State.Label()
+	r.Evidence = []evidence.Stored{}
+	return r, err
 }
 
 // actors are the parts the caller plays for a record: the Supplier that

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -155,51 +154,6 @@ func queryActions(ctx context.Context, q store.Querier, cond, order string, args
 		out = append(out, a)
 	}
 	return out, errs.Wrap(rows.Err(), "read actions")
-}
-
-// ActionFilter narrows the action tracker.
-type ActionFilter struct {
-	Status sec.ActionState // "" for every status
-	After  int64           // the cursor: actions with a larger id
-	Limit  int
-}
-
-// Actions is the action tracker across meetings: every action the caller
-// may see, oldest first, paged by id.
-func (s *Service) Actions(ctx context.Context, c access.Caller, f ActionFilter) (Page[Action], error) {
-	out := Page[Action]{Items: []Action{}}
-	limit := f.Limit
-	if limit <= 0 || limit > MaxLimit {
-		limit = 50
-	}
-	var args access.Args
-	cond := c.Visible(&args, KindItem, "i", "i.party_id")
-	if f.Status != "" {
-		if !validActionState(f.Status) {
-			return out, errs.FieldError("status", "must be open, done or closed")
-		}
-		cond += " AND a.status = " + args.Add(string(f.Status))
-	}
-	if err := s.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM meeting_actions a JOIN meeting_items i ON i.id = a.item_id WHERE "+cond, args...).Scan(&out.Total); err != nil {
-		return out, errs.Wrap(err, "count actions")
-	}
-	if f.After > 0 {
-		cond += " AND a.id > " + args.Add(f.After)
-	}
-	as, err := queryActions(ctx, s.DB, cond, "ORDER BY a.id LIMIT "+strconv.Itoa(limit+1), args)
-	if err != nil {
-		return out, err
-	}
-	if len(as) > limit {
-		as = as[:limit]
-		out.Next = strconv.FormatInt(as[limit-1].ID, 10)
-	}
-	out.Items = as
-	return out, nil
-}
-
-func validActionState(s sec.ActionState) bool {
-	return s == sec.ActionOpen || s == sec.ActionDone || s == sec.ActionClosed
 }
 
 // NewItem is an agenda item to add.

@@ -65,35 +65,6 @@ func subjectRole(ref party.Ref) sec.OrgRole {
 	return ""
 }
 
-// Pseudonyms lists every party's label (SSC and secretariat only: the list
-// is the key to the headlines).
-func (s *Service) Pseudonyms(ctx context.Context, c access.Caller) ([]Pseudonym, error) {
-	if err := mustManage(c); err != nil {
-		return nil, err
-	}
-	ix, err := party.LoadIndex(ctx, s.DB)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.DB.QueryContext(ctx, "SELECT org_id, label FROM meeting_pseudonyms ORDER BY label")
-	if err != nil {
-		return nil, errs.Wrap(err, "read pseudonyms")
-	}
-	defer rows.Close()
-	out := []Pseudonym{}
-	for rows.Next() {
-		var id int64
-		var p Pseudonym
-		if err := rows.Scan(&id, &p.Label); err != nil {
-			return nil, errs.Wrap(err, "read pseudonyms")
-		}
-		ref, _ := ix.ID(id)
-		p.Org, p.Subject = ref.Code, sec.Subject(subjectRole(ref), p.Label)
-		out = append(out, p)
-	}
-	return out, errs.Wrap(rows.Err(), "read pseudonyms")
-}
-
 // SetPseudonym gives a party a label by hand (to carry over one used before
 // metersec). A label another party holds is a clash, refused; so is one
 // derived from the party's own name or code. A party keeps its label for

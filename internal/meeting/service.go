@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -289,40 +290,38 @@ type ListFilter struct {
 }
 
 // List returns the meetings the caller may see, newest first, with the
-// total; items are not loaded.
+// total; items are not loaded. It is the list on the paging core in its
+// former shape (the CLI and the public page page by number).
 func (s *Service) List(ctx context.Context, c access.Caller, f ListFilter) (Page[Meeting], error) {
-	out := Page[Meeting]{Items: []Meeting{}}
 	limit := f.Limit
 	if limit <= 0 || limit > MaxLimit {
 		limit = 50
 	}
-	var args access.Args
-	vis := c.Visible(&args, KindMeeting, "m")
-	if err := s.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM meetings m WHERE "+vis, args...).Scan(&out.Total); err != nil {
-		return out, errs.Wrap(err, "count meetings")
-	}
-	cond := vis
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	if f.Before > 0 {
-		cond += " AND m.number < " + args.Add(f.Before)
+		q.Set("before", strconv.Itoa(f.Before))
 	}
-	rows, err := s.DB.QueryContext(ctx, "SELECT "+meetingColumns+" FROM meetings m WHERE "+cond+
-		" ORDER BY m.number DESC LIMIT "+strconv.Itoa(limit+1), args...)
+	req, err := MeetingSpec.Parse(q)
 	if err != nil {
-		return out, errs.Wrap(err, "list meetings")
+		return Page[Meeting]{Items: []Meeting{}}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMeeting(rows)
+	p, err := s.MeetingPage(ctx, c, req)
+	if err != nil {
+		return Page[Meeting]{Items: []Meeting{}}, err
+	}
+	out := Page[Meeting]{Items: p.Items, Total: int(p.Total)}
+	if f.Before > 0 {
+		// The total has always counted every meeting, on every page.
+		all, err := s.MeetingPage(ctx, c, MeetingSpec.First())
 		if err != nil {
-			return out, errs.Wrap(err, "list meetings")
+			return out, err
 		}
-		out.Items = append(out.Items, m)
+		out.Total = int(all.Total)
 	}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		out.Next = strconv.Itoa(out.Items[limit-1].Number)
+	if p.NextCursor != "" {
+		out.Next = strconv.Itoa(p.Items[len(p.Items)-1].Number)
 	}
-	return out, errs.Wrap(rows.Err(), "list meetings")
+	return out, nil
 }
 
 // Attendance is who was at a meeting, by email.

@@ -2,7 +2,6 @@ package meeting
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +61,8 @@ type StandingItem struct {
 	Classification sec.Classification `json:"classification"`
 	ReportedAt     time.Time          `json:"reported_at"`
 	ReportedBy     string             `json:"reported_by"`
+
+	partyID int64
 }
 
 // NewStandingItem is a standing item to record.
@@ -195,46 +196,31 @@ func (s *Service) StandingItems(ctx context.Context, c access.Caller, f Standing
 	if err != nil {
 		return out, errs.Wrap(err, "list standing items")
 	}
-	var partyIDs []int64
 	for rows.Next() {
-		var it StandingItem
-		var pid sql.NullInt64
-		if err := rows.Scan(&it.ID, &it.Kind, &pid, &it.Title, &it.What, &it.OccurredOn, &it.Impact, &it.Status, &it.Classification,
-			&it.ReportedAt, &it.ReportedBy); err != nil {
+		it, err := scanStanding(rows)
+		if err != nil {
 			rows.Close()
 			return out, errs.Wrap(err, "list standing items")
 		}
-		it.KindLabel, it.ReportedAt = it.Kind.Label(), it.ReportedAt.UTC()
 		out.Items = append(out.Items, it)
-		partyIDs = append(partyIDs, pid.Int64)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, errs.Wrap(err, "list standing items")
+	}
 	if len(out.Items) > limit {
-		out.Items, partyIDs = out.Items[:limit], partyIDs[:limit]
+		out.Items = out.Items[:limit]
 		out.Next = strconv.FormatInt(out.Items[limit-1].ID, 10)
 	}
 	if len(out.Items) == 0 {
 		return out, nil
 	}
-	ix, err := party.LoadIndex(ctx, s.DB)
+	name, err := s.partyNamer(ctx, c)
 	if err != nil {
 		return out, err
 	}
-	parties := &party.Service{DB: s.DB}
-	seen := map[int64]bool{}
-	for i, pid := range partyIDs {
-		ref, ok := ix.ID(pid)
-		if !ok {
-			continue
-		}
-		vis, done := seen[pid]
-		if !done {
-			_, err := parties.Get(ctx, c, ref.Code)
-			vis, seen[pid] = err == nil, err == nil
-		}
-		if vis {
-			out.Items[i].Party = &PartyRef{Code: ref.Code, Name: ref.Name}
-		}
+	for i := range out.Items {
+		name(&out.Items[i])
 	}
 	return out, nil
 }

@@ -1,6 +1,8 @@
 package party
 
 import (
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,6 +25,31 @@ func FuzzReadCSV(f *testing.F) {
 			if r.party.Code == "" || r.party.Name == "" || len(r.party.roles) == 0 || r.line < 2 {
 				t.Fatalf("accepted an invalid row: %+v", r)
 			}
+		}
+	})
+}
+
+// FuzzParseList feeds arbitrary query strings to the directory's request
+// parser: it must never panic, and a request it accepts holds a role and
+// marking from their closed sets.
+func FuzzParseList(f *testing.F) {
+	for _, s := range []string{"role=Large+Supplier", "role=map&classification=AMBER&q=x", "sort=-updated&limit=500", "cursor=e30", "role=%00", "q=" + strings.Repeat("a", 201)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		q, err := url.ParseQuery(in)
+		if err != nil {
+			return
+		}
+		r, err := ParseList(q)
+		if err != nil {
+			return
+		}
+		if v := r.Facet("role"); v != "" && !slices.Contains(roleNames(), v) {
+			t.Fatalf("accepted role %q", v)
+		}
+		if v := r.Facet("classification"); v != "" && !slices.Contains(classNames(), v) {
+			t.Fatalf("accepted classification %q", v)
 		}
 	})
 }

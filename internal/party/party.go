@@ -80,29 +80,6 @@ type Filter struct {
 
 const partyColumns = "p.id, p.code, p.name, p.classification, p.created_at, p.updated_at"
 
-// List returns the parties the caller may see, by name.
-func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Party, error) {
-	var args access.Args
-	where := []string{c.Visible(&args, Kind, "p", "p.id")}
-	if f.Role != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM organisation_roles r WHERE r.org_id = p.id AND r.role = "+args.Add(string(f.Role))+")")
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		like := args.Add("%" + strings.ToLower(q) + "%")
-		where = append(where, "(lower(p.name) LIKE "+like+" OR lower(p.code) LIKE "+like+")")
-	}
-	rows, err := s.DB.QueryContext(ctx, "SELECT "+partyColumns+" FROM organisations p WHERE "+
-		strings.Join(where, " AND ")+" ORDER BY p.name, p.code", args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "list parties")
-	}
-	parties, err := scanParties(rows)
-	if err != nil {
-		return nil, err
-	}
-	return parties, s.loadRoles(ctx, s.DB, parties)
-}
-
 // Get returns one party, with its current contacts, if the caller may see it.
 func (s *Service) Get(ctx context.Context, c access.Caller, code string) (Party, error) {
 	return get(ctx, s.DB, c, code)
@@ -153,10 +130,6 @@ func sortRoles(roles []sec.OrgRole) []sec.OrgRole {
 		return slices.Index(sec.OrgRoles, a) - slices.Index(sec.OrgRoles, b)
 	})
 	return out
-}
-
-func (s *Service) loadRoles(ctx context.Context, q store.Querier, ps []Party) error {
-	return loadRolesQ(ctx, q, ps)
 }
 
 // loadRolesQ fills in the roles of ps. Parties are few (hundreds), so one

@@ -92,9 +92,13 @@ func facilityVisible(c access.Caller, args *access.Args) string {
 	return c.VisibleAs(args, KindFacility, "'AMBER'", "f.id", "f.provider_id")
 }
 
-const facilitySelect = `SELECT f.id, o.code, o.name, f.name, f.address, f.status, f.breach_policy, COALESCE(f.assessment_id, 0),
-	f.decision_note, f.head_seq, f.created_at, f.updated_at, f.provider_id, f.head_hash
-	FROM triage_facilities f JOIN organisations o ON o.id = f.provider_id`
+// facilityCols are the columns scanFacility reads, from facilityFrom.
+const (
+	facilityCols = `f.id, o.code, o.name, f.name, f.address, f.status, f.breach_policy, COALESCE(f.assessment_id, 0),
+	f.decision_note, f.head_seq, f.created_at, f.updated_at, f.provider_id, f.head_hash`
+	facilityFrom   = ` FROM triage_facilities f JOIN organisations o ON o.id = f.provider_id`
+	facilitySelect = "SELECT " + facilityCols + facilityFrom
+)
 
 func scanFacility(row interface{ Scan(...any) error }) (Facility, error) {
 	var f Facility
@@ -115,24 +119,14 @@ func findFacility(ctx context.Context, q store.Querier, c access.Caller, id int6
 	return f, errs.Wrap(err, "read triage facility")
 }
 
-// Facilities lists the facilities the caller may see, by provider and name.
-// They are few (a facility is an SSC-approved site), so the list is whole.
+// Facilities lists every facility the caller may see, by provider (the
+// CLI's list; pages and the API page through FacilitiesPage).
 func (s *Service) Facilities(ctx context.Context, c access.Caller) ([]Facility, error) {
-	var args access.Args
-	rows, err := s.DB.QueryContext(ctx, facilitySelect+" WHERE "+facilityVisible(c, &args)+" ORDER BY o.code, f.name, f.id", args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "list triage facilities")
-	}
-	defer rows.Close()
 	out := []Facility{}
-	for rows.Next() {
-		f, err := scanFacility(rows)
-		if err != nil {
-			return nil, errs.Wrap(err, "list triage facilities")
-		}
-		out = append(out, f)
-	}
-	return out, errs.Wrap(rows.Err(), "list triage facilities")
+	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
+		return s.facilityQuery(c).Each(ctx, tx, FacilitySpec.First().Export(), func(f Facility) error { out = append(out, f); return nil })
+	})
+	return out, err
 }
 
 // Facility is one facility, with its assessment when a lookup is wired.

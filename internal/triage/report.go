@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/catalogue"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/estate"
 	"github.com/metersec/metersec/internal/sec"
@@ -143,6 +142,8 @@ type ModelOutcome struct {
 	Devices      int64        `json:"devices"`
 	States       []StateCount `json:"states"`
 	Breaches     int64        `json:"breaches"`
+
+	modelID int64
 }
 
 // MaySeeOutcomes reports whether the caller holds triage outcomes by
@@ -154,63 +155,17 @@ func seesAllOutcomes(c access.Caller) bool { return c.System || c.IsSSC() }
 
 func ownOutcomes(c access.Caller) bool { return c.Has(sec.RoleManufacturer) && c.OrgID != 0 }
 
-// Outcomes is triage by model: a manufacturer's own models, or every model
+// Outcomes is triage by model, every model the caller may see in the
+// outcome list's default order: a manufacturer's own models, or every model
 // for the SSC. Nobody else holds a model's outcomes.
 func (s *Service) Outcomes(ctx context.Context, c access.Caller) ([]ModelOutcome, error) {
-	var args access.Args
-	var where string
-	switch {
-	case seesAllOutcomes(c):
-		where = "TRUE"
-	case ownOutcomes(c):
-		where = "td.manufacturer_id = " + args.Add(c.OrgID)
-	default:
-		return nil, errs.E(errs.Forbidden, "triage outcomes by model are for manufacturers (their own models) and the SSC")
+	if err := outcomesAllowed(c); err != nil {
+		return nil, err
 	}
-	var out []ModelOutcome
+	out := []ModelOutcome{}
 	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
-		ix, err := catalogue.LoadIndex(ctx, tx)
-		if err != nil {
-			return err
-		}
-		at := map[int64]int{}
-		row := func(model int64) *ModelOutcome {
-			i, ok := at[model]
-			if !ok {
-				m, _ := ix.ModelByID(model)
-				i = len(out)
-				at[model] = i
-				out = append(out, ModelOutcome{Manufacturer: m.Manufacturer, Model: m.Code, States: []StateCount{}})
-			}
-			return &out[i]
-		}
-		if err := each(ctx, tx, "SELECT td.model_id, td.state, COUNT(*) FROM triage_devices td WHERE "+where+
-			" GROUP BY td.model_id, td.state ORDER BY td.model_id", args, func(sc scanner) error {
-			var model int64
-			var c StateCount
-			if err := sc.Scan(&model, &c.State, &c.Devices); err != nil {
-				return err
-			}
-			o := row(model)
-			o.States = append(o.States, c)
-			o.Devices += c.Devices
-			return nil
-		}); err != nil {
-			return err
-		}
-		return each(ctx, tx, `SELECT td.model_id, COUNT(*) FROM triage_entries e JOIN triage_devices td ON td.device_id = e.device_id
-			WHERE e.step = 'boundary_check' AND e.detail LIKE '%"breached"%' AND `+where+` GROUP BY td.model_id`, args, func(sc scanner) error {
-			var model, n int64
-			if err := sc.Scan(&model, &n); err != nil {
-				return err
-			}
-			row(model).Breaches = n
-			return nil
-		})
+		return outcomeQuery(c).Each(ctx, tx, OutcomeSpec.First().Export(), func(o ModelOutcome) error { out = append(out, o); return nil })
 	})
-	for i := range out {
-		sortStates(out[i].States)
-	}
 	return out, err
 }
 

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -267,19 +268,27 @@ func TestHistoryVisibility(t *testing.T) {
 		if e1 == nil || e2 == nil || strings.ReplaceAll(e1.Error(), dB1.String(), "X") != strings.ReplaceAll(e2.Error(), dA3.String(), "X") {
 			t.Errorf("not visible %v / never triaged %v", e1, e2)
 		}
-		page, err := f.svc.Entries(f.ctx, f.callers["ssc"], fac, EntryQuery{Limit: 1})
-		if err != nil || page.Total != 2 || len(page.Entries) != 1 || page.Next != 2 {
+		r, _ := EntrySpec.Parse(url.Values{"limit": {"1"}})
+		page, err := f.svc.EntriesPage(f.ctx, f.callers["ssc"], fac, r)
+		if err != nil || page.Total != 2 || len(page.Items) != 1 || page.Items[0].Seq != 2 || page.NextCursor == "" {
 			t.Errorf("page 1: %+v, %v", page, err)
 		}
-		page, err = f.svc.Entries(f.ctx, f.callers["ssc"], fac, EntryQuery{Limit: 1, Before: page.Next})
-		if err != nil || len(page.Entries) != 1 || page.Entries[0].Seq != 1 || page.Next != 0 {
+		r, _ = EntrySpec.Parse(url.Values{"limit": {"1"}, "cursor": {page.NextCursor}})
+		page, err = f.svc.EntriesPage(f.ctx, f.callers["ssc"], fac, r)
+		if err != nil || len(page.Items) != 1 || page.Items[0].Seq != 1 || page.NextCursor != "" {
 			t.Errorf("page 2: %+v, %v", page, err)
 		}
-		if _, err := f.svc.Entries(f.ctx, f.callers["supa"], fac, EntryQuery{}); !errs.Is(err, errs.NotFound) {
+		// The former cursor, before, still works in the default order.
+		r, _ = EntrySpec.Parse(url.Values{"before": {"2"}})
+		if page, err = f.svc.EntriesPage(f.ctx, f.callers["ssc"], fac, r); err != nil || page.Total != 1 || page.Items[0].Seq != 1 {
+			t.Errorf("before=2: %+v, %v", page, err)
+		}
+		if _, err := f.svc.EntriesPage(f.ctx, f.callers["supa"], fac, EntrySpec.First()); !errs.Is(err, errs.NotFound) {
 			t.Errorf("a Supplier pages the facility: %v", err)
 		}
-		if _, err := f.svc.Entries(f.ctx, f.callers["ssc"], fac, EntryQuery{Limit: MaxPage + 1}); !errs.Is(err, errs.Invalid) {
-			t.Errorf("over the page limit: %v", err)
+		r, _ = EntrySpec.Parse(url.Values{"device": {"not-a-device"}})
+		if _, err := f.svc.EntriesPage(f.ctx, f.callers["ssc"], fac, r); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "device") {
+			t.Errorf("a bad device: %v", err)
 		}
 	})
 }

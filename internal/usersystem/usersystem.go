@@ -460,8 +460,11 @@ func nullID(id int64) any {
 	return id
 }
 
-const systemColumns = `u.id, o.code, u.org_id, u.ordinal, u.name, u.description, u.in_service_from, u.in_service_to, u.classification,
+const (
+	systemColumns = `u.id, o.code, u.org_id, u.ordinal, u.name, u.description, u.in_service_from, u.in_service_to, u.classification,
 	u.registered_on, u.registered_by, u.created_at, u.updated_at`
+	systemFrom = ` FROM user_systems u JOIN organisations o ON o.id = u.org_id`
+)
 
 func scanSystem(r interface{ Scan(...any) error }) (System, error) {
 	var s System
@@ -476,8 +479,7 @@ func scanSystem(r interface{ Scan(...any) error }) (System, error) {
 // visibility: query adds it), read for day d.
 func query(ctx context.Context, q store.Querier, c access.Caller, args *access.Args, where []string, d sec.Date) ([]System, error) {
 	where = append(where, c.Visible(args, Kind, "u", "u.org_id"))
-	rows, err := q.QueryContext(ctx, "SELECT "+systemColumns+` FROM user_systems u JOIN organisations o ON o.id = u.org_id
-		WHERE `+strings.Join(where, " AND ")+" ORDER BY o.code, u.ordinal", *args...)
+	rows, err := q.QueryContext(ctx, "SELECT "+systemColumns+systemFrom+" WHERE "+strings.Join(where, " AND ")+" ORDER BY o.code, u.ordinal", *args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "User Systems")
 	}
@@ -708,31 +710,43 @@ func notifications(ctx context.Context, q store.Querier, c access.Caller, cond s
 	if cond != "" {
 		where += " AND " + cond + args.Add(arg)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT n.id, n.user_system_id, o.code, u.name, n.ordinal, n.notified_on, n.first_use, n.on_time,
-		n.classification, n.created_at, n.acknowledged_at, n.acknowledged_by
-		FROM user_system_notifications n JOIN organisations o ON o.id = n.org_id JOIN user_systems u ON u.id = n.user_system_id
-		WHERE `+where+" ORDER BY n.id DESC", args...)
+	rows, err := q.QueryContext(ctx, "SELECT "+noticeColumns+noticeFrom+" WHERE "+where+" ORDER BY n.id DESC", args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "notifications")
 	}
 	defer rows.Close()
 	out := []Notification{}
 	for rows.Next() {
-		var n Notification
-		var ack sql.NullTime
-		if err := rows.Scan(&n.ID, &n.UserSystemID, &n.User, &n.SystemName, &n.Ordinal, &n.NotifiedOn, &n.FirstUse, &n.OnTime,
-			&n.Classification, &n.CreatedAt, &ack, &n.AcknowledgedBy); err != nil {
+		n, err := scanNotification(rows)
+		if err != nil {
 			return nil, errs.Wrap(err, "notifications")
-		}
-		n.CreatedAt = n.CreatedAt.UTC()
-		n.Due = n.FirstUse.AddDays(-1)
-		if ack.Valid {
-			t := ack.Time.UTC()
-			n.AcknowledgedAt = &t
 		}
 		out = append(out, n)
 	}
 	return out, errs.Wrap(rows.Err(), "notifications")
+}
+
+const (
+	noticeColumns = `n.id, n.user_system_id, o.code, u.name, n.ordinal, n.notified_on, n.first_use, n.on_time,
+		n.classification, n.created_at, n.acknowledged_at, n.acknowledged_by`
+	noticeFrom = ` FROM user_system_notifications n JOIN organisations o ON o.id = n.org_id JOIN user_systems u ON u.id = n.user_system_id`
+)
+
+// scanNotification reads one row of noticeColumns.
+func scanNotification(r interface{ Scan(...any) error }) (Notification, error) {
+	var n Notification
+	var ack sql.NullTime
+	if err := r.Scan(&n.ID, &n.UserSystemID, &n.User, &n.SystemName, &n.Ordinal, &n.NotifiedOn, &n.FirstUse, &n.OnTime,
+		&n.Classification, &n.CreatedAt, &ack, &n.AcknowledgedBy); err != nil {
+		return n, err
+	}
+	n.CreatedAt = n.CreatedAt.UTC()
+	n.Due = n.FirstUse.AddDays(-1)
+	if ack.Valid {
+		t := ack.Time.UTC()
+		n.AcknowledgedAt = &t
+	}
+	return n, nil
 }
 
 // Notifications lists the SECMP0057 notifications the caller may see, newest

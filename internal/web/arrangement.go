@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/arrangement"
-	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 // endInput is the body of an end request.
@@ -12,17 +12,10 @@ type endInput struct {
 	Date string `json:"date,omitempty"` // the first day it no longer counts; today when empty
 }
 
-func arrangementFilter(r *http.Request) (arrangement.Filter, error) {
-	q := r.URL.Query()
-	f := arrangement.Filter{Party: q.Get("party")}
-	if k := q.Get("kind"); k != "" {
-		kind, err := arrangement.ParseKind(k)
-		if err != nil {
-			return f, errs.FieldError("kind", "%v", err)
-		}
-		f.Kind = kind
-	}
-	d, err := queryDate(r, "in_force_on")
-	f.InForceOn = d
-	return f, err
+// exportArrangements streams every arrangement the request's filters
+// match, for the page and GET /api/v1/arrangements alike.
+func (s *Server) exportArrangements(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "arrangements", arrangement.ExportHeader, func(lw listing.Writer) error {
+		return s.Arrangements.Export(r.Context(), callerOf(r), req, lw)
+	})
 }

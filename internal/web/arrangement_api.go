@@ -12,15 +12,18 @@ import (
 )
 
 func (s *Server) apiListArrangements(w http.ResponseWriter, r *http.Request) error {
-	f, err := arrangementFilter(r)
+	req, err := arrangement.ParseList(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	as, err := s.Arrangements.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportArrangements(w, r, req)
+	}
+	p, err := s.Arrangements.ListPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(as))
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiCreateArrangement(w http.ResponseWriter, r *http.Request) error {

@@ -15,25 +15,43 @@ import (
 )
 
 type arrangementsData struct {
-	Arrangements []arrangement.Arrangement
-	Filter       arrangement.Filter
+	Items        []arrangement.Arrangement
+	List         listView
+	Req          listing.Request
 	Kinds        []arrangement.Kind
+	States       []string
+	Classes      []sec.Classification
 	CSVHeader    string
 	ImportErrors []errs.Field
 	ImportMore   int
 }
 
+// StateLabel is how the page names a state facet value.
+func (arrangementsData) StateLabel(s string) string { return arrangement.StateLabel(s) }
+
 func (s *Server) arrangementsPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := arrangementFilter(r)
+	req, err := arrangement.ParseList(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	as, err := s.Arrangements.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportArrangements(w, r, req)
+	}
+	d, err := s.arrangementsList(r, req)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "arrangements", s.newPage(r, "Arrangements",
-		arrangementsData{Arrangements: as, Filter: f, Kinds: arrangement.Kinds, CSVHeader: strings.Join(arrangement.CSVHeader, ",")}))
+	return s.render(w, r, http.StatusOK, "arrangements", s.newPage(r, "Arrangements", d))
+}
+
+// arrangementsList is the page's data for one page of the list.
+func (s *Server) arrangementsList(r *http.Request, req listing.Request) (arrangementsData, error) {
+	p, err := s.Arrangements.ListPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return arrangementsData{}, err
+	}
+	return arrangementsData{Items: p.Items, Req: req, List: newListView(r, "/arrangements", arrangement.ListSpec, req, p, "arrangement", "arrangements"),
+		Kinds: arrangement.Kinds, States: arrangement.States, Classes: sec.Classifications, CSVHeader: strings.Join(arrangement.CSVHeader, ",")}, nil
 }
 
 // arrangementForm is what the form shows: the input and the choices.
@@ -124,14 +142,13 @@ func (s *Server) importArrangementsForm(w http.ResponseWriter, r *http.Request) 
 		if errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.Forbidden {
 			return err
 		}
-		c := callerOf(r)
-		as, lerr := s.Arrangements.List(r.Context(), c, arrangement.Filter{})
+		d, lerr := s.arrangementsList(r, arrangement.ListSpec.First())
 		if lerr != nil {
 			return lerr
 		}
 		e := errs.As(err)
-		pg := s.newPage(r, "Arrangements", arrangementsData{Arrangements: as, Kinds: arrangement.Kinds,
-			CSVHeader: strings.Join(arrangement.CSVHeader, ","), ImportErrors: e.Fields, ImportMore: e.More})
+		d.ImportErrors, d.ImportMore = e.Fields, e.More
+		pg := s.newPage(r, "Arrangements", d)
 		pg.Error = e.Message
 		return s.render(w, r, s.problemFor(r, err).Status, "arrangements", pg)
 	}

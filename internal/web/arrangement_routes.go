@@ -9,14 +9,10 @@ import (
 )
 
 func (s *Server) arrangementRoutes() []Route {
-	arrParams := []Param{
-		{Name: "kind", Description: "only this kind: supplier_manufacturer, supplier_map, map_manufacturer, churn, letter_of_intent, ssc_scheme"},
-		{Name: "party", Description: "only arrangements naming this organisation code"},
-		{Name: "in_force_on", Description: "only arrangements in force on this day (YYYY-MM-DD)"},
-	}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/arrangements", Name: "listArrangements", Summary: "G3.20 arrangements the caller may see (its own, or all for the SSC).",
-			Tag: "arrangements", API: true, Params: arrParams, Response: listOf([]arrangement.Arrangement{}), Handle: s.apiListArrangements},
+		{Method: "GET", Path: "/api/v1/arrangements", Name: "listArrangements", Summary: "G3.20 arrangements the caller may see (its own, or all for the SSC), newest first, a page at a time, with the total; sortable, filtered, exported as CSV or JSON. " +
+			"Since issue 15 the page is {items, total, next_cursor, …}; kind, party and in_force_on work as before.",
+			Tag: "arrangements", API: true, Params: listParams(arrangement.ListSpec), Response: listing.Page[arrangement.Arrangement]{}, Handle: s.apiListArrangements},
 		{Method: "POST", Path: "/api/v1/arrangements", Name: "createArrangement", Summary: "Record an arrangement (its parties, the SSC or secretariat). A manufacturer's own SSC scheme enrolment waits for the SSC's confirmation.",
 			Tag: "arrangements", API: true, Request: arrangement.Input{}, Response: arrangement.Arrangement{}, Status: http.StatusCreated, Handle: s.apiCreateArrangement},
 		{Method: "POST", Path: "/api/v1/arrangements/import", Name: "importArrangements", Summary: "Import an arrangements CSV file (" + strings.Join(arrangement.CSVHeader, ",") + "): all rows or none.",

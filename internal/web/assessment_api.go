@@ -32,8 +32,8 @@ func (s *Server) assessmentRoutes() []Route {
 			Tag: "assurance", API: true, Params: []Param{{Name: "year", Description: "the plan year (this year by default)"}}, Response: assurance.ForwardPlan{}, Handle: s.apiForwardPlan},
 		{Method: "POST", Path: "/api/v1/assessment-plan/overrides", Name: "overrideForwardPlan", Summary: "The SSC's override of the plan for a party, role and year, and/or the party's non-domestic share of Smart Metering Systems.",
 			Tag: "assurance", API: true, Request: assurance.OverrideInput{}, Status: http.StatusNoContent, Handle: s.apiOverrideForwardPlan},
-		{Method: "GET", Path: "/api/v1/questionnaire-templates", Name: "listQuestionnaireTemplates", Summary: "The versions of the self-assessment questionnaire, newest first.",
-			Tag: "assurance", API: true, Response: listOf([]assurance.Template{}), Handle: s.apiListTemplates},
+		{Method: "GET", Path: "/api/v1/questionnaire-templates", Name: "listQuestionnaireTemplates", Summary: "The versions of the self-assessment questionnaire (without their questions), newest first, a page at a time, with the total; exported as CSV or JSON.",
+			Tag: "assurance", API: true, Params: listParams(assurance.TemplateSpec), Response: listing.Page[assurance.Template]{}, Handle: s.apiListTemplates},
 		{Method: "POST", Path: "/api/v1/questionnaire-templates", Name: "createQuestionnaireTemplate", Summary: "Publish a new version of the questionnaire (SSC and secretariat); answers already given keep their version.",
 			Tag: "assurance", API: true, Request: assurance.TemplateInput{}, Response: assurance.Template{}, Status: http.StatusCreated, Handle: s.apiCreateTemplate},
 		{Method: "GET", Path: "/api/v1/questionnaire-templates/{version}", Name: "getQuestionnaireTemplate", Summary: "One version of the questionnaire with its questions.",
@@ -196,11 +196,21 @@ func (s *Server) apiOverrideForwardPlan(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) apiListTemplates(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.Assurance.Templates(r.Context(), callerOf(r))
+	req, err := assurance.TemplateSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ts))
+	c := callerOf(r)
+	if req.Exporting() {
+		return writeExport(w, req, "questionnaire-versions", assurance.TemplateCSVHeader, func(lw listing.Writer) error {
+			return s.Assurance.ExportTemplates(r.Context(), c, req, lw)
+		})
+	}
+	p, err := s.Assurance.TemplatePage(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiCreateTemplate(w http.ResponseWriter, r *http.Request) error {

@@ -58,6 +58,8 @@ func TestBrowserScanningWorkflow(t *testing.T) {
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("ul.cards")),
 		chromedp.Navigate(w.ts.URL+"/triage"),
+		chromedp.Click(chromedp.CSS(`a[href="/triage/facilities"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/triage/facilities/"]`)),
 		chromedp.Click(chromedp.CSS(`a[href^="/triage/facilities/"]`)),
 		chromedp.Click(chromedp.CSS(`a[href$="/scan"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#f-device")),

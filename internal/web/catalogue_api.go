@@ -84,11 +84,25 @@ func (s *Server) apiListFirmware(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fws, err := s.Catalogue.ListFirmware(r.Context(), callerOf(r), id, d)
+	req, err := catalogue.FirmwareSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(fws))
+	p, err := s.Catalogue.FirmwarePage(r.Context(), callerOf(r), id, d, req)
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return writeExport(w, req, "firmware", catalogue.FirmwareCSVHeader, func(lw listing.Writer) error {
+			for _, f := range p.Items {
+				if err := lw.Row(f.CSV(), f); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiAddFirmware(w http.ResponseWriter, r *http.Request) error {
@@ -132,11 +146,25 @@ func (s *Server) apiListCertificates(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	cs, err := s.Catalogue.ListCertificates(r.Context(), callerOf(r), id, d)
+	req, err := catalogue.CertificateSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(cs))
+	p, err := s.Catalogue.CertificatePage(r.Context(), callerOf(r), id, d, req)
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return writeExport(w, req, "certificates", catalogue.CertificateCSVHeader, func(lw listing.Writer) error {
+			for _, c := range p.Items {
+				if err := lw.Row(c.CSV(), c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiAddCertificate(w http.ResponseWriter, r *http.Request) error {

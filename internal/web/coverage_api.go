@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -154,4 +156,51 @@ func (s *Server) apiRunAlerts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// coverageRowsPage is a page of the coverage list: the day it is of, and
+// the rows.
+type coverageRowsPage struct {
+	Date sec.Date `json:"date"`
+	listing.Page[coverage.Row]
+}
+
+// apiCoverageRows pages the coverage report a row per Supplier × model.
+// The report is computed whole from the aggregates (and cached), so its
+// rows are filtered, sorted and paged in memory, by keyset all the same.
+func (s *Server) apiCoverageRows(w http.ResponseWriter, r *http.Request) error {
+	req, cursor, err := parseMemList(coverage.RowSpec, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	d, err := queryDate(r, "date")
+	if err != nil {
+		return err
+	}
+	rep, err := s.Coverage.Compute(r.Context(), callerOf(r), coverage.Query{Date: d})
+	if err != nil {
+		return err
+	}
+	var rows []coverage.Row
+	for _, row := range rep.Rows() {
+		if row.Keep(req) {
+			rows = append(rows, row)
+		}
+	}
+	if req.Exporting() {
+		slices.SortFunc(rows, coverage.CompareRows(req.SortName()))
+		return writeExport(w, req, "coverage-rows-"+rep.Date.String(), append([]string{"date"}, coverage.RowCSVHeader...), func(lw listing.Writer) error {
+			for _, row := range rows {
+				if err := lw.Row(append([]string{rep.Date.String()}, row.CSV()...), row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	page, err := pageMemList(req, cursor, rows, coverage.CompareRows(req.SortName()))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, coverageRowsPage{Date: rep.Date, Page: page})
 }

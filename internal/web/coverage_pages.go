@@ -142,7 +142,7 @@ type coverageSection struct {
 	Link    string
 	Current bool
 	// Models are the page of rows shown, for the current section only.
-	Models []coverage.ModelCoverage
+	Models []coverageModelRow
 }
 
 // statusColours are the statuses' colours in the bar and its legend.
@@ -265,7 +265,7 @@ func (s *Server) supplierCoveragePage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	current.Models = pg.Rows
+	current.Models = modelRows(pg.Rows)
 	pager := coveragePager{Total: pg.Total, Shown: len(pg.Rows), Limit: pg.Limit}
 	keep.Set("status", show)
 	if qv.Get("limit") != "" {

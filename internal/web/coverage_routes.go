@@ -11,6 +11,8 @@ func (s *Server) coverageRoutes() []Route {
 			Tag: "coverage", API: true, Params: []Param{{Name: "supplier", Description: "only this Supplier (organisation code)"},
 				{Name: "manufacturer", Description: "only this manufacturer's models (organisation code): a cell of the heat map"}, dateParam, formatParam},
 			Response: coverage.Report{}, Handle: s.apiCoverage},
+		{Method: "GET", Path: "/api/v1/coverage/rows", Name: "listCoverageRows", Summary: "G3.20 coverage a row per Supplier × model, for every Supplier the caller may see: a page at a time, sorted and filtered (status keeps the models with Devices in it); format=csv or json exports every row the filters match. The paged form of getCoverage's models.",
+			Tag: "coverage", API: true, Params: listParams(coverage.RowSpec, dateParam), Response: coverageRowsPage{}, Handle: s.apiCoverageRows},
 		{Method: "GET", Path: "/api/v1/coverage/matrix", Name: "getCoverageMatrix", Summary: "Supplier × manufacturer Device counts by coverage status (the SSC's heat map).",
 			Tag: "coverage", API: true, Params: []Param{dateParam, formatParam}, Response: coverage.Matrix{}, Handle: s.apiCoverageMatrix},
 		{Method: "GET", Path: "/api/v1/coverage/{supplier}/history", Name: "getCoverageHistory", Summary: "A Supplier's monthly coverage snapshots and what changed between them.",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/sec"
 )
 
 // A Supplier's coverage is computed whole in memory from the portfolio
@@ -24,7 +25,7 @@ var coverageSorts = []string{"model", "-model", "devices", "-devices"}
 
 const (
 	coverageDefaultSort  = "-devices"
-	coverageDefaultLimit = 25
+	coverageDefaultLimit = 20
 )
 
 type rowCursor struct {
@@ -97,9 +98,9 @@ func pageCoverageRows(rows []coverage.ModelCoverage, sort, cursor, limitText str
 	if !slices.Contains(coverageSorts, sort) {
 		return rowPage{}, errs.FieldError("sort", "must be one of %s", strings.Join(coverageSorts, ", "))
 	}
-	// 25 models a page by default, not the lists' 50: a model's row
-	// carries its shares, the arrangements and the reasons behind them, and
-	// 50 of them made the page about 5,000 px tall.
+	// 20 models a page by default, not the lists' 50: a model's row
+	// carries its route, MAPs and arrangements with its shares folded
+	// beneath, and at a million Devices 25 of them were 5,770 px tall.
 	limit := coverageDefaultLimit
 	if limitText != "" {
 		n, err := strconv.Atoi(limitText)
@@ -137,4 +138,46 @@ func pageCoverageRows(rows []coverage.ModelCoverage, sort, cursor, limitText str
 		p.Next = encodeRowCursor(sort, p.Rows[len(p.Rows)-1], false)
 	}
 	return p, nil
+}
+
+// coverageModelRow is a model's row on a Supplier's coverage page: what
+// its shares (a share per MAP and route) have in common, the shares
+// themselves folded beneath. At a million Devices a model's Devices under
+// one status split among up to a dozen MAPs, and a row per share made a
+// page of 25 models 19,000 px tall.
+type coverageModelRow struct {
+	M            coverage.ModelCoverage
+	Routes, MAPs []string
+	Arrangements []coverage.ArrangementRef
+	// Until is the earliest day a share's status holds until (a churn
+	// window closing, a Letter of Intent's end); zero when none ends.
+	Until sec.Date
+}
+
+func modelRows(ms []coverage.ModelCoverage) []coverageModelRow {
+	out := make([]coverageModelRow, len(ms))
+	for i, mc := range ms {
+		r := coverageModelRow{M: mc}
+		seen := map[string]bool{}
+		for _, p := range mc.Parts {
+			if l := p.Route.Label(); !slices.Contains(r.Routes, l) {
+				r.Routes = append(r.Routes, l)
+			}
+			if p.MAP != nil && !slices.Contains(r.MAPs, p.MAP.Code) {
+				r.MAPs = append(r.MAPs, p.MAP.Code)
+			}
+			for _, a := range p.Arrangements {
+				key := a.Reference + "|" + a.KindLabel + "|" + strings.Join(a.Parties, "–")
+				if !seen[key] {
+					seen[key] = true
+					r.Arrangements = append(r.Arrangements, a)
+				}
+			}
+			if !p.Until.IsZero() && (r.Until.IsZero() || p.Until.Before(r.Until)) {
+				r.Until = p.Until
+			}
+		}
+		out[i] = r
+	}
+	return out
 }

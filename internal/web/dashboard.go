@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"github.com/metersec/metersec/internal/uk"
+	"strconv"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/arrangement"
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/sec"
@@ -103,7 +105,7 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 	if err != nil {
 		return d, err
 	}
-	add(KeyArrangementsExpiring, "G3.20", "Arrangements expiring", int64(exp), "/arrangement-alerts", "within 60 days")
+	add(KeyArrangementsExpiring, "G3.20", "Arrangements expiring", int64(exp), arrangement.ExpiringLink(days), "within "+strconv.Itoa(days)+" days")
 	ad, err := s.Assurance.Due(ctx, c, now)
 	if err != nil {
 		return d, err
@@ -112,13 +114,15 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 		add(KeyResponsesDue, "Assurance", "Assessment responses due", int64(ad.ResponsesDue), "/assessments?state=response_due", "")
 		add(KeyRemediationOverdue, "Assurance", "Remediation plans overdue", int64(ad.RemediationOverdue), "/remediation-plans?overdue=true", "")
 	}
-	open, overdue, err := s.Meetings.DueActions(ctx, c, today)
+	// Counted on the meeting service's day, which the tracker's
+	// state=overdue filter uses too: the count is the rows its link lists.
+	open, overdue, err := s.Meetings.DueActions(ctx, c, s.Meetings.ActionDay())
 	if err != nil {
 		return d, err
 	}
 	if open > 0 || meeting.MayManage(c) {
-		add(KeyActionsOverdue, "Meetings", "Meeting actions overdue", int64(overdue), "/meeting-actions?status=open", "")
-		add(KeyActionsOpen, "Meetings", "Meeting actions open", int64(open), "/meeting-actions?status=open", "")
+		add(KeyActionsOverdue, "Meetings", "Meeting actions overdue", int64(overdue), "/meeting-actions?state=overdue", "")
+		add(KeyActionsOpen, "Meetings", "Meeting actions open", int64(open), "/meeting-actions?state=open", "")
 	}
 	return d, nil
 }

@@ -108,11 +108,20 @@ func (s *Server) apiDeliveryQueue(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiDeliveryProblems(w http.ResponseWriter, r *http.Request) error {
-	ds, err := s.Delivery.Problems(r.Context(), callerOf(r), problemFilter(r))
+	req, err := delivery.ProblemSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ds))
+	if req.Exporting() {
+		return writeExport(w, req, "delivery-problems", delivery.DeliveryCSVHeader, func(lw listing.Writer) error {
+			return s.Delivery.ExportProblems(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	p, err := s.Delivery.Problems(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiRetryDelivery(w http.ResponseWriter, r *http.Request) error {

@@ -23,9 +23,9 @@ func (s *Server) deliveryRoutes() []Route {
 			Tag: "delivery", API: true, Params: listParams(delivery.DeliverySpec), Response: listing.Page[delivery.Delivery]{}, Handle: s.apiRecordDeliveries},
 		{Method: "GET", Path: "/api/v1/deliveries/queue", Name: "deliveryQueue", Summary: "Jobs not yet delivered, by channel and state (operators).",
 			Tag: "delivery", API: true, Response: listOf([]delivery.QueueRow{}), Handle: s.apiDeliveryQueue},
-		{Method: "GET", Path: "/api/v1/deliveries/problems", Name: "deliveryProblems", Summary: "Jobs that failed and are not delivered, newest first (operators).",
-			Tag: "delivery", API: true, Params: []Param{{Name: "dead", Description: "true for dead jobs only"}, {Name: "before"}},
-			Response: listOf([]delivery.Delivery{}), Handle: s.apiDeliveryProblems},
+		{Method: "GET", Path: "/api/v1/deliveries/problems", Name: "deliveryProblems", Summary: "Jobs that failed and are not delivered, newest first (operators): paged, sorted, filtered, exportable. " +
+			"Since issue 15 the page is {items, total, next_cursor} (formerly {items}); the former before parameter still works in the default order.",
+			Tag: "delivery", API: true, Params: listParams(delivery.ProblemSpec), Response: listing.Page[delivery.Delivery]{}, Handle: s.apiDeliveryProblems},
 		{Method: "POST", Path: "/api/v1/deliveries/{id}/retry", Name: "retryDelivery", Summary: "Put a failed job back in the queue (operators).",
 			Tag: "delivery", API: true, Status: http.StatusNoContent, Handle: s.apiRetryDelivery},
 

@@ -4,9 +4,13 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/impracticable"
+	"github.com/metersec/metersec/internal/listing"
 )
 
-func impracticableFilter(r *http.Request) impracticable.Filter {
-	q := r.URL.Query()
-	return impracticable.Filter{Supplier: q.Get("supplier"), Manufacturer: q.Get("manufacturer"), State: q.Get("state")}
+// exportImpracticable streams the records of impracticability the request's
+// filters match, for the page's and the API's ?format=.
+func (s *Server) exportImpracticable(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "impracticabilities", impracticable.CSVHeader, func(lw listing.Writer) error {
+		return s.impracticable().Export(r.Context(), callerOf(r), req, lw)
+	})
 }

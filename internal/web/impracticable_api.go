@@ -11,14 +11,18 @@ import (
 )
 
 func (s *Server) apiListImpracticable(w http.ResponseWriter, r *http.Request) error {
-	rs, err := s.impracticable().List(r.Context(), callerOf(r), impracticableFilter(r))
+	req, err := impracticable.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if rs == nil {
-		rs = []impracticable.Record{}
+	if req.Exporting() {
+		return s.exportImpracticable(w, r, req)
 	}
-	return writeJSON(w, http.StatusOK, rs)
+	p, err := s.impracticable().ListPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiCreateImpracticable(w http.ResponseWriter, r *http.Request) error {

@@ -8,11 +8,16 @@ import (
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
 	"github.com/metersec/metersec/internal/impracticable"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
 type impracticablesData struct {
-	Records   []impracticable.Record
+	Items     []impracticable.Record
+	List      listView
+	Req       listing.Request
+	States    []string
+	Classes   []string
 	MayRecord bool
 	Lifecycle any
 }
@@ -22,12 +27,22 @@ func (s *Server) impracticabilitiesPage(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) showImpracticables(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
-	c := callerOf(r)
-	rs, err := s.impracticable().List(r.Context(), c, impracticableFilter(r))
+	req, err := impracticable.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	pg := s.newPage(r, "Not practicable", impracticablesData{Records: rs, MayRecord: impracticable.MayRecord(c), Lifecycle: sec.ImpracticableLifecycle.Rows()})
+	if req.Exporting() {
+		return s.exportImpracticable(w, r, req)
+	}
+	c := callerOf(r)
+	p, err := s.impracticable().ListPage(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	pg := s.newPage(r, "Not practicable", impracticablesData{Items: p.Items, Req: req,
+		List:   newListView(r, "/impracticabilities", impracticable.ListSpec, req, p, "record", "records"),
+		States: facetEnum(impracticable.ListSpec, "state"), Classes: facetEnum(impracticable.ListSpec, "classification"),
+		MayRecord: impracticable.MayRecord(c), Lifecycle: sec.ImpracticableLifecycle.Rows()})
 	if formErr != nil {
 		pg.formErrors(formErr)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/metersec/metersec/internal/evidence"
 	"github.com/metersec/metersec/internal/impracticable"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 // impracticableRoutes are the records by which a Supplier says an
@@ -12,9 +13,9 @@ import (
 // practicable"), and the SSC's decisions on them: API and pages.
 func (s *Server) impracticableRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/api/v1/impracticabilities", Name: "listImpracticabilities", Summary: "Records that an arrangement is not practicable, as the caller may see them (RED: the Supplier's people cleared for RED and the SSC), newest first.",
-			Tag: "arrangements", API: true, Params: []Param{{Name: "supplier", Description: "a Supplier's code"}, {Name: "manufacturer", Description: "a manufacturer's code"},
-				{Name: "state", Description: "recorded, accepted, rejected or withdrawn"}}, Response: []impracticable.Record{}, Handle: s.apiListImpracticable},
+		{Method: "GET", Path: "/api/v1/impracticabilities", Name: "listImpracticabilities", Summary: "Records that an arrangement is not practicable, as the caller may see them (RED: the Supplier's people cleared for RED and the SSC), newest first: " +
+			"paged, sorted, filtered, exported as CSV or JSON. Since issue 15 the answer is the page {items, total, next_cursor} (formerly a bare array).",
+			Tag: "arrangements", API: true, Params: listParams(impracticable.ListSpec), Response: listing.Page[impracticable.Record]{}, Handle: s.apiListImpracticable},
 		{Method: "POST", Path: "/api/v1/impracticabilities", Name: "recordImpracticability", Summary: "A Supplier records why an arrangement with a manufacturer is not practicable (a user cleared for RED).",
 			Tag: "arrangements", API: true, Request: impracticable.NewRecord{}, Response: impracticable.Record{}, Status: http.StatusCreated, Handle: s.apiCreateImpracticable},
 		{Method: "GET", Path: "/api/v1/impracticabilities/{ref}", Name: "getImpracticability", Summary: "One record with its evidence files and the moves open to the caller.",

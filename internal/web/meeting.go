@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/meeting"
-	"github.com/metersec/metersec/internal/sec"
 )
 
 func meetingNumber(r *http.Request) (int, error) { return meeting.ParseNumber(r.PathValue("number")) }
@@ -27,19 +27,25 @@ func meetingListFilter(r *http.Request) (meeting.ListFilter, error) {
 	return meeting.ListFilter{Before: int(before), Limit: int(limit)}, nil
 }
 
-func actionFilter(r *http.Request) (meeting.ActionFilter, error) {
-	after, err := queryInt(r, "after")
-	if err != nil {
-		return meeting.ActionFilter{}, err
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return meeting.ActionFilter{}, err
-	}
-	if limit > meeting.MaxLimit {
-		return meeting.ActionFilter{}, errs.FieldError("limit", "at most %d", meeting.MaxLimit)
-	}
-	return meeting.ActionFilter{Status: sec.ActionState(r.URL.Query().Get("status")), After: after, Limit: int(limit)}, nil
+// The meeting lists' exports (issue 15), shared by their pages and their
+// API routes: every row the request's filters match, streamed.
+
+func (s *Server) exportMeetings(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "meetings", meeting.MeetingCSVHeader, func(lw listing.Writer) error {
+		return s.Meetings.ExportMeetings(r.Context(), callerOf(r), req, lw)
+	})
+}
+
+func (s *Server) exportMeetingActions(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "meeting-actions", meeting.ActionCSVHeader, func(lw listing.Writer) error {
+		return s.Meetings.ExportActions(r.Context(), callerOf(r), req, s.Meetings.ActionDay(), lw)
+	})
+}
+
+func (s *Server) exportMinutes(w http.ResponseWriter, r *http.Request, number int, req listing.Request) error {
+	return writeExport(w, req, "meeting-"+strconv.Itoa(number)+"-minutes", meeting.MinutesCSVHeader, func(lw listing.Writer) error {
+		return s.Meetings.ExportMinutes(r.Context(), callerOf(r), number, req, lw)
+	})
 }
 
 type renderedEntry struct {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/sec"
 )
@@ -47,10 +48,10 @@ type PseudonymRequest struct {
 }
 
 func (s *Server) meetingRoutes() []Route {
-	page := []Param{{Name: "before", Description: "the cursor: meetings numbered below this"}, {Name: "limit", Description: "at most this many (1–200, default 50)"}}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/meetings", Name: "listMeetings", Summary: "SSC meetings the caller may see, newest first, with the total.",
-			Tag: "meetings", API: true, Params: page, Response: meeting.Page[meeting.Meeting]{}, Handle: s.apiListMeetings},
+		{Method: "GET", Path: "/api/v1/meetings", Name: "listMeetings", Summary: "SSC meetings the caller may see (without their items), newest first, a page at a time, with the total; sortable, filtered by state, item type, publication, day held and text, exported as CSV or JSON. " +
+			"Since issue 15 the page is {items, total, next_cursor} (formerly {items, total, next} with ?before=).",
+			Tag: "meetings", API: true, Params: listParams(meeting.MeetingSpec), Response: listing.Page[meeting.Meeting]{}, Handle: s.apiListMeetings},
 		{Method: "POST", Path: "/api/v1/meetings", Name: "createMeeting", Summary: "Plan a meeting (SSC and secretariat).",
 			Tag: "meetings", API: true, Request: meeting.NewMeeting{}, Response: meeting.Meeting{}, Status: http.StatusCreated, Handle: s.apiCreateMeeting},
 		{Method: "GET", Path: "/api/v1/meetings/{number}", Name: "getMeeting", Summary: "A meeting with the items the caller may see (colour, title, text, decisions, actions, papers, links) and the actions carried into it.",
@@ -79,13 +80,13 @@ func (s *Server) meetingRoutes() []Route {
 			Tag: "meetings", API: true, Upload: true, StoredAsSent: true, Params: []Param{{Name: "name", Description: "the file name", Required: true}}, Response: meeting.Paper{}, Status: http.StatusCreated, Handle: s.apiAddPaper},
 		{Method: "GET", Path: "/api/v1/meeting-papers/{id}", Name: "downloadPaper", Summary: "A paper, if the caller may see its item.",
 			Tag: "meetings", API: true, Handle: s.apiDownloadPaper},
-		{Method: "GET", Path: "/api/v1/meeting-actions", Name: "listMeetingActions", Summary: "The action tracker across meetings, oldest first, with the total.",
-			Tag: "meetings", API: true, Params: []Param{{Name: "status", Description: "open, done or closed"}, {Name: "after", Description: "the cursor: actions after this id"}, {Name: "limit", Description: "at most this many (1–200)"}},
-			Response: meeting.Page[meeting.Action]{}, Handle: s.apiListActions},
+		{Method: "GET", Path: "/api/v1/meeting-actions", Name: "listMeetingActions", Summary: "The action tracker across meetings (or, with meeting=, of one), oldest first, a page at a time, with the total; sortable, filtered by state (open, overdue, done, closed), owner, meeting and due date, exported as CSV or JSON. " +
+			"state=overdue lists exactly the actions the dashboard counts as overdue. Since issue 15 the page is {items, total, next_cursor} (formerly ?status= and ?after=).",
+			Tag: "meetings", API: true, Params: listParams(meeting.ActionSpec), Response: listing.Page[meeting.Action]{}, Handle: s.apiListActions},
 		{Method: "POST", Path: "/api/v1/meeting-actions/{id}/events", Name: "moveMeetingAction", Summary: "Complete, close (with a note) or reopen an action.",
 			Tag: "meetings", API: true, Request: ActionEventRequest{}, Response: meeting.Action{}, Handle: s.apiMoveAction},
-		{Method: "GET", Path: "/api/v1/meetings/{number}/minutes", Name: "listMinutes", Summary: "Every version of a meeting's minutes the caller may see (Confidential Minutes: RED, the people present).",
-			Tag: "meetings", API: true, Response: listOf([]meeting.Minutes{}), Handle: s.apiListMinutes},
+		{Method: "GET", Path: "/api/v1/meetings/{number}/minutes", Name: "listMinutes", Summary: "The versions of a meeting's minutes the caller may see (Confidential Minutes: RED, the people present), a page at a time, with the total; filtered by kind and state, exported as CSV or JSON.",
+			Tag: "meetings", API: true, Params: listParams(meeting.MinutesSpec), Response: listing.Page[meeting.Minutes]{}, Handle: s.apiListMinutes},
 		{Method: "POST", Path: "/api/v1/meetings/{number}/minutes", Name: "generateMinutes", Summary: "Generate the Draft Minutes and the Confidential Draft Minutes from the items.",
 			Tag: "meetings", API: true, Response: listOf([]meeting.Minutes{}), Status: http.StatusCreated, Handle: s.apiGenerateMinutes},
 		{Method: "PUT", Path: "/api/v1/meeting-minutes/{id}", Name: "editMinutes", Summary: "Replace a draft version's text; approved minutes never change.",
@@ -94,8 +95,8 @@ func (s *Server) meetingRoutes() []Route {
 			Tag: "meetings", API: true, Request: ApproveRequest{}, Response: meeting.Minutes{}, Handle: s.apiApproveMinutes},
 		{Method: "POST", Path: "/api/v1/meeting-minutes/{id}/corrections", Name: "correctMinutes", Summary: "Correct approved minutes: a new draft version with a reason.",
 			Tag: "meetings", API: true, Request: CorrectMinutesRequest{}, Response: meeting.Minutes{}, Status: http.StatusCreated, Handle: s.apiCorrectMinutes},
-		{Method: "GET", Path: "/api/v1/pseudonyms", Name: "listPseudonyms", Summary: "Every party's pseudonym in the public headlines (SSC and secretariat).",
-			Tag: "meetings", API: true, Response: listOf([]meeting.Pseudonym{}), Handle: s.apiListPseudonyms},
+		{Method: "GET", Path: "/api/v1/pseudonyms", Name: "listPseudonyms", Summary: "The parties' pseudonyms in the public headlines (SSC and secretariat), a page at a time, with the total; sorted by label or organisation, searched, exported as CSV or JSON.",
+			Tag: "meetings", API: true, Params: listParams(meeting.PseudonymSpec), Response: listing.Page[meeting.Pseudonym]{}, Handle: s.apiListPseudonyms},
 		{Method: "PUT", Path: "/api/v1/pseudonyms/{code}", Name: "setPseudonym", Summary: "Give a party a pseudonym by hand (a clash with another party's is refused).",
 			Tag: "meetings", API: true, Request: PseudonymRequest{}, Response: meeting.Pseudonym{}, Handle: s.apiSetPseudonym},
 
@@ -105,11 +106,14 @@ func (s *Server) meetingRoutes() []Route {
 }
 
 func (s *Server) apiListMeetings(w http.ResponseWriter, r *http.Request) error {
-	f, err := meetingListFilter(r)
+	req, err := meeting.MeetingSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	p, err := s.Meetings.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportMeetings(w, r, req)
+	}
+	p, err := s.Meetings.MeetingPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
@@ -329,11 +333,14 @@ func (s *Server) apiDownloadPaper(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiListActions(w http.ResponseWriter, r *http.Request) error {
-	f, err := actionFilter(r)
+	req, err := meeting.ActionSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	p, err := s.Meetings.Actions(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportMeetingActions(w, r, req)
+	}
+	p, err := s.Meetings.ActionPage(r.Context(), callerOf(r), req, s.Meetings.ActionDay())
 	if err != nil {
 		return err
 	}
@@ -361,11 +368,18 @@ func (s *Server) apiListMinutes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.Meetings.MinutesOf(r.Context(), callerOf(r), n)
+	req, err := meeting.MinutesSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ms))
+	if req.Exporting() {
+		return s.exportMinutes(w, r, n, req)
+	}
+	p, err := s.Meetings.MinutesPage(r.Context(), callerOf(r), n, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiGenerateMinutes(w http.ResponseWriter, r *http.Request) error {
@@ -429,11 +443,21 @@ func (s *Server) apiCorrectMinutes(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiListPseudonyms(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.Meetings.Pseudonyms(r.Context(), callerOf(r))
+	req, err := meeting.PseudonymSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ps))
+	c := callerOf(r)
+	if req.Exporting() {
+		return writeExport(w, req, "pseudonyms", meeting.PseudonymCSVHeader, func(lw listing.Writer) error {
+			return s.Meetings.ExportPseudonyms(r.Context(), c, req, lw)
+		})
+	}
+	p, err := s.Meetings.PseudonymPage(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiSetPseudonym(w http.ResponseWriter, r *http.Request) error {

@@ -69,7 +69,7 @@ func TestMeetingAPIScenarios(t *testing.T) {
 			{Name: "closing a done action", As: "secretariat", Method: "POST", URL: "/api/v1/meeting-actions/" + act + "/events", Body: `{"event": "close", "note": "x"}`, Status: 409, Contains: []string{"cannot", "possible from"}},
 			{Name: "the tracker filters", As: "ssc", Method: "GET", URL: "/api/v1/meeting-actions?status=done", Status: 200, Contains: []string{`"total": 1`}},
 			{Name: "the tracker's bad status", As: "ssc", Method: "GET", URL: "/api/v1/meeting-actions?status=someday", Status: 422, Contains: []string{"status"}},
-			{Name: "a page of meetings", As: "supplierA", Method: "GET", URL: "/api/v1/meetings?limit=1", Status: 200, Contains: []string{`"total": 3`, `"next": "903"`}},
+			{Name: "a page of meetings", As: "supplierA", Method: "GET", URL: "/api/v1/meetings?limit=1", Status: 200, Contains: []string{`"total": 3`, `"next_cursor"`, `"number": 903`}},
 			{Name: "unknown public meeting", Method: "GET", URL: "/api/v1/public/meetings/999/headlines", Status: 404},
 		})
 		// The member who sent apologies reads the Draft Minutes, never the

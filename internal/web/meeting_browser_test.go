@@ -2,15 +2,21 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/store"
 	"github.com/metersec/metersec/internal/store/storetest"
+	"github.com/metersec/metersec/internal/web"
 )
 
 // TestBrowserRecordDecision: the SSC member present records a decision on
@@ -26,7 +32,9 @@ func TestBrowserRecordDecision(t *testing.T) {
 	red := w.ids[marker("mitem", "902R")]
 	sel := "#item-" + itoa(red)
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(w.ts.URL+"/meetings/902"),
+		// The agenda is folded; the item a person works on is opened (as
+		// the forms' redirects open it).
+		chromedp.Navigate(w.ts.URL+"/meetings/902?item="+itoa(red)),
 		chromedp.WaitVisible(chromedp.CSS("#f-email")),
 		chromedp.SendKeys(chromedp.CSS("#f-email"), "ssc@ssc.example.org"),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse battery\n"),
@@ -126,5 +134,60 @@ func TestBrowserPublicHeadlines(t *testing.T) {
 	}
 	if main := text(t, ctx, "main"); !strings.Contains(main, "404") || strings.Contains(main, "SSC_902") {
 		t.Errorf("unpublished meeting page: %q", main)
+	}
+}
+
+// TestBrowserMeetingPagesFit: on the demo world every meeting's page, the
+// list of meetings and the action tracker stay within issue 15's limits
+// for the SSC chair, who sees the most (the agenda is folded, the carried
+// actions cut to the first few with a link to the rest).
+func TestBrowserMeetingPagesFit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds the demo world and opens pages in a browser")
+	}
+	chromePath := chromium(t)
+	axeJS := axeScript(t)
+	db := pageWorld(t)
+	srv, err := web.New(web.Config{DB: db, Log: testLogger(t), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	const chair = "chair@ssc.example.org"
+	client := signInDemo(t, ts.URL, db, chair)
+	bctx := pageBrowser(t, chromePath, axeJS)
+	if err := setCookies(bctx, ts.URL, client); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"/meetings", "/meeting-actions", "/meeting-actions?state=overdue"}
+	p, err := srv.Meetings.MeetingPage(context.Background(), access.SystemCaller("test"), meeting.MeetingSpec.First())
+	if err != nil || len(p.Items) == 0 {
+		t.Fatalf("the demo world's meetings: %v %v", p.Items, err)
+	}
+	for _, m := range p.Items {
+		paths = append(paths, "/meetings/"+strconv.Itoa(m.Number))
+	}
+	for _, path := range paths {
+		resp, err := client.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		m, err := measurePage(bctx, ts.URL+path, true)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		t.Logf("%-40s %7d B %6d px %d axe", path, len(body), m.height, len(m.axe))
+		if len(body) > maxPageBytes || m.height > maxPageHeight {
+			t.Errorf("%s: %d bytes, %d px tall at %d px wide (at most %d bytes, %d px)", path, len(body), m.height, pageWidth, maxPageBytes, maxPageHeight)
+		}
+		for _, v := range m.axe {
+			t.Errorf("%s: axe %s", path, v)
+		}
 	}
 }

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/sec"
-	"github.com/metersec/metersec/internal/uk"
 )
 
 func (s *Server) meetingPageRoutes() []Route {
@@ -35,16 +35,30 @@ type meetingsData struct {
 	Public bool
 }
 
+// meetingListData is the page of the SSC's meetings, on the paging core.
+type meetingListData struct {
+	Items  []meeting.Meeting
+	List   listView
+	Req    listing.Request
+	States []string
+	Kinds  []sec.ItemType
+}
+
 func (s *Server) meetingsPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := meetingListFilter(r)
+	req, err := meeting.MeetingSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	p, err := s.Meetings.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportMeetings(w, r, req)
+	}
+	p, err := s.Meetings.MeetingPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "meetings", s.newPage(r, "SSC meetings", meetingsData{Page: p}))
+	d := meetingListData{Items: p.Items, Req: req, List: newListView(r, "/meetings", meeting.MeetingSpec, req, p, "meeting", "meetings"),
+		States: facetEnum(meeting.MeetingSpec, "state"), Kinds: sec.ItemTypes}
+	return s.render(w, r, http.StatusOK, "meetings", s.newPage(r, "SSC meetings", d))
 }
 
 type meetingData struct {
@@ -53,7 +67,17 @@ type meetingData struct {
 	Verbs     []sec.Verb
 	Types     []sec.ItemType
 	Colours   []sec.Classification
+	// Open is the item shown unfolded (?item=, after a form on it).
+	Open int64
+	// Carried are the first carriedShown actions carried into the meeting;
+	// CarriedMore how many more the tracker lists.
+	Carried     []meeting.Action
+	CarriedMore int
 }
+
+// carriedShown is how many carried actions a meeting's page lists before
+// linking to the tracker filtered to them.
+const carriedShown = 10
 
 func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request) error {
 	n, err := meetingNumber(r)
@@ -65,7 +89,11 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := meetingData{Meeting: m, MayManage: meeting.MayManage(c), Verbs: sec.Verbs, Types: sec.ItemTypes, Colours: sec.Classifications}
+	d := meetingData{Meeting: m, MayManage: meeting.MayManage(c), Verbs: sec.Verbs, Types: sec.ItemTypes, Colours: sec.Classifications, Carried: m.Carried}
+	d.Open, _ = strconv.ParseInt(r.URL.Query().Get("item"), 10, 64)
+	if len(d.Carried) > carriedShown {
+		d.Carried, d.CarriedMore = d.Carried[:carriedShown], len(d.Carried)-carriedShown
+	}
 	return s.render(w, r, http.StatusOK, "meeting", s.newPage(r, "SSC meeting "+strconv.Itoa(n), d))
 }
 
@@ -90,7 +118,7 @@ func (s *Server) addItemForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.formProblem(w, r, back, err)
 	}
-	return s.redirect(w, r, back+"#item-"+strconv.FormatInt(it.ID, 10), "Item "+strconv.Itoa(it.Position)+" added.")
+	return s.redirect(w, r, itemHref(n, it.ID), "Item "+strconv.Itoa(it.Position)+" added.")
 }
 
 func (s *Server) addDecisionForm(w http.ResponseWriter, r *http.Request) error {
@@ -102,11 +130,11 @@ func (s *Server) addDecisionForm(w http.ResponseWriter, r *http.Request) error {
 	it, err := s.Meetings.AddDecision(r.Context(), c, id, meeting.NewDecision{Verb: r.PostFormValue("verb"), Text: r.PostFormValue("text")})
 	if err != nil {
 		if cur, gerr := s.Meetings.Item(r.Context(), c, id); gerr == nil {
-			return s.formProblem(w, r, "/meetings/"+strconv.Itoa(cur.Meeting)+"#item-"+strconv.FormatInt(id, 10), err)
+			return s.formProblem(w, r, itemHref(cur.Meeting, id), err)
 		}
 		return err
 	}
-	return s.redirect(w, r, "/meetings/"+strconv.Itoa(it.Meeting)+"#item-"+strconv.FormatInt(id, 10), "Decision recorded on item "+strconv.Itoa(it.Position)+".")
+	return s.redirect(w, r, itemHref(it.Meeting, id), "Decision recorded on item "+strconv.Itoa(it.Position)+".")
 }
 
 func (s *Server) addActionForm(w http.ResponseWriter, r *http.Request) error {
@@ -118,29 +146,43 @@ func (s *Server) addActionForm(w http.ResponseWriter, r *http.Request) error {
 	it, err := s.Meetings.AddAction(r.Context(), c, id, meeting.NewAction{Text: r.PostFormValue("text"), Owner: r.PostFormValue("owner"), Due: r.PostFormValue("due")})
 	if err != nil {
 		if cur, gerr := s.Meetings.Item(r.Context(), c, id); gerr == nil {
-			return s.formProblem(w, r, "/meetings/"+strconv.Itoa(cur.Meeting)+"#item-"+strconv.FormatInt(id, 10), err)
+			return s.formProblem(w, r, itemHref(cur.Meeting, id), err)
 		}
 		return err
 	}
-	return s.redirect(w, r, "/meetings/"+strconv.Itoa(it.Meeting)+"#item-"+strconv.FormatInt(id, 10), "Action recorded on item "+strconv.Itoa(it.Position)+".")
+	return s.redirect(w, r, itemHref(it.Meeting, id), "Action recorded on item "+strconv.Itoa(it.Position)+".")
+}
+
+// itemHref is an item on its meeting's page, unfolded.
+func itemHref(number int, item int64) string {
+	id := strconv.FormatInt(item, 10)
+	return "/meetings/" + strconv.Itoa(number) + "?item=" + id + "#item-" + id
 }
 
 type actionsData struct {
-	Page   meeting.Page[meeting.Action]
-	Status string
+	Items  []meeting.Action
+	List   listView
+	Req    listing.Request
+	States []string
 	Today  sec.Date
 }
 
 func (s *Server) meetingActionsPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := actionFilter(r)
+	req, err := meeting.ActionSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	p, err := s.Meetings.Actions(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportMeetingActions(w, r, req)
+	}
+	today := s.Meetings.ActionDay()
+	p, err := s.Meetings.ActionPage(r.Context(), callerOf(r), req, today)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "meeting_actions", s.newPage(r, "Meeting actions", actionsData{Page: p, Status: string(f.Status), Today: sec.DateOf(s.DB.Now().In(uk.London))}))
+	d := actionsData{Items: p.Items, Req: req, List: newListView(r, "/meeting-actions", meeting.ActionSpec, req, p, "action", "actions"),
+		States: facetEnum(meeting.ActionSpec, "state"), Today: today}
+	return s.render(w, r, http.StatusOK, "meeting_actions", s.newPage(r, "Meeting actions", d))
 }
 
 type minutesData struct {

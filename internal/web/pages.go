@@ -31,16 +31,22 @@ var funcs = template.FuncMap{
 	"date": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
+			if t.IsZero() {
+				return ""
+			}
 			return uk.Date(t)
 		case *time.Time:
-			if t == nil {
+			if t == nil || t.IsZero() {
 				return ""
 			}
 			return uk.Date(*t)
 		case sec.Date:
+			if t.IsZero() {
+				return "" // not a day: "30 Nov -0001" was shown for none
+			}
 			return uk.Day(t.Time())
 		case *sec.Date:
-			if t == nil {
+			if t == nil || t.IsZero() {
 				return ""
 			}
 			return uk.Day(t.Time())

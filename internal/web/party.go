@@ -3,19 +3,14 @@ package web
 import (
 	"net/http"
 
-	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/party"
-	"github.com/metersec/metersec/internal/sec"
 )
 
-func partyFilter(r *http.Request) (party.Filter, error) {
-	f := party.Filter{Query: r.URL.Query().Get("q")}
-	if role := r.URL.Query().Get("role"); role != "" {
-		rr, err := sec.ParseOrgRole(role)
-		if err != nil {
-			return f, errs.FieldError("role", "%v", err)
-		}
-		f.Role = rr
-	}
-	return f, nil
+// exportParties streams every organisation the request's filters match,
+// for the directory page and GET /api/v1/parties alike.
+func (s *Server) exportParties(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "parties", party.ExportHeader, func(lw listing.Writer) error {
+		return s.Parties.Export(r.Context(), callerOf(r), req, lw)
+	})
 }

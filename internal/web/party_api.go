@@ -8,15 +8,18 @@ import (
 )
 
 func (s *Server) apiListParties(w http.ResponseWriter, r *http.Request) error {
-	f, err := partyFilter(r)
+	req, err := party.ParseList(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	ps, err := s.Parties.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportParties(w, r, req)
+	}
+	p, err := s.Parties.ListPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ps))
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiCreateParty(w http.ResponseWriter, r *http.Request) error {

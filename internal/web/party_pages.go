@@ -5,28 +5,36 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/party"
 	"github.com/metersec/metersec/internal/sec"
 )
 
 type partiesData struct {
-	Parties  []party.Party
-	Filter   party.Filter
+	Items    []party.Party
+	List     listView
+	Req      listing.Request
 	Roles    []sec.OrgRole
+	Classes  []sec.Classification
 	MayAdmin bool
 }
 
 func (s *Server) partiesPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := partyFilter(r)
+	req, err := party.ParseList(r.URL.Query())
 	if err != nil {
 		return err
+	}
+	if req.Exporting() {
+		return s.exportParties(w, r, req)
 	}
 	c := callerOf(r)
-	ps, err := s.Parties.List(r.Context(), c, f)
+	p, err := s.Parties.ListPage(r.Context(), c, req)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "parties", s.newPage(r, "Directory", partiesData{Parties: ps, Filter: f, Roles: sec.OrgRoles, MayAdmin: party.MayAdminister(c)}))
+	return s.render(w, r, http.StatusOK, "parties", s.newPage(r, "Directory", partiesData{Items: p.Items, Req: req,
+		List:  newListView(r, "/parties", party.ListSpec, req, p, "organisation", "organisations"),
+		Roles: sec.OrgRoles, Classes: sec.Classifications, MayAdmin: party.MayAdminister(c)}))
 }
 
 type partyFormData struct {

@@ -3,14 +3,15 @@ package web
 import (
 	"net/http"
 
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/party"
 )
 
 func (s *Server) partyRoutes() []Route {
-	listParams := []Param{{Name: "role", Description: "only organisations holding this role"}, {Name: "q", Description: "text in the code or name"}}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/parties", Name: "listParties", Summary: "Organisations the caller may see.", Tag: "parties",
-			API: true, Params: listParams, Response: listOf([]party.Party{}), Handle: s.apiListParties},
+		{Method: "GET", Path: "/api/v1/parties", Name: "listParties", Summary: "Organisations the caller may see, by name, a page at a time, with the total; sortable, filtered by role and marking, exported as CSV or JSON. " +
+			"Since issue 15 the page is {items, total, next_cursor, …}; role still takes a role's label as well as its code.", Tag: "parties",
+			API: true, Params: listParams(party.ListSpec), Response: listing.Page[party.Party]{}, Handle: s.apiListParties},
 		{Method: "POST", Path: "/api/v1/parties", Name: "createParty", Summary: "Register an organisation (SSC and secretariat).",
 			Tag: "parties", API: true, Request: party.NewParty{}, Response: party.Party{}, Status: http.StatusCreated, Handle: s.apiCreateParty},
 		{Method: "POST", Path: "/api/v1/parties/import", Name: "importParties", Summary: "Import a parties CSV file (code,name,roles,contact_name,contact_email,contact_phone): all rows or none.",

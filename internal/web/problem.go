@@ -70,6 +70,9 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
+	// An export that fails before its first byte (a meeting not found, a
+	// caller refused) answers with the problem, not a file named for it.
+	w.Header().Del("Content-Disposition")
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	if p.Status == http.StatusUnauthorized {

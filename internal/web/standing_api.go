@@ -3,16 +3,15 @@ package web
 import (
 	"net/http"
 
-	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/meeting"
 )
 
 func (s *Server) standingRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/api/v1/standing-items", Name: "listStandingItems", Summary: "Security incidents, anomaly detection threshold reports and shared resource notifications the caller may see, oldest first, with the total.",
-			Tag: "meetings", API: true, Params: []Param{{Name: "open", Description: "true for open items only"}, {Name: "kind", Description: "security_incident, anomaly_detection or shared_resource"},
-				{Name: "after", Description: "the cursor: items after this id"}, {Name: "limit", Description: "at most this many (1–200)"}},
-			Response: meeting.Page[meeting.StandingItem]{}, Handle: s.apiListStanding},
+		{Method: "GET", Path: "/api/v1/standing-items", Name: "listStandingItems", Summary: "Security incidents, anomaly detection threshold reports and shared resource notifications the caller may see, the latest first, a page at a time, with the total; " +
+			"sortable, filtered by kind, state, marking, party, day and text, exported as CSV or JSON. Since issue 15 the page is {items, total, next_cursor} (formerly oldest first with ?after=).",
+			Tag: "meetings", API: true, Params: listParams(meeting.StandingSpec), Response: listing.Page[meeting.StandingItem]{}, Handle: s.apiListStanding},
 		{Method: "POST", Path: "/api/v1/standing-items", Name: "reportStandingItem", Summary: "Report a standing item: a party its own, the SSC and the secretariat any party's. AMBER unless marked otherwise.",
 			Tag: "meetings", API: true, Request: meeting.NewStandingItem{}, Response: meeting.StandingItem{}, Status: http.StatusCreated, Handle: s.apiReportStanding},
 		{Method: "POST", Path: "/api/v1/standing-items/{id}/close", Name: "closeStandingItem", Summary: "Close a standing item (SSC and secretariat).",
@@ -21,25 +20,17 @@ func (s *Server) standingRoutes() []Route {
 }
 
 func (s *Server) apiListStanding(w http.ResponseWriter, r *http.Request) error {
-	after, err := queryInt(r, "after")
+	req, err := meeting.StandingSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return err
+	c := callerOf(r)
+	if req.Exporting() {
+		return writeExport(w, req, "standing-items", meeting.StandingCSVHeader, func(lw listing.Writer) error {
+			return s.Meetings.ExportStanding(r.Context(), c, req, lw)
+		})
 	}
-	if limit > meeting.MaxLimit {
-		return errs.FieldError("limit", "at most %d", meeting.MaxLimit)
-	}
-	f := meeting.StandingFilter{AfterID: after, Limit: int(limit), Open: r.URL.Query().Get("open") == "true"}
-	switch k := meeting.StandingKind(r.URL.Query().Get("kind")); k {
-	case "", meeting.SecurityIncident, meeting.AnomalyDetection, meeting.SharedResource:
-		f.Kind = k
-	default:
-		return errs.FieldError("kind", "must be security_incident, anomaly_detection or shared_resource")
-	}
-	p, err := s.Meetings.StandingItems(r.Context(), callerOf(r), f)
+	p, err := s.Meetings.StandingPage(r.Context(), c, req)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,9 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/triage"
 )
@@ -35,38 +35,36 @@ func triageID(r *http.Request, kind string) (int64, error) {
 	return id, nil
 }
 
-// entryQuery reads the paging of a facility's record.
-func entryQuery(r *http.Request) (triage.EntryQuery, error) {
-	q := r.URL.Query()
-	var out triage.EntryQuery
-	var fields []errs.Field
-	for name, dst := range map[string]*int64{"before": &out.Before} {
-		if v := strings.TrimSpace(q.Get(name)); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				fields = append(fields, errs.Field{Field: name, Message: "want a whole number"})
-			}
-			*dst = n
-		}
-	}
-	if v := strings.TrimSpace(q.Get("limit")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			fields = append(fields, errs.Field{Field: "limit", Message: "want a whole number above 0"})
-		}
-		out.Limit = n
-	}
-	if v := strings.TrimSpace(q.Get("device")); v != "" {
-		id, err := parseDeviceID(v)
-		if err != nil {
-			fields = append(fields, errs.As(err).Fields...)
-		}
-		out.Device = id
-	}
-	if len(fields) > 0 {
-		return out, errs.Fields("the query is not valid", fields...)
-	}
-	return out, nil
+// The triage lists' exports, shared by each list's page and endpoint.
+
+func (s *Server) exportTriageFacilities(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "triage-facilities", triage.FacilityCSVHeader, func(lw listing.Writer) error {
+		return s.Triage.ExportFacilities(r.Context(), callerOf(r), req, lw)
+	})
+}
+
+func (s *Server) exportTriageTools(w http.ResponseWriter, r *http.Request, id int64, req listing.Request) error {
+	return writeExport(w, req, "triage-tools-"+strconv.FormatInt(id, 10), triage.ToolCSVHeader, func(lw listing.Writer) error {
+		return s.Triage.ExportTools(r.Context(), callerOf(r), id, req, lw)
+	})
+}
+
+func (s *Server) exportTriageEntries(w http.ResponseWriter, r *http.Request, id int64, req listing.Request) error {
+	return writeExport(w, req, "triage-record-"+strconv.FormatInt(id, 10), triage.EntryCSVHeader, func(lw listing.Writer) error {
+		return s.Triage.ExportEntries(r.Context(), callerOf(r), id, req, lw)
+	})
+}
+
+func (s *Server) exportTriageDevices(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "triage-devices", triage.DeviceCSVHeader, func(lw listing.Writer) error {
+		return s.Triage.ExportDevices(r.Context(), callerOf(r), req, lw)
+	})
+}
+
+func (s *Server) exportTriageOutcomes(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "triage-outcomes", triage.OutcomeCSVHeader, func(lw listing.Writer) error {
+		return s.Triage.ExportOutcomes(r.Context(), callerOf(r), req, lw)
+	})
 }
 
 // stepIn is the body of a recorded step: StepInput with the Device ID and

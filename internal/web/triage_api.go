@@ -4,15 +4,23 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/triage"
 )
 
 func (s *Server) apiTriageFacilities(w http.ResponseWriter, r *http.Request) error {
-	fs, err := s.Triage.Facilities(r.Context(), callerOf(r))
+	req, err := triage.FacilitySpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(fs))
+	if req.Exporting() {
+		return s.exportTriageFacilities(w, r, req)
+	}
+	p, err := s.Triage.FacilitiesPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiApplyFacility(w http.ResponseWriter, r *http.Request) error {
@@ -76,11 +84,18 @@ func (s *Server) apiTriageTools(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ts, err := s.Triage.Tools(r.Context(), callerOf(r), id)
+	req, err := triage.ToolSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(ts))
+	if req.Exporting() {
+		return s.exportTriageTools(w, r, id, req)
+	}
+	p, err := s.Triage.ToolsPage(r.Context(), callerOf(r), id, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiRegisterTool(w http.ResponseWriter, r *http.Request) error {
@@ -120,15 +135,18 @@ func (s *Server) apiTriageEntries(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	q, err := entryQuery(r)
+	req, err := triage.EntrySpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	page, err := s.Triage.Entries(r.Context(), callerOf(r), id, q)
+	if req.Exporting() {
+		return s.exportTriageEntries(w, r, id, req)
+	}
+	p, err := s.Triage.EntriesPage(r.Context(), callerOf(r), id, req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiRecordStep(w http.ResponseWriter, r *http.Request) error {
@@ -196,19 +214,35 @@ func (s *Server) apiTriageReport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiTriageOverview(w http.ResponseWriter, r *http.Request) error {
-	reps, err := s.Triage.Overview(r.Context(), callerOf(r))
+	req, err := triage.FacilitySpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(reps))
+	if req.Exporting() {
+		return writeExport(w, req, "triage-overview", triage.OverviewCSVHeader, func(lw listing.Writer) error {
+			return s.Triage.ExportOverview(r.Context(), callerOf(r), req, lw)
+		})
+	}
+	p, err := s.Triage.OverviewPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiTriageOutcomes(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.Triage.Outcomes(r.Context(), callerOf(r))
+	req, err := triage.OutcomeSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(out))
+	if req.Exporting() {
+		return s.exportTriageOutcomes(w, r, req)
+	}
+	p, err := s.Triage.OutcomesPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiTriageHistory(w http.ResponseWriter, r *http.Request) error {
@@ -221,4 +255,19 @@ func (s *Server) apiTriageHistory(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) apiTriageDevices(w http.ResponseWriter, r *http.Request) error {
+	req, err := triage.DeviceSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportTriageDevices(w, r, req)
+	}
+	p, err := s.Triage.DevicesPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }

@@ -10,25 +10,34 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/triage"
 )
 
-// triageData is the /triage page.
+// triageData is the /triage page: a Device lookup and the ways into the
+// lists, with their totals.
 type triageData struct {
-	Facilities []triage.Facility
-	MayApply   bool
-	Outcomes   []triage.ModelOutcome
-	Device     string
+	Facilities   int64
+	Devices      int64
+	Outcomes     int64
+	MaySeeDevice bool
+	MayOutcomes  bool
+	MayApply     bool
+	Device       string
 }
 
 func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) error {
 	return s.showTriage(w, r, http.StatusOK, nil)
 }
 
+// total is the number of rows of a list with no filters: one row is read.
+func total[T any](p listing.Page[T], err error) (int64, error) { return p.Total, err }
+
 func (s *Server) showTriage(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
 	c := callerOf(r)
-	data := triageData{MayApply: triage.MayApplyForOwn(c), Device: strings.TrimSpace(r.URL.Query().Get("device"))}
+	data := triageData{MayApply: triage.MayApplyForOwn(c), MaySeeDevice: triage.MaySeeDevices(c), MayOutcomes: triage.MaySeeOutcomes(c),
+		Device: strings.TrimSpace(r.URL.Query().Get("device"))}
 	pg := s.newPage(r, "Triage", nil)
 	pg.Form = map[string]string{}
 	if data.Device != "" {
@@ -44,17 +53,117 @@ func (s *Server) showTriage(w http.ResponseWriter, r *http.Request, status int, 
 		pg.formErrors(formErr)
 		pg.Form = formValues(r)
 	}
+	one, _ := url.ParseQuery("limit=1")
 	var err error
-	if data.Facilities, err = s.Triage.Facilities(r.Context(), c); err != nil {
+	if data.Facilities, err = total(s.Triage.FacilitiesPage(r.Context(), c, must(triage.FacilitySpec.Parse(one)))); err != nil {
 		return err
 	}
-	if triage.MaySeeOutcomes(c) {
-		if data.Outcomes, err = s.Triage.Outcomes(r.Context(), c); err != nil {
+	if data.MaySeeDevice {
+		if data.Devices, err = total(s.Triage.DevicesPage(r.Context(), c, must(triage.DeviceSpec.Parse(one)))); err != nil {
+			return err
+		}
+	}
+	if data.MayOutcomes {
+		if data.Outcomes, err = total(s.Triage.OutcomesPage(r.Context(), c, must(triage.OutcomeSpec.Parse(one)))); err != nil {
 			return err
 		}
 	}
 	pg.Data = data
 	return s.render(w, r, status, "triage", pg)
+}
+
+// must is a request the code itself writes, which parses.
+func must(req listing.Request, err error) listing.Request {
+	if err != nil {
+		panic("triage: " + err.Error())
+	}
+	return req
+}
+
+// triageListData is one page of a triage list for its template.
+type triageListData[T any] struct {
+	Items    []T
+	List     listView
+	Req      listing.Request
+	States   []string
+	Facility *triage.Facility
+}
+
+func (s *Server) triageFacilitiesPage(w http.ResponseWriter, r *http.Request) error {
+	req, err := triage.FacilitySpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportTriageFacilities(w, r, req)
+	}
+	p, err := s.Triage.FacilitiesPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	d := triageListData[triage.Facility]{Items: p.Items, Req: req, States: facetEnum(triage.FacilitySpec, "state"),
+		List: newListView(r, "/triage/facilities", triage.FacilitySpec, req, p, "facility", "facilities")}
+	return s.render(w, r, http.StatusOK, "triage_facilities", s.newPage(r, "Triage Facilities", d))
+}
+
+func (s *Server) triageDevicesPage(w http.ResponseWriter, r *http.Request) error {
+	req, err := triage.DeviceSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportTriageDevices(w, r, req)
+	}
+	p, err := s.Triage.DevicesPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	d := triageListData[triage.Device]{Items: p.Items, Req: req, States: facetEnum(triage.DeviceSpec, "state"),
+		List: newListView(r, "/triage/devices", triage.DeviceSpec, req, p, "Device", "Devices")}
+	return s.render(w, r, http.StatusOK, "triage_devices", s.newPage(r, "Devices in triage", d))
+}
+
+func (s *Server) triageOutcomesPage(w http.ResponseWriter, r *http.Request) error {
+	req, err := triage.OutcomeSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportTriageOutcomes(w, r, req)
+	}
+	p, err := s.Triage.OutcomesPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	d := triageListData[triage.ModelOutcome]{Items: p.Items, Req: req, States: facetEnum(triage.OutcomeSpec, "outcome"),
+		List: newListView(r, "/triage/outcomes", triage.OutcomeSpec, req, p, "model", "models")}
+	return s.render(w, r, http.StatusOK, "triage_outcomes", s.newPage(r, "Triage outcomes by model", d))
+}
+
+func (s *Server) triageToolsPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := triageID(r, "triage facility")
+	if err != nil {
+		return err
+	}
+	req, err := triage.ToolSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	f, err := s.Triage.Facility(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportTriageTools(w, r, id, req)
+	}
+	p, err := s.Triage.ToolsPage(r.Context(), c, id, req)
+	if err != nil {
+		return err
+	}
+	d := triageListData[triage.Tool]{Items: p.Items, Req: req, Facility: &f,
+		List: newListView(r, facilityPath(id)+"/tools", triage.ToolSpec, req, p, "tool or interface", "tools and interfaces")}
+	return s.render(w, r, http.StatusOK, "triage_tools", s.newPage(r, "Tools of "+f.Name, d))
 }
 
 func (s *Server) applyFacilityForm(w http.ResponseWriter, r *http.Request) error {
@@ -72,16 +181,27 @@ func (s *Server) applyFacilityForm(w http.ResponseWriter, r *http.Request) error
 
 func facilityPath(id int64) string { return "/triage/facilities/" + strconv.FormatInt(id, 10) }
 
-// facilityData is a facility's page.
+// facilityData is a facility's page: its facts and forms, the first of its
+// tools, its report and the newest entries of its record.
 type facilityData struct {
 	Facility  triage.Facility
 	Events    []sec.FacilityEvent
-	Tools     []triage.Tool
+	Tools     listing.Page[triage.Tool]
 	Report    triage.FacilityReport
-	Entries   triage.EntryPage
+	Breaches  []triage.Breach
+	Recent    listing.Page[triage.Entry]
 	MayManage bool
+	MayRecord bool
 	Open      string
 }
+
+// facilityTools, facilityBreaches and facilityEntries are how many of each
+// the facility page shows; the tools page and the record page have all.
+const (
+	facilityTools    = 10
+	facilityBreaches = 5
+	facilityEntries  = 10
+)
 
 func (s *Server) facilityPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showFacility(w, r, http.StatusOK, "", nil)
@@ -97,18 +217,15 @@ func (s *Server) showFacility(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	q, err := entryQuery(r)
-	if err != nil {
-		return err
-	}
-	data := facilityData{Facility: f, Events: triage.FacilityEvents(c, f), MayManage: triage.MayManage(c, f), Open: open}
-	if data.Tools, err = s.Triage.Tools(r.Context(), c, id); err != nil {
+	data := facilityData{Facility: f, Events: triage.FacilityEvents(c, f), MayManage: triage.MayManage(c, f), MayRecord: triage.MayRecordAt(c, f), Open: open}
+	if data.Tools, err = s.Triage.ToolsPage(r.Context(), c, id, must(triage.ToolSpec.Parse(url.Values{"limit": {strconv.Itoa(facilityTools)}}))); err != nil {
 		return err
 	}
 	if data.Report, err = s.Triage.Report(r.Context(), c, id); err != nil {
 		return err
 	}
-	if data.Entries, err = s.Triage.Entries(r.Context(), c, id, q); err != nil {
+	data.Breaches = data.Report.Recent[:min(len(data.Report.Recent), facilityBreaches)]
+	if data.Recent, err = s.Triage.EntriesPage(r.Context(), c, id, must(triage.EntrySpec.Parse(url.Values{"limit": {strconv.Itoa(facilityEntries)}}))); err != nil {
 		return err
 	}
 	pg := s.newPage(r, f.Name, data)
@@ -118,6 +235,42 @@ func (s *Server) showFacility(w http.ResponseWriter, r *http.Request, status int
 		pg.Form = formValues(r)
 	}
 	return s.render(w, r, status, "triage_facility", pg)
+}
+
+// recordData is a page of a facility's record.
+type recordData struct {
+	Facility triage.Facility
+	Items    []triage.Entry
+	List     listView
+	Req      listing.Request
+	Steps    []string
+	States   []string
+}
+
+func (s *Server) triageRecordPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := triageID(r, "triage facility")
+	if err != nil {
+		return err
+	}
+	req, err := triage.EntrySpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	f, err := s.Triage.Facility(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return s.exportTriageEntries(w, r, id, req)
+	}
+	p, err := s.Triage.EntriesPage(r.Context(), c, id, req)
+	if err != nil {
+		return err
+	}
+	d := recordData{Facility: f, Items: p.Items, Req: req, Steps: facetEnum(triage.EntrySpec, "step"), States: facetEnum(triage.EntrySpec, "state"),
+		List: newListView(r, facilityPath(id)+"/record", triage.EntrySpec, req, p, "entry", "entries")}
+	return s.render(w, r, http.StatusOK, "triage_record", s.newPage(r, "Record of "+f.Name, d))
 }
 
 func (s *Server) decideFacilityForm(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/usersystem"
 )
 
@@ -22,8 +23,11 @@ func (s *Server) userSystemPageRoutes() []Route {
 }
 
 type userSystemsData struct {
-	Systems  []usersystem.System
-	User     string
+	Items    []usersystem.System
+	List     listView
+	Req      listing.Request
+	States   []string
+	Classes  []string
 	Date     string
 	Supplies []string
 	Rows     []int // the form's blank manufacturer rows
@@ -34,16 +38,20 @@ func (s *Server) userSystemsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showUserSystems(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
-	d, err := queryDate(r, "date")
+	req, d, err := userSystemRequest(r)
 	if err != nil {
 		return err
 	}
-	user := r.URL.Query().Get("user")
-	ss, err := s.UserSystems.List(r.Context(), callerOf(r), usersystem.Filter{User: user, On: d})
+	if req.Exporting() {
+		return s.exportUserSystems(w, r, req, d)
+	}
+	p, err := s.UserSystems.Page(r.Context(), callerOf(r), req, d)
 	if err != nil {
 		return err
 	}
-	data := userSystemsData{Systems: ss, User: user, Supplies: usersystem.Supplies, Rows: []int{0, 1, 2}}
+	data := userSystemsData{Items: p.Items, Req: req, List: newListView(r, "/user-systems", usersystem.ListSpec, req, p, "User System", "User Systems"),
+		States: facetEnum(usersystem.ListSpec, "state"), Classes: facetEnum(usersystem.ListSpec, "classification"),
+		Supplies: usersystem.Supplies, Rows: []int{0, 1, 2}}
 	if !d.IsZero() {
 		data.Date = d.String()
 	}
@@ -160,11 +168,27 @@ func (s *Server) linkUserSystemForm(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) userSystemNotificationsPage(w http.ResponseWriter, r *http.Request) error {
-	ns, err := s.UserSystems.Notifications(r.Context(), callerOf(r))
+	req, err := usersystem.NoticeSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "usersystem_notifications", s.newPage(r, "User System notifications", ns))
+	if req.Exporting() {
+		return s.exportUserSystemNotices(w, r, req)
+	}
+	p, err := s.UserSystems.NoticePage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "usersystem_notifications", s.newPage(r, "User System notifications", userSystemNoticesData{
+		Items: p.Items, Req: req, List: newListView(r, "/user-systems/notifications", usersystem.NoticeSpec, req, p, "notification", "notifications"),
+		Classes: facetEnum(usersystem.NoticeSpec, "classification")}))
+}
+
+type userSystemNoticesData struct {
+	Items   []usersystem.Notification
+	List    listView
+	Req     listing.Request
+	Classes []string
 }
 
 func (s *Server) acknowledgeUserSystemForm(w http.ResponseWriter, r *http.Request) error {

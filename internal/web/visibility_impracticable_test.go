@@ -131,7 +131,7 @@ func TestImpracticableForms(t *testing.T) {
 	if status, body := w.do(red, "GET", "/impracticabilities", ""); status != 200 || !strings.Contains(body, "Record that an arrangement is not practicable") {
 		t.Fatalf("list page for the Supplier: %d", status)
 	}
-	if status, body := w.do(ssc, "GET", "/impracticabilities", ""); status != 200 || strings.Contains(body, `action="/impracticabilities"`) {
+	if status, body := w.do(ssc, "GET", "/impracticabilities", ""); status != 200 || strings.Contains(body, `method="post" action="/impracticabilities"`) {
 		t.Errorf("the SSC is offered the Supplier's form: %d", status)
 	}
 	if status, body := w.do(red, "POST", "/impracticabilities", "manufacturer=&reason="); status != 422 || !strings.Contains(body, "manufacturer") {
