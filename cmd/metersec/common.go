@@ -86,5 +86,9 @@ const (
 	bankHolidaysUsage   = "a file of YYYY-MM-DD[,name] lines replacing the built-in England and Wales bank holidays (2025-2027)"
 	// serve and demo sign checkpoints with it, `audit checkpoint` signs one,
 	// `audit verify` checks checkpoints against its public half.
+	// `user add` reads them too: without an SMTP server it hands the
+	// operator the new user's link instead of queueing an email.
+	baseURLUsage      = "the address users reach metersec at, for links in emails and webhooks (default http://ADDR)"
+	smtpHostUsage     = "the SMTP server for email; without it email waits in the queue and webhooks and the inbox still work"
 	auditKeyFileUsage = "the site's ed25519 key pair (PEM, made by metersec audit keygen) that signs checkpoints of the audit trail; verify uses its public half; keep it out of the database and its backups"
 )

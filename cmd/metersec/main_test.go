@@ -100,6 +100,11 @@ func TestAccountsTokensAuditAndBackup(t *testing.T) {
 		{"a long enough password\n", []string{"user", "add", "--email", "ana@ardent.example.org", "--name", "Ana", "--org", "ARDM", "--roles", "manufacturer", "--password-stdin"}, 0, "added ana@ardent.example.org"},
 		{"short\n", []string{"user", "add", "--email", "bo@ardent.example.org", "--name", "Bo", "--org", "ARDM", "--roles", "manufacturer", "--password-stdin"}, 1, "at least 12 characters"},
 		{"a long enough password\n", []string{"user", "add", "--email", "cy@ardent.example.org", "--name", "Cy", "--org", "ARDM", "--roles", "supplier", "--password-stdin"}, 1, "needs an organisation with the role"},
+		// Without --password-stdin nobody chooses the password (issue 15): with
+		// no email server the operator is handed the one-time link, with one
+		// the link is queued by email.
+		{"", []string{"user", "add", "--email", "dee@ardent.example.org", "--name", "Dee", "--org", "ARDM", "--roles", "manufacturer", "--base-url", "https://metersec.example"}, 0, "no email server is set (--smtp-host), so no email was sent: give them this link yourself;\nit works once, until "},
+		{"", []string{"user", "add", "--email", "eve@ardent.example.org", "--name", "Eve", "--org", "ARDM", "--roles", "manufacturer", "--smtp-host", "mail.example"}, 0, "a link to choose their password is queued for them by email"},
 		{"", []string{"user", "list"}, 0, "ana@ardent.example.org"},
 		// An operator cannot mint a token for a user (issue 14, 1): the user
 		// proves who they are with their password.

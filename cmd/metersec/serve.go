@@ -62,7 +62,7 @@ type serveFlags struct {
 
 func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "the address to listen on")
-	fs.StringVar(&f.baseURL, "base-url", "", "the address users reach metersec at, for links in emails and webhooks (default http://ADDR)")
+	fs.StringVar(&f.baseURL, "base-url", "", baseURLUsage)
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark cookies Secure: set this when users reach metersec over HTTPS")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.grace, "shutdown-grace", 20*time.Second, "how long requests in flight may finish on shutdown")
@@ -72,7 +72,7 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.bankHolidays, "bank-holidays", "", bankHolidaysUsage)
 	fs.StringVar(&f.auditKeyFile, "audit-key-file", "", auditKeyFileUsage)
 	fs.DurationVar(&f.auditCheckpointEvery, "audit-checkpoint-every", time.Hour, "how often the audit trail's head is signed and sent to the SSC (with --audit-key-file)")
-	fs.StringVar(&f.smtpHost, "smtp-host", "", "the SMTP server for email; without it email waits in the queue and webhooks and the inbox still work")
+	fs.StringVar(&f.smtpHost, "smtp-host", "", smtpHostUsage)
 	fs.IntVar(&f.smtpPort, "smtp-port", 587, "the SMTP server's port")
 	fs.StringVar(&f.smtpFrom, "smtp-from", "metersec <noreply@metersec.invalid>", "the sender of email")
 	fs.StringVar(&f.smtpUser, "smtp-user", "", "the SMTP user, if the server needs one (the password is METERSEC_SMTP_PASSWORD)")

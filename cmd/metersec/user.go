@@ -8,6 +8,7 @@ import (
 	"io"
 	"os/user"
 	"strings"
+	"time"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/account"
@@ -35,53 +36,89 @@ func userCmd() *cli.Command {
 
 func userAddCmd() *cli.Command {
 	var in account.NewUser
-	var roles string
+	var roles, smtpHost, baseURL string
 	var passwordStdin bool
 	return &cli.Command{
 		Name:    "add",
-		Summary: "add an account",
-		Help: `Adds a user to an organisation. The password is read from standard input (one line) with
---password-stdin, so it never appears in the shell history or the process list.
+		Summary: "add an account; the user is emailed a link to choose their password",
+		Help: `Adds a user to an organisation. Nobody chooses the user's password for them: they get a
+one-time link, valid for 3 days, to choose it, exactly as after a reset. With an email server
+set (--smtp-host, as serve has it) the link is emailed to them and the server sends it; without
+one, no email is queued and the link is printed here for you to give them.
+--password-stdin instead sets the password read from standard input (one line), for scripted
+set-ups such as a first account before any server runs.
 Example:
-  echo 'a long passphrase' | metersec user add --email ana@maker.example --name "Ana" --org ARDM --roles manufacturer --password-stdin`,
+  metersec user add --email ana@maker.example --name "Ana" --org ARDM --roles manufacturer`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&in.Email, "email", "", "the user's email (their sign-in)")
 			fs.StringVar(&in.Name, "name", "", "the user's full name")
 			fs.StringVar(&in.Org, "org", "", "the organisation's code")
 			fs.StringVar(&roles, "roles", "", "roles, comma separated: "+roleList())
 			fs.BoolVar(&in.RedCleared, "red-cleared", false, "may be named on RED records (needs a second factor)")
-			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the initial password from standard input")
+			fs.BoolVar(&passwordStdin, "password-stdin", false, "set the password read from standard input instead of sending a link")
+			fs.StringVar(&smtpHost, "smtp-host", "", smtpHostUsage)
+			fs.StringVar(&baseURL, "base-url", "", baseURLUsage)
 			cli.FormatFlag(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if !passwordStdin {
-				return cli.Usagef("give the initial password on standard input with --password-stdin")
+			if passwordStdin {
+				line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+				if err != nil && err != io.EOF {
+					return err
+				}
+				in.Password = strings.TrimRight(line, "\r\n")
 			}
-			line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-			if err != nil && err != io.EOF {
-				return err
-			}
-			in.Password = strings.TrimRight(line, "\r\n")
 			in.Roles = splitList(roles)
 			db, err := openDB(ctx, env, true)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			u, err := account.NewService(db).AddUser(ctx, operator(env), in)
+			s := account.NewService(db)
+			var out addedUser
+			switch {
+			case passwordStdin || smtpHost != "":
+				out.User, err = s.AddUser(ctx, operator(env), in)
+				out.Emailed = !passwordStdin
+			default:
+				var inv account.Invitation
+				out.User, inv, err = s.AddUserHandingLink(ctx, operator(env), in)
+				out.Link, out.LinkExpiresAt = strings.TrimSuffix(baseURL, "/")+inv.Link, &inv.ExpiresAt
+			}
 			if err != nil {
 				return err
 			}
-			return env.Print(u, func(w io.Writer) error {
+			u := out.User
+			return env.Print(out, func(w io.Writer) error {
 				fmt.Fprintf(w, "added %s (%s) to %s as %s", u.Email, u.Name, u.OrgCode, strings.Join(rolesText(u), ", "))
 				if u.MFARequired {
 					fmt.Fprint(w, "; they will set up an authenticator at first sign-in")
 				}
 				fmt.Fprintln(w)
+				switch {
+				case out.Emailed:
+					fmt.Fprintln(w, "a link to choose their password is queued for them by email (valid for 3 days)")
+				case out.Link != "":
+					where := ""
+					if baseURL == "" {
+						where = " (on the server's address: --base-url is not set)"
+					}
+					fmt.Fprintf(w, "no email server is set (--smtp-host), so no email was sent: give them this link yourself%s;\n"+
+						"it works once, until %s:\n%s\n", where, out.LinkExpiresAt.Format("2006-01-02 15:04 MST"), out.Link)
+				}
 				return nil
 			})
 		},
 	}
+}
+
+// addedUser is what `user add` prints: the account, and either that its
+// link was emailed or the link itself.
+type addedUser struct {
+	account.User
+	Emailed       bool       `json:"link_emailed"`
+	Link          string     `json:"link,omitempty"`
+	LinkExpiresAt *time.Time `json:"link_expires_at,omitempty"`
 }
 
 func roleList() string {

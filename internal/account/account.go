@@ -6,6 +6,7 @@ package account
 
 import (
 	"context"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/secrets"
 	"github.com/metersec/metersec/internal/store"
+	"github.com/metersec/metersec/internal/uk"
 	"github.com/metersec/metersec/internal/validate"
 )
 
@@ -177,20 +179,51 @@ func normaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // every organisation's users.
 func MayManageUsers(c access.Caller) bool { return c.System || c.Has(sec.RoleAdmin) }
 
-// NewUser is what it takes to add a user.
+// NewUser is what it takes to add a user. Nobody types the new user's
+// password: they are emailed a one-time link to choose it (issue 15).
 type NewUser struct {
 	Email      string   `json:"email"`
 	Name       string   `json:"name"`
 	Org        string   `json:"org"`
 	Roles      []string `json:"roles"`
-	Password   string   `json:"password"`
 	RedCleared bool     `json:"red_cleared,omitempty"`
+	// Password, when set, is the account's password instead of a link: for
+	// the system only (the demo, load tests, an operator's script that
+	// reads it from standard input). No administrator, page or API sets it.
+	Password string `json:"-"`
 }
 
-// AddUser creates an account. Only platform administrators may.
+// Invitation is the one-time link a new account's user follows to choose
+// their password. The administrator never sees it: it goes in an email to
+// the user alone, except that AddUserHandingLink gives it to an operator
+// at the command line of a site that has no email server.
+type Invitation struct {
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// AddUser creates an account. Only platform administrators may. The user
+// is emailed (through the delivery outbox, in the same transaction) a
+// one-time link to choose their password, valid for ResetTTL, exactly as a
+// reset sends one; until then no password signs in to the account.
 func (s *Service) AddUser(ctx context.Context, c access.Caller, in NewUser) (User, error) {
+	u, _, err := s.addUser(ctx, c, in, false)
+	return u, err
+}
+
+// AddUserHandingLink is AddUser for an operator at the command line (the
+// system) when no email server is set: no email is queued, and the link is
+// returned for the operator to give the user.
+func (s *Service) AddUserHandingLink(ctx context.Context, c access.Caller, in NewUser) (User, Invitation, error) {
+	if !c.System {
+		return User{}, Invitation{}, errs.E(errs.Forbidden, "only an operator at the command line may be handed a new user's link")
+	}
+	return s.addUser(ctx, c, in, true)
+}
+
+func (s *Service) addUser(ctx context.Context, c access.Caller, in NewUser, hand bool) (User, Invitation, error) {
 	if !MayManageUsers(c) {
-		return User{}, errs.E(errs.Forbidden, "only platform administrators may add users")
+		return User{}, Invitation{}, errs.E(errs.Forbidden, "only platform administrators may add users")
 	}
 	in.Email = normaliseEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
@@ -202,8 +235,13 @@ func (s *Service) AddUser(ctx context.Context, c access.Caller, in NewUser) (Use
 	if m := validate.Text(in.Name, 200); m != "" {
 		fields = append(fields, errs.Field{Field: "name", Message: m})
 	}
-	if m := CheckPassword(in.Password, in.Email, in.Name, in.Org); m != "" {
-		fields = append(fields, errs.Field{Field: "password", Message: m})
+	switch {
+	case in.Password != "" && !c.System:
+		fields = append(fields, errs.Field{Field: "password", Message: "an administrator does not choose a user's password: they are emailed a link to choose their own"})
+	case in.Password != "":
+		if m := CheckPassword(in.Password, in.Email, in.Name, in.Org); m != "" {
+			fields = append(fields, errs.Field{Field: "password", Message: m})
+		}
 	}
 	var roles []sec.Role
 	for _, r := range in.Roles {
@@ -220,10 +258,16 @@ func (s *Service) AddUser(ctx context.Context, c access.Caller, in NewUser) (Use
 		fields = append(fields, errs.Field{Field: "roles", Message: "at least one role is required"})
 	}
 	if len(fields) > 0 {
-		return User{}, errs.Fields("the user is not valid", fields...)
+		return User{}, Invitation{}, errs.Fields("the user is not valid", fields...)
 	}
-	hash := HashPassword(in.Password)
+	hash, code := unusableHash, ""
+	if in.Password != "" {
+		hash = HashPassword(in.Password)
+	} else {
+		code = newSecret()
+	}
 	var u User
+	var inv Invitation
 	err := s.DB.Write(ctx, c, func(tx *store.Tx) error {
 		ix, err := party.LoadIndex(ctx, tx)
 		if err != nil {
@@ -253,9 +297,49 @@ func (s *Service) AddUser(ctx context.Context, c access.Caller, in NewUser) (Use
 		if u, err = userByID(ctx, tx, id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, "user.add", "user", u.Email, u)
+		if code != "" {
+			if inv, err = invite(ctx, tx, u, code, hand); err != nil {
+				return err
+			}
+		}
+		detail := map[string]any{"user": u, "password": "set by the system"}
+		if code != "" {
+			detail["password"] = map[bool]string{true: "link handed to the operator", false: "link emailed"}[hand]
+			detail["link_expires_at"] = inv.ExpiresAt
+		}
+		return audit.Record(ctx, tx, "user.add", "user", u.Email, detail)
 	})
-	return u, err
+	return u, inv, err
+}
+
+// invite stores the one-time set-password code of a new account and, unless
+// the operator is handed it, emails its link to the user.
+func invite(ctx context.Context, tx *store.Tx, u User, code string, hand bool) (Invitation, error) {
+	inv := Invitation{Link: "/signin/reset?code=" + code, ExpiresAt: tx.Now.Add(ResetTTL).UTC()}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO password_resets (user_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+		u.ID, hashSecret(code), tx.Now, inv.ExpiresAt); err != nil {
+		return Invitation{}, errs.Wrap(err, "add user")
+	}
+	if hand {
+		return inv, nil
+	}
+	if Outbox == nil {
+		return Invitation{}, errs.E(errs.Internal, "no delivery outbox to send the new user's link through")
+	}
+	body := "A platform administrator has made you a metersec account (" + u.Email + ", " + u.OrgCode + ").\n\n" +
+		"Open the link below before " + uk.DateTime(inv.ExpiresAt) + " to choose your password"
+	if u.MFARequired {
+		body += " and then set up an authenticator app"
+	}
+	body += ". Nobody else, the administrator included, knows the link or your password.\n\n" +
+		"If you did not expect this, tell your security contact."
+	err := Outbox(ctx, tx, Mail{
+		Kind: "user.invite", OrgID: u.OrgID, UserID: u.ID, To: u.Email,
+		Subject: "Your metersec account: choose your password", Body: body, Link: inv.Link,
+		Key: "user:" + u.Email + ":invite:" + hex.EncodeToString(hashSecret(code)[:8]),
+	})
+	inv.Link = "" // in the email only
+	return inv, err
 }
 
 // ListUsers lists accounts: platform administrators see every account; anyone

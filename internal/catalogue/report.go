@@ -58,7 +58,7 @@ func MayReport(c access.Caller) bool {
 
 // reportVisible is the caller's share of the portfolio (alias p, models m).
 func reportVisible(c access.Caller, args *access.Args) string {
-	if c.System || c.IsSSC() {
+	if SeesEverySupplier(c) {
 		return "TRUE"
 	}
 	var or []string

@@ -362,7 +362,7 @@ func (it StandingItem) CSV() []string {
 	if it.Party != nil {
 		party = it.Party.Code
 	}
-	return []string{strconv.FormatInt(it.ID, 10), string(it.Kind), party, it.Title, it.What, it.OccurredOn.String(), it.Impact, it.Status,
+	return []string{strconv.FormatInt(it.ID, 10), string(it.Kind), party, it.Title, it.What, it.OccurredOn.String(), it.Impact, string(it.Status),
 		string(it.Classification), it.ReportedAt.UTC().Format(time.RFC3339), it.ReportedBy}
 }
 

@@ -46,6 +46,15 @@ func (k StandingKind) Label() string {
 	return string(k)
 }
 
+// StandingStatus is whether a standing item is still open.
+type StandingStatus string
+
+// The statuses of a standing item.
+const (
+	StandingOpen   StandingStatus = "open"
+	StandingClosed StandingStatus = "closed"
+)
+
 // StandingItem is one standing item: what happened, when, its impact and
 // status, and the party it concerns.
 type StandingItem struct {
@@ -57,7 +66,7 @@ type StandingItem struct {
 	What           string             `json:"what"`
 	OccurredOn     sec.Date           `json:"occurred_on"`
 	Impact         string             `json:"impact"`
-	Status         string             `json:"status"`
+	Status         StandingStatus     `json:"status"`
 	Classification sec.Classification `json:"classification"`
 	ReportedAt     time.Time          `json:"reported_at"`
 	ReportedBy     string             `json:"reported_by"`

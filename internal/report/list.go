@@ -204,7 +204,7 @@ func (r Run) CSV() []string {
 	if r.Snapshot != nil {
 		taken, late = r.Snapshot.TakenAt.UTC().Format(time.RFC3339), strconv.FormatBool(r.Snapshot.Late)
 	}
-	return []string{strconv.FormatInt(r.ID, 10), string(r.Scope), r.Month.String(), strconv.Itoa(r.Version), r.Trigger,
+	return []string{strconv.FormatInt(r.ID, 10), string(r.Scope), r.Month.String(), strconv.Itoa(r.Version), string(r.Trigger),
 		strconv.FormatBool(r.Forced), strconv.Itoa(r.Reports), taken, late, r.Digest, r.CreatedAt.UTC().Format(time.RFC3339), r.CreatedBy}
 }
 

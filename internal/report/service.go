@@ -90,7 +90,7 @@ type Run struct {
 	Scope     Scope     `json:"scope"`
 	Month     Month     `json:"month"`
 	Version   int       `json:"version"`
-	Trigger   string    `json:"trigger"`
+	Trigger   Trigger   `json:"trigger"`
 	Forced    bool      `json:"forced"`
 	Snapshot  *Snapshot `json:"snapshot,omitempty"`
 	Reports   int       `json:"reports"`
@@ -112,7 +112,18 @@ func MayRun(c access.Caller) bool { return c.System || c.IsSSC() }
 // reports, as List lets them.)
 func MayBrowseStanding(c access.Caller) bool { return c.System || c.IsSSC() }
 
-var triggers = []string{"schedule", "cli", "api", "ui"}
+// Trigger is what started a run.
+type Trigger string
+
+// The triggers of a run.
+const (
+	TriggerSchedule Trigger = "schedule"
+	TriggerCLI      Trigger = "cli"
+	TriggerAPI      Trigger = "api"
+	TriggerUI       Trigger = "ui"
+)
+
+var triggers = []string{string(TriggerSchedule), string(TriggerCLI), string(TriggerAPI), string(TriggerUI)}
 
 // RunMonthly generates the monthly mailing for month m: to each manufacturer
 // the Suppliers operating its Devices, to each Supplier every manufacturer's
@@ -318,7 +329,7 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 		g.digest = Digest(g.files)
 		fmt.Fprintf(&digests, "%s:%s\n", g.doc.Reference, g.digest)
 	}
-	run := Run{Scope: scope, Month: m, Version: version, Trigger: opts.Trigger, Forced: opts.Force, Snapshot: snap,
+	run := Run{Scope: scope, Month: m, Version: version, Trigger: Trigger(opts.Trigger), Forced: opts.Force, Snapshot: snap,
 		Reports: len(gens), Digest: sha256Hex([]byte(digests.String())), CreatedBy: c.Name}
 	if run.CreatedBy == "" {
 		run.CreatedBy = c.OrgCode
@@ -346,7 +357,7 @@ func (s *Service) run(ctx context.Context, c access.Caller, scope Scope, m Month
 		if err := tx.QueryRowContext(ctx, `INSERT INTO report_runs
 			(scope, month, version, trigger_by, forced, snapshot_taken_at, snapshot_late, reports, digest, created_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			string(scope), m.String(), version, run.Trigger, run.Forced, snapAt, snapLate, run.Reports, run.Digest, tx.Now, run.CreatedBy).Scan(&run.ID); err != nil {
+			string(scope), m.String(), version, string(run.Trigger), run.Forced, snapAt, snapLate, run.Reports, run.Digest, tx.Now, run.CreatedBy).Scan(&run.ID); err != nil {
 			if store.IsUniqueViolation(err) {
 				return errs.E(errs.Conflict, "another run of the %s reports for %s finished first; run again", scope, m)
 			}

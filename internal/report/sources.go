@@ -125,7 +125,7 @@ func (m MeetingStandingItems) StandingItems(ctx context.Context, viewer access.C
 				party = it.Party.Code
 			}
 			out = append(out, StandingItemRow{Kind: it.KindLabel, Occurred: it.OccurredOn, Party: party, Title: it.Title,
-				Impact: it.Impact, Status: it.Status, Classification: it.Classification})
+				Impact: it.Impact, Status: string(it.Status), Classification: it.Classification})
 		}
 		if p.Next == "" {
 			return out, nil

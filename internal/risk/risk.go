@@ -70,13 +70,13 @@ type Band struct {
 
 // Change is one entry of the register's history.
 type Change struct {
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor"`
-	Kind  string    `json:"kind"`
-	Item  string    `json:"item"`
-	Field string    `json:"field"`
-	Old   string    `json:"old"`
-	New   string    `json:"new"`
+	At    time.Time  `json:"at"`
+	Actor string     `json:"actor"`
+	Kind  ChangeKind `json:"kind"`
+	Item  string     `json:"item"`
+	Field string     `json:"field"`
+	Old   string     `json:"old"`
+	New   string     `json:"new"`
 }
 
 // Definitions are the register's scales and their history.
@@ -269,7 +269,7 @@ func (s *Service) Create(ctx context.Context, c access.Caller, in Input) (Risk, 
 			k.title, k.desc, k.owner, k.l, k.i, k.treatment, k.review, string(k.class), nullID(in.MeetingItemID), tx.Now).Scan(&id); err != nil {
 			return errs.Wrap(err, "create risk")
 		}
-		if err := history(ctx, tx, "risk", strconv.FormatInt(id, 10), "created", "", k.title); err != nil {
+		if err := history(ctx, tx, ChangeRisk, strconv.FormatInt(id, 10), "created", "", k.title); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "risk.create", Kind, id, in)
@@ -331,7 +331,7 @@ func (s *Service) Update(ctx context.Context, c access.Caller, id int64, in Inpu
 			{"classification", string(old.Classification), string(k.class)},
 		} {
 			if ch.old != ch.new {
-				if err := history(ctx, tx, "risk", item, ch.field, ch.old, ch.new); err != nil {
+				if err := history(ctx, tx, ChangeRisk, item, ch.field, ch.old, ch.new); err != nil {
 					return err
 				}
 			}
@@ -356,14 +356,25 @@ func nullID(id int64) any {
 	return id
 }
 
-func history(ctx context.Context, tx *store.Tx, kind, item, field, old, new string) error {
+// ChangeKind is what a change in the register's history is to: a risk, a
+// Likelihood Definition or a scoring band.
+type ChangeKind string
+
+// The kinds of change.
+const (
+	ChangeRisk       ChangeKind = "risk"
+	ChangeLikelihood ChangeKind = "likelihood"
+	ChangeBand       ChangeKind = "band"
+)
+
+func history(ctx context.Context, tx *store.Tx, kind ChangeKind, item, field, old, new string) error {
 	var riskID any
-	if kind == "risk" {
+	if kind == ChangeRisk {
 		id, _ := strconv.ParseInt(item, 10, 64)
 		riskID = id
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO risk_history (at, actor, kind, item, risk_id, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		tx.Now, tx.Actor.Name, kind, item, riskID, field, old, new)
+		tx.Now, tx.Actor.Name, string(kind), item, riskID, field, old, new)
 	return errs.Wrap(err, "risk history")
 }
 
@@ -448,7 +459,7 @@ func (s *Service) SetLikelihood(ctx context.Context, c access.Caller, in Likelih
 			{"min_pct", fmt.Sprint(old.MinPct), fmt.Sprint(in.MinPct)}, {"max_pct", fmt.Sprint(old.MaxPct), fmt.Sprint(in.MaxPct)},
 		} {
 			if ch.old != ch.new {
-				if err := history(ctx, tx, "likelihood", item, ch.field, ch.old, ch.new); err != nil {
+				if err := history(ctx, tx, ChangeLikelihood, item, ch.field, ch.old, ch.new); err != nil {
 					return err
 				}
 			}
@@ -495,7 +506,7 @@ func (s *Service) SetBand(ctx context.Context, c access.Caller, in Band) (Defini
 			{"min_score", strconv.Itoa(old.MinScore), strconv.Itoa(in.MinScore)}, {"max_score", strconv.Itoa(old.MaxScore), strconv.Itoa(in.MaxScore)},
 		} {
 			if ch.old != ch.new {
-				if err := history(ctx, tx, "band", in.Name, ch.field, ch.old, ch.new); err != nil {
+				if err := history(ctx, tx, ChangeBand, in.Name, ch.field, ch.old, ch.new); err != nil {
 					return err
 				}
 			}

@@ -234,7 +234,7 @@ var ToolSpec = &listing.Spec{
 	Default: "serial",
 	ID:      "t.id",
 	Facets: []listing.Facet{
-		{Name: "category", Description: "only Triage Tools (tool) or Triage Interfaces (interface)", Enum: []string{CategoryTool, CategoryInterface}},
+		{Name: "category", Description: "only Triage Tools (tool) or Triage Interfaces (interface)", Enum: []string{string(CategoryTool), string(CategoryInterface)}},
 	},
 	Search: "text in the serial, description or firmware",
 }
@@ -247,7 +247,7 @@ var ToolCSVHeader = []string{"id", "facility_id", "category", "serial", "kind", 
 // CSV is the tool as a row of the export, its operators separated by
 // semicolons.
 func (t Tool) CSV() []string {
-	return []string{strconv.FormatInt(t.ID, 10), strconv.FormatInt(t.FacilityID, 10), t.Category, t.Serial, t.Kind, t.Firmware,
+	return []string{strconv.FormatInt(t.ID, 10), strconv.FormatInt(t.FacilityID, 10), string(t.Category), t.Serial, t.Kind, t.Firmware,
 		strings.Join(t.Operators, ";"), strconv.FormatInt(t.Uses, 10), iso(t.CreatedAt)}
 }
 

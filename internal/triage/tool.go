@@ -17,35 +17,38 @@ import (
 	"github.com/metersec/metersec/internal/store"
 )
 
-// Tool categories: MP203 protects both the Triage Tool (the hand-held or
+// ToolCategory is what a tool is. MP203 protects both the Triage Tool (the hand-held or
 // bench device that diagnoses and resets) and the Triage Interface (what
 // connects it to the Device) against misuse.
+type ToolCategory string
+
+// The categories of tool.
 const (
-	CategoryTool      = "tool"
-	CategoryInterface = "interface"
+	CategoryTool      ToolCategory = "tool"
+	CategoryInterface ToolCategory = "interface"
 )
 
 // Tool is a Triage Tool or Triage Interface of a facility, with the
 // operators allowed to use it.
 type Tool struct {
-	ID         int64     `json:"id"`
-	FacilityID int64     `json:"facility_id"`
-	Category   string    `json:"category"`
-	Serial     string    `json:"serial"`
-	Kind       string    `json:"kind"`
-	Firmware   string    `json:"firmware,omitempty"`
-	Operators  []string  `json:"operators"`
-	Uses       int64     `json:"uses"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64        `json:"id"`
+	FacilityID int64        `json:"facility_id"`
+	Category   ToolCategory `json:"category"`
+	Serial     string       `json:"serial"`
+	Kind       string       `json:"kind"`
+	Firmware   string       `json:"firmware,omitempty"`
+	Operators  []string     `json:"operators"`
+	Uses       int64        `json:"uses"`
+	CreatedAt  time.Time    `json:"created_at"`
 }
 
 // ToolInput registers a tool or interface.
 type ToolInput struct {
-	Category  string   `json:"category"`
-	Serial    string   `json:"serial"`
-	Kind      string   `json:"kind"`
-	Firmware  string   `json:"firmware,omitempty"`
-	Operators []string `json:"operators,omitempty"`
+	Category  ToolCategory `json:"category"`
+	Serial    string       `json:"serial"`
+	Kind      string       `json:"kind"`
+	Firmware  string       `json:"firmware,omitempty"`
+	Operators []string     `json:"operators,omitempty"`
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -115,7 +118,7 @@ func tools(ctx context.Context, q store.Querier, facilityID int64) ([]Tool, erro
 // operators allowed on it.
 func (s *Service) RegisterTool(ctx context.Context, c access.Caller, facilityID int64, in ToolInput) (Tool, error) {
 	var fields []errs.Field
-	cat := strings.ToLower(strings.TrimSpace(in.Category))
+	cat := ToolCategory(strings.ToLower(strings.TrimSpace(string(in.Category))))
 	if cat != CategoryTool && cat != CategoryInterface {
 		fields = append(fields, errs.Field{Field: "category", Message: "want tool or interface"})
 	}
@@ -231,7 +234,8 @@ type toolRef struct {
 
 // resolveTool finds the facility's tool or interface with the serial and
 // whether the operator is allowed on it.
-func resolveTool(ctx context.Context, q store.Querier, facilityID int64, category, serial string, operator int64) (toolRef, error) {
+func resolveTool(ctx context.Context, q store.Querier, facilityID int64, cat ToolCategory, serial string, operator int64) (toolRef, error) {
+	category := string(cat)
 	t := toolRef{serial: strings.TrimSpace(serial)}
 	if t.serial == "" {
 		return t, errs.FieldError(category, "is required: the serial of the Triage %s used", strings.ToUpper(category[:1])+category[1:])

@@ -261,7 +261,7 @@ func resolve(ctx context.Context, tx *store.Tx, c access.Caller, ix party.Index,
 		fields = append(fields, errs.Field{Field: f, Message: fmt.Sprintf(format, args...)})
 	}
 	code := strings.ToUpper(strings.TrimSpace(in.User))
-	if code == "" && !c.System && !c.IsSSC() {
+	if code == "" && !MayNameUser(c) {
 		code = c.OrgCode // a User registers its own systems
 	}
 	org, ok := ix.Code(code)
@@ -775,7 +775,7 @@ func (s *Service) Acknowledge(ctx context.Context, c access.Caller, id int64) (N
 		if len(ns) == 0 {
 			return errs.NotFoundf("User System notification", id)
 		}
-		if !c.System && !c.IsSSC() {
+		if !MayAcknowledge(c) {
 			return errs.E(errs.Forbidden, "only SSC members and the secretariat acknowledge a User System notification")
 		}
 		if ns[0].AcknowledgedAt != nil {

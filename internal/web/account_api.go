@@ -15,34 +15,6 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, u)
 }
 
-func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) error {
-	us, err := s.Accounts.ListUsers(r.Context(), callerOf(r), r.URL.Query().Get("org"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, listOf(us))
-}
-
-func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request) error {
-	var in account.NewUser
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	u, err := s.Accounts.AddUser(r.Context(), callerOf(r), in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, u)
-}
-
-func (s *Server) apiDisableUser(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Accounts.Disable(r.Context(), callerOf(r), r.PathValue("email")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) error {
 	req, err := account.TokenSpec.Parse(r.URL.Query())
 	if err != nil {

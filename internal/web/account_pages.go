@@ -7,7 +7,6 @@ import (
 
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/errs"
-	"github.com/metersec/metersec/internal/sec"
 )
 
 type accountData struct {
@@ -85,51 +84,4 @@ func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.redirect(w, r, "/account", "The token has been revoked.")
-}
-
-type usersData struct {
-	Users []account.User
-	Roles []sec.Role
-}
-
-func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
-	return s.showUsers(w, r, http.StatusOK, nil, nil)
-}
-
-func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, form any, formErr error) error {
-	c := callerOf(r)
-	if !account.MayManageUsers(c) {
-		return errs.E(errs.Forbidden, "only platform administrators manage accounts")
-	}
-	us, err := s.Accounts.ListUsers(r.Context(), c, r.URL.Query().Get("org"))
-	if err != nil {
-		return err
-	}
-	p := s.newPage(r, "Accounts", usersData{Users: us, Roles: sec.Roles})
-	p.Form = form
-	if formErr != nil {
-		p.formErrors(formErr)
-	}
-	return s.render(w, r, status, "users", p)
-}
-
-func (s *Server) addUserForm(w http.ResponseWriter, r *http.Request) error {
-	r.ParseForm()
-	in := account.NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Org: r.PostFormValue("org"),
-		Roles: r.PostForm["roles"], Password: r.PostFormValue("password"), RedCleared: r.PostFormValue("red_cleared") == "on"}
-	u, err := s.Accounts.AddUser(r.Context(), callerOf(r), in)
-	if err != nil {
-		in.Password = ""
-		return s.showUsers(w, r, s.problemFor(r, err).Status, in, err)
-	}
-	return s.redirect(w, r, "/users", "Added "+u.Email+".")
-}
-
-func (s *Server) disableUserForm(w http.ResponseWriter, r *http.Request) error {
-	email := strings.TrimSpace(r.PathValue("email"))
-	if err := s.Accounts.Disable(r.Context(), callerOf(r), email); err != nil {
-		return err
-	}
-	// The account's page offers to enable it again: the undo.
-	return s.redirect(w, r, userPath(email), "Disabled "+email+". Enable the account below to undo this.")
 }

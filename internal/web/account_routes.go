@@ -11,13 +11,6 @@ func (s *Server) accountRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/me", Name: "me", Summary: "The caller's own account.", Tag: "accounts", API: true,
 			Response: account.User{}, Handle: s.apiMe},
-		{Method: "GET", Path: "/api/v1/users", Name: "listUsers", Summary: "Accounts: every account for administrators, else the caller's organisation's.",
-			Tag: "accounts", API: true, Params: []Param{{Name: "org", Description: "only this organisation's accounts"}},
-			Response: listOf([]account.User{}), Handle: s.apiListUsers},
-		{Method: "POST", Path: "/api/v1/users", Name: "addUser", Summary: "Add an account (administrators).", Tag: "accounts",
-			API: true, Request: account.NewUser{}, Response: account.User{}, Status: http.StatusCreated, Handle: s.apiAddUser},
-		{Method: "POST", Path: "/api/v1/users/{email}/disable", Name: "disableUser", Summary: "Disable an account, ending its sessions and tokens (administrators).",
-			Tag: "accounts", API: true, Status: http.StatusNoContent, Handle: s.apiDisableUser},
 		{Method: "GET", Path: "/api/v1/tokens", Name: "listTokens", Summary: "API tokens: the caller's own, or every one for administrators. Paged, sorted, filtered, exportable.",
 			Tag: "accounts", API: true, Scope: account.ScopeTokens, Params: listParams(account.TokenSpec),
 			Response: listing.Page[account.Token]{}, Handle: s.apiListTokens},
@@ -31,8 +24,5 @@ func (s *Server) accountRoutes() []Route {
 		{Method: "POST", Path: "/account/password", Name: "changePassword", Summary: "Change your password.", Tag: "ui", Handle: s.changePassword},
 		{Method: "POST", Path: "/account/tokens", Name: "createTokenForm", Summary: "Create an API token.", Tag: "ui", Handle: s.createTokenForm},
 		{Method: "POST", Path: "/account/tokens/{id}/revoke", Name: "revokeTokenForm", Summary: "Revoke an API token.", Tag: "ui", Handle: s.revokeTokenForm},
-		{Method: "GET", Path: "/users", Name: "usersPage", Summary: "Accounts.", Tag: "ui", Handle: s.usersPage},
-		{Method: "POST", Path: "/users", Name: "addUserForm", Summary: "Add an account.", Tag: "ui", Handle: s.addUserForm},
-		{Method: "POST", Path: "/users/{email}/disable", Name: "disableUserForm", Summary: "Disable an account.", Tag: "ui", Handle: s.disableUserForm},
 	}
 }

@@ -24,6 +24,9 @@ type arrangementsData struct {
 	CSVHeader    string
 	ImportErrors []errs.Field
 	ImportMore   int
+	// SeesEvery: every organisation's arrangements
+	// (arrangement.SeesEveryOrganisation).
+	SeesEvery bool
 }
 
 // StateLabel is how the page names a state facet value.
@@ -51,7 +54,8 @@ func (s *Server) arrangementsList(r *http.Request, req listing.Request) (arrange
 		return arrangementsData{}, err
 	}
 	return arrangementsData{Items: p.Items, Req: req, List: newListView(r, "/arrangements", arrangement.ListSpec, req, p, "arrangement", "arrangements"),
-		Kinds: arrangement.Kinds, States: arrangement.States, Classes: sec.Classifications, CSVHeader: strings.Join(arrangement.CSVHeader, ",")}, nil
+		Kinds: arrangement.Kinds, States: arrangement.States, Classes: sec.Classifications, CSVHeader: strings.Join(arrangement.CSVHeader, ","),
+		SeesEvery: arrangement.SeesEveryOrganisation(callerOf(r))}, nil
 }
 
 // arrangementForm is what the form shows: the input and the choices.
@@ -271,6 +275,9 @@ type alertsData struct {
 	Items        []arrangement.Alert
 	List         listView
 	Kinds, Marks []string
+	// SeesEvery: every organisation's alerts, with the To filter and
+	// column (arrangement.SeesEveryOrganisation).
+	SeesEvery bool
 }
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
@@ -287,5 +294,5 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusOK, "arrangement_alerts", s.newPage(r, "Alerts", alertsData{Req: req, Items: page.Items,
 		List:  newListView(r, "/arrangement-alerts", arrangement.AlertSpec, req, page, "alert", "alerts"),
-		Kinds: arrangement.AlertKinds, Marks: facetEnum(arrangement.AlertSpec, "classification")}))
+		Kinds: arrangement.AlertKinds, Marks: facetEnum(arrangement.AlertSpec, "classification"), SeesEvery: arrangement.SeesEveryOrganisation(callerOf(r))}))
 }

@@ -345,6 +345,8 @@ type certReportData struct {
 	Req      listing.Request
 	List     listView
 	Statuses []string
+	// SeesEvery: every Supplier's Devices (catalogue.SeesEverySupplier).
+	SeesEvery bool
 }
 
 func (s *Server) certReportPage(w http.ResponseWriter, r *http.Request) error {
@@ -354,5 +356,5 @@ func (s *Server) certReportPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusOK, "catalogue_report", s.newPage(r, "Devices on bad certificates", certReportData{Report: rep, Req: req,
 		List:     newListView(r, "/catalogue/cert-report", catalogue.CertReportSpec, req, rep.Page, "row", "rows"),
-		Statuses: facetEnum(catalogue.CertReportSpec, "status")}))
+		Statuses: facetEnum(catalogue.CertReportSpec, "status"), SeesEvery: catalogue.SeesEverySupplier(callerOf(r))}))
 }

@@ -14,9 +14,22 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
+	"github.com/metersec/metersec/internal/account"
+	"github.com/metersec/metersec/internal/assurance"
+	"github.com/metersec/metersec/internal/audit"
+	"github.com/metersec/metersec/internal/catalogue"
+	"github.com/metersec/metersec/internal/coverage"
+	"github.com/metersec/metersec/internal/delivery"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/estate"
+	"github.com/metersec/metersec/internal/impracticable"
+	"github.com/metersec/metersec/internal/report"
+	"github.com/metersec/metersec/internal/risk"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/triage"
 	"github.com/metersec/metersec/internal/uk"
+	"github.com/metersec/metersec/internal/usersystem"
+	"github.com/metersec/metersec/internal/vuln"
 )
 
 // pages are the HTML templates: each page file is parsed together with the
@@ -178,13 +191,13 @@ func loadPages() (*pages, error) {
 	return p, nil
 }
 
-// navItem is a page in the navigation, shown to callers holding any of its
-// roles (or to every signed-in user when it names none). Items of one Group
-// share one entry in the top bar; inside the group its items show as a
-// second row.
+// navItem is a page in the navigation, shown to callers its area's May
+// function lets in (or to every signed-in user when it has none): the area
+// decides, not the menu. Items of one Group share one entry in the top
+// bar; inside the group its items show as a second row.
 type navItem struct {
 	Label, Href string
-	Roles       []sec.Role
+	May         func(access.Caller) bool
 	Group       string
 }
 
@@ -195,57 +208,45 @@ type navGroup struct {
 	Items       []navItem
 }
 
-var (
-	forSSC       = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat}
-	forOperators = []sec.Role{sec.RoleAdmin, sec.RoleSSCMember, sec.RoleSecretariat}
-	// forEstate are those who see some of the estate: a Device's Supplier,
-	// MAP and manufacturer, the DCC for its hubs, the SSC.
-	// forAssurance are those who take part in security assurance: the SSC,
-	// the User CIO and every assessed User role.
-	forAssurance = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleUserCIO, sec.RoleSupplier, sec.RoleDCC,
-		sec.RoleTriage, sec.RoleNetworkParty, sec.RoleOtherUser}
-	forEstate = []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC}
-)
-
 // navigation is the menu, in order. Areas add their pages here.
 var navigation = []navItem{
 	{Label: "Home", Href: "/", Group: "Home"},
 	{Label: "Inbox", Href: "/inbox", Group: "Inbox"},
 	{Label: "Directory", Href: "/parties", Group: "Directory"},
 	{Label: "Catalogue", Href: "/catalogue", Group: "Catalogue"},
-	{Label: "Certificate report", Href: "/catalogue/cert-report", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}, Group: "Catalogue"},
-	{Label: "Estate", Href: "/estate", Roles: forEstate, Group: "Estate"},
-	{Label: "Portfolio", Href: "/portfolio", Roles: forEstate, Group: "Estate"},
-	{Label: "Import", Href: "/estate/import", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}, Group: "Estate"},
+	{Label: "Certificate report", Href: "/catalogue/cert-report", May: catalogue.MayReport, Group: "Catalogue"},
+	{Label: "Estate", Href: "/estate", May: estate.MayBrowse, Group: "Estate"},
+	{Label: "Portfolio", Href: "/portfolio", May: estate.MayBrowse, Group: "Estate"},
+	{Label: "Import", Href: "/estate/import", May: estate.MayImport, Group: "Estate"},
 	{Label: "Vulnerabilities", Href: "/vulnerabilities", Group: "Vulnerabilities"},
-	{Label: "Oversight", Href: "/vulnerabilities/overview", Roles: forSSC, Group: "Vulnerabilities"},
-	{Label: "Coverage", Href: "/coverage", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}, Group: "G3.20"},
+	{Label: "Oversight", Href: "/vulnerabilities/overview", May: vuln.MayOversee, Group: "Vulnerabilities"},
+	{Label: "Coverage", Href: "/coverage", May: coverage.MayBrowse, Group: "G3.20"},
 	{Label: "Arrangements", Href: "/arrangements", Group: "G3.20"},
 	{Label: "Obligations", Href: "/obligations", Group: "G3.20"},
 	{Label: "Alerts", Href: "/arrangement-alerts", Group: "G3.20"},
-	{Label: "Not practicable", Href: "/impracticabilities", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier}, Group: "G3.20"},
-	{Label: "User Systems", Href: "/user-systems", Roles: []sec.Role{sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleNetworkParty, sec.RoleOtherUser}, Group: "G3.20"},
-	{Label: "Assessments", Href: "/assessments", Roles: forAssurance, Group: "Assurance"},
-	{Label: "Forward plan", Href: "/assessments/plan", Roles: forAssurance, Group: "Assurance"},
-	{Label: "Remediation plans", Href: "/remediation-plans", Roles: forAssurance, Group: "Assurance"},
-	{Label: "Risk register", Href: "/risks", Roles: forSSC, Group: "Assurance"},
-	{Label: "Triage", Href: "/triage", Roles: []sec.Role{sec.RoleTriage, sec.RoleSSCMember, sec.RoleSecretariat, sec.RoleSupplier, sec.RoleManufacturer}, Group: "Triage"},
+	{Label: "Not practicable", Href: "/impracticabilities", May: impracticable.MayBrowse, Group: "G3.20"},
+	{Label: "User Systems", Href: "/user-systems", May: usersystem.MayBrowse, Group: "G3.20"},
+	{Label: "Assessments", Href: "/assessments", May: assurance.MayBrowse, Group: "Assurance"},
+	{Label: "Forward plan", Href: "/assessments/plan", May: assurance.MayBrowse, Group: "Assurance"},
+	{Label: "Remediation plans", Href: "/remediation-plans", May: assurance.MayBrowse, Group: "Assurance"},
+	{Label: "Risk register", Href: "/risks", May: risk.MayBrowse, Group: "Assurance"},
+	{Label: "Triage", Href: "/triage", May: triage.MayBrowse, Group: "Triage"},
 	{Label: "Reports", Href: "/reports", Group: "Reports"},
-	{Label: "Standing reports", Href: "/reports/standing", Roles: forSSC, Group: "Reports"},
+	{Label: "Standing reports", Href: "/reports/standing", May: report.MayBrowseStanding, Group: "Reports"},
 	{Label: "Meetings", Href: "/meetings", Group: "Meetings"},
 	{Label: "Actions", Href: "/meeting-actions", Group: "Meetings"},
 	{Label: "Public headlines", Href: "/public/meetings", Group: "Meetings"},
-	{Label: "Webhooks", Href: "/webhooks", Roles: []sec.Role{sec.RoleSupplier, sec.RoleManufacturer, sec.RoleMAP, sec.RoleDCC, sec.RoleSSCMember, sec.RoleSecretariat}, Group: "Operations"},
-	{Label: "Deliveries", Href: "/deliveries", Roles: forOperators, Group: "Operations"},
-	{Label: "Audit trail", Href: "/audit", Roles: forOperators, Group: "Operations"},
-	{Label: "Users", Href: "/users", Roles: []sec.Role{sec.RoleAdmin}, Group: "Operations"},
+	{Label: "Webhooks", Href: "/webhooks", May: delivery.MayManageWebhooks, Group: "Operations"},
+	{Label: "Deliveries", Href: "/deliveries", May: delivery.MayOperate, Group: "Operations"},
+	{Label: "Audit trail", Href: "/audit", May: audit.MayRead, Group: "Operations"},
+	{Label: "Users", Href: "/users", May: account.MayManageUsers, Group: "Operations"},
 }
 
 // navFor builds the caller's menu and the current section's pages.
 func navFor(c access.Caller, path string) (groups []navGroup, sub []navItem) {
 	current, best := "", -1
 	for _, n := range navigation {
-		if !c.Addressed(n.Roles) {
+		if n.May != nil && !n.May(c) {
 			continue
 		}
 		if len(groups) == 0 || groups[len(groups)-1].Label != n.Group {

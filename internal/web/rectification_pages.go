@@ -15,6 +15,8 @@ type rectificationPlansData struct {
 	Marks  []string
 	// SoonDays is how far ahead due=soon looks.
 	SoonDays int
+	// Oversees: every organisation's plans are listed (vuln.MayOversee).
+	Oversees bool
 }
 
 func (s *Server) rectificationPlansPage(w http.ResponseWriter, r *http.Request) error {
@@ -30,6 +32,7 @@ func (s *Server) rectificationPlansPage(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	d := rectificationPlansData{Items: p.Items, Req: req, List: newListView(r, "/rectification-plans", vuln.PlanSpec, req, p, "plan", "plans"),
-		States: facetEnum(vuln.PlanSpec, "state"), Marks: facetEnum(vuln.PlanSpec, "classification"), SoonDays: vuln.DueSoonDays}
+		States: facetEnum(vuln.PlanSpec, "state"), Marks: facetEnum(vuln.PlanSpec, "classification"), SoonDays: vuln.DueSoonDays,
+		Oversees: vuln.MayOversee(callerOf(r))}
 	return s.render(w, r, http.StatusOK, "rectification_plans", s.newPage(r, "Rectification plans", d))
 }

@@ -14,13 +14,17 @@ import (
 )
 
 type reportsData struct {
-	Items     []report.Report
-	List      listView
-	Req       listing.Request
-	Marks     []string
-	MayRun    bool
-	LastMonth string
-	Runs      listing.Page[report.Run]
+	Items []report.Report
+	List  listView
+	Req   listing.Request
+	Marks []string
+	// SeesEvery: every organisation's reports, with the recipient filter
+	// and the standing reports (report.SeesEveryOrganisation,
+	// MayBrowseStanding).
+	SeesEvery, MayBrowseStanding bool
+	MayRun                       bool
+	LastMonth                    string
+	Runs                         listing.Page[report.Run]
 }
 
 // reportsPageRuns is how many of the newest runs the reports page shows;
@@ -42,6 +46,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := reportsData{Items: p.Items, Req: req, List: newListView(r, "/reports", report.ListSpec, req, p, "report", "reports"),
 		Marks: facetEnum(report.ListSpec, "classification"), MayRun: report.MayRun(c),
+		SeesEvery: report.SeesEveryOrganisation(c), MayBrowseStanding: report.MayBrowseStanding(c),
 		LastMonth: report.MonthAt(time.Now().In(uk.London)).Add(-1).String()}
 	if d.MayRun {
 		runs := report.RunSpec.First()

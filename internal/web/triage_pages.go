@@ -303,7 +303,7 @@ func (s *Server) registerToolForm(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	r.ParseForm()
-	in := triage.ToolInput{Category: r.PostFormValue("category"), Serial: r.PostFormValue("serial"), Kind: r.PostFormValue("kind"),
+	in := triage.ToolInput{Category: triage.ToolCategory(r.PostFormValue("category")), Serial: r.PostFormValue("serial"), Kind: r.PostFormValue("kind"),
 		Firmware: r.PostFormValue("firmware")}
 	for _, e := range strings.FieldsFunc(r.PostFormValue("operators"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
 		in.Operators = append(in.Operators, e)
@@ -315,7 +315,7 @@ func (s *Server) registerToolForm(w http.ResponseWriter, r *http.Request) error 
 		}
 		return err
 	}
-	return s.redirect(w, r, facilityPath(id), "Registered "+t.Category+" "+t.Serial+".")
+	return s.redirect(w, r, facilityPath(id), "Registered "+string(t.Category)+" "+t.Serial+".")
 }
 
 // scanData is the scanning workflow page.

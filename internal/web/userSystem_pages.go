@@ -23,11 +23,15 @@ func (s *Server) userSystemPageRoutes() []Route {
 }
 
 type userSystemsData struct {
-	Items    []usersystem.System
-	List     listView
-	Req      listing.Request
-	States   []string
-	Classes  []string
+	Items   []usersystem.System
+	List    listView
+	Req     listing.Request
+	States  []string
+	Classes []string
+	// MayAcknowledge offers the notifications; MayNameUser asks which User
+	// a new system is for (usersystem decides both).
+	MayAcknowledge, MayNameUser bool
+
 	Date     string
 	Supplies []string
 	Rows     []int // the form's blank manufacturer rows
@@ -51,7 +55,7 @@ func (s *Server) showUserSystems(w http.ResponseWriter, r *http.Request, status 
 	}
 	data := userSystemsData{Items: p.Items, Req: req, List: newListView(r, "/user-systems", usersystem.ListSpec, req, p, "User System", "User Systems"),
 		States: facetEnum(usersystem.ListSpec, "state"), Classes: facetEnum(usersystem.ListSpec, "classification"),
-		Supplies: usersystem.Supplies, Rows: []int{0, 1, 2}}
+		Supplies: usersystem.Supplies, Rows: []int{0, 1, 2}, MayAcknowledge: usersystem.MayAcknowledge(callerOf(r)), MayNameUser: usersystem.MayNameUser(callerOf(r))}
 	if !d.IsZero() {
 		data.Date = d.String()
 	}
@@ -181,14 +185,17 @@ func (s *Server) userSystemNotificationsPage(w http.ResponseWriter, r *http.Requ
 	}
 	return s.render(w, r, http.StatusOK, "usersystem_notifications", s.newPage(r, "User System notifications", userSystemNoticesData{
 		Items: p.Items, Req: req, List: newListView(r, "/user-systems/notifications", usersystem.NoticeSpec, req, p, "notification", "notifications"),
-		Classes: facetEnum(usersystem.NoticeSpec, "classification")}))
+		Classes: facetEnum(usersystem.NoticeSpec, "classification"), MayAcknowledge: usersystem.MayAcknowledge(callerOf(r))}))
 }
 
+// userSystemNoticesData is a page of the SECMP0057 notifications, and
+// whether the caller may acknowledge them (usersystem.MayAcknowledge).
 type userSystemNoticesData struct {
-	Items   []usersystem.Notification
-	List    listView
-	Req     listing.Request
-	Classes []string
+	Items          []usersystem.Notification
+	List           listView
+	Req            listing.Request
+	Classes        []string
+	MayAcknowledge bool
 }
 
 func (s *Server) acknowledgeUserSystemForm(w http.ResponseWriter, r *http.Request) error {

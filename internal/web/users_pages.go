@@ -7,6 +7,7 @@ import (
 
 	"github.com/metersec/metersec/internal/account"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/uk"
 )
@@ -17,6 +18,78 @@ type userData struct {
 	Sessions   []account.SessionInfo
 	Identities []account.Identity
 	Tokens     []account.Token
+}
+
+// usersData is the accounts page: a page of the list with its filters,
+// and the form that adds an account.
+type usersData struct {
+	Items []account.User
+	List  listView
+	Req   listing.Request
+	Roles []sec.Role
+	// EmailServer: this server sends email, so the new user's link goes
+	// out now rather than waiting in the queue.
+	EmailServer bool
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showUsers(w, r, http.StatusOK, nil, nil)
+}
+
+// showUsers is the accounts page for the administrators: every account, a
+// page at a time, sorted and filtered, exportable; and the form that adds
+// one, which asks for no password.
+func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, form any, formErr error) error {
+	c := callerOf(r)
+	if !account.MayManageUsers(c) {
+		return errs.E(errs.Forbidden, "only platform administrators manage accounts")
+	}
+	req, err := account.UserSpec.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if req.Exporting() {
+		return writeExport(w, req, "accounts", account.UserCSVHeader, func(lw listing.Writer) error {
+			return s.Accounts.ExportUsers(r.Context(), c, req, lw)
+		})
+	}
+	pg, err := s.Accounts.UsersPage(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "Accounts", usersData{Items: pg.Items, Req: req, Roles: sec.Roles, EmailServer: s.EmailServer,
+		List: newListView(r, "/users", account.UserSpec, req, pg, "account", "accounts")})
+	p.Form = form
+	if formErr != nil {
+		p.formErrors(formErr)
+	}
+	return s.render(w, r, status, "users", p)
+}
+
+// addUserForm adds an account. The administrator types no password: the
+// user is emailed a link to choose their own.
+func (s *Server) addUserForm(w http.ResponseWriter, r *http.Request) error {
+	r.ParseForm()
+	in := account.NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Org: r.PostFormValue("org"),
+		Roles: r.PostForm["roles"], RedCleared: r.PostFormValue("red_cleared") == "on"}
+	u, err := s.Accounts.AddUser(r.Context(), callerOf(r), in)
+	if err != nil {
+		return s.showUsers(w, r, s.problemFor(r, err).Status, in, err)
+	}
+	msg := "Added " + u.Email + ": a link to choose their password has been sent to them (valid for 3 days)."
+	if !s.EmailServer {
+		msg = "Added " + u.Email + ": the link to choose their password waits in the email queue, as no email server is set."
+	}
+	return s.redirect(w, r, userPath(u.Email), msg)
+}
+
+func (s *Server) disableUserForm(w http.ResponseWriter, r *http.Request) error {
+	email := strings.TrimSpace(r.PathValue("email"))
+	if err := s.Accounts.Disable(r.Context(), callerOf(r), email); err != nil {
+		return err
+	}
+	// The account's page offers to enable it again: the undo.
+	return s.redirect(w, r, userPath(email), "Disabled "+email+". Enable the account below to undo this.")
 }
 
 // userPath is the page of the account with the email.

@@ -148,3 +148,79 @@ func TestBrowserDisableConfirmAndUndo(t *testing.T) {
 		t.Fatal("still disabled after enabling")
 	}
 }
+
+// TestUsersList: issue 15 points 1 and 2 on the web. The accounts page and
+// API page, sort and filter on the shared core; a bad parameter is a 422
+// naming it; the export streams CSV and JSON with the same filters. Adding
+// an account asks for no password: the page says the link was sent, and
+// the user chooses their password through it and is signed in.
+func TestUsersList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorldOn(t, db)
+		admin := w.byRole["admin"]
+		runAPICases(t, w, []apiCase{
+			{Name: "page", As: "admin", Method: "GET", URL: "/api/v1/users?limit=2", Status: 200, Contains: []string{`"items"`, `"total": `, `"next_cursor"`, `"limit": 2`}},
+			{Name: "own organisation only", As: "supplierA", Method: "GET", URL: "/api/v1/users", Status: 200, Contains: []string{"suppliera@supa.example.org"}},
+			{Name: "by role", As: "admin", Method: "GET", URL: "/api/v1/users?role=supplier&sort=-email", Status: 200, Contains: []string{"suppliera@supa.example.org", `"sort": "-email"`}},
+			{Name: "by organisation and q", As: "admin", Method: "GET", URL: "/api/v1/users?org=ssc&q=SSC2", Status: 200, Contains: []string{`"total": 1`, "ssc2@ssc.example.org"}},
+			{Name: "second factor", As: "admin", Method: "GET", URL: "/api/v1/users?second_factor=true", Status: 200, Contains: []string{`"total": 0`}},
+			{Name: "bad role", As: "admin", Method: "GET", URL: "/api/v1/users?role=king", Status: 422, Contains: []string{`"role"`}},
+			{Name: "bad sort", As: "admin", Method: "GET", URL: "/api/v1/users?sort=password", Status: 422, Contains: []string{`"sort"`}},
+			{Name: "bad boolean", As: "admin", Method: "GET", URL: "/api/v1/users?disabled=maybe", Status: 422, Contains: []string{`"disabled"`}},
+			{Name: "csv", As: "admin", Method: "GET", URL: "/api/v1/users?role=supplier&format=csv", Status: 200, Contains: []string{strings.Join(account.UserCSVHeader, ","), "suppliera@supa.example.org,supplierA,SUPA,supplier,"}},
+			{Name: "json", As: "admin", Method: "GET", URL: "/api/v1/users?org=OPS&format=json", Status: 200, Contains: []string{`"admin@ops.example.org"`}},
+		})
+		for path, lacks := range map[string]string{"/api/v1/users": "admin@ops.example.org", "/api/v1/users?role=supplier": "admin@ops.example.org"} {
+			if _, body := w.do(w.byRole["supplierA"], "GET", path, ""); strings.Contains(body, lacks) || strings.Contains(body, "supplierb@") {
+				t.Errorf("%s as supplierA shows another organisation's accounts: %s", path, body)
+			}
+		}
+		status, page := w.do(admin, "GET", "/users?role=supplier&sort=-email", "")
+		if status != 200 || !strings.Contains(page, " accounts</strong> match the filters") || strings.Index(page, "supplierb@") > strings.Index(page, "suppliera@") ||
+			!strings.Contains(page, `aria-sort="descending"`) || !strings.Contains(page, "format=csv") {
+			t.Fatalf("accounts page: %d\n%s", status, page)
+		}
+		if status, page := w.do(admin, "GET", "/users?second_factor=perhaps", ""); status != 422 || !strings.Contains(page, "second_factor") {
+			t.Fatalf("bad filter on the page: %d", status)
+		}
+		if status, _ := w.do(w.byRole["supplierA"], "GET", "/users", ""); status != 403 {
+			t.Fatalf("a supplier on the accounts page: %d", status)
+		}
+		if strings.Contains(page, `name="password"`) {
+			t.Fatal("the add form asks for a password")
+		}
+
+		const email = "newcomer@supa.example.org"
+		status, _ = w.do(admin, "POST", "/users", url.Values{"csrf": {admin.csrf}, "email": {email}, "name": {"New Comer"}, "org": {"SUPA"}, "roles": {"supplier"}}.Encode())
+		if status != http.StatusSeeOther {
+			t.Fatalf("add: %d", status)
+		}
+		status, page = w.do(admin, "GET", "/users/"+email, "")
+		if status != 200 || !strings.Contains(page, "Added "+email) || !strings.Contains(page, "no email server is set") {
+			t.Fatalf("after adding: %d\n%s", status, page)
+		}
+		var link string
+		if err := db.QueryRowContext(t.Context(), "SELECT link FROM delivery_jobs WHERE kind = 'user.invite' AND email = $1", email).Scan(&link); err != nil {
+			t.Fatal(err)
+		}
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.PostForm(w.ts.URL+"/signin/reset", url.Values{"code": {strings.TrimPrefix(link, "/signin/reset?code=")}, "new_password": {"a phrase the newcomer chose"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+			t.Fatalf("choosing the password: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		resp, err = c.Get(w.ts.URL + "/api/v1/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), email) {
+			t.Fatalf("signed in after choosing: %d %s", resp.StatusCode, b)
+		}
+	})
+}
