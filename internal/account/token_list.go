@@ -28,9 +28,21 @@ var TokenSpec = &listing.Spec{
 	Search: "text in the token's name or prefix",
 }
 
+// tokenLister says why the caller may not list tokens, if it may not: a
+// token without the tokens scope, or nobody signed in.
+func tokenLister(c access.Caller) error {
+	if err := tokenManager(c); err != nil {
+		return err
+	}
+	if !MayManageUsers(c) && c.UserID == 0 {
+		return errs.E(errs.Unauthenticated, "sign in first")
+	}
+	return nil
+}
+
 // tokensWhere is the tokens the caller may list: its own, or every one for
-// administrators.
-func tokensWhere(a *access.Args, c access.Caller, req listing.Request) (string, error) {
+// administrators (none for a caller tokenLister refuses).
+func tokensWhere(a *access.Args, c access.Caller, req listing.Request) string {
 	where := []string{}
 	switch {
 	case MayManageUsers(c):
@@ -40,7 +52,7 @@ func tokensWhere(a *access.Args, c access.Caller, req listing.Request) (string, 
 	case c.UserID != 0:
 		where = append(where, "t.user_id = "+a.Add(c.UserID))
 	default:
-		return "", errs.E(errs.Unauthenticated, "sign in first")
+		return "FALSE"
 	}
 	if b := req.Bool("revoked"); b != nil {
 		where = append(where, map[bool]string{true: "t.revoked_at IS NOT NULL", false: "t.revoked_at IS NULL"}[*b])
@@ -50,9 +62,9 @@ func tokensWhere(a *access.Args, c access.Caller, req listing.Request) (string, 
 		where = append(where, "(lower(t.name) LIKE "+like+" ESCAPE '\\' OR lower(t.prefix) LIKE "+like+" ESCAPE '\\')")
 	}
 	if len(where) == 0 {
-		return "TRUE", nil
+		return "TRUE"
 	}
-	return strings.Join(where, " AND "), nil
+	return strings.Join(where, " AND ")
 }
 
 const tokenFrom = " FROM api_tokens t JOIN users u ON u.id = t.user_id"
@@ -60,32 +72,38 @@ const tokenFrom = " FROM api_tokens t JOIN users u ON u.id = t.user_id"
 // TokensPage is one page of the API tokens the caller may see, with the
 // total the filters match.
 func (s *Service) TokensPage(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Token], error) {
-	var zero listing.Page[Token]
-	if err := tokenManager(c); err != nil {
-		return zero, err
+	if err := tokenLister(c); err != nil {
+		return listing.Page[Token]{}, err
 	}
-	var items []Token
-	if err := s.scanTokens(ctx, c, req, func(t Token) error { items = append(items, t); return nil }); err != nil {
-		return zero, err
+	return tokenQuery(c).Page(ctx, s.DB, req)
+}
+
+// tokenQuery is the token list's SQL as the caller sees it.
+func tokenQuery(c access.Caller) listing.Query[Token] {
+	return listing.Query[Token]{
+		What: "list tokens",
+		Columns: func(*access.Args) string {
+			return "t.id, u.email, t.name, t.prefix, t.scopes, t.created_at, t.expires_at, t.revoked_at, t.last_used_at"
+		},
+		From:  tokenFrom,
+		Where: func(a *access.Args, req listing.Request) string { return tokensWhere(a, c, req) },
+		Scan: func(r listing.Scanner) (Token, error) {
+			var t Token
+			var scopes string
+			err := r.Scan(&t.ID, &t.User, &t.Name, &t.Prefix, &scopes, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt)
+			t.Scopes = strings.Split(scopes, ",")
+			return t, err
+		},
+		Key: func(t Token, req listing.Request) (any, int64) {
+			switch req.Sort.Name {
+			case "name":
+				return t.Name, t.ID
+			case "user":
+				return t.User, t.ID
+			}
+			return t.ID, t.ID
+		},
 	}
-	var a access.Args
-	where, err := tokensWhere(&a, c, req)
-	if err != nil {
-		return zero, err
-	}
-	var total int64
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*)"+tokenFrom+" WHERE "+where, a...).Scan(&total); err != nil {
-		return zero, errs.Wrap(err, "count tokens")
-	}
-	return listing.Finish(req, items, total, func(t Token) (any, int64) {
-		switch req.Sort.Name {
-		case "name":
-			return t.Name, t.ID
-		case "user":
-			return t.User, t.ID
-		}
-		return t.ID, t.ID
-	}), nil
 }
 
 // TokenCSVHeader names the columns of a tokens export.
@@ -94,7 +112,7 @@ var TokenCSVHeader = []string{"id", "user", "name", "prefix", "scopes", "created
 // ExportTokens writes every token the request's filters match (never a
 // secret: only its prefix is kept).
 func (s *Service) ExportTokens(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
-	if err := tokenManager(c); err != nil {
+	if err := tokenLister(c); err != nil {
 		return err
 	}
 	iso := func(t *time.Time) string {
@@ -103,36 +121,9 @@ func (s *Service) ExportTokens(ctx context.Context, c access.Caller, req listing
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	return s.scanTokens(ctx, c, req.Export(), func(t Token) error {
+	return tokenQuery(c).Export(ctx, s.DB, req, w, func(t Token) []string {
 		exp := t.ExpiresAt
-		return w.Row([]string{strconv.FormatInt(t.ID, 10), t.User, t.Name, t.Prefix, strings.Join(t.Scopes, " "),
-			t.CreatedAt.UTC().Format(time.RFC3339), iso(&exp), iso(t.RevokedAt), iso(t.LastUsedAt)}, t)
+		return []string{strconv.FormatInt(t.ID, 10), t.User, t.Name, t.Prefix, strings.Join(t.Scopes, " "),
+			t.CreatedAt.UTC().Format(time.RFC3339), iso(&exp), iso(t.RevokedAt), iso(t.LastUsedAt)}
 	})
-}
-
-func (s *Service) scanTokens(ctx context.Context, c access.Caller, req listing.Request, yield func(Token) error) error {
-	var a access.Args
-	where, err := tokensWhere(&a, c, req)
-	if err != nil {
-		return err
-	}
-	page, order, limit := req.Keyset(&a)
-	rows, err := s.DB.QueryContext(ctx, `SELECT t.id, u.email, t.name, t.prefix, t.scopes, t.created_at, t.expires_at,
-		t.revoked_at, t.last_used_at`+tokenFrom+" WHERE "+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), a...)
-	if err != nil {
-		return errs.Wrap(err, "list tokens")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t Token
-		var scopes string
-		if err := rows.Scan(&t.ID, &t.User, &t.Name, &t.Prefix, &scopes, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt); err != nil {
-			return errs.Wrap(err, "list tokens")
-		}
-		t.Scopes = strings.Split(scopes, ",")
-		if err := yield(t); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "list tokens")
 }

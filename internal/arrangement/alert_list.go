@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
@@ -66,31 +65,41 @@ const alertFrom = " FROM arrangement_alerts al JOIN organisations o ON o.id = al
 // AlertPage is one page of the alerts the caller may see, with the total the
 // same filters match.
 func (s *Service) AlertPage(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Alert], error) {
-	var items []Alert
-	if err := s.scanAlerts(ctx, c, req, func(a Alert) error { items = append(items, a); return nil }); err != nil {
-		return listing.Page[Alert]{}, err
+	return alertQuery(c).Page(ctx, s.DB, req)
+}
+
+// alertQuery is the alert list's SQL as the caller sees it.
+func alertQuery(c access.Caller) listing.Query[Alert] {
+	return listing.Query[Alert]{
+		What: "list alerts",
+		Columns: func(*access.Args) string {
+			return "al.id, o.code, al.kind, al.title, al.body, al.link, al.classification, al.created_at"
+		},
+		From:  alertFrom,
+		Where: func(args *access.Args, req listing.Request) string { return alertWhere(c, args, req) },
+		Scan: func(r listing.Scanner) (Alert, error) {
+			var a Alert
+			err := r.Scan(&a.ID, &a.Org, &a.Kind, &a.Title, &a.Body, &a.Link, &a.Classification, &a.CreatedAt)
+			a.CreatedAt = a.CreatedAt.UTC()
+			return a, err
+		},
+		Key: func(a Alert, req listing.Request) (any, int64) {
+			switch req.Sort.Name {
+			case "org":
+				return a.Org, a.ID
+			case "kind":
+				return a.Kind, a.ID
+			case "title":
+				return a.Title, a.ID
+			}
+			return a.CreatedAt, a.ID
+		},
 	}
-	var total int64
-	var args access.Args
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*)"+alertFrom+" WHERE "+alertWhere(c, &args, req), args...).Scan(&total); err != nil {
-		return listing.Page[Alert]{}, errs.Wrap(err, "count alerts")
-	}
-	return listing.Finish(req, items, total, func(a Alert) (any, int64) {
-		switch req.Sort.Name {
-		case "org":
-			return a.Org, a.ID
-		case "kind":
-			return a.Kind, a.ID
-		case "title":
-			return a.Title, a.ID
-		}
-		return a.CreatedAt, a.ID
-	}), nil
 }
 
 // AlertExport writes every alert the request's filters match, row by row.
 func (s *Service) AlertExport(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
-	return s.scanAlerts(ctx, c, req.Export(), func(a Alert) error { return w.Row(a.CSV(), a) })
+	return alertQuery(c).Export(ctx, s.DB, req, w, Alert.CSV)
 }
 
 // AlertCSVHeader names the columns of Alert.CSV.
@@ -99,27 +108,4 @@ var AlertCSVHeader = []string{"id", "created_at", "org", "kind", "title", "body"
 // CSV is the alert as CSV cells, the time in ISO 8601.
 func (a Alert) CSV() []string {
 	return []string{strconv.FormatInt(a.ID, 10), a.CreatedAt.UTC().Format(time.RFC3339), a.Org, a.Kind, a.Title, a.Body, a.Link, string(a.Classification)}
-}
-
-func (s *Service) scanAlerts(ctx context.Context, c access.Caller, req listing.Request, yield func(Alert) error) error {
-	var args access.Args
-	where := alertWhere(c, &args, req)
-	page, order, limit := req.Keyset(&args)
-	rows, err := s.DB.QueryContext(ctx, `SELECT al.id, o.code, al.kind, al.title, al.body, al.link, al.classification, al.created_at`+
-		alertFrom+" WHERE "+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "list alerts")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var a Alert
-		if err := rows.Scan(&a.ID, &a.Org, &a.Kind, &a.Title, &a.Body, &a.Link, &a.Classification, &a.CreatedAt); err != nil {
-			return errs.Wrap(err, "list alerts")
-		}
-		a.CreatedAt = a.CreatedAt.UTC()
-		if err := yield(a); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "list alerts")
 }

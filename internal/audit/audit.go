@@ -246,7 +246,7 @@ func verify(ctx context.Context, db *store.DB, anchors map[int64]Checkpoint) (Re
 	return rep, nil
 }
 
-func scan(rows *sql.Rows) (Entry, error) {
+func scan(rows interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
 	var user, org sql.NullInt64
 	err := rows.Scan(&e.Seq, &e.At, &user, &org, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.Digest, &e.PrevHash, &e.Hash)
@@ -347,26 +347,23 @@ func (q ListQuery) where(args *access.Args) (string, bool) {
 	return strings.Join(where, " AND "), true
 }
 
-func scanList(ctx context.Context, db *store.DB, q ListQuery, each func(Entry) error) error {
-	var args access.Args
-	where, _ := q.where(&args)
-	page, order, limit := q.Req.Keyset(&args)
-	rows, err := db.QueryContext(ctx, `SELECT seq, at, actor_user_id, actor_org_id, actor, action, object_type,
-		object_id, digest, prev_hash, hash FROM audit_log WHERE `+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "list audit")
+// listQuery is the trail's SQL for q (with q's actor as a user id when
+// the CLI's Filter named one).
+func listQuery(q ListQuery) listing.Query[Entry] {
+	return listing.Query[Entry]{
+		What: "list audit",
+		Columns: func(*access.Args) string {
+			return "seq, at, actor_user_id, actor_org_id, actor, action, object_type, object_id, digest, prev_hash, hash"
+		},
+		From: " FROM audit_log",
+		Where: func(args *access.Args, req listing.Request) string {
+			q.Req = req
+			where, _ := q.where(args)
+			return where
+		},
+		Scan: func(r listing.Scanner) (Entry, error) { return scan(r) },
+		Key:  func(e Entry, _ listing.Request) (any, int64) { return e.Seq, e.Seq },
 	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scan(rows)
-		if err != nil {
-			return errs.Wrap(err, "list audit")
-		}
-		if err := each(e); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "list audit")
 }
 
 // Page is one page of the trail with the total the filters match. Without
@@ -376,23 +373,22 @@ func Page(ctx context.Context, db *store.DB, c access.Caller, q ListQuery) (list
 	if !MayRead(c) {
 		return listing.Page[Entry]{}, errMayNotRead
 	}
+	lq := listQuery(q)
 	var items []Entry
-	if err := scanList(ctx, db, q, func(e Entry) error { items = append(items, e); return nil }); err != nil {
+	if err := lq.Each(ctx, db, q.Req, func(e Entry) error { items = append(items, e); return nil }); err != nil {
 		return listing.Page[Entry]{}, err
 	}
-	var args access.Args
-	where, filtered := q.where(&args)
 	var total int64
 	var err error
-	if filtered {
-		err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+where, args...).Scan(&total)
+	if _, filtered := q.where(&access.Args{}); filtered {
+		total, err = lq.Count(ctx, db, q.Req)
 	} else {
-		err = db.QueryRowContext(ctx, "SELECT seq FROM audit_head WHERE id = 1").Scan(&total)
+		err = errs.Wrap(db.QueryRowContext(ctx, "SELECT seq FROM audit_head WHERE id = 1").Scan(&total), "count audit")
 	}
 	if err != nil {
-		return listing.Page[Entry]{}, errs.Wrap(err, "count audit")
+		return listing.Page[Entry]{}, err
 	}
-	return listing.Finish(q.Req, items, total, func(e Entry) (any, int64) { return e.Seq, e.Seq }), nil
+	return lq.Finish(q.Req, items, total), nil
 }
 
 // Export writes every entry the filters match to w, row by row.
@@ -400,8 +396,7 @@ func Export(ctx context.Context, db *store.DB, c access.Caller, q ListQuery, w l
 	if !MayRead(c) {
 		return errMayNotRead
 	}
-	q.Req = q.Req.Export()
-	return scanList(ctx, db, q, func(e Entry) error { return w.Row(e.CSV(), e) })
+	return listQuery(q).Export(ctx, db, q.Req, w, Entry.CSV)
 }
 
 // List returns entries newest first, for the CLI: those before f.Before

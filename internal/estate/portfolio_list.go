@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
@@ -93,26 +92,43 @@ type PortfolioSums struct {
 	Devices int64 `json:"devices"`
 }
 
+// portfolioQuery is the portfolio list's SQL as the caller sees it.
+func portfolioQuery(c access.Caller) listing.Query[PortfolioRow] {
+	return listing.Query[PortfolioRow]{
+		What: "read portfolio",
+		Columns: func(*access.Args) string {
+			return "so.code, mo.code, m.code, f.version, p.generation, p.device_type, COALESCE(mp.code, ''), p.devices, " + portfolioID
+		},
+		From:  portfolioFrom,
+		Where: func(args *access.Args, req listing.Request) string { return portfolioListWhere(c, req, args) },
+		Scan: func(sc listing.Scanner) (PortfolioRow, error) {
+			var r PortfolioRow
+			err := sc.Scan(&r.Supplier, &r.Manufacturer, &r.Model, &r.Firmware, &r.Generation, &r.DeviceType, &r.MAP, &r.Devices, &r.id)
+			return r, err
+		},
+		Key: portfolioRowKey,
+	}
+}
+
 // PortfolioPage is one page of the portfolio rows the caller may see, with
 // the number of rows the same filters match; sums adds their Devices.
 func (s *Service) PortfolioPage(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[PortfolioRow], PortfolioSums, error) {
+	q := portfolioQuery(c)
 	var items []PortfolioRow
-	if err := s.scanPortfolio(ctx, c, req, func(r PortfolioRow) error { items = append(items, r); return nil }); err != nil {
+	if err := q.Each(ctx, s.DB, req, func(r PortfolioRow) error { items = append(items, r); return nil }); err != nil {
 		return listing.Page[PortfolioRow]{}, PortfolioSums{}, err
 	}
 	var sums PortfolioSums
-	args := access.Args{}
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*), COALESCE(SUM(p.devices), 0)"+portfolioFrom+" WHERE "+portfolioListWhere(c, req, &args),
-		args...).Scan(&sums.Rows, &sums.Devices); err != nil {
-		return listing.Page[PortfolioRow]{}, sums, errs.Wrap(err, "count portfolio")
+	if err := q.Aggregate(ctx, s.DB, req, "count(*), COALESCE(SUM(p.devices), 0)", &sums.Rows, &sums.Devices); err != nil {
+		return listing.Page[PortfolioRow]{}, sums, err
 	}
-	return listing.Finish(req, items, sums.Rows, portfolioRowKey(req)), sums, nil
+	return q.Finish(req, items, sums.Rows), sums, nil
 }
 
 // PortfolioExport writes every portfolio row the request's filters match,
 // in its order, row by row.
 func (s *Service) PortfolioExport(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
-	return s.scanPortfolio(ctx, c, req.Export(), func(r PortfolioRow) error { return w.Row(r.CSV(), r) })
+	return portfolioQuery(c).Export(ctx, s.DB, req, w, PortfolioRow.CSV)
 }
 
 // PortfolioCSVHeader names the columns of PortfolioRow.CSV.
@@ -123,48 +139,24 @@ func (r PortfolioRow) CSV() []string {
 	return []string{r.Supplier, r.Manufacturer, r.Model, r.Firmware, string(r.Generation), string(r.DeviceType), r.MAP, strconv.FormatInt(r.Devices, 10)}
 }
 
-func (s *Service) scanPortfolio(ctx context.Context, c access.Caller, req listing.Request, yield func(PortfolioRow) error) error {
-	args := access.Args{}
-	where := portfolioListWhere(c, req, &args)
-	page, order, limit := req.Keyset(&args)
-	rows, err := s.DB.QueryContext(ctx, `SELECT so.code, mo.code, m.code, f.version, p.generation, p.device_type, COALESCE(mp.code, ''), p.devices, `+
-		portfolioID+portfolioFrom+" WHERE "+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "read portfolio")
+func portfolioRowKey(r PortfolioRow, req listing.Request) (any, int64) {
+	switch req.Sort.Name {
+	case "manufacturer":
+		return r.Manufacturer, r.id
+	case "model":
+		return r.Model, r.id
+	case "firmware":
+		return r.Firmware, r.id
+	case "generation":
+		return string(r.Generation), r.id
+	case "type":
+		return string(r.DeviceType), r.id
+	case "map":
+		return r.MAP, r.id
+	case "devices":
+		return r.Devices, r.id
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var r PortfolioRow
-		if err := rows.Scan(&r.Supplier, &r.Manufacturer, &r.Model, &r.Firmware, &r.Generation, &r.DeviceType, &r.MAP, &r.Devices, &r.id); err != nil {
-			return errs.Wrap(err, "read portfolio")
-		}
-		if err := yield(r); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "read portfolio")
-}
-
-func portfolioRowKey(req listing.Request) func(PortfolioRow) (any, int64) {
-	return func(r PortfolioRow) (any, int64) {
-		switch req.Sort.Name {
-		case "manufacturer":
-			return r.Manufacturer, r.id
-		case "model":
-			return r.Model, r.id
-		case "firmware":
-			return r.Firmware, r.id
-		case "generation":
-			return string(r.Generation), r.id
-		case "type":
-			return string(r.DeviceType), r.id
-		case "map":
-			return r.MAP, r.id
-		case "devices":
-			return r.Devices, r.id
-		}
-		return r.Supplier, r.id
-	}
+	return r.Supplier, r.id
 }
 
 // RowID is the row's id in the list (the keyset's tie-breaker).

@@ -91,6 +91,9 @@ type Spec struct {
 	Dates string
 	// Limit overrides MaxLimit when smaller (a list of heavy rows).
 	Limit int
+	// PageSize overrides DefaultLimit when smaller (a list that shares its
+	// page with others).
+	PageSize int
 }
 
 // Request is a parsed list request.
@@ -145,6 +148,14 @@ func (s *Spec) MaxPage() int {
 	return MaxLimit
 }
 
+// DefaultPage is the limit when the request gives none.
+func (s *Spec) DefaultPage() int {
+	if s.PageSize > 0 && s.PageSize < DefaultLimit {
+		return s.PageSize
+	}
+	return DefaultLimit
+}
+
 // Facet returns the facet named name.
 func (s *Spec) Facet(name string) (Facet, bool) {
 	for _, f := range s.Facets {
@@ -158,7 +169,7 @@ func (s *Spec) Facet(name string) (Facet, bool) {
 // Parse reads a request from query values. Each bad value is an
 // errs.FieldError naming its parameter.
 func (s *Spec) Parse(q url.Values) (Request, error) {
-	r := Request{spec: s, Limit: DefaultLimit, Facets: map[string]string{}}
+	r := Request{spec: s, Limit: s.DefaultPage(), Facets: map[string]string{}}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > s.MaxPage() {

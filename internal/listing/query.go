@@ -42,6 +42,18 @@ type Query[T any] struct {
 	// Key is a row's value of the sort column req sorts on (as the
 	// column's Kind) and its id, from which the cursors are made.
 	Key func(row T, req Request) (any, int64)
+	// Around, when set, is the statement run around the page's rows, for
+	// a list whose rows add values read once for the page rather than once
+	// per row (counts over a child table for just the rows shown):
+	// Around is given the page's SELECT, which carries a last column
+	// "rank" (the row's place in the page's order), and returns the
+	// statement whose rows Scan reads, ordered by rank, such as
+	//
+	//	WITH page AS (<page>), c AS (SELECT … WHERE x IN (SELECT id FROM page) GROUP BY …)
+	//	SELECT page.…, c.… FROM page LEFT JOIN c … ORDER BY page.rank
+	//
+	// The count is not wrapped. Nil runs the page's SELECT as it is.
+	Around func(args *access.Args, page string) string
 }
 
 // Each calls yield with every row of the request's page (or, for an
@@ -51,7 +63,15 @@ func (q Query[T]) Each(ctx context.Context, db Querier, req Request, yield func(
 	cols := q.Columns(&args)
 	where := q.Where(&args, req)
 	page, order, limit := req.Keyset(&args)
-	rows, err := db.QueryContext(ctx, "SELECT "+cols+q.From+" WHERE "+where+" AND "+page+" ORDER BY "+order+LimitSQL(limit), args...)
+	stmt := "SELECT " + cols
+	if q.Around != nil {
+		stmt += ", ROW_NUMBER() OVER (ORDER BY " + order + ") AS rank"
+	}
+	stmt += q.From + " WHERE " + where + " AND " + page + " ORDER BY " + order + LimitSQL(limit)
+	if q.Around != nil {
+		stmt = q.Around(&args, stmt)
+	}
+	rows, err := db.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return errs.Wrap(err, q.What)
 	}
@@ -70,11 +90,25 @@ func (q Query[T]) Each(ctx context.Context, db Querier, req Request, yield func(
 
 // Count is the number of rows the request's filters match, on every page.
 func (q Query[T]) Count(ctx context.Context, db Querier, req Request) (int64, error) {
+	var n int64
+	err := q.Aggregate(ctx, db, req, "count(*)", &n)
+	return n, err
+}
+
+// Aggregate reads aggregates over every row the request's filters match
+// (exprs is a SELECT list such as "count(*), COALESCE(SUM(p.devices), 0)")
+// into dest: a list's totals beside its count, in one statement.
+func (q Query[T]) Aggregate(ctx context.Context, db Querier, req Request, exprs string, dest ...any) error {
 	var args access.Args
 	where := q.Where(&args, req)
-	var n int64
-	err := db.QueryRowContext(ctx, "SELECT count(*)"+q.From+" WHERE "+where, args...).Scan(&n)
-	return n, errs.Wrap(err, q.What)
+	err := db.QueryRowContext(ctx, "SELECT "+exprs+q.From+" WHERE "+where, args...).Scan(dest...)
+	return errs.Wrap(err, q.What)
+}
+
+// Finish makes the page of items (read by Each) with total (from Count or
+// Aggregate), for a list whose page is more than its rows and total.
+func (q Query[T]) Finish(req Request, items []T, total int64) Page[T] {
+	return Finish(req, items, total, func(x T) (any, int64) { return q.Key(x, req) })
 }
 
 // Page is one page of the list with its total. Run both on one
@@ -88,7 +122,7 @@ func (q Query[T]) Page(ctx context.Context, db Querier, req Request) (Page[T], e
 	if err != nil {
 		return Page[T]{}, err
 	}
-	return Finish(req, items, total, func(x T) (any, int64) { return q.Key(x, req) }), nil
+	return q.Finish(req, items, total), nil
 }
 
 // Export writes every row the request's filters match, in its order, to w

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/listing"
 )
 
@@ -83,38 +82,21 @@ func (s *Service) Inbox(ctx context.Context, c access.Caller, req listing.Reques
 	if c.OrgID == 0 {
 		return out, nil
 	}
+	q := inboxQuery(c)
 	var items []InboxItem
-	if err := s.scanInbox(ctx, c, req, func(it InboxItem) error { items = append(items, it); return nil }); err != nil {
+	if err := q.Each(ctx, s.DB, req, func(it InboxItem) error { items = append(items, it); return nil }); err != nil {
 		return out, err
 	}
-	var args access.Args
-	where := inboxWhere(&args, c, req)
-	var total int64
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*)"+inboxFrom+" WHERE "+where, args...).Scan(&total); err != nil {
-		return out, errs.Wrap(err, "inbox")
+	total, err := q.Count(ctx, s.DB, req)
+	if err != nil {
+		return out, err
 	}
-	out.Page = listing.Finish(req, items, total, func(it InboxItem) (any, int64) {
-		r := it.Recipient
-		switch req.Sort.Name {
-		case "ref":
-			return it.Ref, r.ID
-		case "state":
-			return string(it.State), r.ID
-		case "devices":
-			return r.Devices, r.ID
-		}
-		if r.LastNotifiedAt != nil {
-			return *r.LastNotifiedAt, r.ID
-		}
-		return *r.NotifiedAt, r.ID
-	})
-	args = nil
-	where = inboxWhere(&args, c, InboxSpec.First())
+	out.Page = q.Finish(req, items, total)
 	var unacked, unseen sql.NullInt64
-	err := s.DB.QueryRowContext(ctx, "SELECT SUM(CASE WHEN "+awaitsAckSQL+" THEN 1 ELSE 0 END), SUM(CASE WHEN r.seen_at IS NULL THEN 1 ELSE 0 END)"+
-		inboxFrom+" WHERE "+where, args...).Scan(&unacked, &unseen)
+	err = q.Aggregate(ctx, s.DB, InboxSpec.First(), "SUM(CASE WHEN "+awaitsAckSQL+" THEN 1 ELSE 0 END), SUM(CASE WHEN r.seen_at IS NULL THEN 1 ELSE 0 END)",
+		&unacked, &unseen)
 	out.Unacknowledged, out.Unseen = int(unacked.Int64), int(unseen.Int64)
-	return out, errs.Wrap(err, "inbox")
+	return out, err
 }
 
 // ExportInbox writes every row the request's filters match, row by row.
@@ -128,10 +110,10 @@ func (s *Service) ExportInbox(ctx context.Context, c access.Caller, req listing.
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	return s.scanInbox(ctx, c, req.Export(), func(it InboxItem) error {
+	return inboxQuery(c).Export(ctx, s.DB, req, w, func(it InboxItem) []string {
 		r := it.Recipient
-		return w.Row([]string{it.Ref, it.Title, string(it.State), string(r.Role), itoa64(r.Devices), iso(r.NotifiedAt), iso(r.LastNotifiedAt),
-			iso(r.SeenAt), iso(r.AcknowledgedAt), string(r.Statement), boolText(r.AwaitsAck), string(it.Classification)}, it)
+		return []string{it.Ref, it.Title, string(it.State), string(r.Role), itoa64(r.Devices), iso(r.NotifiedAt), iso(r.LastNotifiedAt),
+			iso(r.SeenAt), iso(r.AcknowledgedAt), string(r.Statement), boolText(r.AwaitsAck), string(it.Classification)}
 	})
 }
 
@@ -139,36 +121,50 @@ func (s *Service) ExportInbox(ctx context.Context, c access.Caller, req listing.
 var InboxCSVHeader = []string{"ref", "title", "state", "role", "devices", "notified_at", "last_notified_at", "seen_at",
 	"acknowledged_at", "statement", "awaits_acknowledgement", "classification"}
 
-func (s *Service) scanInbox(ctx context.Context, c access.Caller, req listing.Request, yield func(InboxItem) error) error {
-	var args access.Args
-	cols := recipientColumns(&args, c)
-	where := inboxWhere(&args, c, req)
-	page, order, limit := req.Keyset(&args)
-	rows, err := s.DB.QueryContext(ctx, "SELECT v.ref, v.title, v.state, v.classification, "+cols+inboxFrom+
-		" WHERE "+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "inbox")
+// inboxQuery is the SQL of the inbox of the caller's organisation.
+func inboxQuery(c access.Caller) listing.Query[InboxItem] {
+	return listing.Query[InboxItem]{
+		What: "inbox",
+		Columns: func(args *access.Args) string {
+			return "v.ref, v.title, v.state, v.classification, " + recipientColumns(args, c)
+		},
+		From:  inboxFrom,
+		Where: func(args *access.Args, req listing.Request) string { return inboxWhere(args, c, req) },
+		Scan: func(row listing.Scanner) (InboxItem, error) {
+			var it InboxItem
+			var err error
+			it.Recipient, err = scanRecipient(prefixed{row, []any{&it.Ref, &it.Title, &it.State, &it.Classification}})
+			r := &it.Recipient
+			r.AwaitsAck = r.Role.acks() && r.Active && r.AcknowledgedAt == nil && !it.State.IsClosed()
+			return it, err
+		},
+		Key: func(it InboxItem, req listing.Request) (any, int64) {
+			r := it.Recipient
+			switch req.Sort.Name {
+			case "ref":
+				return it.Ref, r.ID
+			case "state":
+				return string(it.State), r.ID
+			case "devices":
+				return r.Devices, r.ID
+			}
+			if r.LastNotifiedAt != nil {
+				return *r.LastNotifiedAt, r.ID
+			}
+			return *r.NotifiedAt, r.ID
+		},
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var it InboxItem
-		var inactive, notified, last, seen, acked, reminded sql.NullTime
-		var delivered anyTime
-		r := &it.Recipient
-		if err := rows.Scan(&it.Ref, &it.Title, &it.State, &it.Classification, &r.ID, &r.Org.Code, &r.Org.Name, &r.Role,
-			&r.Classification, &r.Devices, &r.Active, &r.AddedAt, &inactive, &notified, &last, &r.Notices, &seen, &acked,
-			&r.AcknowledgedBy, &r.Statement, &r.Justification, &r.Reminders, &reminded, &delivered, &r.Delivery); err != nil {
-			return errs.Wrap(err, "inbox")
-		}
-		r.AddedAt = r.AddedAt.UTC()
-		r.InactiveSince, r.NotifiedAt, r.LastNotifiedAt = tp(inactive), tp(notified), tp(last)
-		r.SeenAt, r.AcknowledgedAt, r.LastRemindedAt, r.DeliveredAt = tp(seen), tp(acked), tp(reminded), tp(delivered.NullTime)
-		r.AwaitsAck = r.Role.acks() && r.Active && r.AcknowledgedAt == nil && !it.State.IsClosed()
-		if err := yield(it); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "inbox")
+}
+
+// prefixed scans its columns into pre, then the rest into a Scan's dest: a
+// row that leads with more columns than a shared scan function reads.
+type prefixed struct {
+	listing.Scanner
+	pre []any
+}
+
+func (p prefixed) Scan(dest ...any) error {
+	return p.Scanner.Scan(append(append([]any{}, p.pre...), dest...)...)
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

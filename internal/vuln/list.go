@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
@@ -159,25 +158,13 @@ const listFrom = " FROM vulnerabilities v JOIN organisations m ON m.id = v.manuf
 // Page is one page of the vulnerabilities the caller may see, with the total
 // the same filters match.
 func (s *Service) Page(ctx context.Context, c access.Caller, req listing.Request) (listing.Page[Summary], error) {
-	var items []Summary
-	if err := s.scanList(ctx, c, req, func(x Summary) error { items = append(items, x); return nil }); err != nil {
-		return listing.Page[Summary]{}, err
-	}
-	var total int64
-	var args access.Args
-	where := listWhere(&args, c, req)
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*)"+listFrom+" WHERE "+where, args...).Scan(&total); err != nil {
-		return listing.Page[Summary]{}, errs.Wrap(err, "count vulnerabilities")
-	}
-	return listing.Finish(req, items, total, summaryKey(req)), nil
+	return listQuery(c).Page(ctx, s.DB, req)
 }
 
 // Export writes every vulnerability the request's filters match, in its
 // order, row by row.
 func (s *Service) Export(ctx context.Context, c access.Caller, req listing.Request, w listing.Writer) error {
-	return s.scanList(ctx, c, req.Export(), func(x Summary) error {
-		return w.Row(x.CSV(), x)
-	})
+	return listQuery(c).Export(ctx, s.DB, req, w, Summary.CSV)
 }
 
 // CSVHeader names the columns of Summary.CSV.
@@ -195,73 +182,69 @@ func (x Summary) CSV() []string {
 		strconv.Itoa(x.Recipients), strconv.FormatInt(x.Devices, 10), strconv.Itoa(x.Unacknowledged), strconv.Itoa(x.OverduePlans)}
 }
 
-func summaryKey(req listing.Request) func(Summary) (any, int64) {
-	return func(x Summary) (any, int64) {
-		switch req.Sort.Name {
-		case "ref":
-			return x.Ref, x.ID
-		case "title":
-			return x.Title, x.ID
-		case "manufacturer":
-			return x.Manufacturer.Code, x.ID
-		case "state":
-			return string(x.State), x.ID
-		case "score":
-			return x.Score, x.ID
-		case "updated_at":
-			return x.UpdatedAt, x.ID
-		}
-		return x.ReportedOn, x.ID
+func summaryKey(x Summary, req listing.Request) (any, int64) {
+	switch req.Sort.Name {
+	case "ref":
+		return x.Ref, x.ID
+	case "title":
+		return x.Title, x.ID
+	case "manufacturer":
+		return x.Manufacturer.Code, x.ID
+	case "state":
+		return string(x.State), x.ID
+	case "score":
+		return x.Score, x.ID
+	case "updated_at":
+		return x.UpdatedAt, x.ID
 	}
+	return x.ReportedOn, x.ID
 }
 
-func (s *Service) scanList(ctx context.Context, c access.Caller, req listing.Request, yield func(Summary) error) error {
-	var args access.Args
-	recip := visibleRecipient(&args, c, "r")
-	plan := visiblePlan(&args, c, "p")
-	man := partyName(&args, c, "m")
-	where := listWhere(&args, c, req)
-	page, order, limit := req.Keyset(&args)
-	// The page first (its rank kept for the final order), then its counts
-	// in one grouped pass over the recipients and one over the plans of
-	// those vulnerabilities: each recipient row's visibility is decided
-	// once, not once per count (four correlated subqueries per listed
-	// vulnerability grew the list to 80–180 ms once a few hundred
-	// vulnerabilities had been reported).
-	rows, err := s.DB.QueryContext(ctx, `WITH page AS (SELECT v.id, v.ref, v.title, v.state, v.classification, m.code AS mcode,
-			`+man+` AS mname, v.material, v.cvss_severity, v.cvss_score, v.reported_on, v.updated_at,
-			ROW_NUMBER() OVER (ORDER BY `+order+`) AS rank`+
-		listFrom+` WHERE `+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit)+`),
+// listQuery is the vulnerability list's SQL as the caller sees it: the page
+// first (its rank kept for the final order), then its counts in one grouped
+// pass over the recipients and one over the plans of those vulnerabilities,
+// so each recipient row's visibility is decided once, not once per count
+// (four correlated subqueries per listed vulnerability grew the list to
+// 80–180 ms once a few hundred vulnerabilities had been reported).
+func listQuery(c access.Caller) listing.Query[Summary] {
+	return listing.Query[Summary]{
+		What: "list vulnerabilities",
+		Columns: func(args *access.Args) string {
+			return `v.id, v.ref, v.title, v.state, v.classification, m.code AS mcode, ` + partyName(args, c, "m") +
+				` AS mname, v.material, v.cvss_severity, v.cvss_score, v.reported_on, v.updated_at`
+		},
+		From:  listFrom,
+		Where: func(args *access.Args, req listing.Request) string { return listWhere(args, c, req) },
+		Around: func(args *access.Args, page string) string {
+			return `WITH page AS (` + page + `),
 		rc AS (SELECT r.vuln_id, COUNT(*) AS n, SUM(CASE WHEN r.role = 'supplier' THEN r.devices ELSE 0 END) AS devices,
 			SUM(CASE WHEN r.first_notified_at IS NOT NULL AND r.acknowledged_at IS NULL AND r.role IN ('supplier', 'dcc', 'manufacturer')
 				THEN 1 ELSE 0 END) AS unack
-			FROM vuln_recipients r WHERE r.vuln_id IN (SELECT id FROM page) AND r.active AND `+recip+` GROUP BY r.vuln_id),
+			FROM vuln_recipients r WHERE r.vuln_id IN (SELECT id FROM page) AND r.active AND ` + visibleRecipient(args, c, "r") + ` GROUP BY r.vuln_id),
 		pc AS (SELECT p.vuln_id, COUNT(*) AS n FROM vuln_plans p
-			WHERE p.vuln_id IN (SELECT id FROM page) AND p.state = 'overdue' AND `+plan+` GROUP BY p.vuln_id)
+			WHERE p.vuln_id IN (SELECT id FROM page) AND p.state = 'overdue' AND ` + visiblePlan(args, c, "p") + ` GROUP BY p.vuln_id)
 		SELECT page.id, page.ref, page.title, page.state, page.classification, page.mcode, page.mname, page.material,
 			page.cvss_severity, page.cvss_score, page.reported_on, page.updated_at,
 			COALESCE(rc.n, 0), COALESCE(rc.devices, 0),
 			CASE WHEN page.state IN ('closed', 'closed_not_material') THEN 0 ELSE COALESCE(rc.unack, 0) END, COALESCE(pc.n, 0)
-		FROM page LEFT JOIN rc ON rc.vuln_id = page.id LEFT JOIN pc ON pc.vuln_id = page.id ORDER BY page.rank`, args...)
-	if err != nil {
-		return errs.Wrap(err, "list vulnerabilities")
+		FROM page LEFT JOIN rc ON rc.vuln_id = page.id LEFT JOIN pc ON pc.vuln_id = page.id ORDER BY page.rank`
+		},
+		Scan: scanSummary,
+		Key:  summaryKey,
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var x Summary
-		var material sql.NullBool
-		if err := rows.Scan(&x.ID, &x.Ref, &x.Title, &x.State, &x.Classification, &x.Manufacturer.Code, &x.Manufacturer.Name,
-			&material, &x.Severity, &x.Score, &x.ReportedOn, &x.UpdatedAt, &x.Recipients, &x.Devices, &x.Unacknowledged, &x.OverduePlans); err != nil {
-			return errs.Wrap(err, "list vulnerabilities")
-		}
-		if material.Valid {
-			m := material.Bool
-			x.Material = &m
-		}
-		x.UpdatedAt = x.UpdatedAt.UTC()
-		if err := yield(x); err != nil {
-			return err
-		}
+}
+
+func scanSummary(r listing.Scanner) (Summary, error) {
+	var x Summary
+	var material sql.NullBool
+	if err := r.Scan(&x.ID, &x.Ref, &x.Title, &x.State, &x.Classification, &x.Manufacturer.Code, &x.Manufacturer.Name,
+		&material, &x.Severity, &x.Score, &x.ReportedOn, &x.UpdatedAt, &x.Recipients, &x.Devices, &x.Unacknowledged, &x.OverduePlans); err != nil {
+		return x, err
 	}
-	return errs.Wrap(rows.Err(), "list vulnerabilities")
+	if material.Valid {
+		m := material.Bool
+		x.Material = &m
+	}
+	x.UpdatedAt = x.UpdatedAt.UTC()
+	return x, nil
 }

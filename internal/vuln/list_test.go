@@ -49,6 +49,18 @@ func TestListPagesStablyUnderInserts(t *testing.T) {
 			p, err := f.svc.Inbox(f.ctx, f.as["SUPA"], r)
 			return p.Page, err
 		}, func(x vuln.InboxItem) int64 { return x.Recipient.ID }, nil)
+		// The SSC's acknowledgements awaited, across every vulnerability.
+		listingtest.Stable(t, vuln.AwaitingSpec, nil, 3, func(r listing.Request) (listing.Page[vuln.Unacknowledged], error) {
+			return f.svc.AwaitingPage(f.ctx, f.as["SSC"], r, f.clock)
+		}, func(x vuln.Unacknowledged) int64 { return x.RecipientID }, nil)
+		if _, err := f.svc.AwaitingPage(f.ctx, f.as["SUPA"], vuln.AwaitingSpec.First(), f.clock); err == nil {
+			t.Error("a Supplier lists the acknowledgements awaited of everyone")
+		}
+		if o, err := f.svc.Overview(f.ctx, f.as["SSC"], f.clock); err != nil {
+			t.Fatal(err)
+		} else if p, err := f.svc.AwaitingPage(f.ctx, f.as["SSC"], vuln.AwaitingSpec.First(), f.clock); err != nil || p.Total != int64(len(o.Unacknowledged)) || p.Total == 0 {
+			t.Errorf("awaited: %d listed, the overview has %d, %v", p.Total, len(o.Unacknowledged), err)
+		}
 		r, _ := vuln.InboxSpec.Parse(url.Values{"acknowledged": {"true"}})
 		if p, err := f.svc.Inbox(f.ctx, f.as["SUPA"], r); err != nil || p.Total != 0 || p.Unacknowledged == 0 {
 			t.Errorf("SUPA's acknowledged: %d of which %d unacknowledged overall, %v", p.Total, p.Unacknowledged, err)

@@ -331,6 +331,8 @@ type Unacknowledged struct {
 	NotifiedAt time.Time `json:"notified_at"`
 	Reminders  int       `json:"reminders"`
 	Days       int       `json:"days"` // since first told
+	// RecipientID is the recipient row's id (the list's tie-breaker).
+	RecipientID int64 `json:"recipient_id"`
 }
 
 // MayOversee reports whether the caller may see the overview: the SSC
@@ -387,7 +389,7 @@ func (s *Service) Overview(ctx context.Context, c access.Caller, now time.Time) 
 	rows.Close()
 
 	args = access.Args{}
-	rows, err = s.DB.QueryContext(ctx, `SELECT v.ref, v.title, o.code, `+partyName(&args, c, "o")+`, r.role, r.devices,
+	rows, err = s.DB.QueryContext(ctx, `SELECT r.id, v.ref, v.title, o.code, `+partyName(&args, c, "o")+`, r.role, r.devices,
 		r.first_notified_at, r.reminders FROM vuln_recipients r JOIN vulnerabilities v ON v.id = r.vuln_id
 		JOIN organisations o ON o.id = r.org_id WHERE r.active AND r.first_notified_at IS NOT NULL AND r.acknowledged_at IS NULL
 		AND r.role IN ('supplier', 'dcc', 'manufacturer') AND v.state NOT IN ('closed', 'closed_not_material') AND `+
@@ -400,7 +402,7 @@ func (s *Service) Overview(ctx context.Context, c access.Caller, now time.Time) 
 	today := s.today(now)
 	for rows.Next() {
 		var u Unacknowledged
-		if err := rows.Scan(&u.VulnRef, &u.VulnTitle, &u.Org.Code, &u.Org.Name, &u.Role, &u.Devices, &u.NotifiedAt, &u.Reminders); err != nil {
+		if err := rows.Scan(&u.RecipientID, &u.VulnRef, &u.VulnTitle, &u.Org.Code, &u.Org.Name, &u.Role, &u.Devices, &u.NotifiedAt, &u.Reminders); err != nil {
 			return out, errs.Wrap(err, "overview")
 		}
 		u.NotifiedAt = u.NotifiedAt.UTC()

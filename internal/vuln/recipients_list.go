@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
-	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/listing"
 )
 
@@ -67,24 +66,28 @@ func (s *Service) RecipientsPage(ctx context.Context, c access.Caller, ref strin
 	if _, err := s.Get(ctx, c, ref); err != nil {
 		return zero, err
 	}
-	var items []Recipient
-	if err := s.scanRecipients(ctx, c, ref, req, func(r Recipient) error { items = append(items, r); return nil }); err != nil {
-		return zero, err
+	return recipientQuery(c, ref).Page(ctx, s.DB, req)
+}
+
+// recipientQuery is the SQL of the list of ref's recipients as the caller
+// sees them.
+func recipientQuery(c access.Caller, ref string) listing.Query[Recipient] {
+	return listing.Query[Recipient]{
+		What:    "recipients",
+		Columns: func(args *access.Args) string { return recipientColumns(args, c) },
+		From:    recipientFrom,
+		Where:   func(args *access.Args, req listing.Request) string { return recipientWhere(args, c, ref, req) },
+		Scan:    func(r listing.Scanner) (Recipient, error) { return scanRecipient(r) },
+		Key: func(r Recipient, req listing.Request) (any, int64) {
+			switch req.Sort.Name {
+			case "org":
+				return r.Org.Code, r.ID
+			case "devices":
+				return r.Devices, r.ID
+			}
+			return roleRank[r.Role], r.ID
+		},
 	}
-	var args access.Args
-	var total int64
-	if err := s.DB.QueryRowContext(ctx, "SELECT count(*)"+recipientFrom+" WHERE "+recipientWhere(&args, c, ref, req), args...).Scan(&total); err != nil {
-		return zero, errs.Wrap(err, "recipients")
-	}
-	return listing.Finish(req, items, total, func(r Recipient) (any, int64) {
-		switch req.Sort.Name {
-		case "org":
-			return r.Org.Code, r.ID
-		case "devices":
-			return r.Devices, r.ID
-		}
-		return roleRank[r.Role], r.ID
-	}), nil
 }
 
 // ExportRecipients writes every recipient the request's filters match.
@@ -98,33 +101,11 @@ func (s *Service) ExportRecipients(ctx context.Context, c access.Caller, ref str
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	return s.scanRecipients(ctx, c, ref, req.Export(), func(r Recipient) error {
-		return w.Row([]string{r.Org.Code, r.Org.Name, string(r.Role), strconv.FormatInt(r.Devices, 10), strconv.FormatBool(r.Active),
-			iso(r.NotifiedAt), iso(r.SeenAt), iso(r.AcknowledgedAt), string(r.Statement), strconv.FormatBool(r.AwaitsAck)}, r)
+	return recipientQuery(c, ref).Export(ctx, s.DB, req, w, func(r Recipient) []string {
+		return []string{r.Org.Code, r.Org.Name, string(r.Role), strconv.FormatInt(r.Devices, 10), strconv.FormatBool(r.Active),
+			iso(r.NotifiedAt), iso(r.SeenAt), iso(r.AcknowledgedAt), string(r.Statement), strconv.FormatBool(r.AwaitsAck)}
 	})
 }
 
 // RecipientCSVHeader names the columns of a recipients export.
 var RecipientCSVHeader = []string{"org", "name", "role", "devices", "active", "notified_at", "seen_at", "acknowledged_at", "statement", "awaits_acknowledgement"}
-
-func (s *Service) scanRecipients(ctx context.Context, c access.Caller, ref string, req listing.Request, yield func(Recipient) error) error {
-	var args access.Args
-	cols := recipientColumns(&args, c)
-	where := recipientWhere(&args, c, ref, req)
-	page, order, limit := req.Keyset(&args)
-	rows, err := s.DB.QueryContext(ctx, "SELECT "+cols+recipientFrom+" WHERE "+where+" AND "+page+" ORDER BY "+order+listing.LimitSQL(limit), args...)
-	if err != nil {
-		return errs.Wrap(err, "recipients")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanRecipient(rows)
-		if err != nil {
-			return errs.Wrap(err, "recipients")
-		}
-		if err := yield(r); err != nil {
-			return err
-		}
-	}
-	return errs.Wrap(rows.Err(), "recipients")
-}

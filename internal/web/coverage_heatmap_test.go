@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"encoding/csv"
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -27,6 +29,18 @@ func TestCoverageHeatMapAndExports(t *testing.T) {
 				`href="/api/v1/coverage/matrix?date=2025-06-15&amp;format=csv"`} {
 				if !strings.Contains(body, want) {
 					t.Errorf("the heat map page lacks %q", want)
+				}
+			}
+			// Each cell's accessible name holds the text it shows (axe's
+			// label-content-name-mismatch, WCAG 2.5.3).
+			cells := regexp.MustCompile(`<a href="[^"]*" aria-label="([^"]*)" data-band="[^"]*"><title>.*?</title><rect [^>]*/><text [^>]*>([^<]*)</text></a>`).FindAllStringSubmatch(body, -1)
+			if len(cells) == 0 {
+				t.Errorf("no heat map cell links")
+			}
+			for _, m := range cells {
+				name, text := html.UnescapeString(m[1]), html.UnescapeString(m[2])
+				if text != "—" && !strings.HasPrefix(name, text+" ") {
+					t.Errorf("a cell shows %q but is named %q", text, name)
 				}
 			}
 			// The cell's page: only MANA's models.

@@ -451,9 +451,15 @@ func heatMap(m coverage.Matrix, date string) template.HTML {
 				fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#d6dbe1" data-band="%s"/>`, x, y, cw, ch, band.Fill, band.Name)
 				continue
 			}
-			label := cellLabel(sp.Code, mf.Code, band, c)
+			label, text := cellLabel(sp.Code, mf.Code, band, c), heatText(c)
+			// The name starts with the text the cell shows ("87%"), so
+			// one who speaks what they see selects it (WCAG 2.5.3).
+			name := label
+			if c.Obligated() > 0 {
+				name = text + " covered: " + label
+			}
 			fmt.Fprintf(&b, `<a href="%s" aria-label="%s" data-band="%s"><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#ffffff"/><text x="%d" y="%d" font-size="11" text-anchor="middle" fill="%s">%s</text></a>`,
-				esc(cellLink(sp.Code, mf.Code, date)), esc(label), band.Name, esc(label), x, y, cw, ch, band.Fill, x+cw/2, y+ch/2+4, band.Ink, esc(heatText(c)))
+				esc(cellLink(sp.Code, mf.Code, date)), esc(name), band.Name, esc(label), x, y, cw, ch, band.Fill, x+cw/2, y+ch/2+4, band.Ink, esc(text))
 		}
 	}
 	b.WriteString(`</svg>`)

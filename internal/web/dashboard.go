@@ -2,7 +2,7 @@ package web
 
 import (
 	"context"
-	"github.com/metersec/metersec/internal/uk"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -11,6 +11,7 @@ import (
 	"github.com/metersec/metersec/internal/coverage"
 	"github.com/metersec/metersec/internal/meeting"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/uk"
 )
 
 // Dashboard is what the signed-in organisation must act on: counts from
@@ -75,7 +76,9 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 		return d, err
 	}
 	if due.Told {
-		add(KeyVulnsUnacknowledged, "Vulnerabilities", "Vulnerabilities to acknowledge", int64(due.Unacknowledged), "/inbox", "")
+		// The inbox's vulnerabilities awaiting acknowledgement are exactly
+		// the recipient rows Due counts (TestDashboardUnacknowledgedLink).
+		add(KeyVulnsUnacknowledged, "Vulnerabilities", "Vulnerabilities to acknowledge", int64(due.Unacknowledged), "/inbox?view=vulnerabilities&awaiting=true", "")
 		add(KeyPlansToWrite, "Vulnerabilities", "Rectification plans to write", int64(due.PlansToWrite), "/inbox", "")
 	}
 	// The plan lists filter with the counts' own conditions: each link
@@ -84,7 +87,7 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 	add(KeyPlansOverdue, "Vulnerabilities", "Overdue rectification plans", int64(due.OverduePlans), "/rectification-plans?due=overdue", "")
 	if due.Oversight {
 		add(KeyPlansToReview, "Vulnerabilities", "Plans awaiting the SSC", int64(due.PlansToReview), "/vulnerabilities/overview", "submitted or revised")
-		add(KeyAcknowledgementsAwaited, "Vulnerabilities", "Acknowledgements awaited", int64(due.AwaitingAcknowledgement), "/vulnerabilities/overview", "across every organisation")
+		add(KeyAcknowledgementsAwaited, "Vulnerabilities", "Acknowledgements awaited", int64(due.AwaitingAcknowledgement), "/vulnerabilities/overview#unacked", "across every organisation")
 	}
 	gaps, err := s.Coverage.Gaps(ctx, c)
 	if err != nil {
@@ -93,10 +96,17 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 	if gaps.Applies {
 		link, note := "/coverage", "no snapshot yet"
 		if gaps.Supplier != "" {
-			link = "/coverage/" + gaps.Supplier
+			link = "/coverage/" + url.PathEscape(gaps.Supplier)
 		}
 		if gaps.Month != "" {
 			note = "models with a gap, snapshot of " + uk.Day(gaps.TakenOn.Time())
+			// The count is the snapshot's: its link shows that day's gaps
+			// (a Supplier's page of them; the SSC's heat map of that day).
+			v := url.Values{"date": {gaps.TakenOn.String()}}
+			if gaps.Supplier != "" {
+				v.Set("status", "gap")
+			}
+			link += "?" + v.Encode()
 		}
 		add(KeyCoverageGaps, "G3.20", "Coverage gaps", int64(gaps.Models), link, note)
 	}

@@ -3,7 +3,9 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,7 +42,7 @@ func TestDashboard(t *testing.T) {
 		// Supplier A is told of vulnerabilities: what it owes links to its
 		// inbox (the seeding acknowledged them; the counts are the
 		// service's, tested in internal/vuln).
-		if it, ok := supA[web.KeyVulnsUnacknowledged]; !ok || it.Link != "/inbox" {
+		if it, ok := supA[web.KeyVulnsUnacknowledged]; !ok || it.Link != "/inbox?view=vulnerabilities&awaiting=true" {
 			t.Errorf("supplierA unacknowledged: %+v", it)
 		}
 		for _, key := range []web.DashboardKey{web.KeyPlansToWrite, web.KeyCoverageGaps, web.KeyNoticesUnread, web.KeyResponsesDue} {
@@ -53,12 +55,28 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("supplierA has the SSC's %s", key)
 			}
 		}
-		if it := supA[web.KeyCoverageGaps]; it.Link != "/coverage/SUPA" {
+		if it := supA[web.KeyCoverageGaps]; !strings.HasPrefix(it.Link, "/coverage/SUPA") {
 			t.Errorf("supplierA's gaps link to %q", it.Link)
 		}
 		ssc := dashboardOf(t, w, "ssc")
-		if it, ok := ssc[web.KeyAcknowledgementsAwaited]; !ok || it.Count < 1 || it.Link != "/vulnerabilities/overview" {
+		if it, ok := ssc[web.KeyAcknowledgementsAwaited]; !ok || it.Count < 1 || it.Link != "/vulnerabilities/overview#unacked" {
 			t.Errorf("ssc acknowledgements awaited: %+v", it)
+		} else {
+			// The overview's list of them, paged, totals the same.
+			status, body := w.do(w.byRole["ssc"], "GET", it.Link, "")
+			want := fmt.Sprintf("<strong>%d acknowledgement", it.Count)
+			if status != 200 || !strings.Contains(body, want) {
+				t.Errorf("ssc: the dashboard counts %d acknowledgements awaited, the overview lacks %q: %d", it.Count, want, status)
+			}
+			status, body = w.do(w.byRole["ssc"], "GET", "/vulnerabilities/overview?limit=1&format=csv", "")
+			if rows := readCSV(t, body); status != 200 || int64(len(rows)-1) != it.Count {
+				t.Errorf("ssc: the overview's export has %d rows for %d awaited", len(rows)-1, it.Count)
+			}
+			for _, bad := range []string{"role=ssc", "sort=title", "limit=0"} {
+				if status, body := w.do(w.byRole["ssc"], "GET", "/vulnerabilities/overview?"+bad, ""); status != 422 || !strings.Contains(body, strings.Split(bad, "=")[0]) {
+					t.Errorf("overview?%s: %d", bad, status)
+				}
+			}
 		}
 		mapd := dashboardOf(t, w, "map")
 		for _, key := range []web.DashboardKey{web.KeyCoverageGaps, web.KeyResponsesDue, web.KeyPlansToReview} {
@@ -72,6 +90,95 @@ func TestDashboard(t *testing.T) {
 		}
 		if strings.Contains(body, "Acknowledgements awaited") {
 			t.Error("supplierA's home shows the SSC's count")
+		}
+	})
+}
+
+// TestDashboardUnacknowledgedLink: the count of vulnerabilities to
+// acknowledge links to the inbox filter that lists exactly those rows, for
+// every role told of some, with some acknowledged and some not.
+func TestDashboardUnacknowledgedLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorldOn(t, db)
+		// Leave some unacknowledged: the seeding acknowledged them all.
+		if _, err := db.Writer().Exec(`UPDATE vuln_recipients SET acknowledged_at = NULL, acknowledged_by = NULL
+			WHERE id IN (SELECT min(id) FROM vuln_recipients WHERE first_notified_at IS NOT NULL GROUP BY org_id)`); err != nil {
+			t.Fatal(err)
+		}
+		roles := slices.Sorted(maps.Keys(w.byRole))
+		nonzero := 0
+		for _, role := range roles {
+			it, ok := dashboardOf(t, w, role)[web.KeyVulnsUnacknowledged]
+			if !ok {
+				continue
+			}
+			u, err := url.Parse(it.Link)
+			if err != nil || u.Path != "/inbox" {
+				t.Fatalf("%s: the count links to %q", role, it.Link)
+			}
+			status, body := w.do(w.byRole[role], "GET", "/api/v1/vulnerabilities/inbox?"+u.RawQuery+"&limit=500", "")
+			var page struct {
+				Items []struct {
+					Ref       string `json:"ref"`
+					Recipient struct {
+						AwaitsAck bool `json:"awaits_acknowledgement"`
+					} `json:"recipient"`
+				} `json:"items"`
+				Total int64 `json:"total"`
+			}
+			if status != 200 || json.Unmarshal([]byte(body), &page) != nil {
+				t.Fatalf("%s: the link's list: %d %s", role, status, body)
+			}
+			for _, x := range page.Items {
+				if !x.Recipient.AwaitsAck {
+					t.Errorf("%s: the link lists %s, which awaits no acknowledgement", role, x.Ref)
+				}
+			}
+			if page.Total != it.Count || int64(len(page.Items)) != it.Count {
+				t.Errorf("%s: the dashboard counts %d to acknowledge, its link lists %d (%d rows)", role, it.Count, page.Total, len(page.Items))
+			}
+			status, body = w.do(w.byRole[role], "GET", it.Link, "")
+			if want := fmt.Sprintf(`<strong>%d vulnerabilit`, it.Count); status != 200 || !strings.Contains(body, want) {
+				t.Errorf("%s: the link's page: %d, lacks %q", role, status, want)
+			}
+			if it.Count > 0 {
+				nonzero++
+			}
+		}
+		if nonzero == 0 {
+			t.Error("no role has anything to acknowledge: the test tests nothing")
+		}
+	})
+}
+
+// TestDashboardGapsLink: a Supplier's coverage gaps, counted from the
+// latest monthly snapshot, link to its Gaps on the snapshot's day, which
+// list as many models.
+func TestDashboardGapsLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorldOn(t, db)
+		if status, body := w.do(w.byRole["ssc"], "POST", "/api/v1/coverage/alerts", `{"date": "2025-06-15"}`); status != 200 {
+			t.Fatalf("the month's snapshot: %d %s", status, body)
+		}
+		nonzero := 0
+		for _, role := range []string{"supplierA", "supplierB"} {
+			it, ok := dashboardOf(t, w, role)[web.KeyCoverageGaps]
+			if it.Count > 0 {
+				nonzero++
+			}
+			if !ok || !strings.Contains(it.Link, "date=2025-06-15") || !strings.Contains(it.Link, "status=gap") {
+				t.Fatalf("%s: gaps %+v", role, it)
+			}
+			status, body := w.do(w.byRole[role], "GET", it.Link, "")
+			legend := between(body, `id="legend"`, "</ul>")
+			gaps := between(legend, ">Gaps</a>: ", "</li>")
+			want := fmt.Sprintf("%d model", it.Count)
+			if status != 200 || !strings.Contains(gaps, want) {
+				t.Errorf("%s: the dashboard counts %d models with a gap, its link (%s) shows %q", role, it.Count, it.Link, gaps)
+			}
+		}
+		if nonzero == 0 {
+			t.Error("no Supplier has a gap: the test tests nothing")
 		}
 	})
 }

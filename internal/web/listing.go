@@ -21,8 +21,8 @@ import (
 func listParams(spec *listing.Spec, extra ...Param) []Param {
 	ps := []Param{
 		{Name: "cursor", Type: "string", Description: "the next_cursor (or prev_cursor) of the previous page; opaque, and tied to the sort it was made for"},
-		{Name: "limit", Description: fmt.Sprintf("rows per page (default %d, at most %d)", listing.DefaultLimit, spec.MaxPage()),
-			Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": spec.MaxPage(), "default": listing.DefaultLimit}},
+		{Name: "limit", Description: fmt.Sprintf("rows per page (default %d, at most %d)", spec.DefaultPage(), spec.MaxPage()),
+			Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": spec.MaxPage(), "default": spec.DefaultPage()}},
 		{Name: "sort", Description: "the column to sort by; -column for descending (default " + spec.Default + ")", Enum: spec.SortNames()},
 	}
 	if spec.Search != "" {

@@ -32,6 +32,9 @@ func init() {
 		"GET /api/v1/coverage": {calls: func(w *world) []call {
 			return append(bySupplier("/api/v1/coverage?supplier={}")(w), call{"GET", "/api/v1/coverage", ""})
 		}},
+		"GET /api/v1/coverage/rows": {calls: func(w *world) []call {
+			return append(bySupplier("/api/v1/coverage/rows?supplier={}")(w), call{"GET", "/api/v1/coverage/rows", ""})
+		}},
 		"GET /api/v1/coverage/matrix":             {calls: one("GET", "/api/v1/coverage/matrix", "")},
 		"GET /api/v1/coverage/{supplier}/history": {calls: bySupplier("/api/v1/coverage/{}/history")},
 		"POST /api/v1/coverage/alerts":            {calls: one("POST", "/api/v1/coverage/alerts", `{"date": "1990-01-01"}`)},

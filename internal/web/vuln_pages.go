@@ -494,12 +494,53 @@ func (s *Server) importCSAFForm(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, "/vulnerabilities/"+res.Vulnerability.Ref, msg)
 }
 
+// overviewShown is how many overdue plans and open vulnerabilities the
+// overview shows before linking to the rest.
+const overviewShown = 10
+
+// overviewData is the SSC's overview: counts first, the most pressing
+// overdue plans and open vulnerabilities, and the acknowledgements awaited
+// as a paged list.
+type overviewData struct {
+	vuln.Overview
+	// Overdue and OpenShown are the first overviewShown of each.
+	Overdue   []vuln.OverduePlan
+	OpenShown []vuln.Summary
+	OpenTotal int64
+	Awaiting  listing.Page[vuln.Unacknowledged]
+	List      listView
+	Req       listing.Request
+	Roles     []vuln.Role
+}
+
 func (s *Server) vulnOverviewPage(w http.ResponseWriter, r *http.Request) error {
-	o, err := s.Vulns.Overview(r.Context(), callerOf(r), time.Now())
+	c, now := callerOf(r), time.Now()
+	req, err := vuln.AwaitingSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "vuln_overview", s.newPage(r, "Vulnerability overview", o))
+	if req.Exporting() {
+		return writeExport(w, req, "acknowledgements-awaited", vuln.AwaitingCSVHeader, func(lw listing.Writer) error {
+			return s.Vulns.ExportAwaiting(r.Context(), c, req, now, lw)
+		})
+	}
+	o, err := s.Vulns.Overview(r.Context(), c, now)
+	if err != nil {
+		return err
+	}
+	d := overviewData{Overview: o, Req: req, Roles: []vuln.Role{vuln.RoleSupplier, vuln.RoleDCC, vuln.RoleManufacturer}}
+	d.Overdue = o.OverduePlans[:min(len(o.OverduePlans), overviewShown)]
+	d.OpenShown = o.Open[:min(len(o.Open), overviewShown)]
+	for _, st := range sec.VulnLifecycle.States() {
+		if !st.IsClosed() {
+			d.OpenTotal += int64(o.ByState[string(st)])
+		}
+	}
+	if d.Awaiting, err = s.Vulns.AwaitingPage(r.Context(), c, req, now); err != nil {
+		return err
+	}
+	d.List = newListView(r, "/vulnerabilities/overview", vuln.AwaitingSpec, req, d.Awaiting, "acknowledgement awaited", "acknowledgements awaited")
+	return s.render(w, r, http.StatusOK, "vuln_overview", s.newPage(r, "Vulnerability overview", d))
 }
 
 type inboxData struct {
