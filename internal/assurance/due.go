@@ -37,9 +37,8 @@ func (s *Service) Due(ctx context.Context, c access.Caller, now time.Time) (Due,
 		return out, errs.Wrap(err, "assessments due")
 	}
 	args = access.Args{}
-	today := args.Add(s.today(now))
-	if err := s.DB.QueryRowContext(ctx, "SELECT COUNT(*)"+planFrom+" WHERE (p.state = '"+string(sec.RemediationOverdue)+
-		"' OR (p.state = '"+string(sec.RemediationAgreed)+"' AND p.next_update < "+today+")) AND "+planVisible(c, &args), args...).
+	today := s.today(now)
+	if err := s.DB.QueryRowContext(ctx, "SELECT COUNT(*)"+planFrom+" WHERE "+planOverdue(&args, today)+" AND "+planVisible(c, &args), args...).
 		Scan(&out.RemediationOverdue); err != nil {
 		return out, errs.Wrap(err, "remediation plans due")
 	}

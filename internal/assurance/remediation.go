@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -194,44 +193,17 @@ type PlanPage struct {
 // ListPlans returns the remediation plans the caller may see, newest first,
 // a page at a time, with the total.
 func (s *Service) ListPlans(ctx context.Context, c access.Caller, f PlanFilter) (PlanPage, error) {
-	if f.Limit <= 0 || f.Limit > MaxPage {
-		f.Limit = 50
+	req, err := planRequest(f)
+	if err != nil {
+		return PlanPage{Plans: []Plan{}}, err
 	}
-	today := s.today(time.Now())
-	var args access.Args
-	where := []string{planVisible(c, &args)}
-	if f.Assessment != 0 {
-		where = append(where, "p.assessment_id = "+args.Add(f.Assessment))
+	p, err := s.PlanListPage(ctx, c, req)
+	page := PlanPage{Total: int(p.Total), Plans: p.Items}
+	if page.Plans == nil {
+		page.Plans = []Plan{}
 	}
-	if f.Overdue {
-		where = append(where, "(p.state = 'overdue' OR (p.state = 'agreed' AND p.next_update < "+args.Add(today)+"))")
-	}
-	page := PlanPage{Plans: []Plan{}}
-	err := s.DB.Read(ctx, c, func(tx *store.Tx) error {
-		cond := strings.Join(where, " AND ")
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*)"+planFrom+" WHERE "+cond, args...).Scan(&page.Total); err != nil {
-			return errs.Wrap(err, "count plans")
-		}
-		if f.After > 0 {
-			cond += " AND p.id < " + args.Add(f.After)
-		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+planCols+planFrom+" WHERE "+cond+" ORDER BY p.id DESC LIMIT "+strconv.Itoa(f.Limit+1), args...)
-		if err != nil {
-			return errs.Wrap(err, "list plans")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPlan(rows, today)
-			if err != nil {
-				return errs.Wrap(err, "list plans")
-			}
-			page.Plans = append(page.Plans, p)
-		}
-		return errs.Wrap(rows.Err(), "list plans")
-	})
-	if len(page.Plans) > f.Limit {
-		page.Plans = page.Plans[:f.Limit]
-		page.Next = page.Plans[f.Limit-1].ID
+	if p.NextCursor != "" && len(p.Items) > 0 {
+		page.Next = p.Items[len(p.Items)-1].ID
 	}
 	return page, err
 }

@@ -17,12 +17,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/audit"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 	"github.com/metersec/metersec/internal/store"
 )
@@ -311,21 +313,87 @@ type Change struct {
 	Current   string    `json:"current_csv"`
 }
 
-// History lists the changes to the release table, newest first.
-func History(ctx context.Context, db *store.DB) ([]Change, error) {
-	rows, err := db.QueryContext(ctx, "SELECT id, changed_at, changed_by, reason, previous, current FROM sec_release_history ORDER BY id DESC")
-	if err != nil {
-		return nil, errs.Wrap(err, "release history")
-	}
-	defer rows.Close()
-	out := []Change{}
-	for rows.Next() {
-		var ch Change
-		if err := rows.Scan(&ch.ID, &ch.ChangedAt, &ch.ChangedBy, &ch.Reason, &ch.Previous, &ch.Current); err != nil {
-			return nil, errs.Wrap(err, "release history")
+// HistorySpec is what the history of the release table accepts (issue 15):
+// newest first, a page at a time (each change carries the table before and
+// after, so pages are short), q over the reason and who made the change,
+// and a range of days.
+var HistorySpec = &listing.Spec{
+	Columns: []listing.Column{
+		{Name: "id", Label: "Change", Expr: "h.id", Kind: listing.Int},
+		{Name: "changed_at", Label: "When", Expr: "h.changed_at", Kind: listing.Time},
+		{Name: "changed_by", Label: "Who", Expr: "h.changed_by", Kind: listing.Text},
+	},
+	Default: "-id",
+	ID:      "h.id",
+	Search:  "text in the reason or the name of who made the change",
+	Dates:   "day of the change (UTC)",
+	Limit:   100,
+}
+
+// HistoryHeader is the header of the history's CSV export.
+var HistoryHeader = []string{"id", "changed_at", "changed_by", "reason", "previous_csv", "current_csv"}
+
+// CSV is the change as a row of the export (ISO times).
+func (ch Change) CSV() []string {
+	return []string{strconv.FormatInt(ch.ID, 10), ch.ChangedAt.UTC().Format(time.RFC3339), ch.ChangedBy, ch.Reason, ch.Previous, ch.Current}
+}
+
+var historyQuery = listing.Query[Change]{
+	What:    "release history",
+	Columns: func(*access.Args) string { return "h.id, h.changed_at, h.changed_by, h.reason, h.previous, h.current" },
+	From:    " FROM sec_release_history h",
+	Where: func(args *access.Args, req listing.Request) string {
+		where := []string{"TRUE"}
+		if req.Q != "" {
+			like := args.Add(listing.Like(req.Q))
+			where = append(where, "(lower(h.reason) LIKE "+like+" ESCAPE '\\' OR lower(h.changed_by) LIKE "+like+" ESCAPE '\\')")
 		}
+		if !req.From.IsZero() {
+			where = append(where, "h.changed_at >= "+args.Add(req.From.Time()))
+		}
+		if !req.To.IsZero() {
+			where = append(where, "h.changed_at < "+args.Add(req.To.AddDays(1).Time()))
+		}
+		return strings.Join(where, " AND ")
+	},
+	Scan: func(r listing.Scanner) (Change, error) {
+		var ch Change
+		err := r.Scan(&ch.ID, &ch.ChangedAt, &ch.ChangedBy, &ch.Reason, &ch.Previous, &ch.Current)
 		ch.ChangedAt = ch.ChangedAt.UTC()
-		out = append(out, ch)
-	}
-	return out, errs.Wrap(rows.Err(), "release history")
+		return ch, err
+	},
+	Key: func(ch Change, req listing.Request) (any, int64) {
+		switch req.Sort.Name {
+		case "changed_at":
+			return ch.ChangedAt, ch.ID
+		case "changed_by":
+			return ch.ChangedBy, ch.ID
+		}
+		return ch.ID, ch.ID
+	},
+}
+
+// History lists every change to the release table, newest first.
+func History(ctx context.Context, db *store.DB) ([]Change, error) {
+	out := []Change{}
+	err := historyQuery.Each(ctx, db, HistorySpec.First().Export(), func(ch Change) error { out = append(out, ch); return nil })
+	return out, err
+}
+
+// HistoryPage is one page of the history with the total the filters match.
+func HistoryPage(ctx context.Context, db *store.DB, c access.Caller, req listing.Request) (listing.Page[Change], error) {
+	var page listing.Page[Change]
+	err := db.Read(ctx, c, func(tx *store.Tx) error {
+		var err error
+		page, err = historyQuery.Page(ctx, tx, req)
+		return err
+	})
+	return page, err
+}
+
+// ExportHistory writes every change the filters match to w, row by row.
+func ExportHistory(ctx context.Context, db *store.DB, c access.Caller, req listing.Request, w listing.Writer) error {
+	return db.Read(ctx, c, func(tx *store.Tx) error {
+		return historyQuery.Export(ctx, tx, req, w, Change.CSV)
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/sec"
+	"github.com/metersec/metersec/internal/store"
 )
 
 // Report is a stored report, without its content.
@@ -156,7 +157,7 @@ func (s *Service) List(ctx context.Context, c access.Caller, f Filter) ([]Report
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(err, "list reports")
 	}
-	if err := s.attach(ctx, out); err != nil {
+	if err := attach(ctx, s.DB, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -178,7 +179,7 @@ func (s *Service) Get(ctx context.Context, c access.Caller, id int64) (Report, e
 		return r, errs.Wrap(err, "get report")
 	}
 	out := []Report{r}
-	if err := s.attach(ctx, out); err != nil {
+	if err := attach(ctx, s.DB, out); err != nil {
 		return r, err
 	}
 	if out[0].Overrides, err = overrides(ctx, s.DB, id); err != nil {
@@ -213,7 +214,7 @@ func overrides(ctx context.Context, q interface {
 
 // attach adds the files' digests and the delivery records to reports the
 // caller has been allowed to see.
-func (s *Service) attach(ctx context.Context, rs []Report) error {
+func attach(ctx context.Context, q store.Querier, rs []Report) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -225,7 +226,7 @@ func (s *Service) attach(ctx context.Context, rs []Report) error {
 		in[i] = args.Add(r.ID)
 	}
 	list := strings.Join(in, ", ")
-	rows, err := s.DB.QueryContext(ctx, "SELECT report_id, format, size, sha256 FROM report_files WHERE report_id IN ("+list+") ORDER BY report_id", args...)
+	rows, err := q.QueryContext(ctx, "SELECT report_id, format, size, sha256 FROM report_files WHERE report_id IN ("+list+") ORDER BY report_id", args...)
 	if err != nil {
 		return errs.Wrap(err, "report files")
 	}
@@ -242,7 +243,7 @@ func (s *Service) attach(ctx context.Context, rs []Report) error {
 	for i := range rs {
 		sortFiles(rs[i].Files)
 	}
-	rows, err = s.DB.QueryContext(ctx, `SELECT d.report_id, o.code, d.notice_id, d.emails, d.webhooks, d.repeated, d.queued_at
+	rows, err = q.QueryContext(ctx, `SELECT d.report_id, o.code, d.notice_id, d.emails, d.webhooks, d.repeated, d.queued_at
 		FROM report_deliveries d JOIN organisations o ON o.id = d.org_id WHERE d.report_id IN (`+list+`) ORDER BY d.id`, args...)
 	if err != nil {
 		return errs.Wrap(err, "report deliveries")

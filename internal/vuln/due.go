@@ -79,14 +79,14 @@ func (s *Service) Due(ctx context.Context, c access.Caller, now time.Time) (Due,
 			return out, err
 		}
 	}
-	soon := args.Add(today.AddDays(DueSoonDays))
+	// The lists of plans filter with the same conditions (due=soon,
+	// due=overdue), so the dashboard's links show exactly these rows.
 	if err := count(&out.PlansDueSoon, `SELECT count(*) FROM vuln_plans p JOIN vulnerabilities v ON v.id = p.vuln_id
-		WHERE p.state NOT IN ('draft', 'completed', 'overdue') AND (p.declared_completion <= `+soon+` OR p.next_update_due <= `+soon+`)
-		AND `+openVuln+` AND `+visibleVuln(&args, c, "v")+` AND `+visiblePlan(&args, c, "p")); err != nil {
+		WHERE `+planDueSoon(&args, today)+` AND `+visibleVuln(&args, c, "v")+` AND `+visiblePlan(&args, c, "p")); err != nil {
 		return out, err
 	}
 	if err := count(&out.OverduePlans, `SELECT count(*) FROM vuln_plans p JOIN vulnerabilities v ON v.id = p.vuln_id
-		WHERE p.state = 'overdue' AND `+openVuln+` AND `+visibleVuln(&args, c, "v")+` AND `+visiblePlan(&args, c, "p")); err != nil {
+		WHERE `+planOverdue+` AND `+visibleVuln(&args, c, "v")+` AND `+visiblePlan(&args, c, "p")); err != nil {
 		return out, err
 	}
 	if out.Oversight {

@@ -195,6 +195,7 @@ func AffectedDevices(rs []Recipient) int64 {
 
 // Event is one entry of a vulnerability's timeline.
 type Event struct {
+	ID        int64         `json:"id"`
 	At        time.Time     `json:"at"`
 	Kind      string        `json:"kind"` // reported, transition, updated, notified, reminded, seen, acknowledged, plan, fanout
 	Event     string        `json:"event,omitempty"`
@@ -224,6 +225,9 @@ type Plan struct {
 	Overdue            bool               `json:"overdue"`
 	Revisions          []PlanRevision     `json:"revisions"`
 	Events             []sec.PlanEvent    `json:"events"` // what the caller may do now
+
+	ownerID   int64
+	updatedAt time.Time
 }
 
 // PlanRevision is one change to a plan.

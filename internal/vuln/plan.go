@@ -410,48 +410,67 @@ func (s *Service) plan(ctx context.Context, c access.Caller, ref string, id int6
 
 func (s *Service) plans(ctx context.Context, c access.Caller, ref string, id int64) ([]Plan, error) {
 	var args access.Args
-	owner := partyName(&args, c, "o")
+	cols := planColumns(&args, c)
 	where := "v.ref = " + args.Add(normRef(ref)) + " AND " + visibleVuln(&args, c, "v") + " AND " + visiblePlan(&args, c, "p")
 	if id != 0 {
 		where += " AND p.id = " + args.Add(id)
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT p.id, v.ref, o.code, `+owner+`, p.org_id, p.state, p.classification, p.steps,
-		p.declared_completion, p.next_update_due, p.ssc_note, p.revision, p.submitted_at, p.completed_at, p.overdue_since,
-		p.escalations FROM vuln_plans p JOIN vulnerabilities v ON v.id = p.vuln_id JOIN organisations o ON o.id = p.org_id
-		WHERE `+where+" ORDER BY o.code, p.id", args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+cols+planFrom+` WHERE `+where+" ORDER BY o.code, p.id", args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "plans")
 	}
 	out := []Plan{}
-	var owners []int64
 	for rows.Next() {
-		var p Plan
-		var org int64
-		var sub, done, over sql.NullTime
-		if err := rows.Scan(&p.ID, &p.VulnRef, &p.Owner.Code, &p.Owner.Name, &org, &p.State, &p.Classification, &p.Steps,
-			&p.DeclaredCompletion, &p.NextUpdateDue, &p.SSCNote, &p.Revision, &sub, &done, &over, &p.Escalations); err != nil {
+		p, err := scanPlan(rows)
+		if err != nil {
 			rows.Close()
 			return nil, errs.Wrap(err, "plans")
 		}
-		p.SubmittedAt, p.CompletedAt, p.OverdueSince = tp(sub), tp(done), tp(over)
-		p.Overdue = p.State == sec.PlanStateOverdue
 		out = append(out, p)
-		owners = append(owners, org)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(err, "plans")
 	}
+	return out, planDetails(ctx, s.DB, c, out)
+}
+
+// planFrom joins a plan p to its vulnerability v and its owner o.
+const planFrom = " FROM vuln_plans p JOIN vulnerabilities v ON v.id = p.vuln_id JOIN organisations o ON o.id = p.org_id"
+
+// planColumns are the columns scanPlan reads (the owner's name only where
+// the caller may see its directory entry).
+func planColumns(args *access.Args, c access.Caller) string {
+	return `p.id, v.ref, o.code, ` + partyName(args, c, "o") + `, p.org_id, p.state, p.classification, p.steps,
+		p.declared_completion, p.next_update_due, p.ssc_note, p.revision, p.submitted_at, p.completed_at, p.overdue_since,
+		p.escalations, p.updated_at`
+}
+
+func scanPlan(r interface{ Scan(...any) error }) (Plan, error) {
+	var p Plan
+	var sub, done, over sql.NullTime
+	if err := r.Scan(&p.ID, &p.VulnRef, &p.Owner.Code, &p.Owner.Name, &p.ownerID, &p.State, &p.Classification, &p.Steps,
+		&p.DeclaredCompletion, &p.NextUpdateDue, &p.SSCNote, &p.Revision, &sub, &done, &over, &p.Escalations, &p.updatedAt); err != nil {
+		return p, err
+	}
+	p.SubmittedAt, p.CompletedAt, p.OverdueSince = tp(sub), tp(done), tp(over)
+	p.Overdue = p.State == sec.PlanStateOverdue
+	return p, nil
+}
+
+// planDetails adds each plan's revisions and the moves the caller may make
+// on it now.
+func planDetails(ctx context.Context, q store.Querier, c access.Caller, out []Plan) error {
 	for i := range out {
 		p := &out[i]
-		p.Events = sec.PlanLifecycle.Events(p.State, planActors(c, planRow{OrgID: owners[i]})...)
+		p.Events = sec.PlanLifecycle.Events(p.State, planActors(c, planRow{OrgID: p.ownerID})...)
 		if p.Events == nil {
 			p.Events = []sec.PlanEvent{}
 		}
-		revs, err := s.DB.QueryContext(ctx, `SELECT at, event, state, revision, steps, declared_completion, next_update_due,
+		revs, err := q.QueryContext(ctx, `SELECT at, event, state, revision, steps, declared_completion, next_update_due,
 			reason, actor_name FROM vuln_plan_revisions WHERE plan_id = $1 ORDER BY id`, p.ID)
 		if err != nil {
-			return nil, errs.Wrap(err, "plan revisions")
+			return errs.Wrap(err, "plan revisions")
 		}
 		p.Revisions = []PlanRevision{}
 		for revs.Next() {
@@ -459,12 +478,15 @@ func (s *Service) plans(ctx context.Context, c access.Caller, ref string, id int
 			if err := revs.Scan(&r.At, &r.Event, &r.State, &r.Revision, &r.Steps, &r.DeclaredCompletion, &r.NextUpdateDue,
 				&r.Reason, &r.Actor); err != nil {
 				revs.Close()
-				return nil, errs.Wrap(err, "plan revisions")
+				return errs.Wrap(err, "plan revisions")
 			}
 			r.At = r.At.UTC()
 			p.Revisions = append(p.Revisions, r)
 		}
 		revs.Close()
+		if err := revs.Err(); err != nil {
+			return errs.Wrap(err, "plan revisions")
+		}
 	}
-	return out, nil
+	return nil
 }

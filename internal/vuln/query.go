@@ -259,50 +259,6 @@ func (s *Service) Recipients(ctx context.Context, c access.Caller, ref string) (
 	return out, errs.Wrap(rows.Err(), "recipients")
 }
 
-// Timeline lists a vulnerability's history as the caller may see it: entries
-// tied to a recipient row or a plan the caller may not see are left out
-// (private ones) or shown without their actor and note.
-func (s *Service) Timeline(ctx context.Context, c access.Caller, ref string) ([]Event, error) {
-	var args access.Args
-	recipOK := "EXISTS (SELECT 1 FROM vuln_recipients r WHERE r.id = e.recipient_id AND " + visibleRecipient(&args, c, "r") + ")"
-	planOK := "EXISTS (SELECT 1 FROM vuln_plans p WHERE p.id = e.plan_id AND " + visiblePlan(&args, c, "p") + ")"
-	linked := "((e.recipient_id IS NULL OR " + recipOK + ") AND (e.plan_id IS NULL OR " + planOK + "))"
-	// The reporter's own events do not name it to those reporterShown
-	// excludes: the part it played is shown instead.
-	orgName := "CASE WHEN e.actor_org_id IS NULL OR e.actor_org_id <> v.reporter_id OR " + reporterShown(&args, c, "v") +
-		" THEN " + partyName(&args, c, "o") + " ELSE '' END"
-	recipName := "(SELECT ro.code FROM vuln_recipients r2 JOIN organisations ro ON ro.id = r2.org_id WHERE r2.id = e.recipient_id)"
-	where := "v.ref = " + args.Add(normRef(ref)) + " AND " + visibleVuln(&args, c, "v") + " AND (NOT e.private OR " + linked + ")"
-	self := "FALSE"
-	if c.System || c.IsSSC() {
-		self = "TRUE"
-	} else if c.OrgID != 0 {
-		self = "e.actor_org_id = " + args.Add(c.OrgID)
-	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT e.at, e.kind, e.event, e.from_state, e.to_state,
-		CASE WHEN `+linked+` THEN e.note ELSE '' END,
-		e.actor_as, CASE WHEN `+linked+` THEN `+orgName+` ELSE '' END, CASE WHEN `+linked+` AND `+self+` THEN e.actor_name ELSE '' END,
-		CASE WHEN `+linked+` THEN COALESCE(`+recipName+`, '') ELSE '' END
-		FROM vuln_events e JOIN vulnerabilities v ON v.id = e.vuln_id LEFT JOIN organisations o ON o.id = e.actor_org_id
-		WHERE `+where+" ORDER BY e.at, e.id", args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "timeline")
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		var e Event
-		var as, org, person string
-		if err := rows.Scan(&e.At, &e.Kind, &e.Event, &e.From, &e.To, &e.Note, &as, &org, &person, &e.Recipient); err != nil {
-			return nil, errs.Wrap(err, "timeline")
-		}
-		e.At = e.At.UTC()
-		e.Actor = actorLabel(sec.Actor(as), org, person)
-		out = append(out, e)
-	}
-	return out, errs.Wrap(rows.Err(), "timeline")
-}
-
 // actorLabel says who acted as far as the caller may know: the person (own
 // organisation, the SSC), else the organisation when the caller may see it,
 // else the part it played.

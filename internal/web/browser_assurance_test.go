@@ -90,7 +90,7 @@ func TestBrowserRemediationUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := text(t, ctx, "main"); !strings.Contains(s, "1 plans") || !strings.Contains(s, "update overdue") || strings.Contains(s, "~SA2~") {
+	if s := text(t, ctx, "main"); !strings.Contains(s, "1 plan matches") || !strings.Contains(s, "update overdue") || strings.Contains(s, "~SA2~") {
 		t.Errorf("overdue list:\n%s", s)
 	}
 	err = chromedp.Do(ctx,

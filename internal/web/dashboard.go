@@ -81,12 +81,10 @@ func (s *Server) dashboard(ctx context.Context, c access.Caller, now time.Time) 
 		add(KeyVulnsUnacknowledged, "Vulnerabilities", "Vulnerabilities to acknowledge", int64(due.Unacknowledged), "/inbox?view=vulnerabilities&awaiting=true", "")
 		add(KeyPlansToWrite, "Vulnerabilities", "Rectification plans to write", int64(due.PlansToWrite), "/inbox", "")
 	}
-	overdueLink := "/vulnerabilities?open=true"
-	if due.Oversight {
-		overdueLink = "/vulnerabilities/overview"
-	}
-	add(KeyPlansDueSoon, "Vulnerabilities", "Plans due within two weeks", int64(due.PlansDueSoon), "/vulnerabilities?open=true", "declared completion or next update")
-	add(KeyPlansOverdue, "Vulnerabilities", "Overdue rectification plans", int64(due.OverduePlans), overdueLink, "")
+	// The plan lists filter with the counts' own conditions: each link
+	// lists exactly the plans counted.
+	add(KeyPlansDueSoon, "Vulnerabilities", "Plans due within two weeks", int64(due.PlansDueSoon), "/rectification-plans?due=soon", "declared completion or next update")
+	add(KeyPlansOverdue, "Vulnerabilities", "Overdue rectification plans", int64(due.OverduePlans), "/rectification-plans?due=overdue", "")
 	if due.Oversight {
 		add(KeyPlansToReview, "Vulnerabilities", "Plans awaiting the SSC", int64(due.PlansToReview), "/vulnerabilities/overview", "submitted or revised")
 		add(KeyAcknowledgementsAwaited, "Vulnerabilities", "Acknowledgements awaited", int64(due.AwaitingAcknowledgement), "/vulnerabilities/overview#unacked", "across every organisation")

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/release"
 )
 
@@ -32,8 +33,8 @@ func (s *Server) releaseRoutes() []Route {
 			Tag: "sec", API: true, Response: release.Table{}, Handle: s.apiReleases},
 		{Method: "PUT", Path: "/api/v1/sec/releases", Name: "importReleases", Summary: "Replace the release table with a CSV file (version,effective,public,source,note), whole or not at all; ?reason= is kept in the history (secretariat and SSC).",
 			Tag: "sec", API: true, Upload: true, Params: []Param{{Name: "reason", Description: "why the table changes", Required: true}}, Response: ReleaseImport{}, Handle: s.apiImportReleases},
-		{Method: "GET", Path: "/api/v1/sec/releases/history", Name: "releaseHistory", Summary: "Every change to the release table: who, when, why, and the table before and after.",
-			Tag: "sec", API: true, Response: listOf([]release.Change{}), Handle: s.apiReleaseHistory},
+		{Method: "GET", Path: "/api/v1/sec/releases/history", Name: "releaseHistory", Summary: "Every change to the release table: who, when, why, and the table before and after; newest first, a page at a time with the total (at most 100 a page: each carries two tables), searchable, exported as CSV or JSON. Since issue 15 in the paging envelope.",
+			Tag: "sec", API: true, Params: listParams(release.HistorySpec), Response: listing.Page[release.Change]{}, Handle: s.apiReleaseHistory},
 		{Method: "POST", Path: "/api/v1/sec/modifications/{ref}/events", Name: "moveModification", Summary: "Move a modification on: raise, refine, report, decide, reject, implement (with the release).",
 			Tag: "sec", API: true, Request: release.MoveInput{}, Response: release.Modification{}, Handle: s.apiMoveModification},
 	}
@@ -69,11 +70,20 @@ func (s *Server) apiReleaseHistory(w http.ResponseWriter, r *http.Request) error
 	if !release.MayEdit(callerOf(r)) {
 		return errs.E(errs.Forbidden, "only the secretariat and the SSC may read the history of the release table")
 	}
-	h, err := release.History(r.Context(), s.DB)
+	req, err := release.HistorySpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(h))
+	if req.Exporting() {
+		return writeExport(w, req, "sec-release-history", release.HistoryHeader, func(lw listing.Writer) error {
+			return release.ExportHistory(r.Context(), s.DB, callerOf(r), req, lw)
+		})
+	}
+	p, err := release.HistoryPage(r.Context(), s.DB, callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiMoveModification(w http.ResponseWriter, r *http.Request) error {

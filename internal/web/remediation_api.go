@@ -5,15 +5,15 @@ import (
 
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/evidence"
+	"github.com/metersec/metersec/internal/listing"
 )
 
 // remediationRoutes are remediation plans and Directors' Letters.
 func (s *Server) remediationRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/api/v1/remediation-plans", Name: "listRemediationPlans", Summary: "Remediation plans the caller may see, newest first, a page at a time, with the total and overdue flags.",
-			Tag: "assurance", API: true, Params: []Param{{Name: "assessment", Description: "only plans of this assessment"}, {Name: "overdue", Description: "true: only overdue plans"},
-				{Name: "after", Description: "the cursor: the next value of the previous page"}, {Name: "limit", Description: "at most this many (1 to 200, default 50)"}},
-			Response: assurance.PlanPage{}, Handle: s.apiListPlans},
+		{Method: "GET", Path: "/api/v1/remediation-plans", Name: "listRemediationPlans", Summary: "Remediation plans the caller may see, newest first, a page at a time with the total and overdue flags; sortable, filtered (overdue=true is the dashboard's count), exported as CSV or JSON. " +
+			"Since issue 15 the page is {items, total, next_cursor} (formerly {plans, total, next}); the former after parameter still works in the default order.",
+			Tag: "assurance", API: true, Params: listParams(assurance.PlanSpec), Response: listing.Page[assurance.Plan]{}, Handle: s.apiListPlans},
 		{Method: "POST", Path: "/api/v1/assessments/{id}/remediation-plans", Name: "createRemediationPlan", Summary: "Start a remediation plan for an assessment's open findings (the assessed party, or the SSC).",
 			Tag: "assurance", API: true, Request: assurance.PlanInput{}, Response: assurance.Plan{}, Status: http.StatusCreated, Handle: s.apiCreatePlan},
 		{Method: "GET", Path: "/api/v1/remediation-plans/{id}", Name: "getRemediationPlan", Summary: "One remediation plan with its actions, updates and Directors' Letters.",
@@ -35,11 +35,14 @@ func (s *Server) remediationRoutes() []Route {
 }
 
 func (s *Server) apiListPlans(w http.ResponseWriter, r *http.Request) error {
-	f, err := planFilter(r)
+	req, err := assurance.PlanSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	p, err := s.Assurance.ListPlans(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportPlans(w, r, req)
+	}
+	p, err := s.Assurance.PlanListPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}

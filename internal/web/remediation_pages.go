@@ -11,6 +11,7 @@ import (
 	"github.com/metersec/metersec/internal/assurance"
 	"github.com/metersec/metersec/internal/errs"
 	"github.com/metersec/metersec/internal/evidence"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -29,26 +30,27 @@ func (s *Server) remediationPageRoutes() []Route {
 }
 
 type plansData struct {
-	Page      assurance.PlanPage
-	Filter    assurance.PlanFilter
-	NextQuery string
+	Items  []assurance.Plan
+	List   listView
+	Req    listing.Request
+	States []string
+	Marks  []string
 }
 
 func (s *Server) plansPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := planFilter(r)
+	req, err := assurance.PlanSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	p, err := s.Assurance.ListPlans(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportPlans(w, r, req)
+	}
+	p, err := s.Assurance.PlanListPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	d := plansData{Page: p, Filter: f}
-	if p.Next != 0 {
-		q := r.URL.Query()
-		q.Set("after", strconv.FormatInt(p.Next, 10))
-		d.NextQuery = q.Encode()
-	}
+	d := plansData{Items: p.Items, Req: req, List: newListView(r, "/remediation-plans", assurance.PlanSpec, req, p, "plan", "plans"),
+		States: facetEnum(assurance.PlanSpec, "state"), Marks: facetEnum(assurance.PlanSpec, "classification")}
 	return s.render(w, r, http.StatusOK, "remediation_plans", s.newPage(r, "Remediation plans", d))
 }
 

@@ -3,25 +3,21 @@ package web
 import (
 	"net/http"
 
-	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/report"
 )
 
-func reportFilter(r *http.Request) (report.Filter, error) {
-	q := r.URL.Query()
-	f := report.Filter{Org: q.Get("org")}
-	if m := q.Get("month"); m != "" {
-		month, err := report.ParseMonth(m)
-		if err != nil {
-			return f, errs.FieldError("month", "%v", err)
-		}
-		f.Month = month
-	}
-	switch k := report.Kind(q.Get("kind")); k {
-	case "", report.ManufacturerKind, report.SupplierKind, report.StandingKind:
-		f.Kind = k
-	default:
-		return f, errs.FieldError("kind", "must be manufacturer, supplier or standing")
-	}
-	return f, nil
+// exportReports streams the report list's export with the request's
+// filters.
+func (s *Server) exportReports(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "reports", report.ListHeader, func(lw listing.Writer) error {
+		return s.Reports.Export(r.Context(), callerOf(r), req, lw)
+	})
+}
+
+// exportRuns streams the run list's export with the request's filters.
+func (s *Server) exportRuns(w http.ResponseWriter, r *http.Request, req listing.Request) error {
+	return writeExport(w, req, "report-runs", report.RunHeader, func(lw listing.Writer) error {
+		return s.Reports.ExportRuns(r.Context(), callerOf(r), req, lw)
+	})
 }

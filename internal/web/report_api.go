@@ -11,15 +11,18 @@ import (
 )
 
 func (s *Server) apiListReports(w http.ResponseWriter, r *http.Request) error {
-	f, err := reportFilter(r)
+	req, err := report.ParseList(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	rs, err := s.Reports.List(r.Context(), callerOf(r), f)
+	if req.Exporting() {
+		return s.exportReports(w, r, req)
+	}
+	p, err := s.Reports.ListPage(r.Context(), callerOf(r), req)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(rs))
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiGetReport(w http.ResponseWriter, r *http.Request) error {
@@ -69,11 +72,18 @@ func (s *Server) apiDownloadReport(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiListRuns(w http.ResponseWriter, r *http.Request) error {
-	runs, err := s.Reports.Runs(r.Context(), callerOf(r), 100)
+	req, err := report.RunSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listOf(runs))
+	if req.Exporting() {
+		return s.exportRuns(w, r, req)
+	}
+	p, err := s.Reports.RunPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiDownloadStandingTable(w http.ResponseWriter, r *http.Request) error {

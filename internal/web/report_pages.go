@@ -8,38 +8,50 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/uk"
 )
 
 type reportsData struct {
-	Reports    []report.Report
-	Filter     report.Filter
-	FilterKind string
-	MayRun     bool
+	Items []report.Report
+	List  listView
+	Req   listing.Request
+	Marks []string
 	// SeesEvery: every organisation's reports, with the recipient filter
 	// and the standing reports (report.SeesEveryOrganisation,
 	// MayBrowseStanding).
 	SeesEvery, MayBrowseStanding bool
+	MayRun                       bool
 	LastMonth                    string
-	Runs                         []report.Run
+	Runs                         listing.Page[report.Run]
 }
 
+// reportsPageRuns is how many of the newest runs the reports page shows;
+// the rest are the run list's (GET /api/v1/report-runs) and its exports.
+const reportsPageRuns = 12
+
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := reportFilter(r)
+	req, err := report.ParseList(r.URL.Query())
 	if err != nil {
 		return err
+	}
+	if req.Exporting() {
+		return s.exportReports(w, r, req)
 	}
 	c := callerOf(r)
-	rs, err := s.Reports.List(r.Context(), c, f)
+	p, err := s.Reports.ListPage(r.Context(), c, req)
 	if err != nil {
 		return err
 	}
-	d := reportsData{Reports: rs, Filter: f, FilterKind: string(f.Kind), MayRun: report.MayRun(c),
+	d := reportsData{Items: p.Items, Req: req, List: newListView(r, "/reports", report.ListSpec, req, p, "report", "reports"),
+		Marks: facetEnum(report.ListSpec, "classification"), MayRun: report.MayRun(c),
 		SeesEvery: report.SeesEveryOrganisation(c), MayBrowseStanding: report.MayBrowseStanding(c),
 		LastMonth: report.MonthAt(time.Now().In(uk.London)).Add(-1).String()}
 	if d.MayRun {
-		if d.Runs, err = s.Reports.Runs(r.Context(), c, 24); err != nil {
+		runs := report.RunSpec.First()
+		runs.Limit = reportsPageRuns
+		if d.Runs, err = s.Reports.RunPage(r.Context(), c, runs); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/report"
 	"github.com/metersec/metersec/internal/uk"
 )
@@ -22,20 +23,15 @@ type RunRequest struct {
 }
 
 func (s *Server) reportRoutes() []Route {
-	filter := []Param{
-		{Name: "month", Description: "only this month, YYYY-MM"},
-		{Name: "kind", Description: "manufacturer, supplier or standing"},
-		{Name: "org", Description: "only reports to this organisation (its code)"},
-	}
 	return []Route{
-		{Method: "GET", Path: "/api/v1/reports", Name: "listReports", Summary: "Stored reports the caller may see (its own monthly reports; the SSC sees every AMBER one, and the standing reports that name them), newest month first, with file digests and delivery records.",
-			Tag: "reports", API: true, Params: filter, Response: listOf([]report.Report{}), Handle: s.apiListReports},
+		{Method: "GET", Path: "/api/v1/reports", Name: "listReports", Summary: "Stored reports the caller may see (its own monthly reports; the SSC sees every AMBER one, and the standing reports that name them), newest month first, a page at a time with the total, each with its file digests and delivery record; sortable, filtered, exported as CSV or JSON (without files and deliveries).",
+			Tag: "reports", API: true, Params: listParams(report.ListSpec), Response: listing.Page[report.Report]{}, Handle: s.apiListReports},
 		{Method: "GET", Path: "/api/v1/reports/{id}", Name: "getReport", Summary: "One stored report: its files' SHA-256 digests and its delivery record.",
 			Tag: "reports", API: true, Response: report.Report{}, Handle: s.apiGetReport},
 		{Method: "GET", Path: "/api/v1/reports/{id}/files/{format}", Name: "downloadReport", Summary: "A stored report file exactly as generated: csv, json, html or pdf (Repr-Digest carries its SHA-256).",
 			Tag: "reports", API: true, Handle: s.apiDownloadReport},
-		{Method: "GET", Path: "/api/v1/report-runs", Name: "listReportRuns", Summary: "Generations of the monthly mailing and the standing report, newest first (SSC and secretariat).",
-			Tag: "reports", API: true, Response: listOf([]report.Run{}), Handle: s.apiListRuns},
+		{Method: "GET", Path: "/api/v1/report-runs", Name: "listReportRuns", Summary: "Generations of the monthly mailing and the standing report, newest month first (SSC and secretariat), a page at a time with the total; sortable, filtered, exported as CSV or JSON.",
+			Tag: "reports", API: true, Params: listParams(report.RunSpec), Response: listing.Page[report.Run]{}, Handle: s.apiListRuns},
 		{Method: "POST", Path: "/api/v1/reports/monthly", Name: "runMonthlyReports", Summary: "Generate and send a month's mailing (SSC and secretariat). A month already run is returned as it was (200) unless force makes a new version (201).",
 			Tag: "reports", API: true, Request: RunRequest{}, Response: report.Run{}, Status: http.StatusCreated, Handle: s.apiRunReports(report.Monthly)},
 		{Method: "POST", Path: "/api/v1/reports/standing", Name: "runStandingReport", Summary: "Generate a month's standing report, RED to the SSC members (SSC and secretariat); as for the mailing, force makes a new version.",

@@ -11,8 +11,9 @@ import (
 // riskRoutes are the SSC's risk register.
 func (s *Server) riskRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/api/v1/risks", Name: "listRisks", Summary: "The SSC's risk register as the caller may see it (AMBER to the SSC), highest score first, with the scales.",
-			Tag: "risk", API: true, Response: risk.Register{}, Handle: s.apiListRisks},
+		{Method: "GET", Path: "/api/v1/risks", Name: "listRisks", Summary: "The SSC's risk register as the caller may see it (AMBER to the SSC), highest score first, a page at a time with the total, the scales and the heat map's counts of every matching risk; sortable, filtered, exported as CSV or JSON. " +
+			"Since issue 15 the risks are items in the paging envelope (formerly risks).",
+			Tag: "risk", API: true, Params: listParams(risk.ListSpec), Response: risk.Page{}, Handle: s.apiListRisks},
 		{Method: "POST", Path: "/api/v1/risks", Name: "createRisk", Summary: "Add a risk (SSC and secretariat).",
 			Tag: "risk", API: true, Request: risk.Input{}, Response: risk.Risk{}, Status: http.StatusCreated, Handle: s.apiCreateRisk},
 		{Method: "PUT", Path: "/api/v1/risks/{id}", Name: "updateRisk", Summary: "Change a risk; every changed field goes into the history.",
@@ -27,11 +28,18 @@ func (s *Server) riskRoutes() []Route {
 }
 
 func (s *Server) apiListRisks(w http.ResponseWriter, r *http.Request) error {
-	reg, err := s.Risks.List(r.Context(), callerOf(r))
+	req, err := risk.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, reg)
+	if req.Exporting() {
+		return s.exportRisks(w, r, req)
+	}
+	p, err := s.Risks.ListPage(r.Context(), callerOf(r), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiCreateRisk(w http.ResponseWriter, r *http.Request) error {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/risk"
 )
 
@@ -20,7 +21,12 @@ func (s *Server) riskPageRoutes() []Route {
 }
 
 type risksData struct {
-	Reg     risk.Register
+	Items   []risk.Risk
+	List    listView
+	Req     listing.Request
+	Bands   []risk.Band
+	Levels  []string
+	Marks   []string
 	HeatMap template.HTML
 	Defs    *risk.Definitions
 	MayEdit bool
@@ -31,13 +37,23 @@ func (s *Server) risksPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showRisks(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
-	c := callerOf(r)
-	reg, err := s.Risks.List(r.Context(), c)
+	req, err := risk.ListSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	// The SVG is built from numbers and escaped labels (risk.HeatMap).
-	d := risksData{Reg: reg, HeatMap: template.HTML(risk.HeatMap(reg.Risks, reg.Bands, reg.Likelihoods)), MayEdit: risk.MayEdit(c)}
+	if req.Exporting() {
+		return s.exportRisks(w, r, req)
+	}
+	c := callerOf(r)
+	p, err := s.Risks.ListPage(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	// The SVG is built from numbers and escaped labels (risk.HeatMapCells):
+	// it counts every risk the filters match, on every page.
+	d := risksData{Items: p.Items, Req: req, List: newListView(r, "/risks", risk.ListSpec, req, p.Page, "risk", "risks"),
+		Bands: p.Bands, Levels: facetEnum(risk.ListSpec, "likelihood"), Marks: facetEnum(risk.ListSpec, "classification"),
+		HeatMap: template.HTML(risk.HeatMapCells(p.Cells, p.Bands, p.Likelihoods)), MayEdit: risk.MayEdit(c)}
 	if risk.MayEdit(c) {
 		defs, err := s.Risks.Definitions(r.Context(), c)
 		if err != nil {

@@ -93,6 +93,7 @@ func (s *Server) allRoutes() []Route {
 		s.catalogueRoutes(),
 		s.audienceRoutes(),
 		s.vulnRoutes(),
+		s.rectificationRoutes(),
 		s.reportRoutes(),
 		s.deliveryRoutes(),
 		s.arrangementRoutes(),

@@ -158,16 +158,21 @@ func (s *Server) apiVulnRecipients(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiVulnTimeline(w http.ResponseWriter, r *http.Request) error {
-	es, err := s.Vulns.Timeline(r.Context(), callerOf(r), r.PathValue("ref"))
+	req, err := vuln.TimelineSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if len(es) == 0 {
-		if _, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref")); err != nil {
-			return err
-		}
+	ref := r.PathValue("ref")
+	if req.Exporting() {
+		return writeExport(w, req, ref+"-timeline", vuln.TimelineHeader, func(lw listing.Writer) error {
+			return s.Vulns.ExportTimeline(r.Context(), callerOf(r), ref, req, lw)
+		})
 	}
-	return writeJSON(w, http.StatusOK, listOf(es))
+	p, err := s.Vulns.TimelinePage(r.Context(), callerOf(r), ref, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiVulnAck(w http.ResponseWriter, r *http.Request) error {
@@ -183,16 +188,18 @@ func (s *Server) apiVulnAck(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiVulnPlans(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.Vulns.Plans(r.Context(), callerOf(r), r.PathValue("ref"))
+	req, err := vuln.PlanSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if len(ps) == 0 {
-		if _, err := s.Vulns.Get(r.Context(), callerOf(r), r.PathValue("ref")); err != nil {
-			return err
-		}
+	if req.Exporting() {
+		return s.exportVulnPlans(w, r, r.PathValue("ref"), req)
 	}
-	return writeJSON(w, http.StatusOK, listOf(ps))
+	p, err := s.Vulns.PlanPage(r.Context(), callerOf(r), r.PathValue("ref"), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request) error {

@@ -28,7 +28,7 @@ func Stable[T any](t *testing.T, spec *listing.Spec, query url.Values, limit int
 			q[k] = v
 		}
 		q.Set("sort", sort)
-		q.Set("limit", "500")
+		q.Set("limit", strconv.Itoa(spec.MaxPage())) // the whole list, as far as one page of it goes
 		all := parse(t, spec, q)
 		before, err := fetch(all)
 		if err != nil {
