@@ -40,16 +40,6 @@ const (
 	pageWidth     = 1366
 )
 
-// knownTooLarge are the pages (route patterns) that still break a limit
-// while issue 15's other lanes convert them to paged lists: they are
-// measured and reported, not failed. The list only shrinks: when a page
-// meets the limits the test says so, and its entry goes.
-var knownTooLarge = map[string]string{
-	// estatelists' lane (issue 15 points 1 and 5), measured on the demo world, 6 Dec 2026:
-	// reports' lane (point 6):
-	// dash's lane (point 4) and the SSC's overview:
-}
-
 // pageRoles are the four people of the "Done when": the SSC chair, the
 // largest Supplier, a meter manufacturer and a MAP of the demo world; and
 // the administrator, so the user administration pages are measured too.
@@ -92,7 +82,7 @@ func TestBrowserPageLimits(t *testing.T) {
 	}
 	bctx := pageBrowser(t, chromePath, axeJS)
 	type finding struct{ who, pattern, path, what string }
-	var problems, known []finding
+	var problems []finding
 	measured := map[string]bool{} // patterns measured for someone
 	// axe-core takes seconds a page here: on the demo world it runs once per
 	// page route (the first role to reach it), on the 1M world for all four.
@@ -130,20 +120,7 @@ func TestBrowserPageLimits(t *testing.T) {
 			if len(over) == 0 {
 				continue
 			}
-			f := finding{role.label, pp.pattern, pp.path, strings.Join(over, "; ")}
-			if _, ok := knownTooLarge[pp.pattern]; ok {
-				known = append(known, f)
-			} else {
-				problems = append(problems, f)
-			}
-		}
-	}
-	for _, f := range known {
-		t.Logf("known (knownTooLarge %q): %s %s: %s", f.path, f.who, f.path, f.what)
-	}
-	for pattern, why := range knownTooLarge {
-		if !slices.ContainsFunc(known, func(f finding) bool { return f.pattern == pattern }) {
-			t.Logf("%s now meets the limits: remove it from knownTooLarge (%s)", pattern, why)
+			problems = append(problems, finding{role.label, pp.pattern, pp.path, strings.Join(over, "; ")})
 		}
 	}
 	for _, f := range problems {
@@ -151,7 +128,7 @@ func TestBrowserPageLimits(t *testing.T) {
 	}
 	for _, rt := range pages {
 		if !measured[rt.Path] {
-			t.Logf("not reached by any of the four roles (no link to follow): %s", rt.Path)
+			t.Logf("not reached by any of the roles (no link to follow): %s", rt.Path)
 		}
 	}
 }
