@@ -70,7 +70,7 @@ var ListSpec = &listing.Spec{
 	ID:      "a.id",
 	Facets: []listing.Facet{
 		{Name: "state", Description: "only arrangements in this state today (in force, not yet in force, expired, ended, or a scheme enrolment pending SSC confirmation)", Enum: States},
-		{Name: "kind", Description: "only this kind (a kind's label, or loi, mou, scheme, is read as its code too)", Enum: kindNames()},
+		{Name: "kind", Description: "only this kind (a kind's label, or loi, mou, scheme, is read as its code too)", Enum: listing.Enum(Kinds)},
 		{Name: "supplier", Description: "only arrangements whose Supplier (or, for a contract with a manufacturer, User) is this organisation code"},
 		{Name: "map", Description: "only arrangements naming this MAP (organisation code)"},
 		{Name: "manufacturer", Description: "only arrangements naming this manufacturer (organisation code)"},
@@ -84,14 +84,6 @@ var ListSpec = &listing.Spec{
 	},
 	Search: "text in the reference, the title, or the code or name of a party",
 	Dates:  "day it takes effect (its start)",
-}
-
-func kindNames() []string {
-	out := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		out[i] = string(k)
-	}
-	return out
 }
 
 // ParseList reads an arrangement list request from the query. It accepts

@@ -29,26 +29,10 @@ var ListSpec = &listing.Spec{
 	Facets: []listing.Facet{
 		{Name: "party", Description: "only assessments of this organisation code"},
 		{Name: "year", Description: "only assessments of this plan year", Type: "integer"},
-		{Name: "state", Description: "only assessments in this state", Enum: assessmentStates()},
-		{Name: "type", Description: "only FUSA, VUSA or SSA", Enum: assessmentTypes()},
+		{Name: "state", Description: "only assessments in this state", Enum: listing.Enum(sec.AssessmentLifecycle.States())},
+		{Name: "type", Description: "only FUSA, VUSA or SSA", Enum: listing.Enum(sec.AssessmentTypes)},
 		{Name: "after", Description: "the former cursor: only assessments with an id below this (use cursor instead)", Type: "integer"},
 	},
-}
-
-func assessmentStates() []string {
-	var out []string
-	for _, s := range sec.AssessmentLifecycle.States() {
-		out = append(out, string(s))
-	}
-	return out
-}
-
-func assessmentTypes() []string {
-	var out []string
-	for _, t := range sec.AssessmentTypes {
-		out = append(out, string(t))
-	}
-	return out
 }
 
 // CSVHeader is the header of the assessment list's CSV export.

@@ -30,11 +30,11 @@ var PlanSpec = &listing.Spec{
 	Default: "-id",
 	ID:      "p.id",
 	Facets: []listing.Facet{
-		{Name: "state", Description: "only plans in this state", Enum: remediationStates()},
+		{Name: "state", Description: "only plans in this state", Enum: listing.Enum(sec.RemediationLifecycle.States())},
 		{Name: "overdue", Description: "true for plans overdue or past their agreed next update (the dashboard's count), false for the others", Type: "boolean"},
 		{Name: "party", Description: "only plans of this organisation code"},
 		{Name: "assessment", Description: "only plans of this assessment (its id)", Type: "integer"},
-		{Name: "classification", Description: "only plans of this marking", Enum: classificationNames()},
+		{Name: "classification", Description: "only plans of this marking", Enum: listing.Enum(sec.Classifications)},
 		{Name: "after", Description: "the former cursor: only plans with an id below this (use cursor instead)", Type: "integer"},
 	},
 	Search: "text in the plan's or the assessment's title",
@@ -46,22 +46,6 @@ var PlanSpec = &listing.Spec{
 var noUpdate = sec.NewDate(9999, 12, 31)
 
 const noUpdateSQL = "'9999-12-31'"
-
-func remediationStates() []string {
-	var out []string
-	for _, s := range sec.RemediationLifecycle.States() {
-		out = append(out, string(s))
-	}
-	return out
-}
-
-func classificationNames() []string {
-	var out []string
-	for _, c := range sec.Classifications {
-		out = append(out, string(c))
-	}
-	return out
-}
 
 // planOverdue is the SQL condition that plan p is overdue on today: the
 // periodic check has marked it, or its agreed next update has passed (the

@@ -34,7 +34,7 @@ var FirmwareSpec = &listing.Spec{
 	Default: "version",
 	ID:      "f.id",
 	Facets: []listing.Facet{
-		{Name: "status", Description: "only firmware with this certificate status on the day (date)", Enum: enumOf(States)},
+		{Name: "status", Description: "only firmware with this certificate status on the day (date)", Enum: listing.Enum(States)},
 		{Name: "certificate", Description: "only firmware covered by the CPA certificate with this reference"},
 	},
 	Search: "text in the firmware version",
@@ -55,7 +55,7 @@ var CertificateSpec = &listing.Spec{
 	Default: "issued",
 	ID:      "c.id",
 	Facets: []listing.Facet{
-		{Name: "status", Description: "only certificates with this status on the day (date)", Enum: enumOf(States)},
+		{Name: "status", Description: "only certificates with this status on the day (date)", Enum: listing.Enum(States)},
 		{Name: "kind", Description: "only expiring or lifetime certificates", Enum: []string{string(CPAExpiring), string(CPALifetime)}},
 		{Name: "firmware", Description: "only certificates covering this firmware version"},
 	},

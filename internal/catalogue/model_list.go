@@ -28,19 +28,11 @@ var ModelSpec = &listing.Spec{
 	ID:      "m.id",
 	Facets: []listing.Facet{
 		{Name: "manufacturer", Description: "only this manufacturer's models (its organisation code)"},
-		{Name: "type", Description: "only models of this device type", Enum: enumOf(sec.DeviceTypes)},
-		{Name: "generation", Description: "only models of this generation", Enum: enumOf(sec.Generations)},
-		{Name: "classification", Description: "only models with this marking", Enum: enumOf(sec.Classifications)},
+		{Name: "type", Description: "only models of this device type", Enum: listing.Enum(sec.DeviceTypes)},
+		{Name: "generation", Description: "only models of this generation", Enum: listing.Enum(sec.Generations)},
+		{Name: "classification", Description: "only models with this marking", Enum: listing.Enum(sec.Classifications)},
 	},
 	Search: "text in the model's code or name",
-}
-
-func enumOf[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }
 
 func modelListWhere(c access.Caller, args *access.Args, req listing.Request) string {

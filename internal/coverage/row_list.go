@@ -49,22 +49,14 @@ var RowSpec = &listing.Spec{
 		{Name: "supplier", Description: "only this Supplier's rows (its organisation code)"},
 		{Name: "manufacturer", Description: "only this manufacturer's models (its organisation code)"},
 		{Name: "status", Description: "only models with Devices in this status", Enum: statusNames()},
-		{Name: "generation", Description: "only models of this generation", Enum: enumOf(sec.Generations)},
-		{Name: "device_type", Description: "only models of this Device type", Enum: enumOf(sec.DeviceTypes)},
+		{Name: "generation", Description: "only models of this generation", Enum: listing.Enum(sec.Generations)},
+		{Name: "device_type", Description: "only models of this Device type", Enum: listing.Enum(sec.DeviceTypes)},
 	},
 	Search: "text in the model's code or name",
 }
 
 func statusNames() []string {
 	return []string{string(Covered), string(Steps), string(Gap), string(Impracticable), string(DCC), string(DP087Gap), string(Exempt)}
-}
-
-func enumOf[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }
 
 // Rows flattens the report a row per Supplier × model.

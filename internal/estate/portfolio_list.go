@@ -40,7 +40,7 @@ var PortfolioSpec = &listing.Spec{
 		{Name: "manufacturer", Description: "only this manufacturer's models (its organisation code)"},
 		{Name: "model", Description: "only this model (its code)"},
 		{Name: "type", Description: "only Devices of this type", Enum: deviceTypeNames()},
-		{Name: "generation", Description: "only Devices of this generation", Enum: generationNames()},
+		{Name: "generation", Description: "only Devices of this generation", Enum: listing.Enum(sec.Generations)},
 		{Name: "map", Description: "only Devices this MAP owns (its organisation code)"},
 	},
 	Search: "text in the model's code or name",
@@ -50,14 +50,6 @@ func deviceTypeNames() []string {
 	var out []string
 	for _, t := range sec.DeviceTypes {
 		out = append(out, string(t))
-	}
-	return out
-}
-
-func generationNames() []string {
-	var out []string
-	for _, g := range sec.Generations {
-		out = append(out, string(g))
 	}
 	return out
 }

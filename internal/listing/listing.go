@@ -470,3 +470,13 @@ func Like(q string) string {
 func (r Request) String() string {
 	return fmt.Sprintf("sort=%s limit=%d q=%q facets=%v", r.SortName(), r.Limit, r.Q, r.Facets)
 }
+
+// Enum is a closed set of a string type as the values a facet's Enum
+// lists (a lifecycle's states, the classifications, the Device types).
+func Enum[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}

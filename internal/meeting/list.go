@@ -20,14 +20,6 @@ import (
 // a listing.Spec (what the list accepts) and a listing.Query (its SQL as the
 // caller sees it); the service pages, counts and exports through them.
 
-func classificationNames() []string {
-	out := make([]string, len(sec.Classifications))
-	for i, c := range sec.Classifications {
-		out[i] = string(c)
-	}
-	return out
-}
-
 // MeetingSpec is what the list of meetings accepts: newest first, sorted by
 // number, date, place or state, filtered by state, by the type of an item
 // the caller may see, by publication and by the day held.
@@ -41,29 +33,13 @@ var MeetingSpec = &listing.Spec{
 	Default: "-number",
 	ID:      "m.id",
 	Facets: []listing.Facet{
-		{Name: "state", Description: "only meetings in this state", Enum: meetingStates()},
-		{Name: "kind", Description: "only meetings with an agenda item of this type that the caller may see", Enum: itemTypes()},
+		{Name: "state", Description: "only meetings in this state", Enum: listing.Enum(sec.MeetingLifecycle.States())},
+		{Name: "kind", Description: "only meetings with an agenda item of this type that the caller may see", Enum: listing.Enum(sec.ItemTypes)},
 		{Name: "published", Description: "true for meetings whose headlines are published, false for the others", Type: "boolean"},
 		{Name: "before", Description: "the former cursor: only meetings numbered below this (use cursor instead)", Type: "integer"},
 	},
 	Search: "the meeting's number or reference (67, SSC_67), its place, or the title of an agenda item the caller may see",
 	Dates:  "the day the meeting was held",
-}
-
-func meetingStates() []string {
-	var out []string
-	for _, s := range sec.MeetingLifecycle.States() {
-		out = append(out, string(s))
-	}
-	return out
-}
-
-func itemTypes() []string {
-	out := make([]string, len(sec.ItemTypes))
-	for i, t := range sec.ItemTypes {
-		out[i] = string(t)
-	}
-	return out
 }
 
 // MeetingCSVHeader is the header of the meeting list's CSV export.
@@ -337,7 +313,7 @@ var StandingSpec = &listing.Spec{
 	Facets: []listing.Facet{
 		{Name: "kind", Description: "only standing items of this kind", Enum: standingKinds()},
 		{Name: "state", Description: "only open or only closed items", Enum: []string{"open", "closed"}},
-		{Name: "classification", Description: "only items with this marking", Enum: classificationNames()},
+		{Name: "classification", Description: "only items with this marking", Enum: listing.Enum(sec.Classifications)},
 		{Name: "party", Description: "only items concerning this organisation (its code)"},
 		{Name: "open", Description: "true for open items only (the former filter; use state=open)", Type: "boolean"},
 	},
@@ -543,17 +519,9 @@ var MinutesSpec = &listing.Spec{
 	ID:      "mm.id",
 	Facets: []listing.Facet{
 		{Name: "kind", Description: "draft (the Draft Minutes, GREEN) or confidential (the Confidential Minutes, RED)", Enum: []string{string(DraftMinutes), string(ConfidentialMinutes)}},
-		{Name: "state", Description: "only versions in this state", Enum: minutesStates()},
+		{Name: "state", Description: "only versions in this state", Enum: listing.Enum(sec.MinutesLifecycle.States())},
 	},
 	Limit: 100,
-}
-
-func minutesStates() []string {
-	var out []string
-	for _, s := range sec.MinutesLifecycle.States() {
-		out = append(out, string(s))
-	}
-	return out
 }
 
 // MinutesCSVHeader is the header of the minutes' CSV export.

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/metersec/metersec/internal/listing"
+	"github.com/metersec/metersec/internal/sec"
 )
 
 // FuzzReadCSV feeds arbitrary text to the parties file parser: it must never
@@ -45,10 +48,10 @@ func FuzzParseList(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if v := r.Facet("role"); v != "" && !slices.Contains(roleNames(), v) {
+		if v := r.Facet("role"); v != "" && !slices.Contains(listing.Enum(sec.OrgRoles), v) {
 			t.Fatalf("accepted role %q", v)
 		}
-		if v := r.Facet("classification"); v != "" && !slices.Contains(classNames(), v) {
+		if v := r.Facet("classification"); v != "" && !slices.Contains(listing.Enum(sec.Classifications), v) {
 			t.Fatalf("accepted classification %q", v)
 		}
 	})

@@ -28,26 +28,10 @@ var ListSpec = &listing.Spec{
 	Default: "name",
 	ID:      "p.id",
 	Facets: []listing.Facet{
-		{Name: "role", Description: "only organisations holding this role", Enum: roleNames()},
-		{Name: "classification", Description: "only entries with this marking", Enum: classNames()},
+		{Name: "role", Description: "only organisations holding this role", Enum: listing.Enum(sec.OrgRoles)},
+		{Name: "classification", Description: "only entries with this marking", Enum: listing.Enum(sec.Classifications)},
 	},
 	Search: "text in the organisation's code or name",
-}
-
-func roleNames() []string {
-	out := make([]string, len(sec.OrgRoles))
-	for i, r := range sec.OrgRoles {
-		out[i] = string(r)
-	}
-	return out
-}
-
-func classNames() []string {
-	out := make([]string, len(sec.Classifications))
-	for i, c := range sec.Classifications {
-		out[i] = string(c)
-	}
-	return out
 }
 
 // ParseList reads a directory request from the query. role has always

@@ -34,7 +34,7 @@ var ListSpec = &listing.Spec{
 		{Name: "likelihood", Description: "only risks of this likelihood level (1 to 5)", Enum: levels()},
 		{Name: "impact", Description: "only risks of this impact (1 to 5)", Enum: levels()},
 		{Name: "owner", Description: "only risks with this owner"},
-		{Name: "classification", Description: "only risks of this marking", Enum: classNames()},
+		{Name: "classification", Description: "only risks of this marking", Enum: listing.Enum(sec.Classifications)},
 		{Name: "review_due", Description: "true for risks whose review date has come (today or earlier), false for the others", Type: "boolean"},
 	},
 	Search: "text in the title, description or owner",
@@ -42,14 +42,6 @@ var ListSpec = &listing.Spec{
 }
 
 func levels() []string { return []string{"1", "2", "3", "4", "5"} }
-
-func classNames() []string {
-	var out []string
-	for _, c := range sec.Classifications {
-		out = append(out, string(c))
-	}
-	return out
-}
 
 // Page is one page of the register with the total the filters match, the
 // scales to read it and, for the heat map, how many of the matching risks

@@ -9,6 +9,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/listing"
+	"github.com/metersec/metersec/internal/sec"
 )
 
 // InboxSpec is what the list of vulnerabilities the caller's organisation
@@ -27,7 +28,7 @@ var InboxSpec = &listing.Spec{
 		{Name: "acknowledged", Description: "true for vulnerabilities your organisation has acknowledged, false for those it has not", Type: "boolean"},
 		{Name: "awaiting", Description: "true for those still awaiting your organisation's acknowledgement", Type: "boolean"},
 		{Name: "seen", Description: "true for those someone in your organisation has opened, false for those nobody has", Type: "boolean"},
-		{Name: "state", Description: "only vulnerabilities in this state", Enum: stateNames()},
+		{Name: "state", Description: "only vulnerabilities in this state", Enum: listing.Enum(sec.VulnLifecycle.States())},
 	},
 	Search: "text in the reference or title",
 	Dates:  "the day your organisation was last told (UTC)",

@@ -33,31 +33,15 @@ var ListSpec = &listing.Spec{
 	Default: "-reported_on",
 	ID:      "v.id",
 	Facets: []listing.Facet{
-		{Name: "state", Description: "only vulnerabilities in this state", Enum: stateNames()},
+		{Name: "state", Description: "only vulnerabilities in this state", Enum: listing.Enum(sec.VulnLifecycle.States())},
 		{Name: "open", Description: "true for open vulnerabilities only, false for closed ones only", Type: "boolean"},
 		{Name: "severity", Description: "only vulnerabilities of this CVSS severity", Enum: Severities},
-		{Name: "classification", Description: "only vulnerabilities of this colour (classification)", Enum: classNames()},
+		{Name: "classification", Description: "only vulnerabilities of this colour (classification)", Enum: listing.Enum(sec.Classifications)},
 		{Name: "manufacturer", Description: "only this manufacturer's vulnerabilities (its code)"},
 		{Name: "model", Description: "only vulnerabilities affecting this Device model (its code or name)"},
 	},
 	Search: "text in the reference or title",
 	Dates:  "the day the vulnerability was reported",
-}
-
-func stateNames() []string {
-	var out []string
-	for _, s := range sec.VulnLifecycle.States() {
-		out = append(out, string(s))
-	}
-	return out
-}
-
-func classNames() []string {
-	var out []string
-	for _, c := range sec.Classifications {
-		out = append(out, string(c))
-	}
-	return out
 }
 
 // Filter narrows a listing of vulnerabilities, for callers without a query

@@ -8,6 +8,7 @@ import (
 
 	"github.com/metersec/metersec/internal/access"
 	"github.com/metersec/metersec/internal/errs"
+	"github.com/metersec/metersec/internal/listing"
 	"github.com/metersec/metersec/internal/sec"
 )
 
@@ -123,15 +124,7 @@ func (s *Service) statusCond(args *access.Args, st RecipientStatus, now time.Tim
 	case RecipientsInactive:
 		return "NOT r.active", nil
 	}
-	return "", errs.FieldError("status", "must be one of %s", strings.Join(statusNames(), ", "))
-}
-
-func statusNames() []string {
-	out := make([]string, len(RecipientStatuses))
-	for i, s := range RecipientStatuses {
-		out[i] = string(s)
-	}
-	return out
+	return "", errs.FieldError("status", "must be one of %s", strings.Join(listing.Enum(RecipientStatuses), ", "))
 }
 
 // Summary counts the recipients of a vulnerability the caller may see.
@@ -230,7 +223,7 @@ func ParseRecipientStatus(v string) (RecipientStatus, error) {
 			return st, nil
 		}
 	}
-	return "", errs.FieldError("status", "must be one of %s", strings.Join(statusNames(), ", "))
+	return "", errs.FieldError("status", "must be one of %s", strings.Join(listing.Enum(RecipientStatuses), ", "))
 }
 
 // AffectedFirmware is the catalogue firmware a vulnerability affects (the

@@ -32,13 +32,13 @@ var PlanSpec = &listing.Spec{
 	Default: "declared_completion",
 	ID:      "p.id",
 	Facets: []listing.Facet{
-		{Name: "state", Description: "only plans in this state", Enum: planStates()},
+		{Name: "state", Description: "only plans in this state", Enum: listing.Enum(sec.PlanLifecycle.States())},
 		{Name: "due", Description: "soon: plans not completed nor overdue whose declared completion or next update falls within " +
 			strconv.Itoa(DueSoonDays) + " days, on open vulnerabilities; overdue: plans marked overdue on open vulnerabilities (the dashboard's two counts)", Enum: []string{"soon", "overdue"}},
 		{Name: "supplier", Description: "only plans of this organisation (its code): the Supplier, or the DCC, that owns the plan"},
 		{Name: "vulnerability", Description: "only the plans of this vulnerability (its reference)"},
 		{Name: "open", Description: "true for plans on open vulnerabilities only, false for closed ones only", Type: "boolean"},
-		{Name: "classification", Description: "only plans of this marking", Enum: classNames()},
+		{Name: "classification", Description: "only plans of this marking", Enum: listing.Enum(sec.Classifications)},
 	},
 	Search: "text in the vulnerability's reference or title, or the plan's steps",
 	Dates:  "declared completion date",
@@ -49,14 +49,6 @@ var PlanSpec = &listing.Spec{
 var noDate = sec.NewDate(9999, 12, 31)
 
 const noDateSQL = "'9999-12-31'"
-
-func planStates() []string {
-	var out []string
-	for _, s := range sec.PlanLifecycle.States() {
-		out = append(out, string(s))
-	}
-	return out
-}
 
 // planDueSoon is the SQL condition that plan p (of vulnerability v) is due
 // within DueSoonDays of today: what the dashboard counts as plans due.
